@@ -1,0 +1,160 @@
+#include "cli_options.h"
+
+#include <charconv>
+
+namespace marcscope::cli {
+namespace {
+
+const char* kOverview = R"(marcscope - read, check and convert MARC 21 records
+
+Usage: marcscope COMMAND [OPTIONS] FILE...
+
+Commands:
+  count      count the records in each file
+  dump       print records as MARCMaker text (.mrk)
+  validate   report structural problems, with a summary per code
+  convert    write records as ISO 2709 (UTF-8) or MARCMaker text
+
+FILE may be '-' for standard input. Run 'marcscope COMMAND --help' for a command's options.
+
+Exit status: 0 fine, 1 problems found, 2 could not run.
+)";
+
+const char* kReading = R"(
+Reading options:
+  --mode MODE        strict: stop at the first structural error;
+                     permissive (default): skip bad records, go on with the next;
+                     recover: repair what can be repaired and mark it
+  --encoding ENC     leader (default: leader/09 decides), utf8, marc8, or auto
+                     (trust the bytes when leader/09 lies)
+  --marc8-loc-ligatures  decode MARC-8 ligature halves to U+0361/U+0360 (LoC)
+                     instead of U+FE20-U+FE23 (pymarc)
+  -q, --quiet        do not print diagnostics on standard error
+  -h, --help         show this help
+)";
+
+std::string command_help(const std::string& topic) {
+  if (topic == "count")
+    return std::string("Usage: marcscope count [OPTIONS] FILE...\n\nPrints the number of records in each file "
+                       "(and a total for several files).\nRecords skipped as unreadable are not counted; "
+                       "diagnostics say which.\n") + kReading;
+  if (topic == "dump")
+    return std::string("Usage: marcscope dump [OPTIONS] FILE...\n\nPrints records as MARCMaker text (.mrk), "
+                       "converted to UTF-8.\n\n  --records RANGE    only these records (1-based): 7, 10-20, 10-, -20\n"
+                       "  --crlf             end lines with CR LF, as MarcEdit does\n") + kReading;
+  if (topic == "validate")
+    return std::string("Usage: marcscope validate [OPTIONS] FILE...\n\nReports every structural and character-set "
+                       "problem with its record number and byte\noffset, then a summary with counts per code. "
+                       "Exits 1 when anything was found.\n\n  --max-per-code N   show at most N findings per code "
+                       "(counts stay complete)\n") + kReading;
+  if (topic == "convert")
+    return std::string("Usage: marcscope convert [OPTIONS] FILE... [-o OUT]\n\nWrites the records of every FILE "
+                       "to OUT (standard output when absent or '-').\n\n  -o, --output OUT   output file\n"
+                       "  --to FORMAT        iso2709 (UTF-8, leader/09 'a') or mrk; default from OUT's\n"
+                       "                     extension (.mrk = mrk), else iso2709\n"
+                       "  --records RANGE    only these records (1-based)\n"
+                       "  --crlf             with --to mrk, end lines with CR LF\n") + kReading;
+  return kOverview;
+}
+
+bool parse_u64(std::string_view s, std::uint64_t& v) {
+  if (s.empty()) return false;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  return ec == std::errc() && p == s.data() + s.size();
+}
+
+}  // namespace
+
+std::string help_text(const std::string& topic) { return command_help(topic); }
+
+bool parse_range(const std::string& text, RecordRange& range) {
+  auto dash = text.find('-');
+  if (dash == std::string::npos) {
+    std::uint64_t n;
+    if (!parse_u64(text, n) || n == 0) return false;
+    range = {n, n};
+    return true;
+  }
+  std::string a = text.substr(0, dash), b = text.substr(dash + 1);
+  if (a.empty() && b.empty()) return false;
+  RecordRange r;
+  if (!a.empty() && (!parse_u64(a, r.first) || r.first == 0)) return false;
+  if (!b.empty() && !parse_u64(b, r.last)) return false;
+  if (r.last < r.first) return false;
+  range = r;
+  return true;
+}
+
+Options parse_options(const std::vector<std::string>& args) {
+  Options o;
+  if (args.empty()) throw UsageError{"no command given; try 'marcscope --help'"};
+  const std::string& cmd = args[0];
+  if (cmd == "-h" || cmd == "--help" || cmd == "help") {
+    o.command = Command::Help;
+    if (args.size() > 1) o.help_topic = args[1];
+    return o;
+  }
+  if (cmd == "--version" || cmd == "version") {
+    o.command = Command::Version;
+    return o;
+  }
+  if (cmd == "count") o.command = Command::Count;
+  else if (cmd == "dump") o.command = Command::Dump;
+  else if (cmd == "validate") o.command = Command::Validate;
+  else if (cmd == "convert") o.command = Command::Convert;
+  else throw UsageError{"unknown command '" + cmd + "'; try 'marcscope --help'"};
+
+  auto value = [&](std::size_t& i, const std::string& name) -> const std::string& {
+    if (i + 1 >= args.size()) throw UsageError{name + " needs a value"};
+    return args[++i];
+  };
+  bool only_files = false;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (only_files || a == "-" || a.empty() || a[0] != '-') {
+      o.files.push_back(a);
+      continue;
+    }
+    if (a == "--") only_files = true;
+    else if (a == "-h" || a == "--help") {
+      o.help_topic = cmd;
+      o.command = Command::Help;
+      return o;
+    } else if (a == "-q" || a == "--quiet") o.quiet = true;
+    else if (a == "--crlf") o.crlf = true;
+    else if (a == "--mode") {
+      const auto& v = value(i, a);
+      if (!parse_read_mode(v, o.read.mode)) throw UsageError{"--mode must be strict, permissive or recover, not '" + v + "'"};
+    } else if (a == "--encoding") {
+      const auto& v = value(i, a);
+      if (v == "leader") o.read.decode.encoding = EncodingChoice::FromLeader;
+      else if (v == "utf8" || v == "utf-8") o.read.decode.encoding = EncodingChoice::ForceUtf8;
+      else if (v == "marc8" || v == "marc-8") o.read.decode.encoding = EncodingChoice::ForceMarc8;
+      else if (v == "auto") o.read.decode.encoding = EncodingChoice::Auto;
+      else throw UsageError{"--encoding must be leader, utf8, marc8 or auto, not '" + v + "'"};
+    } else if (a == "--marc8-loc-ligatures") o.read.decode.marc8.ligature_halves_fe2x = false;
+    else if (a == "--records") {
+      const auto& v = value(i, a);
+      RecordRange r;
+      if (!parse_range(v, r)) throw UsageError{"--records takes N, N-M, N- or -M (1-based), not '" + v + "'"};
+      o.records = r;
+    } else if (a == "--max-per-code") {
+      const auto& v = value(i, a);
+      std::uint64_t n;
+      if (!parse_u64(v, n)) throw UsageError{"--max-per-code needs a number, not '" + v + "'"};
+      o.max_shown = static_cast<std::size_t>(n);
+    } else if (a == "-o" || a == "--output") o.output = value(i, a);
+    else if (a == "--to") {
+      const auto& v = value(i, a);
+      if (v == "iso2709" || v == "marc" || v == "mrc") o.to = OutputFormat::Iso2709;
+      else if (v == "mrk") o.to = OutputFormat::Mrk;
+      else throw UsageError{"--to must be iso2709 or mrk, not '" + v + "'"};
+    } else {
+      throw UsageError{"unknown option '" + a + "' for '" + cmd + "'; try 'marcscope " + cmd + " --help'"};
+    }
+  }
+  if (o.files.empty()) throw UsageError{"'" + cmd + "' needs at least one FILE (or '-' for standard input)"};
+  return o;
+}
+
+}  // namespace marcscope::cli

@@ -1,0 +1,45 @@
+#pragma once
+// Command-line parsing for the marcscope tool.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "marcscope/reader.h"
+
+namespace marcscope::cli {
+
+enum class Command { Count, Dump, Validate, Convert, Help, Version };
+
+enum class OutputFormat { Iso2709, Mrk };
+
+struct RecordRange {
+  std::uint64_t first = 1;
+  std::uint64_t last = UINT64_MAX;
+  bool contains(std::uint64_t n) const { return n >= first && n <= last; }
+};
+
+struct Options {
+  Command command = Command::Help;
+  std::string help_topic;  ///< command whose help was asked for, empty for the overview
+  std::vector<std::string> files;
+  ReadOptions read;
+  bool quiet = false;
+  bool crlf = false;
+  std::optional<RecordRange> records;
+  std::optional<OutputFormat> to;
+  std::string output;  ///< convert: output path ("-" or empty = stdout)
+  std::size_t max_shown = 0;  ///< validate: diagnostics shown per code (0 = all)
+};
+
+/// Thrown for bad usage; the message is one line, shown after "marcscope: ".
+struct UsageError {
+  std::string message;
+};
+
+Options parse_options(const std::vector<std::string>& args);
+std::string help_text(const std::string& topic);
+bool parse_range(const std::string& text, RecordRange& range);
+
+}  // namespace marcscope::cli

@@ -1,0 +1,44 @@
+#pragma once
+// Input bytes held in memory: a read-only memory map for regular files, a buffer for the rest.
+
+#include <cstddef>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+namespace marcscope {
+
+/// Raised when an input cannot be opened or read. The message names the path and the reason.
+class IoError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+class InputBuffer {
+ public:
+  /// Opens `path` ("-" = standard input). Regular files are memory-mapped; pipes, terminals and
+  /// special files are read into memory. Throws IoError.
+  static InputBuffer open(const std::string& path);
+  /// Wraps bytes already in memory (copied).
+  static InputBuffer from_bytes(std::string bytes);
+
+  InputBuffer(InputBuffer&& other) noexcept;
+  InputBuffer& operator=(InputBuffer&& other) noexcept;
+  InputBuffer(const InputBuffer&) = delete;
+  InputBuffer& operator=(const InputBuffer&) = delete;
+  ~InputBuffer();
+
+  std::string_view bytes() const { return {data_, size_}; }
+  const std::string& name() const { return name_; }
+  bool mapped() const { return mapped_; }
+
+ private:
+  InputBuffer() = default;
+  const char* data_ = nullptr;
+  std::size_t size_ = 0;
+  bool mapped_ = false;
+  std::string owned_;
+  std::string name_;
+};
+
+}  // namespace marcscope

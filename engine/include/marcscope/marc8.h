@@ -1,0 +1,45 @@
+#pragma once
+// MARC-8 to UTF-8 conversion for every character set in the Library of Congress code tables.
+// The tables are generated from resources/marc8/codetables.xml by tools/gen_marc8_tables.py.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace marcscope {
+
+enum class Marc8ProblemKind {
+  UnknownEscape,      ///< ESC followed by bytes that designate no known set
+  UnmappedCode,       ///< a code with no character in the active G0/G1 set
+  TruncatedSequence,  ///< the input ends inside a 3-byte EACC character or an escape sequence
+};
+
+struct Marc8Problem {
+  Marc8ProblemKind kind;
+  std::size_t offset;   ///< byte offset inside the converted string
+  std::string detail;   ///< e.g. "ESC ( Z" or "0xE0 in Hebrew"
+};
+
+struct Marc8Options {
+  /// The LoC tables map the ligature and double-tilde halves (Extended Latin 0xEB/0xEC, 0xFA/0xFB)
+  /// to U+0361/U+0360 with U+FE20-U+FE23 as alternates. pymarc emits the U+FE2x forms; we default
+  /// to them for compatibility, false selects the LoC primary mapping.
+  bool ligature_halves_fe2x = true;
+  /// Compose the result to Unicode NFC (what pymarc returns). Off gives the decomposed sequence
+  /// in MARC-8 order fixed up (combining marks after their base character).
+  bool normalize_nfc = true;
+  /// Unknown codes become this character (pymarc writes a space); problems are always reported.
+  char32_t replacement = U'\uFFFD';
+};
+
+/// Converts one MARC-8 string (a subfield value or a control field) to UTF-8, appending to `out`.
+/// Decoding starts in the default state (G0 = Basic Latin, G1 = Extended Latin/ANSEL), handles
+/// escape sequences (ESC ( ) , $ designations and the technique-1 shortcuts ESC g/b/p/s),
+/// moves combining marks after their base character, and turns numeric character references
+/// (&#xHHHH;) into the character they name. Problems are appended to `problems` when not null;
+/// conversion always completes. Returns true when there were no problems.
+bool marc8_to_utf8(std::string_view in, std::string& out, std::vector<Marc8Problem>* problems = nullptr,
+                   const Marc8Options& options = {});
+
+}  // namespace marcscope

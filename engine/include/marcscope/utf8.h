@@ -1,0 +1,30 @@
+#pragma once
+// UTF-8 checks and repair.
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+
+namespace marcscope {
+
+/// Offset of the first invalid UTF-8 sequence (overlongs, surrogates and > U+10FFFF are invalid),
+/// or npos when the whole string is valid.
+std::size_t find_invalid_utf8(std::string_view s);
+
+inline bool is_valid_utf8(std::string_view s) { return find_invalid_utf8(s) == std::string_view::npos; }
+
+/// True when `s` contains at least one valid multi-byte sequence and no invalid one: the signature
+/// of UTF-8 text (ANSEL bytes almost never form valid sequences).
+bool looks_like_utf8(std::string_view s);
+
+/// Appends `s` to `out`, replacing each maximal invalid subsequence with U+FFFD.
+/// Returns the number of replacements.
+std::size_t append_utf8_replacing(std::string_view s, std::string& out);
+
+/// Appends code point `cp` to `out` as UTF-8.
+void append_utf8(char32_t cp, std::string& out);
+
+/// NFC-composes a valid UTF-8 string (utf8proc).
+std::string nfc(std::string_view s);
+
+}  // namespace marcscope

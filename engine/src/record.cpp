@@ -1,0 +1,89 @@
+#include "marcscope/record.h"
+
+#include <algorithm>
+
+#include "marcscope/record_view.h"
+
+namespace marcscope {
+
+const std::string* Field::subfield(char code) const {
+  for (const auto& s : subfields_)
+    if (s.code == code) return &s.value;
+  return nullptr;
+}
+
+std::vector<std::string> Field::subfield_values(char code) const {
+  std::vector<std::string> values;
+  for (const auto& s : subfields_)
+    if (s.code == code) values.push_back(s.value);
+  return values;
+}
+
+Record::Record() : leader_("00000nam a2200000 i 4500") {}
+
+void Record::set_leader(std::string_view leader) {
+  leader_.assign(leader.substr(0, 24));
+  if (leader_.size() < 24) leader_.append(24 - leader_.size(), ' ');
+}
+
+std::size_t Record::remove_fields(std::string_view tag) {
+  const auto before = fields_.size();
+  std::erase_if(fields_, [&](const Field& f) { return f.tag() == tag; });
+  return before - fields_.size();
+}
+
+const Field* Record::first(std::string_view tag) const {
+  for (const auto& f : fields_)
+    if (f.tag() == tag) return &f;
+  return nullptr;
+}
+
+std::vector<const Field*> Record::fields_with_tag(std::string_view tag) const {
+  std::vector<const Field*> out;
+  for (const auto& f : fields_)
+    if (f.tag() == tag) out.push_back(&f);
+  return out;
+}
+
+Record Record::from_view(const RecordView& view, const DecodeOptions& options, Diagnostics& diags) {
+  Record rec;
+  const Encoding enc = choose_encoding(view, options, diags);
+  rec.set_leader(view.leader().bytes());
+  rec.leader_[9] = 'a';
+  rec.fields_.reserve(view.fields().size());
+  const char* base = view.bytes().data();
+  auto offset_of = [&](std::string_view part) { return view.offset() + static_cast<std::uint64_t>(part.data() - base); };
+
+  for (const auto& fv : view.fields()) {
+    std::string tag(fv.tag);
+    if (fv.is_control()) {
+      std::string value;
+      decode_value(fv.data, enc, options, value, diags, view.number(), offset_of(fv.data), tag, 0);
+      rec.fields_.emplace_back(std::move(tag), std::move(value));
+      continue;
+    }
+    Field field(tag, fv.indicator(1), fv.indicator(2), {});
+    const std::string_view area = fv.subfield_area(view.indicator_count());
+    if (const std::size_t d = area.find(kSubfieldDelimiter); d != 0 && !area.empty()) {
+      std::string leading;
+      const std::string_view stray = area.substr(0, d);
+      decode_value(stray, enc, options, leading, diags, view.number(), offset_of(stray), tag, 0);
+      field.set_leading_data(std::move(leading));
+    }
+    for (const auto& sf : fv.subfields(view.indicator_count())) {
+      if (sf.code == 0 && sf.value.empty()) {
+        // A delimiter with nothing after it carries no data; say so instead of inventing a code.
+        diags.push_back({Severity::Warning, Code::SubfieldCodeMissing, view.number(), offset_of(sf.value) - 1, tag, 0,
+                         "field " + tag + " ends with a subfield delimiter and no subfield code; dropped"});
+        continue;
+      }
+      std::string value;
+      decode_value(sf.value, enc, options, value, diags, view.number(), offset_of(sf.value), tag, sf.code);
+      field.add_subfield(sf.code, std::move(value));
+    }
+    rec.fields_.push_back(std::move(field));
+  }
+  return rec;
+}
+
+}  // namespace marcscope

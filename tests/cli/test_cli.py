@@ -1,0 +1,594 @@
+"""marcscope as a new user meets it: help, usage and input errors, count, dump, convert, validate
+and the three reading modes. Exit status: 0 fine, 1 problems found, 2 could not run."""
+
+import collections
+import os
+import re
+import shutil
+import tempfile
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+import clitools
+import marcmodel
+from clitools import DATA, DIAGNOSTIC, SUMMARY_ROW, diagnostics, run, run_cached, stderr_lines
+
+COMMANDS = ["count", "dump", "validate", "convert"]
+ISO_VALID_PAIRS = clitools.iso_files("valid", "pairs")
+ISO_COUNTED = clitools.iso_files("valid", "pairs", "marc8")
+ISO_ALL = clitools.iso_files("valid", "pairs", "marc8", "malformed")
+
+
+def assert_cannot_run(proc, *mentions):
+    """Exit 2, nothing on stdout, exactly one line on stderr: "marcscope: ..." naming `mentions`."""
+    err = proc.stderr.decode("utf-8", "replace")
+    assert proc.returncode == 2, f"exit {proc.returncode}, stderr {err!r}"
+    assert proc.stdout == b"", proc.stdout[:200]
+    lines = err.splitlines()
+    assert len(lines) == 1 and err.endswith("\n"), f"expected one line on stderr, got {err!r}"
+    assert lines[0].startswith("marcscope: "), lines[0]
+    for m in mentions:
+        assert str(m) in lines[0], f"{m!r} not named in {lines[0]!r}"
+    return lines[0]
+
+
+def records_text(dump_stdout: bytes):
+    """The dump split into one text block per record (each ends with a blank line). Bytes that are
+    not UTF-8 survive as surrogates (test_dump_output_is_utf8 is where they count)."""
+    text = dump_stdout.decode("utf-8", "surrogateescape")
+    assert text == "" or text.endswith("\n\n")
+    return [block + "\n" for block in text[:-2].split("\n\n")] if text else []
+
+
+def mask_leader_lengths(dump_stdout: bytes) -> str:
+    """Dump text with leader/00-04 and 12-16 (recomputed by every writer) masked."""
+    out = []
+    for line in dump_stdout.decode("utf-8", "surrogateescape").split("\n"):
+        if line.startswith("=LDR  ") and len(line) >= 6 + 17:
+            line = "=LDR  #####" + line[11:18] + "#####" + line[23:]
+        out.append(line)
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------
+# Help and usage errors
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], ["help"]])
+def test_overview_help(args):
+    proc = run(*args)
+    assert proc.returncode == 0 and proc.stderr == b""
+    out = proc.stdout.decode()
+    assert out.startswith("marcscope") and "Usage: marcscope COMMAND" in out
+    for cmd in COMMANDS:
+        assert re.search(rf"^\s+{cmd}\s", out, re.M), f"overview does not list {cmd}"
+    assert "Exit status" in out
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+@pytest.mark.parametrize("form", ["--help", "-h", "help"])
+def test_command_help(cmd, form):
+    proc = run("help", cmd) if form == "help" else run(cmd, form)
+    assert proc.returncode == 0 and proc.stderr == b""
+    out = proc.stdout.decode()
+    assert out.startswith(f"Usage: marcscope {cmd} ")
+    for option in ("--mode", "--encoding", "--quiet"):
+        assert option in out
+
+
+def test_version():
+    proc = run("--version")
+    assert proc.returncode == 0
+    assert re.fullmatch(r"marcscope \d+\.\d+\.\d+\n", proc.stdout.decode())
+
+
+USAGE_ERRORS = [
+    ([], "no command"),
+    (["frobnicate", "x.mrc"], "frobnicate"),
+    (["--frobnicate"], "--frobnicate"),
+    (["count"], "count"),
+    (["dump", "--mode"], "--mode"),
+    (["dump", "--mode", "lenient", "pairs/pymarc-one.dat"], "lenient"),
+    (["dump", "--encoding", "latin1", "pairs/pymarc-one.dat"], "latin1"),
+    (["convert", "--to", "marcxml", "pairs/pymarc-one.dat"], "marcxml"),
+    (["convert", "pairs/pymarc-one.dat", "-o"], "-o"),
+    (["validate", "--max-per-code", "many", "pairs/pymarc-one.dat"], "many"),
+] + [([cmd, "--bogus", "pairs/pymarc-one.dat"], "--bogus") for cmd in COMMANDS]
+
+
+@pytest.mark.parametrize("args,mention", USAGE_ERRORS, ids=[" ".join(a) or "(none)" for a, _ in USAGE_ERRORS])
+def test_usage_errors(args, mention):
+    assert_cannot_run(run(*args), mention)
+
+
+@pytest.mark.parametrize("value", ["0", "5-3", "abc", "-", "", "1-2-3", "-0", "x-5", "3-x", "1.5", "+3", "0-4"])
+def test_records_bad_values(value):
+    assert_cannot_run(run("dump", "--records", value, "pairs/marcperl-camel.usmarc"), "--records")
+
+
+# --------------------------------------------------------------------------------------------
+# Input that cannot be read
+# --------------------------------------------------------------------------------------------
+
+def command_args(cmd, path, tmp_path):
+    return [cmd, path, "-o", str(tmp_path / "out.mrc")] if cmd == "convert" else [cmd, path]
+
+
+BAD_INPUTS = {
+    "missing": "no-such-file.mrc",
+    "directory": "valid",
+    "missing-dir": "no-such-dir/sub/x.mrc",
+    "xml": "xml/traject-tiny.xml",
+    "text": "SOURCES.md",
+    "json": "json/pymarc-test.json",
+    "mrk": "mrk/marcperl-camel.mrk",
+    "raw-marc8-string": "marc8/marccharset-farsi.marc",
+}
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+@pytest.mark.parametrize("kind", list(BAD_INPUTS))
+def test_unreadable_or_non_marc_input(cmd, kind, tmp_path):
+    path = BAD_INPUTS[kind]
+    line = assert_cannot_run(run(*command_args(cmd, path, tmp_path)), path)
+    if kind in ("xml", "text", "json", "mrk", "raw-marc8-string"):
+        assert "not" in line and "MARC" in line, line
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_unreadable_file(cmd, tmp_path):
+    target = tmp_path / "locked.mrc"
+    shutil.copy(DATA / "pairs/pymarc-one.dat", target)
+    target.chmod(0)
+    try:
+        if os.access(target, os.R_OK):
+            # Running as root (CI): permissions do not stop us. A path below a missing directory
+            # is the unreadable case root also meets.
+            target = tmp_path / "missing-dir" / "locked.mrc"
+        assert_cannot_run(run(*command_args(cmd, str(target), tmp_path)), str(target))
+    finally:
+        if target.exists():
+            target.chmod(0o644)
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+def test_non_marc_stdin(cmd, tmp_path):
+    proc = run(*command_args(cmd, "-", tmp_path), stdin=b"hello, world\n")
+    assert_cannot_run(proc, "standard input")
+
+
+def test_convert_unwritable_output():
+    proc = run("convert", "pairs/pymarc-one.dat", "-o", "no-such-dir/out.mrc")
+    assert_cannot_run(proc, "no-such-dir/out.mrc")
+
+
+def test_convert_failure_keeps_existing_output(tmp_path):
+    """A convert that cannot run (non-MARC input) must not truncate an existing output file."""
+    out = tmp_path / "precious.mrc"
+    original = (DATA / "pairs/pymarc-one.dat").read_bytes()
+    out.write_bytes(original)
+    assert_cannot_run(run("convert", "xml/traject-tiny.xml", "-o", out), "xml/traject-tiny.xml")
+    assert out.read_bytes() == original, f"output file now holds {out.stat().st_size} bytes"
+
+
+# --------------------------------------------------------------------------------------------
+# Standard input
+# --------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("path", ["pairs/marcperl-camel.usmarc", "pairs/lcmarcedit-marc_sample_data.mrc",
+                                  "pairs/solrmarc-specTestRecs.mrc", "pairs/filemarc-music.mrc"])
+@pytest.mark.parametrize("cmd", ["count", "dump"])
+def test_stdin_same_as_path(cmd, path):
+    data = (DATA / path).read_bytes()
+    via_stdin = run(cmd, "-q", "-", stdin=data)
+    via_path = run_cached(cmd, "-q", path)
+    assert via_stdin.returncode == via_path.returncode == 0
+    assert via_stdin.stdout == via_path.stdout
+    assert via_stdin.stdout
+
+
+def test_validate_stdin_names_stdin_consistently():
+    """Diagnostics from standard input say "<stdin>"; the summary should name it the same way."""
+    proc = run("validate", "-", stdin=(DATA / "malformed/marcperl-baddir.usmarc").read_bytes())
+    assert proc.returncode == 1
+    lines = proc.stdout.decode().splitlines()
+    found = diagnostics(lines)
+    assert found and {m["file"] for m in found} == {"<stdin>"}
+    summary = [l for l in lines if re.match(r"^\S.*: \d+ records? read", l)]
+    assert summary == ["<stdin>: 0 records read, 1 skipped, 0 repaired"], summary
+
+
+# --------------------------------------------------------------------------------------------
+# count
+# --------------------------------------------------------------------------------------------
+
+def test_count_several_files_prints_each_and_total():
+    files = ["pairs/marcperl-camel.usmarc", "valid/marcperl-sample1.usmarc", "pairs/solrmarc-specTestRecs.mrc"]
+    proc = run("count", *files)
+    assert proc.returncode == 0
+    rows = [re.fullmatch(r"(\d+)\s+(\S.*)", l) for l in proc.stdout.decode().splitlines()]
+    assert all(rows), proc.stdout
+    assert [(int(m[1]), m[2]) for m in rows] == [(10, files[0]), (1, files[1]), (76, files[2]), (87, "total")]
+
+
+def test_count_single_file_prints_the_number():
+    proc = run("count", "pairs/marcperl-camel.usmarc")
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"10\n", b"")
+
+
+def test_count_empty_input_is_zero_records():
+    proc = run("count", "-", stdin=b"")
+    assert (proc.returncode, proc.stdout.strip()) == (0, b"0")
+
+
+def test_sources_md_lists_every_data_file():
+    documented = set(clitools.documented_records())
+    on_disk = {f"{p.parent.name}/{p.name}" for p in DATA.glob("*/*") if p.is_file()}
+    assert documented == on_disk
+
+
+@pytest.mark.parametrize("path", ISO_COUNTED)
+def test_count_agrees_with_sources_md(path):
+    proc = run_cached("count", path)
+    if path == "marc8/marccharset-farsi.marc":
+        # SOURCES.md: "NOT a record: a raw 155-byte MARC-8 string"
+        assert clitools.documented_count(path) == 0
+        assert_cannot_run(proc, path)
+        return
+    assert proc.returncode == 0, stderr_lines(proc)[:5]
+    assert int(proc.stdout) == clitools.documented_count(path)
+
+
+# --------------------------------------------------------------------------------------------
+# dump
+# --------------------------------------------------------------------------------------------
+
+LC = "pairs/lcmarcedit-marc_sample_data.mrc"
+
+
+@pytest.mark.parametrize("spec,first,last", [("10-20", 10, 20), ("7", 7, 7), ("530-", 530, 536),
+                                             ("-3", 1, 3), ("530-600", 530, 536), ("1-536", 1, 536)])
+def test_dump_records_range(spec, first, last):
+    full = records_text(run_cached("dump", "-q", LC).stdout)
+    assert len(full) == 536
+    part = run("dump", "-q", "--records", spec, LC)
+    assert part.returncode == 0
+    assert records_text(part.stdout) == full[first - 1:last]
+
+
+def test_dump_records_past_the_end_is_empty():
+    proc = run("dump", "-q", "--records", "600-700", LC)
+    assert (proc.returncode, proc.stdout) == (0, b"")
+
+
+def test_dump_format_basics():
+    """=LDR first, fields as =TAG, two blanks, '\\' for blank indicators and blanks in control
+    fields, a blank line after each record."""
+    text = run_cached("dump", "pairs/marcperl-camel.usmarc").stdout.decode()
+    first = text.split("\n\n")[0].split("\n")
+    assert first[0] == "=LDR  00755cam a22002414a 4500"
+    assert first[1] == "=001  fol05731351\\"
+    assert "=008  000107s2000\\\\\\\\nyua\\\\\\\\\\\\\\\\\\\\001\\0\\eng\\\\" in first
+    assert "=100  1\\$aMartinsson, Tobias,$d1976-" in first
+    assert "=245  10$aActivePerl with ASP and ADO /$cTobias Martinsson." in first
+    assert text.count("=LDR  ") == 10 and text.endswith("\n\n")
+
+
+def test_dump_crlf():
+    lf = run_cached("dump", "pairs/marcperl-camel.usmarc").stdout
+    crlf = run("dump", "--crlf", "pairs/marcperl-camel.usmarc").stdout
+    assert crlf == lf.replace(b"\n", b"\r\n")
+
+
+def test_dump_quiet_silences_diagnostics():
+    loud = run_cached("dump", LC)
+    quiet = run_cached("dump", "-q", LC)
+    assert loud.stderr and quiet.stderr == b""
+    assert loud.stdout == quiet.stdout
+
+
+def test_warnings_alone_do_not_change_the_exit_status():
+    proc = run_cached("dump", LC)
+    assert proc.returncode == 0
+    assert {m["severity"] for m in diagnostics(stderr_lines(proc))} == {"warning"}
+
+
+@pytest.mark.parametrize("mode", ["permissive", "recover"])
+@pytest.mark.parametrize("path", ISO_ALL)
+def test_dump_output_is_utf8(path, mode):
+    """dump prints text "converted to UTF-8" whatever the input holds: bytes that are not text
+    (in tags, indicators, subfield codes, leaders) must be escaped, not copied."""
+    proc = run_cached("dump", "-q", path) if mode == "permissive" else run_cached("dump", "-q", "--mode", mode, path)
+    if path == "marc8/marccharset-farsi.marc":
+        assert proc.returncode == 2
+        return
+    try:
+        proc.stdout.decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise AssertionError(f"`marcscope dump --mode {mode} {path}`: invalid UTF-8 at output byte "
+                             f"{e.start}: {proc.stdout[max(0, e.start - 40):e.start + 10]!r}") from None
+
+
+# --------------------------------------------------------------------------------------------
+# convert
+# --------------------------------------------------------------------------------------------
+
+_CONVERT_DIR = Path(tempfile.mkdtemp(prefix="marcscope-cli-convert-"))
+
+
+@lru_cache(maxsize=None)
+def converted(path):
+    """`marcscope convert -q PATH -o OUT`, once per file; returns (process, OUT)."""
+    out = _CONVERT_DIR / (path.replace("/", "__") + ".mrc")
+    return run("convert", "-q", path, "-o", out), out
+
+
+@pytest.mark.parametrize("path", ISO_VALID_PAIRS)
+def test_convert_round_trip(path):
+    """convert to ISO 2709, then count and dump the output: same records, same text (leader
+    lengths and base address aside)."""
+    proc, out = converted(path)
+    original_dump = run_cached("dump", "-q", path)
+    assert proc.returncode == original_dump.returncode, stderr_lines(proc)
+    assert run("count", "-q", out).stdout == run_cached("count", "-q", path).stdout
+    again = run("dump", out)
+    assert again.returncode == 0
+    assert mask_leader_lengths(again.stdout) == mask_leader_lengths(original_dump.stdout)
+
+
+@pytest.mark.parametrize("path", ISO_VALID_PAIRS)
+def test_convert_output_is_utf8_iso2709(path):
+    """Every record written is UTF-8 with leader/09 'a', and its leader lengths are right."""
+    _, out = converted(path)
+    data = out.read_bytes()
+    records = clitools.split_records(data)
+    assert sum(len(r) for _, r in records) == len(data)
+    for n, (_, rec) in enumerate(records, 1):
+        assert rec[9:10] == b"a", (n, rec[:24])
+        assert int(rec[:5]) == len(rec), (n, rec[:24])
+        try:
+            rec.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise AssertionError(f"record {n}: not UTF-8 at byte {e.start}: {rec[max(0, e.start - 30):e.start + 5]!r}")
+
+
+def test_convert_to_mrk_equals_dump(tmp_path):
+    path = "pairs/solrmarc-specTestRecs.mrc"
+    dump = run_cached("dump", "-q", path).stdout
+    assert run("convert", "-q", "--to", "mrk", path).stdout == dump
+    run("convert", "-q", path, "-o", tmp_path / "by-extension.mrk")
+    assert (tmp_path / "by-extension.mrk").read_bytes() == dump
+    run("convert", "-q", "--to", "mrk", path, "-o", tmp_path / "explicit.bin")
+    assert (tmp_path / "explicit.bin").read_bytes() == dump
+    crlf = run("convert", "-q", "--to", "mrk", "--crlf", path).stdout
+    assert crlf == dump.replace(b"\n", b"\r\n")
+
+
+def test_convert_records_range(tmp_path):
+    out = tmp_path / "part.mrc"
+    assert run("convert", "--records", "2-3", "pairs/marcperl-camel.usmarc", "-o", out).returncode == 0
+    assert run("count", out).stdout == b"2\n"
+    assert (mask_leader_lengths(run("dump", out).stdout)
+            == mask_leader_lengths(run("dump", "--records", "2-3", "pairs/marcperl-camel.usmarc").stdout))
+
+
+def test_convert_several_files_to_stdout():
+    files = ["pairs/marcperl-camel.usmarc", "pairs/pymarc-one.dat"]
+    proc = run("convert", *files)
+    assert proc.returncode == 0
+    assert len(clitools.split_records(proc.stdout)) == 11
+
+
+def test_convert_utf8_file_is_byte_identical_auth_1066():
+    proc, out = converted("valid/evergreen-auth-1066.mrc")
+    assert proc.returncode == 0
+    assert out.read_bytes() == (DATA / "valid/evergreen-auth-1066.mrc").read_bytes()
+
+
+def test_convert_utf8_file_is_byte_identical_lcmarcedit():
+    """535 of 536 records come out byte for byte. Record 19 loses the stray "0" after the
+    indicators of field "2 4" (see test_pairs.py), so it is one byte shorter and otherwise equal."""
+    proc, out = converted(LC)
+    assert proc.returncode == 0
+    original = clitools.split_records((DATA / LC).read_bytes())
+    written = clitools.split_records(out.read_bytes())
+    assert len(original) == len(written) == 536
+    differ = [n for n, ((_, a), (_, b)) in enumerate(zip(original, written), 1) if a != b]
+    assert differ == [19]
+    a, b = original[18][1], written[18][1]
+    assert (len(a) - len(b), int(b[:5]), a[5:24]) == (1, len(b), b[5:24])
+    fa, fb = clitools.directory_fields(a), clitools.directory_fields(b)
+    assert [t for t, _ in fa] == [t for t, _ in fb]
+    changed = [(t, x, y) for (t, x), (_, y) in zip(fa, fb) if x != y]
+    assert len(changed) == 1
+    tag, x, y = changed[0]
+    assert tag == "2 4" and x == y[:2] + b"0" + y[2:]
+
+
+# --------------------------------------------------------------------------------------------
+# validate
+# --------------------------------------------------------------------------------------------
+
+def parse_validate(stdout: bytes):
+    """(diagnostic lines, {file: (summary line, {code: (count, severity)})})."""
+    text = stdout.decode("utf-8", "replace")
+    lines = text.split("\n")
+    diags, summaries, current = [], [], None
+    for line in lines:
+        if not line:
+            current = None
+            continue
+        m = re.fullmatch(r"(?P<file>.+): (?P<read>\d+) records? read, (?P<skipped>\d+) skipped, "
+                         r"(?P<repaired>\d+) repaired(?P<stopped>, reading stopped \(strict mode\))?", line)
+        if m:
+            current = (m, {})
+            summaries.append(current)
+        elif current is not None:
+            if line.strip() in ("no problems found",) or re.fullmatch(r"\s+count\s+severity\s+code", line):
+                continue
+            row = SUMMARY_ROW.match(line)
+            assert row, f"unexpected summary line {line!r}"
+            current[1][row["code"]] = (int(row["count"]), row["severity"])
+        else:
+            d = DIAGNOSTIC.match(line)
+            assert d, f"diagnostic line not of the form 'FILE: record N at byte M...: severity: message [code]': {line!r}"
+            diags.append(d)
+    return diags, summaries
+
+
+@pytest.mark.parametrize("path", ["pairs/marcperl-camel.usmarc", "pairs/traject-test_data.utf8.mrc",
+                                  "valid/marcperl-sample1.usmarc", "pairs/marcmij-test.mrc"])
+def test_validate_clean_file(path):
+    proc = run_cached("validate", path)
+    assert proc.returncode == 0 and proc.stderr == b""
+    diags, summaries = parse_validate(proc.stdout)
+    assert diags == [] and len(summaries) == 1
+    m, rows = summaries[0]
+    n = clitools.documented_count(path)
+    assert (m["file"], int(m["read"]), int(m["skipped"]), int(m["repaired"]), rows) == (path, n, 0, 0, {})
+    assert "no problems found" in proc.stdout.decode()
+
+
+# Defects of content designation (leader/05-08 and 17-19 values, indicator values that only one
+# tag's definition forbids) are beyond "structural and character-set problems"; not asserted here.
+CONTENT_LEVEL = {f"malformed/mrrc-{n}.bin" for n in (
+    "e002_invalid_bibliographic_level", "e002_invalid_cataloging_form", "e002_invalid_control_record_type",
+    "e002_invalid_encoding_level", "e002_invalid_multipart_level", "e002_invalid_record_status",
+    "e002_invalid_record_type", "e201_per_tag_indicator_245")}
+MALFORMED_STRUCTURAL = [p for p in clitools.iso_files("malformed") if p not in CONTENT_LEVEL]
+
+
+@pytest.mark.parametrize("path", MALFORMED_STRUCTURAL)
+def test_validate_malformed_file(path):
+    """Exit 1, one line per finding ("FILE: record N at byte M...: severity: message [code]"),
+    then a summary whose counts match the lines."""
+    proc = run_cached("validate", path)
+    assert proc.returncode == 1, f"`marcscope validate {path}` exit {proc.returncode}: {proc.stdout[-300:]!r}"
+    diags, summaries = parse_validate(proc.stdout)
+    assert diags, "no diagnostic lines"
+    assert {d["file"] for d in diags} == {path}
+    size = (DATA / path).stat().st_size
+    assert all(int(d["offset"]) <= size for d in diags)
+    assert len(summaries) == 1 and summaries[0][0]["file"] == path
+    counts = collections.Counter(d["code"] for d in diags)
+    assert {c: n for c, (n, _) in summaries[0][1].items()} == dict(counts)
+
+
+@pytest.mark.parametrize("path,mode", [("malformed/marcperl-baddir.usmarc", "permissive"),
+                                       ("malformed/catmandu-bu_bibs.mrc", "strict"),
+                                       ("malformed/catmandu-bu_bibs.mrc", "recover"),
+                                       ("pairs/lcmarcedit-marc_sample_data.mrc", "permissive")])
+def test_validate_summary_severity_matches_the_lines(path, mode):
+    """The summary's severity column says what the lines said for that code."""
+    proc = run_cached("validate", "--mode", mode, path)
+    diags, summaries = parse_validate(proc.stdout)
+    shown = collections.defaultdict(set)
+    for d in diags:
+        shown[d["code"]].add(d["severity"])
+    mismatched = {code: (sev, sorted(shown[code])) for code, (_, sev) in summaries[0][1].items()
+                  if shown[code] and shown[code] != {sev}}
+    assert mismatched == {}, f"code: (summary severity, line severities) for `validate --mode {mode} {path}`"
+
+
+@pytest.mark.parametrize("files", [["malformed/marcperl-baddir.usmarc", "pairs/filemarc-music.mrc"],
+                                   ["pairs/filemarc-music.mrc", "pairs/filemarc-music.mrc"],
+                                   ["pairs/filemarc-music.mrc", "pairs/marcperl-camel.usmarc"]],
+                         ids=["empty-then-marc8", "same-file-twice", "marc8-then-clean"])
+def test_validate_several_files_summarises_each_file_alone(files):
+    """Each file's summary in a multi-file run equals the summary of validating it alone."""
+    alone = {f: parse_validate(run_cached("validate", f).stdout)[1][0] for f in set(files)}
+    _, summaries = parse_validate(run("validate", *files).stdout)
+    assert [m["file"] for m, _ in summaries] == files
+    for (m, rows), f in zip(summaries, files):
+        assert m.group(0) == alone[f][0].group(0)
+        assert rows == alone[f][1], f"summary of {f}: {rows} alone: {alone[f][1]}"
+
+
+def test_validate_max_per_code_limits_lines_not_counts():
+    path = "malformed/catmandu-bu_bibs.mrc"
+    full_diags, full_summary = parse_validate(run_cached("validate", path).stdout)
+    diags, summaries = parse_validate(run("validate", "--max-per-code", "2", path).stdout)
+    per_code = collections.Counter(d["code"] for d in diags)
+    assert per_code and max(per_code.values()) == 2
+    assert summaries[0][1] == full_summary[0][1]
+    first_two = collections.defaultdict(list)
+    for d in full_diags:
+        if len(first_two[d["code"]]) < 2:
+            first_two[d["code"]].append(d.group(0))
+    assert [d.group(0) for d in diags] == [d.group(0) for d in full_diags if d.group(0) in first_two[d["code"]]]
+    assert all(per_code[c] == min(2, n) for c, (n, _) in full_summary[0][1].items())
+
+
+# --------------------------------------------------------------------------------------------
+# Reading modes on catmandu-bu_bibs.mrc: 100 records, 16 with leader lengths counted in characters
+# --------------------------------------------------------------------------------------------
+
+BU = "malformed/catmandu-bu_bibs.mrc"
+
+
+@lru_cache(maxsize=None)
+def bu_oracle():
+    """(record start offsets, numbers of the records whose leader/00-04 is not their byte length,
+    001 of every well-formed record), computed from the bytes alone."""
+    records = clitools.split_records((DATA / BU).read_bytes())
+    bad = [n for n, (_, r) in enumerate(records, 1) if int(r[:5]) != len(r)]
+    ids = {n: dict(clitools.directory_fields(r))["001"].decode() for n, (_, r) in enumerate(records, 1)
+           if n not in bad}
+    return [s for s, _ in records], bad, ids
+
+
+def test_bu_bibs_oracle_matches_sources_md():
+    starts, bad, _ = bu_oracle()
+    assert len(starts) == 100 == clitools.documented_count(BU)
+    assert len(bad) == 16  # SOURCES.md: "len ok 84/100", "16 records have leader length = CHARACTER count"
+
+
+def test_bu_bibs_permissive_delivers_84_and_names_the_16_skipped():
+    starts, bad, ids = bu_oracle()
+    proc = run_cached("count", BU)
+    assert (proc.returncode, proc.stdout) == (1, b"84\n")
+    found = diagnostics(stderr_lines(proc))
+    skipped = [m for m in found if m["code"] == "record-skipped"]
+    assert [int(m["record"]) for m in skipped] == bad
+    mismatch = [(int(m["record"]), int(m["offset"])) for m in found if m["code"] == "record-length-mismatch"]
+    assert mismatch == [(n, starts[n - 1]) for n in bad]
+    got, dump = clitools.dump_records(BU, "-q")
+    assert dump.returncode == 1
+    assert [r.control_number() for r in got] == [ids[n] for n in sorted(ids)]
+
+
+def test_bu_bibs_strict_stops_at_the_first_bad_record():
+    starts, bad, _ = bu_oracle()
+    first = bad[0]
+    proc = run_cached("count", "--mode", "strict", BU)
+    assert proc.returncode == 1
+    assert int(proc.stdout) == first - 1
+    found = diagnostics(stderr_lines(proc))
+    fatal = [m for m in found if m["severity"] == "fatal"]
+    assert len(fatal) == 1
+    assert (int(fatal[0]["record"]), int(fatal[0]["offset"]), fatal[0]["code"]) == (first, starts[first - 1], "record-length-mismatch")
+    assert all(m["record"] is None or int(m["record"]) <= first for m in found), "diagnostics after the stop"
+    assert len(clitools.dump_records(BU, "-q", "--mode", "strict")[0]) == first - 1
+    v = run_cached("validate", "--mode", "strict", BU)
+    assert v.returncode == 1
+    _, summaries = parse_validate(v.stdout)
+    assert summaries[0][0]["stopped"] and int(summaries[0][0]["read"]) == first - 1
+
+
+def test_bu_bibs_recover_delivers_100():
+    _, bad, _ = bu_oracle()
+    proc = run_cached("count", "--mode", "recover", BU)
+    assert (proc.returncode, proc.stdout) == (1, b"100\n")  # repaired records are problems found
+    found = diagnostics(stderr_lines(proc))
+    repaired = [m for m in found if m["code"] == "record-repaired"]
+    assert [int(m["record"]) for m in repaired] == bad
+    assert not [m for m in found if m["code"] == "record-skipped"]
+    recovered = records_text(run_cached("dump", "-q", "--mode", "recover", BU).stdout)
+    permissive = records_text(run_cached("dump", "-q", BU).stdout)
+    assert len(recovered) == 100
+    assert [t for n, t in enumerate(recovered, 1) if n not in bad] == permissive
+    _, summaries = parse_validate(run_cached("validate", "--mode", "recover", BU).stdout)
+    m = summaries[0][0]
+    assert (int(m["read"]), int(m["skipped"]), int(m["repaired"])) == (100, 0, 16)

@@ -1,0 +1,89 @@
+#pragma once
+// Shared helpers for the engine tests: fixture paths and the record table of tests/data/SOURCES.md.
+
+#include <QDir>
+#include <QFile>
+#include <QRegularExpression>
+#include <QString>
+#include <QTextStream>
+
+#include <map>
+#include <string>
+
+#include "marcscope/reader.h"
+
+namespace marcscope::test {
+
+inline QString data_dir() { return QStringLiteral(MARCSCOPE_TEST_DATA); }
+inline std::string data_path(const QString& rel) { return (data_dir() + "/" + rel).toStdString(); }
+
+inline std::string read_bytes(const QString& rel) {
+  QFile f(data_dir() + "/" + rel);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  QByteArray b = f.readAll();
+  return std::string(b.constData(), static_cast<std::size_t>(b.size()));
+}
+
+/// "folder/file" -> records column, from the tables in tests/data/SOURCES.md.
+inline std::map<QString, int> sources_record_counts() {
+  std::map<QString, int> rows;
+  QFile f(data_dir() + "/SOURCES.md");
+  if (!f.open(QIODevice::ReadOnly | QIODevice::Text)) return rows;
+  QTextStream in(&f);
+  static const QRegularExpression folder_re(QStringLiteral("^## (\\w+)/"));
+  static const QRegularExpression row_re(QStringLiteral("^\\| `([^`]+)` \\|[^|]*\\|[^|]*\\| ([\\d,]+)"));
+  QString folder;
+  while (!in.atEnd()) {
+    const QString line = in.readLine();
+    if (auto m = folder_re.match(line); m.hasMatch()) folder = m.captured(1);
+    if (auto m = row_re.match(line); m.hasMatch() && !folder.isEmpty())
+      rows[folder + "/" + m.captured(1)] = m.captured(2).remove(',').toInt();
+  }
+  return rows;
+}
+
+inline bool is_iso2709_name(const QString& name) {
+  return !(name.endsWith(".xml") || name.endsWith(".json") || name.endsWith(".txt") || name.endsWith(".ndj") ||
+           name.endsWith(".mrk"));
+}
+
+struct ReadSummary {
+  int delivered = 0;
+  int skipped = 0;
+  int repaired = 0;
+  bool stopped = false;
+  Diagnostics diagnostics;
+};
+
+inline ReadSummary read_file(const std::string& bytes, ReadMode mode) {
+  ReadOptions options;
+  options.mode = mode;
+  Reader reader(InputBuffer::from_bytes(bytes), options);
+  ReadSummary s;
+  ReadItem item;
+  while (reader.next(item)) {
+    s.diagnostics.insert(s.diagnostics.end(), item.diagnostics.begin(), item.diagnostics.end());
+    if (item.has_record) {
+      ++s.delivered;
+      if (item.view.repaired()) ++s.repaired;
+    }
+    for (const auto& d : item.diagnostics)
+      if (d.code == Code::RecordSkipped) ++s.skipped;
+  }
+  s.stopped = reader.stopped();
+  return s;
+}
+
+inline bool has_code(const Diagnostics& diags, Code code) {
+  for (const auto& d : diags)
+    if (d.code == code) return true;
+  return false;
+}
+
+inline QString describe(const Diagnostics& diags, std::size_t max = 5) {
+  QString s;
+  for (std::size_t i = 0; i < diags.size() && i < max; ++i) s += QString::fromStdString(diags[i].to_string()) + "\n";
+  return s;
+}
+
+}  // namespace marcscope::test

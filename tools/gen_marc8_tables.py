@@ -1,0 +1,373 @@
+#!/usr/bin/env python3
+"""Generate engine/src/marc8_tables.inc from resources/marc8/codetables.xml.
+
+The input is the Library of Congress "MARC 21 Specifications: Code Tables" in XML form (the copy
+distributed with the yaz toolkit, indexdata/yaz src/codetables.xml). The output is a C++ fragment
+with compact lookup tables for the MARC-8 decoder in engine/src/marc8.cpp; it is committed to the
+tree and the build never runs this script.
+
+Usage (Python 3 standard library only):
+
+    /usr/bin/python3 tools/gen_marc8_tables.py            # rewrite engine/src/marc8_tables.inc
+    /usr/bin/python3 tools/gen_marc8_tables.py --check    # exit 1 if the committed file is stale
+
+Table entries are 32-bit words:
+
+    bits  0-20  Unicode code point (0 with no flag set: the code is unmapped)
+    bit   28    DECOMPOSES: the character has a canonical decomposition (a mark after it may be
+                reordered into it by NFC, so the decoder's one-mark shortcut does not apply)
+    bit   29    EMPTY: the code is valid but produces no character (LoC maps the second halves of
+                the ligature and double tilde, Extended Latin EC/FB, to nothing: the single
+                U+0361/U+0360 emitted for the first half spans both characters)
+    bit   30    NFC: emitting this code point may make the text non-NFC (combining class != 0,
+                changed by NFC, or able to compose with a preceding character); the decoder only
+                runs NFC over strings that contain at least one such code point
+    bit   31    COMBINING: a MARC-8 combining mark, written before its base character in MARC-8
+                and moved after it in Unicode
+
+Single-byte sets get a 256-entry table indexed by the raw byte. The XML lists ASCII and ANSEL by
+the code they have in their usual graphic set (ASCII as G0 21-7E, ANSEL as G1 A1-FE) and every
+other set by its G0 code (21-7E); the generator fills both halves (c and c|0x80) so any set works
+as G0 or G1, as ISO 2022 intends. The C1 controls listed with ANSEL (88 NSB, 89 NSE, 8D ZWJ,
+8E ZWNJ) go to a separate 32-entry table: they stay valid whatever set G1 designates.
+The EACC (CJK) set becomes a sorted array of entries with an O(1) index: rows by the first two
+bytes of the code, each with a bit set of the third bytes present (rank by popcount).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+import unicodedata
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+XML_PATH = ROOT / "resources" / "marc8" / "codetables.xml"
+OUT_PATH = ROOT / "engine" / "src" / "marc8_tables.inc"
+
+FLAG_DECOMPOSES = 1 << 28
+FLAG_EMPTY = 1 << 29
+FLAG_NFC = 1 << 30
+FLAG_COMBINING = 1 << 31
+
+EACC_FINAL = 0x31
+ANSEL_FINAL = 0x45
+
+# Codes outside the LoC tables that Innovative Interfaces (III Millennium/Sierra) systems write
+# inside EACC runs for a few punctuation marks. pymarc's test data (tests/data/marc8/
+# pymarc-test_marc8.txt, last line) contains all six; the LoC tables do not define these codes,
+# so adding them cannot change the meaning of any conforming data.
+III_EACC_EXTENSIONS = {
+    0x21203D: 0x2026,  # HORIZONTAL ELLIPSIS
+    0x212040: 0x201C,  # LEFT DOUBLE QUOTATION MARK
+    0x7F2014: 0x2014,  # EM DASH
+    0x7F2019: 0x2019,  # RIGHT SINGLE QUOTATION MARK
+    0x7F2020: 0x201D,  # RIGHT DOUBLE QUOTATION MARK
+    0x7F2122: 0x2122,  # TRADE MARK SIGN
+}
+
+
+def composable_second_elements() -> set[int]:
+    """Code points that appear as the second element of a two-character canonical decomposition,
+    i.e. characters NFC may compose with the character before them (NFC_QC=Maybe), plus the
+    Hangul medial vowels and final consonants that compose algorithmically."""
+    seconds: set[int] = set()
+    for cp in range(0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if not d or d.startswith("<"):
+            continue
+        parts = d.split()
+        if len(parts) == 2:
+            seconds.add(int(parts[1], 16))
+    seconds.update(range(0x1161, 0x1176))  # Hangul V jamo
+    seconds.update(range(0x11A8, 0x11C3))  # Hangul T jamo
+    return seconds
+
+
+def nfc_sensitive(cp: int, seconds: set[int]) -> bool:
+    ch = chr(cp)
+    return (
+        unicodedata.combining(ch) != 0
+        or unicodedata.normalize("NFC", ch) != ch
+        or cp in seconds
+    )
+
+
+def decomposes(cp: int) -> bool:
+    d = unicodedata.decomposition(chr(cp))
+    return (bool(d) and not d.startswith("<")) or 0xAC00 <= cp <= 0xD7A3  # Hangul: algorithmic
+
+
+def text(el: ET.Element, tag: str) -> str:
+    return (el.findtext(tag) or "").strip()
+
+
+def entry(cp: int | None, combining: bool, seconds: set[int]) -> int:
+    if cp is None:
+        return FLAG_EMPTY | (FLAG_COMBINING if combining else 0)
+    if not 0 < cp <= 0x10FFFF or 0xD800 <= cp <= 0xDFFF:
+        raise ValueError(f"bad code point {cp:#x}")
+    word = cp
+    if combining:
+        word |= FLAG_COMBINING
+    if combining or nfc_sensitive(cp, seconds):
+        word |= FLAG_NFC
+    if decomposes(cp):
+        word |= FLAG_DECOMPOSES
+    return word
+
+
+def parse(xml_path: Path):
+    tree = ET.parse(xml_path)
+    sets = []
+    for cs in tree.iter("characterSet"):
+        final = int(cs.get("ISOcode"), 16)
+        name = cs.get("name")
+        codes = []
+        for code in cs.iter("code"):
+            marc = int(text(code, "marc"), 16)
+            ucs = text(code, "ucs")
+            alt = text(code, "alt")
+            combining = text(code, "isCombining") == "true"
+            codes.append((marc, int(ucs, 16) if ucs else None, int(alt, 16) if alt else None, combining))
+        sets.append((final, name, codes))
+    return sets
+
+
+def c_string(s: str) -> str:
+    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def hex_rows(values: list[int], per_row: int, width: int) -> list[str]:
+    rows = []
+    for i in range(0, len(values), per_row):
+        rows.append("    " + ", ".join(f"0x{v:0{width}X}" for v in values[i:i + per_row]) + ",")
+    return rows
+
+
+def generate(xml_path: Path) -> str:
+    xml_bytes = xml_path.read_bytes()
+    sets = parse(xml_path)
+    seconds = composable_second_elements()
+
+    single = []          # (final, name, table)
+    c1 = [0] * 32        # 0x80-0x9F
+    ansel_fe2x = None
+    eacc = None
+    for final, name, codes in sets:
+        if final == EACC_FINAL:
+            eacc = (final, name, codes)
+            continue
+        table = [0] * 256
+        for marc, ucs, alt, combining in codes:
+            if marc < 0x21 or marc == 0x7F:
+                continue  # ESC, the MARC structure characters and space are handled by the decoder
+            if marc > 0xFF:
+                raise ValueError(f"{name}: multi-byte code {marc:#x} in a single-byte set")
+            word = entry(ucs, combining, seconds)
+            if 0x80 <= marc <= 0x9F:
+                # C1 controls (ANSEL lists NSB, NSE, ZWJ, ZWNJ): ISO 2022 keeps them apart from
+                # the G1 graphic set, so they stay valid whatever set G1 designates.
+                if c1[marc - 0x80]:
+                    raise ValueError(f"{name}: duplicate C1 code {marc:#x}")
+                c1[marc - 0x80] = word
+                continue
+            if not (0x21 <= marc <= 0x7E or 0xA1 <= marc <= 0xFE):
+                raise ValueError(f"{name}: code {marc:#x} outside the graphic ranges")
+            for p in (marc & 0x7F, marc | 0x80):
+                if table[p]:
+                    raise ValueError(f"{name}: duplicate code {p:#x}")
+                table[p] = word
+        if final == ANSEL_FINAL:
+            alt_table = list(table)
+            for marc, ucs, alt, combining in codes:
+                if alt is None:
+                    continue
+                word = entry(alt, combining, seconds)
+                for p in (marc & 0x7F, marc | 0x80):
+                    alt_table[p] = word
+            ansel_fe2x = alt_table
+        single.append((final, name, table))
+
+    if eacc is None or ansel_fe2x is None:
+        raise ValueError("codetables.xml lacks the EACC or the ANSEL set")
+
+    eacc_map: dict[int, int] = {}
+    for marc, ucs, _alt, combining in eacc[2]:
+        if marc in eacc_map:
+            raise ValueError(f"EACC: duplicate code {marc:#x}")
+        if not 0x200000 <= marc <= 0x7FFFFF:
+            raise ValueError(f"EACC: code {marc:#x} is not three bytes")
+        eacc_map[marc] = entry(ucs, combining, seconds)
+    for marc, cp in III_EACC_EXTENSIONS.items():
+        if marc in eacc_map:
+            raise ValueError(f"III extension {marc:#x} collides with the LoC table")
+        eacc_map[marc] = entry(cp, False, seconds)
+    eacc_keys = sorted(eacc_map)
+
+    # Canonical compositions of one base character with one of the marks above, for the
+    # decoder's shortcut: a base that is a stable starter followed by exactly one mark is NFC
+    # once that pair is composed (or left alone when it has no composite), without a full NFC.
+    marks = {w & 0x1FFFFF for _f, _n, t in single for w in t if w & FLAG_COMBINING and not w & FLAG_EMPTY}
+    marks |= {w & 0x1FFFFF for w in ansel_fe2x if w & FLAG_COMBINING and not w & FLAG_EMPTY}
+    compose: dict[int, int] = {}
+    for cp in range(0x110000):
+        d = unicodedata.decomposition(chr(cp))
+        if not d or d.startswith("<"):
+            continue
+        parts = [int(x, 16) for x in d.split()]
+        if len(parts) != 2 or parts[1] not in marks:
+            continue
+        base, mark = parts
+        if unicodedata.normalize("NFC", chr(base) + chr(mark)) != chr(cp):
+            continue  # composition exclusion
+        if base > 0xFFFF or mark > 0xFFFF:
+            raise ValueError(f"composition {cp:#x} outside the BMP")
+        compose[(base << 16) | mark] = cp
+
+    set_names = [name for _f, name, _t in single] + [eacc[1]]
+    set_finals = [f for f, _n, _t in single] + [eacc[0]]
+    by_final = [-1] * 128
+    for i, f in enumerate(set_finals):
+        by_final[f] = i
+
+    out = []
+    out.append("// GENERATED FILE - DO NOT EDIT.")
+    out.append("// Generated by tools/gen_marc8_tables.py from resources/marc8/codetables.xml")
+    out.append(f"// (sha256 {hashlib.sha256(xml_bytes).hexdigest()}),")
+    out.append('// the Library of Congress "MARC 21 Specifications: Code Tables" as distributed in the yaz')
+    out.append("// toolkit (indexdata/yaz src/codetables.xml). NFC flags computed with Unicode "
+               f"{unicodedata.unidata_version} data.")
+    out.append("// Regenerate: /usr/bin/python3 tools/gen_marc8_tables.py")
+    out.append("//")
+    out.append("// Entry word: bits 0-20 code point, bit 28 DECOMPOSES (has a canonical decomposition),")
+    out.append("// bit 29 EMPTY (valid code, no character), bit 30 NFC (may need normalization),")
+    out.append("// bit 31 COMBINING (MARC-8 combining mark).")
+    out.append("// Included by engine/src/marc8.cpp inside its private namespace.")
+    out.append("")
+    out.append(f"constexpr std::uint32_t kFlagDecomposes = 0x{FLAG_DECOMPOSES:08X}u;")
+    out.append(f"constexpr std::uint32_t kFlagEmpty = 0x{FLAG_EMPTY:08X}u;")
+    out.append(f"constexpr std::uint32_t kFlagNfc = 0x{FLAG_NFC:08X}u;")
+    out.append(f"constexpr std::uint32_t kFlagCombining = 0x{FLAG_COMBINING:08X}u;")
+    out.append("constexpr std::uint32_t kCodePointMask = 0x001FFFFFu;")
+    out.append("")
+    out.append(f"constexpr int kSingleByteSetCount = {len(single)};")
+    out.append(f"constexpr int kEaccSet = {len(single)};  // index of the EACC set in the arrays below")
+    out.append(f"constexpr int kSetCount = {len(set_names)};")
+    out.append("")
+    out.append("// ISO 2022 final byte of each set's designation escape, by set index.")
+    out.append("constexpr unsigned char kSetFinal[kSetCount] = {"
+               + ", ".join(f"0x{f:02X}" for f in set_finals) + "};")
+    out.append("")
+    out.append("constexpr const char* kSetName[kSetCount] = {")
+    for n in set_names:
+        out.append(f"    {c_string(n)},")
+    out.append("};")
+    out.append("")
+    out.append("// Set index by final byte (0x00-0x7F), -1 where no set has that final byte.")
+    out.append("constexpr signed char kSetByFinal[128] = {")
+    for i in range(0, 128, 16):
+        out.append("    " + ", ".join(f"{v:2d}" for v in by_final[i:i + 16]) + ",")
+    out.append("};")
+    out.append("")
+    out.append("// Single-byte sets, indexed [set][byte]; the LoC primary mapping.")
+    out.append("constexpr std::uint32_t kSingleByte[kSingleByteSetCount][256] = {")
+    for f, n, t in single:
+        out.append(f"  {{  // 0x{f:02X} {n}")
+        out.extend(hex_rows(t, 8, 8))
+        out.append("  },")
+    out.append("};")
+    out.append("")
+    out.append("// C1 controls 0x80-0x9F, independent of the G1 designation.")
+    out.append("constexpr std::uint32_t kC1[32] = {")
+    out.extend(hex_rows(c1, 8, 8))
+    out.append("};")
+    out.append("")
+    out.append("// Extended Latin (ANSEL) with the alternate mappings of the ligature and double tilde")
+    out.append("// halves (EB/EC -> U+FE20/U+FE21, FA/FB -> U+FE22/U+FE23), the forms pymarc emits.")
+    out.append("constexpr std::uint32_t kAnselFe2x[256] = {")
+    out.extend(hex_rows(ansel_fe2x, 8, 8))
+    out.append("};")
+    out.append("")
+    out.append(f"// Canonical compositions base + MARC-8 mark (key base << 16 | mark), {len(compose)} pairs.")
+    out.append(f"constexpr std::size_t kComposeCount = {len(compose)};")
+    out.append("constexpr std::uint32_t kComposeKey[kComposeCount] = {")
+    out.extend(hex_rows(sorted(compose), 8, 8))
+    out.append("};")
+    out.append("constexpr std::uint32_t kComposeValue[kComposeCount] = {")
+    out.extend(hex_rows([compose[k] for k in sorted(compose)], 8, 6))
+    out.append("};")
+    out.append("")
+    # EACC lookup, O(1): the codes sorted; kEaccRow maps the first two bytes (both 0x20-0x7F)
+    # to a row number (0: no code starts with them); row r has a 128-bit set of the third bytes
+    # present (bit t, in kEaccRowBits[r][0..1]) and kEaccRowBase[r], the index in
+    # kEaccEntry of its first code. A code's entry is base + the number of lower bits set.
+    rows: dict[int, list[int]] = {}
+    for k in eacc_keys:
+        b1, b2, b3 = k >> 16, (k >> 8) & 0xFF, k & 0xFF
+        if not (0x20 <= b1 <= 0x7F and 0x20 <= b2 <= 0x7F and b3 <= 0x7F):
+            raise ValueError(f"EACC code {k:#x} outside the indexed ranges")
+        rows.setdefault((b1 - 0x20) * 96 + (b2 - 0x20), []).append(b3)
+    row_of = [0] * (96 * 96)
+    row_bits = [(0, 0)]
+    row_base = [0]
+    index = 0
+    for n, slot in enumerate(sorted(rows), start=1):
+        row_of[slot] = n
+        bits = 0
+        for b3 in rows[slot]:
+            bits |= 1 << b3
+        row_bits.append((bits & 0xFFFFFFFFFFFFFFFF, bits >> 64))
+        row_base.append(index)
+        index += len(rows[slot])
+    if len(row_bits) > 0xFFFF or index > 0xFFFF:
+        raise ValueError("EACC rows do not fit 16-bit indexes")
+    out.append(f"// EACC: {len(eacc_keys)} codes ({len(III_EACC_EXTENSIONS)} of them Innovative Interfaces "
+               "extensions, see the generator), sorted by 24-bit code.")
+    out.append("// kEaccRow[(b1 - 0x20) * 96 + (b2 - 0x20)] is the row of codes b1 b2 xx (0: none); a row has the")
+    out.append("// set of its third bytes t (0x00-0x7F) as bit t of kEaccRowBits[row] and the index of its first")
+    out.append("// code in kEaccEntry as kEaccRowBase[row]; an entry's index is the base plus the lower bits set.")
+    out.append(f"constexpr std::size_t kEaccCount = {len(eacc_keys)};")
+    out.append(f"constexpr std::size_t kEaccRowCount = {len(row_bits)};")
+    out.append("constexpr std::uint16_t kEaccRow[96 * 96] = {")
+    for i in range(0, len(row_of), 16):
+        out.append("    " + ", ".join(str(v) for v in row_of[i:i + 16]) + ",")
+    out.append("};")
+    out.append("constexpr std::uint64_t kEaccRowBits[kEaccRowCount][2] = {")
+    for i in range(0, len(row_bits), 2):
+        out.append("    " + " ".join(f"{{0x{a:016X}u, 0x{b:016X}u}}," for a, b in row_bits[i:i + 2]))
+    out.append("};")
+    out.append("constexpr std::uint16_t kEaccRowBase[kEaccRowCount] = {")
+    for i in range(0, len(row_base), 16):
+        out.append("    " + ", ".join(str(v) for v in row_base[i:i + 16]) + ",")
+    out.append("};")
+    out.append("constexpr std::uint32_t kEaccEntry[kEaccCount] = {")
+    out.extend(hex_rows([eacc_map[k] for k in eacc_keys], 8, 8))
+    out.append("};")
+    out.append("")
+    return "\n".join(out) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--xml", type=Path, default=XML_PATH)
+    parser.add_argument("--out", type=Path, default=OUT_PATH)
+    parser.add_argument("--check", action="store_true", help="fail if --out differs from the generated text")
+    args = parser.parse_args()
+
+    text_out = generate(args.xml)
+    if args.check:
+        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
+        if current != text_out:
+            print(f"{args.out} is out of date; run {Path(__file__).name}", file=sys.stderr)
+            return 1
+        return 0
+    args.out.write_text(text_out, encoding="utf-8", newline="\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# One-step set-up for a fresh Debian 12 / Ubuntu 22.04+ machine.
+#   tools/setup.sh run    install what is missing, build, run the main job on the bundled sample
+#   tools/setup.sh test   install what is missing, build, run the whole test suite through CTest
+# Run as root or with sudo available. Installs only Debian packages that are not there yet.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+BUILD=${MARCSCOPE_BUILD_DIR:-$ROOT/build}
+JOBS=$(nproc)
+
+PACKAGES=(
+  build-essential cmake ninja-build ccache pkg-config
+  libtbb-dev libutf8proc-dev zlib1g-dev libexpat1-dev
+  qt6-base-dev qt6-base-dev-tools libgl-dev
+  python3 python3-dev python3-pytest pybind11-dev python3-pybind11
+  clang libclang-rt-14-dev xvfb xauth
+)
+
+install_missing() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+      missing+=("$p")
+    fi
+  done
+  if ((${#missing[@]} == 0)); then
+    echo "setup: all ${#PACKAGES[@]} packages already installed"
+    return
+  fi
+  echo "setup: installing ${missing[*]}"
+  local sudo=()
+  if [[ $(id -u) -ne 0 ]]; then sudo=(sudo); fi
+  "${sudo[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+configure_and_build() {
+  local dir=$1
+  shift
+  local werror=OFF
+  if [[ -n "${CI:-}" ]]; then werror=ON; fi
+  cmake -S "$ROOT" -B "$dir" -G Ninja \
+    -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache \
+    -DPython_EXECUTABLE=/usr/bin/python3 -DMARCSCOPE_WERROR=$werror "$@" >/dev/null
+  cmake --build "$dir" -j "$JOBS"
+}
+
+case "${1:-}" in
+  run)
+    install_missing
+    configure_and_build "$BUILD"
+    echo
+    echo "== marcscope validate resources/samples/sample.mrc"
+    status=0
+    "$BUILD/app/marcscope" validate --max-per-code 5 "$ROOT/resources/samples/sample.mrc" || status=$?
+    # validate exits 1 when it finds problems: that is a result, not a failure of the set-up.
+    if ((status > 1)); then exit "$status"; fi
+    ;;
+  test)
+    install_missing
+    # The engine tests once under AddressSanitizer + UndefinedBehaviorSanitizer, then the whole suite.
+    configure_and_build "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=ON
+    (cd "$ROOT/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+      ctest --output-on-failure -j "$JOBS" -L engine)
+    configure_and_build "$BUILD"
+    cd "$BUILD"
+    ctest --output-on-failure -j "$JOBS"
+    ;;
+  *)
+    echo "usage: tools/setup.sh run|test" >&2
+    exit 2
+    ;;
+esac
