@@ -46,6 +46,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 XML_PATH = ROOT / "resources" / "marc8" / "codetables.xml"
 OUT_PATH = ROOT / "engine" / "src" / "marc8_tables.inc"
+ENCODE_OUT_PATH = ROOT / "engine" / "src" / "marc8_encode_tables.inc"
 
 FLAG_DECOMPOSES = 1 << 28
 FLAG_EMPTY = 1 << 29
@@ -353,19 +354,24 @@ def generate(xml_path: Path) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--xml", type=Path, default=XML_PATH)
-    parser.add_argument("--out", type=Path, default=OUT_PATH)
-    parser.add_argument("--check", action="store_true", help="fail if --out differs from the generated text")
+    parser.add_argument("--out", type=Path, default=OUT_PATH, help="decoder tables (marc8_tables.inc)")
+    parser.add_argument("--out-encode", type=Path, default=ENCODE_OUT_PATH,
+                        help="encoder tables (marc8_encode_tables.inc)")
+    parser.add_argument("--check", action="store_true", help="fail if an output differs from the generated text")
     args = parser.parse_args()
 
-    text_out = generate(args.xml)
+    outputs = [(args.out, generate(args.xml)), (args.out_encode, generate_encode(args.xml))]
     if args.check:
-        current = args.out.read_text(encoding="utf-8") if args.out.exists() else ""
-        if current != text_out:
-            print(f"{args.out} is out of date; run {Path(__file__).name}", file=sys.stderr)
-            return 1
-        return 0
-    args.out.write_text(text_out, encoding="utf-8", newline="\n")
-    print(f"wrote {args.out}")
+        stale = False
+        for path, text_out in outputs:
+            current = path.read_text(encoding="utf-8") if path.exists() else ""
+            if current != text_out:
+                print(f"{path} is out of date; run {Path(__file__).name}", file=sys.stderr)
+                stale = True
+        return 1 if stale else 0
+    for path, text_out in outputs:
+        path.write_text(text_out, encoding="utf-8", newline="\n")
+        print(f"wrote {path}")
     return 0
 
 

@@ -29,7 +29,8 @@ Reading options:
                      (trust the bytes when leader/09 lies)
   --marc8-loc-ligatures  decode MARC-8 ligature halves to U+0361/U+0360 (LoC)
                      instead of U+FE20-U+FE23 (pymarc)
-  -q, --quiet        do not print diagnostics on standard error
+  -j, --threads N    worker threads (default: every core)
+  -q, --quiet        no diagnostics and no progress line on standard error
   -h, --help         show this help
 )";
 
@@ -143,6 +144,11 @@ Options parse_options(const std::vector<std::string>& args) {
       std::uint64_t n;
       if (!parse_u64(v, n)) throw UsageError{"--max-per-code needs a number, not '" + v + "'"};
       o.max_shown = static_cast<std::size_t>(n);
+    } else if (a == "-j" || a == "--threads") {
+      const auto& v = value(i, a);
+      std::uint64_t n;
+      if (!parse_u64(v, n) || n == 0 || n > 1024) throw UsageError{"--threads needs a number from 1 to 1024, not '" + v + "'"};
+      o.threads = static_cast<unsigned>(n);
     } else if (a == "-o" || a == "--output") o.output = value(i, a);
     else if (a == "--to") {
       const auto& v = value(i, a);

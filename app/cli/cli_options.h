@@ -31,6 +31,7 @@ struct Options {
   std::optional<OutputFormat> to;
   std::string output;  ///< convert: output path ("-" or empty = stdout)
   std::size_t max_shown = 0;  ///< validate: diagnostics shown per code (0 = all)
+  unsigned threads = 0;       ///< 0 = every core
 };
 
 /// Thrown for bad usage; the message is one line, shown after "marcscope: ".

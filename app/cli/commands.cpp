@@ -1,14 +1,18 @@
 #include "commands.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <functional>
 #include <map>
 #include <memory>
+#include <unistd.h>
 
+#include "marcscope/byte_source.h"
 #include "marcscope/iso2709_writer.h"
 #include "marcscope/mrk_writer.h"
+#include "marcscope/pipeline.h"
 #include "marcscope/record.h"
 
 namespace marcscope::cli {
@@ -19,113 +23,167 @@ struct CannotRun {
   std::string message;
 };
 
-/// Buffered output to a FILE*, flushed in large blocks.
+std::string display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }
+
+/// Buffered output to a file or standard output. A file is written under a temporary name and
+/// renamed into place by commit(), so a command that cannot run never destroys an existing file.
 class Output {
  public:
   explicit Output(const std::string& path) {
     if (path.empty() || path == "-") {
       file_ = stdout;
-    } else {
-      file_ = std::fopen(path.c_str(), "wb");
-      if (file_ == nullptr) throw CannotRun{"cannot write '" + path + "': " + std::strerror(errno)};
-      owned_ = true;
-      path_ = path;
+      return;
     }
-    buffer_.reserve(kBlock * 2);
+    path_ = path;
+    temp_ = path + ".marcscope-partial";
+    file_ = std::fopen(temp_.c_str(), "wb");
+    if (file_ == nullptr) throw CannotRun{"cannot write '" + path + "': " + std::strerror(errno)};
   }
   ~Output() {
-    if (owned_) std::fclose(file_);
+    if (!path_.empty() && file_ != nullptr) {
+      std::fclose(file_);
+      std::remove(temp_.c_str());
+    }
   }
-  std::string& buffer() { return buffer_; }
-  void maybe_flush() {
-    if (buffer_.size() >= kBlock) flush();
+  void write(std::string_view bytes) {
+    if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) fail();
   }
-  void flush() {
-    if (!buffer_.empty() && std::fwrite(buffer_.data(), 1, buffer_.size(), file_) != buffer_.size())
-      throw CannotRun{"cannot write " + (path_.empty() ? std::string("standard output") : "'" + path_ + "'") + ": " +
-                      std::strerror(errno)};
-    buffer_.clear();
-    if (std::fflush(file_) != 0)
-      throw CannotRun{"cannot write " + (path_.empty() ? std::string("standard output") : "'" + path_ + "'") + ": " +
-                      std::strerror(errno)};
+  void commit() {
+    if (std::fflush(file_) != 0) fail();
+    if (path_.empty()) return;
+    if (std::fclose(file_) != 0) {
+      file_ = nullptr;
+      std::remove(temp_.c_str());
+      throw CannotRun{"cannot write '" + path_ + "': " + std::strerror(errno)};
+    }
+    file_ = nullptr;
+    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+      std::remove(temp_.c_str());
+      throw CannotRun{"cannot write '" + path_ + "': " + std::strerror(errno)};
+    }
   }
 
  private:
-  static constexpr std::size_t kBlock = 1 << 20;
+  [[noreturn]] void fail() {
+    throw CannotRun{"cannot write " + (path_.empty() ? std::string("standard output") : "'" + path_ + "'") + ": " +
+                    std::strerror(errno)};
+  }
   std::FILE* file_ = nullptr;
-  bool owned_ = false;
   std::string path_;
-  std::string buffer_;
+  std::string temp_;
 };
 
-struct FileStats {
-  std::uint64_t delivered = 0;
-  std::uint64_t skipped = 0;
-  std::uint64_t repaired = 0;
-  std::uint64_t with_problems = 0;
-  std::map<Code, std::uint64_t> per_code;
-  std::map<Severity, std::uint64_t> per_severity;
-  bool stopped = false;
+void append_diagnostic(std::string& out, const std::string& file, const Diagnostic& d) {
+  out += file;
+  out += ": ";
+  out += d.to_string();
+  out += '\n';
+}
+
+/// Diagnostics on standard error for count, dump and convert: errors and the first few of each
+/// other code per file, then one line per code saying how many more there were, so a million
+/// records with the same quirk do not bury the output. `validate` shows everything.
+class StderrDiagnostics {
+ public:
+  StderrDiagnostics(bool quiet, std::string file) : quiet_(quiet), file_(std::move(file)) {}
+  ~StderrDiagnostics() { finish(); }
+
+  void add(const Diagnostic& d) {
+    if (quiet_) return;
+    auto& n = shown_[d.code];
+    if (d.severity >= Severity::Error || n < kPerCode) {
+      std::string line;
+      append_diagnostic(line, file_, d);
+      std::fputs(line.c_str(), stderr);
+    } else {
+      ++hidden_[d.code];
+    }
+    ++n;
+  }
+  void finish() {
+    for (const auto& [code, n] : hidden_)
+      std::fprintf(stderr, "%s: %llu more %s diagnostic%s not shown (marcscope validate lists them all)\n",
+                   file_.c_str(), static_cast<unsigned long long>(n), std::string(code_name(code)).c_str(),
+                   n == 1 ? "" : "s");
+    hidden_.clear();
+  }
+
+ private:
+  static constexpr std::uint64_t kPerCode = 5;
+  bool quiet_;
+  std::string file_;
+  std::map<Code, std::uint64_t> shown_;
+  std::map<Code, std::uint64_t> hidden_;
 };
 
-std::unique_ptr<Reader> open_reader(const std::string& path, const ReadOptions& options) {
-  InputBuffer input = [&] {
-    try {
-      return InputBuffer::open(path);
-    } catch (const IoError& e) {
-      throw CannotRun{e.what()};
-    }
-  }();
-  const auto bytes = input.bytes();
-  if (!bytes.empty() && !looks_like_iso2709(bytes)) {
-    std::string head;
-    for (unsigned char c : bytes.substr(0, 16)) head += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '.';
-    throw CannotRun{(path == "-" ? std::string("standard input") : "'" + path + "'") +
-                    " is not an ISO 2709 MARC file (it starts with \"" + head + "\")"};
+/// A one-line progress report on standard error, only when it is a terminal.
+class ProgressLine {
+ public:
+  explicit ProgressLine(bool quiet) : enabled_(!quiet && ::isatty(STDERR_FILENO)) {}
+  ~ProgressLine() { clear(); }
+  ProgressCallback callback(const std::string& file) {
+    if (!enabled_) return {};
+    return [this, file](const Progress& p) {
+      const double rate = p.seconds > 0 ? static_cast<double>(p.records) / p.seconds : 0;
+      char line[256];
+      int n = std::snprintf(line, sizeof line, "\r%s: %llu records, %.0f records/s", file.c_str(),
+                            static_cast<unsigned long long>(p.records), rate);
+      if (p.total_bytes && *p.total_bytes > 0 && p.bytes > 0 && p.seconds > 0) {
+        const double left = p.seconds * (static_cast<double>(*p.total_bytes) / static_cast<double>(p.bytes) - 1.0);
+        n += std::snprintf(line + n, sizeof line - static_cast<std::size_t>(n), ", %.0f%%, %.0f s left",
+                           100.0 * static_cast<double>(p.bytes) / static_cast<double>(*p.total_bytes), std::max(0.0, left));
+      }
+      std::fprintf(stderr, "%s\x1b[K", line);
+      shown_ = true;
+    };
   }
-  return std::make_unique<Reader>(std::move(input), options);
+  void clear() {
+    if (shown_) std::fputs("\r\x1b[K", stderr);
+    shown_ = false;
+  }
+
+ private:
+  bool enabled_;
+  bool shown_ = false;
+};
+
+/// Opens an input and checks that it looks like ISO 2709 before anything is written.
+std::unique_ptr<ByteSource> open_input(const std::string& path) {
+  std::unique_ptr<ByteSource> source;
+  try {
+    source = open_source(path);
+    const std::string head = peek(source, 4096);
+    if (!head.empty() && !looks_like_iso2709(head)) {
+      std::string shown;
+      for (unsigned char c : head.substr(0, 16)) shown += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '.';
+      throw CannotRun{(path == "-" ? std::string("standard input") : "'" + path + "'") +
+                      " is not an ISO 2709 MARC file (it starts with \"" + shown + "\")"};
+    }
+  } catch (const IoError& e) {
+    throw CannotRun{e.what()};
+  }
+  return source;
 }
 
-void print_diagnostic(std::FILE* to, const std::string& file, const Diagnostic& d) {
-  std::string line = file + ": " + d.to_string() + "\n";
-  std::fwrite(line.data(), 1, line.size(), to);
+std::vector<std::unique_ptr<ByteSource>> open_inputs(const Options& options) {
+  std::vector<std::unique_ptr<ByteSource>> sources;
+  for (const auto& path : options.files) sources.push_back(open_input(path));
+  return sources;
 }
 
-/// Reads every file, calling `on_record(view, record_number, diagnostics)` for each delivered
-/// record and `on_diags` for every diagnostic. Returns the exit status.
-template <typename OnRecord, typename OnDiag>
-int read_all(const Options& options, OnRecord on_record, OnDiag on_diag, std::vector<FileStats>* stats_out = nullptr) {
-  int status = kFine;
-  for (const auto& path : options.files) {
-    FileStats stats;
-    auto reader = open_reader(path, options.read);
-    const std::string name = path == "-" ? std::string("<stdin>") : path;
-    ReadItem item;
-    while (reader->next(item)) {
-      bool problem = false;
-      for (const auto& d : item.diagnostics) {
-        ++stats.per_code[d.code];
-        ++stats.per_severity[d.severity];
-        if (d.severity >= Severity::Warning) problem = true;
-        on_diag(name, d);
-      }
-      if (item.has_record) {
-        ++stats.delivered;
-        if (item.view.repaired()) ++stats.repaired;
-        if (problem) ++stats.with_problems;
-        on_record(name, item);
-      } else if (std::any_of(item.diagnostics.begin(), item.diagnostics.end(),
-                             [](const Diagnostic& d) { return d.code == Code::RecordSkipped; })) {
-        ++stats.skipped;
-      }
-    }
-    stats.stopped = reader->stopped();
-    if (stats.skipped || stats.stopped || stats.repaired || stats.per_severity[Severity::Error] ||
-        stats.per_severity[Severity::Fatal])
-      status = kProblems;
-    if (stats_out) stats_out->push_back(std::move(stats));
-  }
-  return status;
+PipelineOptions pipeline_options(const Options& options, bool decode) {
+  PipelineOptions p;
+  p.read = options.read;
+  p.threads = options.threads;
+  p.decode = decode;
+  return p;
+}
+
+bool has_problem(const Batch& batch) {
+  return batch.skipped > 0 || batch.stopped ||
+         std::any_of(batch.diagnostics.begin(), batch.diagnostics.end(), [](const Diagnostic& d) {
+           return d.severity >= Severity::Error || d.code == Code::RecordRepaired;
+         });
 }
 
 template <typename Body>
@@ -143,86 +201,106 @@ int guarded(Body body) {
   }
 }
 
-/// Diagnostics on standard error for count, dump and convert: errors and the first few of each
-/// warning code per file, then one line per code saying how many more there were, so a million
-/// records with the same quirk do not bury the output. `validate` shows everything.
-class StderrDiagnostics {
- public:
-  explicit StderrDiagnostics(const Options& options) : options_(options) {}
-  ~StderrDiagnostics() { finish(); }
-
-  void operator()(const std::string& file, const Diagnostic& d) {
-    if (options_.quiet) return;
-    if (file != file_) {
-      finish();
-      file_ = file;
-    }
-    auto& n = shown_[d.code];
-    if (d.severity >= Severity::Error || n < kPerCode) print_diagnostic(stderr, file, d);
-    else ++hidden_[d.code];
-    ++n;
+/// Reads one input through the pipeline: `transform` runs in parallel on each batch, `deliver`
+/// in input order. Returns 1 when records were skipped, repaired or in error, else 0.
+int read_input(const Options& options, std::unique_ptr<ByteSource> source, const std::string& name, bool decode,
+               const BatchTransform& transform, const std::function<bool(Batch&)>& deliver) {
+  int status = kFine;
+  ProgressLine progress(options.quiet);
+  Pipeline pipeline(std::move(source), pipeline_options(options, decode), transform);
+  try {
+    pipeline.run(
+        [&](Batch& batch) {
+          if (has_problem(batch)) status = kProblems;
+          progress.clear();
+          return deliver(batch);
+        },
+        progress.callback(name));
+  } catch (const IoError& e) {
+    throw CannotRun{e.what()};
   }
-
-  void finish() {
-    for (const auto& [code, n] : hidden_)
-      std::fprintf(stderr, "%s: %llu more %s diagnostic%s not shown (marcscope validate lists them all)\n",
-                   file_.c_str(), static_cast<unsigned long long>(n), std::string(code_name(code)).c_str(),
-                   n == 1 ? "" : "s");
-    hidden_.clear();
-    shown_.clear();
-  }
-
- private:
-  static constexpr std::uint64_t kPerCode = 5;
-  const Options& options_;
-  std::string file_;
-  std::map<Code, std::uint64_t> shown_;
-  std::map<Code, std::uint64_t> hidden_;
-};
+  if (pipeline.stopped()) status = kProblems;
+  return status;
+}
 
 }  // namespace
 
 int run_count(const Options& options) {
   return guarded([&] {
-    std::vector<FileStats> stats;
-    StderrDiagnostics diags(options);
-    int status = read_all(options, [](const std::string&, const ReadItem&) {}, std::ref(diags), &stats);
-    diags.finish();
+    auto sources = open_inputs(options);
+    int status = kFine;
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < stats.size(); ++i) {
-      total += stats[i].delivered;
-      if (options.files.size() == 1) {
-        std::printf("%llu\n", static_cast<unsigned long long>(stats[i].delivered));
-      } else {
-        std::printf("%llu\t%s\n", static_cast<unsigned long long>(stats[i].delivered), options.files[i].c_str());
-      }
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      const std::string name = display_name(options.files[i]);
+      StderrDiagnostics diags(options.quiet, name);
+      std::uint64_t n = 0;
+      status = std::max(status, read_input(options, std::move(sources[i]), name, false, {}, [&](Batch& batch) {
+                          for (const auto& d : batch.diagnostics) diags.add(d);
+                          n += batch.records.size();
+                          return true;
+                        }));
+      diags.finish();
+      total += n;
+      if (options.files.size() == 1) std::printf("%llu\n", static_cast<unsigned long long>(n));
+      else std::printf("%llu\t%s\n", static_cast<unsigned long long>(n), options.files[i].c_str());
+      std::fflush(stdout);
     }
     if (options.files.size() > 1) std::printf("%llu\ttotal\n", static_cast<unsigned long long>(total));
     return status;
   });
 }
 
-int run_dump(const Options& options) {
-  return guarded([&] {
-    Output out("-");
-    StderrDiagnostics diags(options);
-    MrkOptions mrk{options.crlf};
-    Diagnostics decode_diags;
-    int status = read_all(
-        options,
-        [&](const std::string& file, const ReadItem& item) {
-          if (options.records && !options.records->contains(item.view.number())) return;
-          decode_diags.clear();
-          Record rec = Record::from_view(item.view, options.read.decode, decode_diags);
-          for (const auto& d : decode_diags) diags(file, d);
-          write_mrk(rec, out.buffer(), mrk);
-          out.maybe_flush();
-        },
-        std::ref(diags));
-    out.flush();
+namespace {
+
+/// dump and convert: encode every record in the parallel stage, write in order.
+int write_records(const Options& options, OutputFormat format, const std::string& output_path) {
+  auto sources = open_inputs(options);
+  Output out(output_path);
+  const MrkOptions mrk{options.crlf};
+  const auto range = options.records;
+  BatchTransform encode = [&](Batch& batch) {
+    std::size_t kept = 0;
+    for (auto& rec : batch.records) {
+      if (range && !range->contains(rec.number)) continue;
+      if (format == OutputFormat::Mrk) {
+        write_mrk(rec.record, batch.output, mrk);
+      } else {
+        try {
+          write_iso2709(rec.record, batch.output);
+        } catch (const std::exception& e) {
+          // MARC-8 grows when it becomes UTF-8 and may outgrow ISO 2709's limits: say which record.
+          batch.diagnostics.push_back({Severity::Error, Code::RecordStructureInvalid, rec.number, rec.offset, {}, 0,
+                                       std::string("record not written: ") + e.what()});
+        }
+      }
+      ++kept;
+    }
+    (void)kept;
+  };
+  int status = kFine;
+  for (std::size_t i = 0; i < sources.size(); ++i) {
+    const std::string name = display_name(options.files[i]);
+    StderrDiagnostics diags(options.quiet, name);
+    status = std::max(status, read_input(options, std::move(sources[i]), name, true, encode, [&](Batch& batch) {
+                        for (const auto& d : batch.diagnostics) {
+                          if (range && d.record != 0 && !range->contains(d.record)) continue;
+                          diags.add(d);
+                          if (d.code == Code::RecordStructureInvalid) status = kProblems;
+                        }
+                        out.write(batch.output);
+                        // Past the last wanted record: stop reading.
+                        return !(range && batch.records_seen >= range->last);
+                      }));
     diags.finish();
-    return status;
-  });
+  }
+  out.commit();
+  return status;
+}
+
+}  // namespace
+
+int run_dump(const Options& options) {
+  return guarded([&] { return write_records(options, OutputFormat::Mrk, "-"); });
 }
 
 int run_convert(const Options& options) {
@@ -230,96 +308,64 @@ int run_convert(const Options& options) {
     OutputFormat to = OutputFormat::Iso2709;
     if (options.to) to = *options.to;
     else if (options.output.size() > 4 && options.output.substr(options.output.size() - 4) == ".mrk") to = OutputFormat::Mrk;
-    Output out(options.output);
-    StderrDiagnostics diags(options);
-    MrkOptions mrk{options.crlf};
-    Diagnostics decode_diags;
-    bool write_failed = false;
-    int status = read_all(
-        options,
-        [&](const std::string& file, const ReadItem& item) {
-          if (options.records && !options.records->contains(item.view.number())) return;
-          decode_diags.clear();
-          Record rec = Record::from_view(item.view, options.read.decode, decode_diags);
-          for (const auto& d : decode_diags) diags(file, d);
-          if (to == OutputFormat::Mrk) {
-            write_mrk(rec, out.buffer(), mrk);
-          } else {
-            try {
-              write_iso2709(rec, out.buffer());
-            } catch (const std::length_error& e) {
-              // UTF-8 can outgrow ISO 2709's limits when MARC-8 expands; say which record.
-              write_failed = true;
-              std::fprintf(stderr, "%s: record %llu: not written: %s\n", file.c_str(),
-                           static_cast<unsigned long long>(item.view.number()), e.what());
-            }
-          }
-          out.maybe_flush();
-        },
-        std::ref(diags));
-    out.flush();
-    diags.finish();
-    return write_failed ? kProblems : status;
+    return write_records(options, to, options.output);
   });
 }
 
 int run_validate(const Options& options) {
   return guarded([&] {
-    std::map<Code, std::size_t> shown;
-    Diagnostics decode_diags;
-    auto show = [&](const std::string& file, const Diagnostic& d) {
-      if (options.max_shown && shown[d.code]++ >= options.max_shown) return;
-      print_diagnostic(stdout, file, d);
-    };
-    std::vector<FileStats> stats;
-    std::vector<std::map<Code, std::uint64_t>> decode_counts(options.files.size());
-    std::vector<std::uint64_t> decode_problem_records(options.files.size());
-    std::size_t file_index = 0;
-    std::string current;
-    int status = read_all(
-        options,
-        [&](const std::string& file, const ReadItem& item) {
-          if (file != current) {
-            if (!current.empty()) ++file_index;
-            current = file;
-          }
-          // Character-set problems only show up when the values are decoded.
-          decode_diags.clear();
-          (void)Record::from_view(item.view, options.read.decode, decode_diags);
-          bool counted = false;
-          for (const auto& d : decode_diags) {
-            ++decode_counts[file_index][d.code];
-            show(file, d);
-            if (!counted && d.severity >= Severity::Warning) {
-              counted = true;
-              ++decode_problem_records[file_index];
-            }
-          }
-        },
-        show, &stats);
-
-    bool any = status != kFine;
-    for (std::size_t i = 0; i < stats.size(); ++i) {
-      auto& s = stats[i];
-      for (const auto& [code, n] : decode_counts[i]) s.per_code[code] += n;
-      std::uint64_t problems = 0;
-      for (const auto& [code, n] : s.per_code)
-        if (default_severity(code) >= Severity::Warning || code == Code::RecordRepaired) problems += n;
-      if (problems) any = true;
-      std::printf("\n%s: %llu record%s read", options.files[i].c_str(), static_cast<unsigned long long>(s.delivered),
-                  s.delivered == 1 ? "" : "s");
-      std::printf(", %llu skipped, %llu repaired%s\n", static_cast<unsigned long long>(s.skipped),
-                  static_cast<unsigned long long>(s.repaired), s.stopped ? ", reading stopped (strict mode)" : "");
-      if (s.per_code.empty()) {
-        std::printf("  no problems found\n");
-        continue;
+    auto sources = open_inputs(options);
+    Output out("-");
+    bool any = false;
+    int status = kFine;
+    for (std::size_t i = 0; i < sources.size(); ++i) {
+      const std::string name = display_name(options.files[i]);
+      std::map<std::pair<Code, Severity>, std::uint64_t> counts;
+      std::map<Code, std::uint64_t> shown;
+      std::uint64_t delivered = 0, skipped = 0, repaired = 0, clean = 0;
+      bool stopped = false;
+      std::string text;
+      status = std::max(status, read_input(options, std::move(sources[i]), name, true, {}, [&](Batch& batch) {
+                          text.clear();
+                          delivered += batch.records.size();
+                          skipped += batch.skipped;
+                          stopped = stopped || batch.stopped;
+                          std::map<std::uint64_t, bool> troubled;
+                          for (const auto& d : batch.diagnostics) {
+                            ++counts[{d.code, d.severity}];
+                            if (d.severity >= Severity::Warning || d.code == Code::RecordRepaired) troubled[d.record] = true;
+                            if (options.max_shown && shown[d.code]++ >= options.max_shown) continue;
+                            append_diagnostic(text, name, d);
+                          }
+                          for (const auto& r : batch.records) {
+                            if (r.repaired) ++repaired;
+                            if (!troubled.count(r.number)) ++clean;
+                          }
+                          out.write(text);
+                          return true;
+                        }));
+      std::string summary = "\n" + name + ": " + std::to_string(delivered) + " record" + (delivered == 1 ? "" : "s") +
+                            " read, " + std::to_string(clean) + " without problems, " + std::to_string(skipped) +
+                            " skipped, " + std::to_string(repaired) + " repaired" +
+                            (stopped ? ", reading stopped (strict mode)" : "") + "\n";
+      if (counts.empty()) {
+        summary += "  no problems found\n";
+      } else {
+        char line[160];
+        std::snprintf(line, sizeof line, "  %10s  %-8s  %s\n", "count", "severity", "code");
+        summary += line;
+        for (const auto& [key, n] : counts) {
+          std::snprintf(line, sizeof line, "  %10llu  %-8s  %s\n", static_cast<unsigned long long>(n),
+                        std::string(severity_name(key.second)).c_str(), std::string(code_name(key.first)).c_str());
+          summary += line;
+          if (key.second >= Severity::Warning || key.first == Code::RecordRepaired) any = true;
+        }
       }
-      std::printf("  %8s  %-8s  %s\n", "count", "severity", "code");
-      for (const auto& [code, n] : s.per_code)
-        std::printf("  %8llu  %-8s  %s\n", static_cast<unsigned long long>(n),
-                    std::string(severity_name(default_severity(code))).c_str(), std::string(code_name(code)).c_str());
+      if (i + 1 < sources.size()) summary += "\n";
+      out.write(summary);
     }
-    return any ? kProblems : kFine;
+    out.commit();
+    return any ? std::max<int>(status, kProblems) : status;
   });
 }
 

@@ -37,6 +37,12 @@ std::string_view code_name(Code code) {
     case Code::RecordRepaired: return "record-repaired";
     case Code::RecordSkipped: return "record-skipped";
     case Code::NotMarc: return "not-marc";
+    case Code::XmlSyntaxError: return "xml-syntax-error";
+    case Code::JsonSyntaxError: return "json-syntax-error";
+    case Code::MrkSyntaxError: return "mrk-syntax-error";
+    case Code::RecordStructureInvalid: return "record-structure-invalid";
+    case Code::NoMarc8Equivalent: return "no-marc8-equivalent";
+    case Code::IndicatorInvalid: return "indicator-invalid";
   }
   return "unknown";
 }
@@ -60,6 +66,8 @@ Severity default_severity(Code code) {
     case Code::ControlCharacter:
     case Code::EncodingLeaderLies:
     case Code::SubfieldCodeInvalid:
+    case Code::NoMarc8Equivalent:
+    case Code::IndicatorInvalid:
     case Code::InvalidUtf8:
     case Code::Marc8UnknownEscape:
     case Code::Marc8UnmappedCode:

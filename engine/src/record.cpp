@@ -5,6 +5,12 @@
 #include "marcscope/record_view.h"
 
 namespace marcscope {
+namespace {
+
+inline bool is_printable(char c) { return c >= 0x20 && c < 0x7F; }
+inline char printable_or(char c, char fallback) { return is_printable(c) ? c : fallback; }
+
+}  // namespace
 
 const std::string* Field::subfield(char code) const {
   for (const auto& s : subfields_)
@@ -50,19 +56,35 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   const Encoding enc = choose_encoding(view, options, diags);
   rec.set_leader(view.leader().bytes());
   rec.leader_[9] = 'a';
+  // Stage 2 read non-digit indicator/subfield-code counts as "22" (and said so): keep it that way.
+  for (std::size_t i : {std::size_t(10), std::size_t(11)})
+    if (rec.leader_[i] < '0' || rec.leader_[i] > '9') rec.leader_[i] = '2';
+  // The model is text: leader, tags and indicators that are not printable ASCII cannot be kept
+  // as they are. Stage 2 has reported each; here they become a fixed character.
+  for (std::size_t i = 0; i < rec.leader_.size(); ++i) {
+    if (!is_printable(rec.leader_[i])) {
+      const char standard = i >= 20 ? "4500"[i - 20] : ' ';
+      diags.push_back({Severity::Warning, Code::LeaderUnusualValue, view.number(), view.offset() + i, {}, 0,
+                       "leader/" + std::to_string(i) + " holds a byte that is not a character; written as '" +
+                           std::string(1, standard) + "'"});
+      rec.leader_[i] = standard;
+    }
+  }
   rec.fields_.reserve(view.fields().size());
   const char* base = view.bytes().data();
   auto offset_of = [&](std::string_view part) { return view.offset() + static_cast<std::uint64_t>(part.data() - base); };
 
   for (const auto& fv : view.fields()) {
     std::string tag(fv.tag);
+    for (char& c : tag)
+      if (!is_printable(c)) c = '?';
     if (fv.is_control()) {
       std::string value;
       decode_value(fv.data, enc, options, value, diags, view.number(), offset_of(fv.data), tag, 0);
       rec.fields_.emplace_back(std::move(tag), std::move(value));
       continue;
     }
-    Field field(tag, fv.indicator(1), fv.indicator(2), {});
+    Field field(tag, printable_or(fv.indicator(1), '?'), printable_or(fv.indicator(2), '?'), {});
     const std::string_view area = fv.subfield_area(view.indicator_count());
     if (const std::size_t d = area.find(kSubfieldDelimiter); d != 0 && !area.empty()) {
       std::string leading;
@@ -79,7 +101,8 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       }
       std::string value;
       decode_value(sf.value, enc, options, value, diags, view.number(), offset_of(sf.value), tag, sf.code);
-      field.add_subfield(sf.code, std::move(value));
+      // Control characters as codes stay (writers escape them); bytes above ASCII cannot.
+      field.add_subfield(static_cast<unsigned char>(sf.code) >= 0x80 ? '?' : sf.code, std::move(value));
     }
     rec.fields_.push_back(std::move(field));
   }

@@ -114,6 +114,11 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
               "leader/10-11 is \"" + std::string(v) + "\" where MARC 21 always has \"22\"; read as \"22\"");
     }
   }
+  if (const char cc = leader.character_coding(); cc != ' ' && cc != 'a') {
+    warning(Code::LeaderUnusualValue, 9, {},
+            "leader/09 (character coding) is '" + printable(std::string_view(&cc, 1)) +
+                "', neither blank (MARC-8) nor 'a' (UTF-8); read as MARC-8");
+  }
   {
     std::string_view v = leader.bytes().substr(20, 4);
     if (v != "4500") {
@@ -341,6 +346,14 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
                 "field " + tag + " is missing its indicators; read as blanks");
       }
       continue;
+    }
+    for (int k = 0; k < 2; ++k) {
+      const char c = f.data[k];
+      if (!(c == ' ' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+        warning(Code::IndicatorInvalid, f.offset + k, tag,
+                "field " + tag + " indicator " + std::to_string(k + 1) + " is '" + printable(std::string_view(&c, 1)) +
+                    "'; MARC 21 indicators are lowercase letters, digits or blank");
+      }
     }
     std::string_view area = f.subfield_area(indicator_count_);
     for (const auto& sf : f.subfields(indicator_count_)) {

@@ -147,5 +147,22 @@ DIAGNOSTIC = re.compile(
 SUMMARY_ROW = re.compile(r"^\s+(?P<count>\d+)\s+(?P<severity>info|warning|error|fatal)\s+(?P<code>[a-z0-9-]+)$")
 
 
+# count, dump and convert show every error but only the first few warnings/infos of each code on
+# standard error, then "FILE: N more CODE diagnostics not shown (...)"; validate lists everything.
+NOT_SHOWN = re.compile(r"^(?P<file>.+): (?P<count>\d+) more (?P<code>[a-z0-9-]+) diagnostics? not shown\b")
+
+
 def diagnostics(lines: Sequence[str]) -> List[re.Match]:
     return [m for m in map(DIAGNOSTIC.match, lines) if m]
+
+
+def not_shown(lines: Sequence[str], code: str) -> int:
+    """How many `code` diagnostics the stderr summary line says were left out (0 when none)."""
+    return sum(int(m["count"]) for m in map(NOT_SHOWN.match, lines) if m and m["code"] == code)
+
+
+def validate_diagnostics(path: str, *options: str) -> List[re.Match]:
+    """Every diagnostic `marcscope validate [options] path` lists on standard output."""
+    proc = run_cached("validate", *options, path)
+    assert proc.returncode in (0, 1), proc.stderr
+    return diagnostics(proc.stdout.decode("utf-8", "replace").splitlines())

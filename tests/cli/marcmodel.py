@@ -11,8 +11,9 @@ Record.fields  a list of fields, in file order:
                ControlField(tag, value)
                DataField(tag, ind1, ind2, subfields) with subfields a tuple of (code, value)
 DataField.lead holds text found after the indicators and before the first subfield delimiter
-(MarcEdit writes such stray bytes right after the indicators); it is '' normally and is not part
-of the field's equality, so that comparisons follow pymarc's model, where those bytes are lost.
+(MarcEdit and marcscope write such stray bytes right after the indicators); it is '' normally.
+It is not part of the field's equality because MARCXML and MARC-in-JSON cannot hold it;
+record_differences(compare_lead=True) compares it for .mrk twins.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ import unicodedata
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, List, Optional, Tuple, Union
+from typing import List, Optional, Tuple, Union
 
 MARCXML_NS = "http://www.loc.gov/MARC21/slim"
 
@@ -291,11 +292,16 @@ def _show(f: Optional[Field]) -> str:
         return "(none)"
     if isinstance(f, ControlField):
         return f"={f.tag}  {f.value!r}"
-    return f"={f.tag}  [{f.ind1}{f.ind2}] " + " ".join(f"${c}{v!r}" for c, v in f.subfields)
+    lead = f" {f.lead!r}" if f.lead else ""
+    return f"={f.tag}  [{f.ind1}{f.ind2}]{lead} " + " ".join(f"${c}{v!r}" for c, v in f.subfields)
 
 
-def record_differences(expected: Record, got: Record, compare_leader: bool = True) -> List[str]:
-    """Human-readable differences between two records (empty when equal)."""
+def record_differences(expected: Record, got: Record, compare_leader: bool = True,
+                       compare_lead: bool = False) -> List[str]:
+    """Human-readable differences between two records (empty when equal).
+
+    compare_lead: also compare DataField.lead (text between the indicators and the first
+    subfield), for twins that can represent it (.mrk); MARCXML and MiJ cannot."""
     diffs: List[str] = []
     if compare_leader and leader_key(expected.leader) != leader_key(got.leader):
         diffs.append(f"leader: expected {expected.leader!r}, got {got.leader!r} "
@@ -306,6 +312,8 @@ def record_differences(expected: Record, got: Record, compare_leader: bool = Tru
         g = got.fields[i] if i < len(got.fields) else None
         if e != g:
             diffs.append(f"field {i + 1}: expected {_show(e)}, got {_show(g)}")
+        elif compare_lead and isinstance(e, DataField) and e.lead != g.lead:
+            diffs.append(f"field {i + 1} ({e.tag}): text after the indicators: expected {e.lead!r}, got {g.lead!r}")
     if len(expected.fields) != len(got.fields):
         diffs.append(f"field count: expected {len(expected.fields)}, got {len(got.fields)}")
     return diffs
@@ -318,12 +326,13 @@ def differing_fields(expected: Record, got: Record) -> List[int]:
 
 
 def records_differences(expected: List[Record], got: List[Record], label: str = "",
-                        compare_leader: bool = True, limit: int = 20) -> List[str]:
+                        compare_leader: bool = True, limit: int = 20,
+                        compare_lead: bool = False) -> List[str]:
     out: List[str] = []
     if len(expected) != len(got):
         out.append(f"{label}record count: expected {len(expected)}, got {len(got)}")
     for i, (e, g) in enumerate(zip(expected, got), 1):
-        for d in record_differences(e, g, compare_leader):
+        for d in record_differences(e, g, compare_leader, compare_lead):
             out.append(f"{label}record {i} (001 {e.control_number()!r}): {d}")
             if len(out) >= limit:
                 out.append("... (more differences not shown)")

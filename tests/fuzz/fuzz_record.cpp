@@ -77,6 +77,14 @@ const std::vector<std::string>& allowed_codes() {
   return codes;
 }
 
+bool roundtrip_check() {
+  static const bool on = [] {
+    const char* env = std::getenv("MARCSCOPE_FUZZ_ROUNDTRIP");
+    return env != nullptr && *env != '\0' && *env != '0';
+  }();
+  return on;
+}
+
 /// True when there are errors and every one has a code in allowed_codes().
 bool only_allowed_errors(const Diagnostics& diags) {
   const auto& allowed = allowed_codes();
@@ -179,19 +187,19 @@ void write_and_reread(const Record& rec) {
   ReadItem extra;
   FUZZ_CHECK(!reader.next(extra), "the written record reads back as more than one item");
   FUZZ_CHECK(!reader.stopped(), "Strict reading of the written record stopped");
-  if (std::getenv("MARCSCOPE_FUZZ_ROUNDTRIP") != nullptr) {
-    Diagnostics d2;
-    const Record again = Record::from_view(item.view, DecodeOptions{}, d2);
-    if (!(again.fields() == rec.fields())) {
-      for (std::size_t i = 0; i < rec.fields().size(); ++i) {
-        if (i < again.fields().size() && again.fields()[i] == rec.fields()[i]) continue;
-        std::fprintf(stderr, "field %zu differs: tag '%s'\n", i, rec.fields()[i].tag().c_str());
-      }
-    }
-    FUZZ_CHECK(again.fields() == rec.fields(), "EXPLORATORY round trip changed the fields");
+  if (roundtrip_check()) {
+    // Opt-in (MARCSCOPE_FUZZ_ROUNDTRIP=1): the written record decodes back to the same fields and
+    // leader. Off by default because the engine does not promise it for values that hold the
+    // structure characters 0x1D-0x1F (a MARC-8 "&#x1F;" decodes to a subfield delimiter).
+    Diagnostics again_diags;
+    const Record again = Record::from_view(item.view, DecodeOptions{}, again_diags);
+    for (std::size_t i = 0; i < rec.fields().size(); ++i)
+      if (i >= again.fields().size() || !(again.fields()[i] == rec.fields()[i]))
+        std::fprintf(stderr, "field %zu (tag \"%s\") differs after the round trip\n", i, rec.fields()[i].tag().c_str());
+    FUZZ_CHECK(again.fields() == rec.fields(), "writing and re-reading a record changed its fields");
     FUZZ_CHECK(again.leader().substr(5, 7) == rec.leader().substr(5, 7) &&
                    again.leader().substr(17) == rec.leader().substr(17),
-               "EXPLORATORY round trip changed the leader");
+               "writing and re-reading a record changed leader bytes other than 00-04 and 12-16");
   }
 
   std::string mrk;

@@ -48,6 +48,14 @@ enum class Code : std::uint16_t {
   RecordRepaired,          ///< recover mode changed the record; the other diagnostics say how
   RecordSkipped,           ///< permissive mode dropped the record; the other diagnostics say why
   NotMarc,                 ///< the input does not look like ISO 2709 at all
+  // Other formats (MARCXML, MARC-in-JSON, MARCMaker text) and writing.
+  XmlSyntaxError,          ///< malformed XML: the message gives line and column
+  JsonSyntaxError,         ///< malformed JSON: the message gives line and column
+  MrkSyntaxError,          ///< a MARCMaker line that cannot be read
+  RecordStructureInvalid,  ///< a record element/object lacking what a record needs (leader, tag ...)
+  NoMarc8Equivalent,       ///< a character with no MARC-8 form, written as a numeric character reference
+  IndicatorInvalid,        ///< an indicator that is not a lowercase letter, digit or blank
+  // Add new codes above this line; never reorder or rename.
 };
 
 std::string_view code_name(Code code);

@@ -42,4 +42,22 @@ struct Marc8Options {
 bool marc8_to_utf8(std::string_view in, std::string& out, std::vector<Marc8Problem>* problems = nullptr,
                    const Marc8Options& options = {});
 
+/// Options for writing MARC-8.
+struct Marc8EncodeOptions {
+  /// Characters with no MARC-8 form are written as numeric character references (&#xHHHH;), the
+  /// LoC lossless convention; false writes `fallback` instead. Either way each is reported.
+  bool use_ncr = true;
+  char fallback = '?';
+};
+
+/// Converts one UTF-8 string (a subfield value or control field) to MARC-8, appending to `out`:
+/// text is decomposed (NFD) where MARC-8 needs base + combining mark, marks are moved before
+/// their base character, and escape sequences switch G0/G1 between the LoC character sets as
+/// needed, returning to the default sets (ASCII / ANSEL) at the end of the string. Characters
+/// with no MARC-8 form become problems of kind UnmappedCode (offset = byte offset in `in`,
+/// detail names the code point). Invalid UTF-8 is reported the same way. Returns true when
+/// there were no problems.
+bool utf8_to_marc8(std::string_view in, std::string& out, std::vector<Marc8Problem>* problems = nullptr,
+                   const Marc8EncodeOptions& options = {});
+
 }  // namespace marcscope
