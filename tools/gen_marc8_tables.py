@@ -1,15 +1,16 @@
 #!/usr/bin/env python3
-"""Generate engine/src/marc8_tables.inc from resources/marc8/codetables.xml.
+"""Generate engine/src/marc8_tables.inc and marc8_encode_tables.inc from resources/marc8/codetables.xml.
 
 The input is the Library of Congress "MARC 21 Specifications: Code Tables" in XML form (the copy
-distributed with the yaz toolkit, indexdata/yaz src/codetables.xml). The output is a C++ fragment
-with compact lookup tables for the MARC-8 decoder in engine/src/marc8.cpp; it is committed to the
-tree and the build never runs this script.
+distributed with the yaz toolkit, indexdata/yaz src/codetables.xml). The outputs are C++ fragments
+with compact lookup tables: marc8_tables.inc for the MARC-8 decoder in engine/src/marc8.cpp and
+marc8_encode_tables.inc (reverse tables, see generate_encode) for the encoder in
+engine/src/marc8_encode.cpp. Both are committed to the tree and the build never runs this script.
 
 Usage (Python 3 standard library only):
 
-    /usr/bin/python3 tools/gen_marc8_tables.py            # rewrite engine/src/marc8_tables.inc
-    /usr/bin/python3 tools/gen_marc8_tables.py --check    # exit 1 if the committed file is stale
+    /usr/bin/python3 tools/gen_marc8_tables.py            # rewrite both .inc files
+    /usr/bin/python3 tools/gen_marc8_tables.py --check    # exit 1 if a committed file is stale
 
 Table entries are 32-bit words:
 
@@ -346,6 +347,309 @@ def generate(xml_path: Path) -> str:
     out.append("};")
     out.append("constexpr std::uint32_t kEaccEntry[kEaccCount] = {")
     out.extend(hex_rows([eacc_map[k] for k in eacc_keys], 8, 8))
+    out.append("};")
+    out.append("")
+    return "\n".join(out) + "\n"
+
+
+# ---------------------------------------------------------------------------------------------
+# Encoder tables (UTF-8 -> MARC-8), written to engine/src/marc8_encode_tables.inc.
+# ---------------------------------------------------------------------------------------------
+
+C1_SET = 12  # pseudo set of the C1 controls (NSB, NSE, ZWJ, ZWNJ): written as is, no designation
+
+# Which set a character goes to when several have it: Basic Latin, then ANSEL, then the other
+# sets (by final byte). The technique-1 sets come after the full sets, Greek Symbols last (LoC
+# discourages it; alpha, beta and gamma are also in Basic Greek).
+SET_PREFERENCE = [0x42, 0x45, 0x32, 0x4E, 0x51, 0x33, 0x34, 0x53, 0x62, 0x70, 0x67, 0x31]
+
+ENC_COMBINING = 1 << 28
+ENC_DOUBLE = 1 << 29
+ENC_EXPAND = 1 << 30
+
+
+def ccc(cp: int) -> int:
+    return unicodedata.combining(chr(cp))
+
+
+def canonical_pair(cp: int) -> tuple[int, int] | None:
+    """The two-element canonical decomposition of cp (Hangul included), or None."""
+    if 0xAC00 <= cp <= 0xD7A3:
+        s = cp - 0xAC00
+        if s % 28:
+            return (cp - s % 28, 0x11A7 + s % 28)
+        return (0x1100 + s // 588, 0x1161 + (s % 588) // 28)
+    d = unicodedata.decomposition(chr(cp))
+    if not d or d.startswith("<"):
+        return None
+    parts = [int(x, 16) for x in d.split()]
+    return (parts[0], parts[1]) if len(parts) == 2 else None
+
+
+def eacc_names(xml_path: Path) -> dict[int, str]:
+    names = {}
+    for cs in ET.parse(xml_path).iter("characterSet"):
+        if int(cs.get("ISOcode"), 16) != EACC_FINAL:
+            continue
+        for code in cs.iter("code"):
+            names[int(text(code, "marc"), 16)] = " ".join(text(code, "name").split())
+    return names
+
+
+def generate_encode(xml_path: Path) -> str:
+    """Reverse tables: code point -> (set, MARC-8 code). Each code point gets its code in the
+    preferred set (SET_PREFERENCE; among EACC duplicates the lowest code, U+3000 -> 212321),
+    with codes in other sets kept as alternates. Code points without a code get a precomputed
+    canonical decomposition into mappable parts when there is one (marks with no MARC-8 form
+    composed into the base), and the compositions base + unmapped mark whose result is mappable
+    are listed for the encoder. The Innovative Interfaces EACC codes are decoding-only."""
+    xml_bytes = xml_path.read_bytes()
+    sets = parse(xml_path)
+    order = [s for s in sets if s[0] != EACC_FINAL] + [s for s in sets if s[0] == EACC_FINAL]
+    set_index = {final: i for i, (final, _n, _c) in enumerate(order)}
+    ansel = set_index[ANSEL_FINAL]
+    eacc = set_index[EACC_FINAL]
+    rank = {set_index[f]: r for r, f in enumerate(SET_PREFERENCE)}
+    rank[C1_SET] = 1
+    names = eacc_names(xml_path)
+
+    # Every (code point -> set, code) the tables define. ANSEL codes are written as G1 bytes
+    # (A1-FE), the other single-byte sets as G0 bytes (21-7E): each set is designated the way
+    # LoC lists it (all but ANSEL by their G0 codes), so G1 stays ANSEL throughout.
+    cands: dict[int, list[tuple]] = {}
+
+    def add(cp: int, s: int, code: int, combining: bool, demote: int = 0) -> None:
+        cands.setdefault(cp, []).append((rank[s], demote, code, s, combining))
+
+    for final, _name, codes in order:
+        si = set_index[final]
+        for marc, ucs, alt, combining in codes:
+            if final == EACC_FINAL:
+                if ucs is not None:
+                    # Two codes map to U+3000; prefer ANSI Z39.64's over "some implementations".
+                    add(ucs, si, marc, combining, 1 if "some implementations" in names.get(marc, "") else 0)
+                continue
+            if marc < 0x20 or marc == 0x7F:
+                continue  # ESC and the MARC structure characters are not text
+            if 0x80 <= marc <= 0x9F:
+                if ucs is not None:
+                    add(ucs, C1_SET, marc, combining)
+                continue
+            code = (marc | 0x80) if si == ansel else (marc & 0x7F)
+            if ucs is not None:
+                add(ucs, si, code, combining)
+            if si == ansel and alt is not None:
+                add(alt, si, code, combining)  # U+FE20-U+FE23, the ligature/double-tilde halves
+
+    def value(c: tuple) -> int:
+        _r, _d, code, s, combining = c
+        v = code | (s << 24)
+        if combining:
+            v |= ENC_COMBINING | (ccc_of[c] << 16)
+        return v
+
+    primary: dict[int, tuple] = {}
+    alternates: dict[tuple[int, int], tuple] = {}
+    ccc_of: dict[tuple, int] = {}
+    for cp, lst in cands.items():
+        lst.sort()
+        primary[cp] = lst[0]
+        for c in lst:
+            ccc_of[c] = ccc(cp)
+            if c[3] != lst[0][3] and (cp, c[3]) not in alternates:
+                alternates[(cp, c[3])] = c
+    for cp, c in primary.items():
+        if c[4] and ccc(cp) == 0:
+            raise ValueError(f"MARC-8 combining mark U+{cp:04X} has combining class 0")
+        if c[3] == eacc and c[4]:
+            raise ValueError("EACC combining marks are not supported by the encoder")
+
+    def is_base(cp: int) -> bool:
+        return cp in primary and not primary[cp][4]
+
+    def is_mark(cp: int) -> bool:
+        return cp in primary and primary[cp][4]
+
+    # Canonical pairs (base, mark) whose mark has no MARC-8 form but whose composite does (or
+    # composes on into one that does, as Hangul LV + T): the encoder composes these, e.g.
+    # o + U+031B horn -> U+01A1 (ANSEL BC), ka + U+3099 -> ga (EACC).
+    pairs: dict[tuple[int, int], int] = {}
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        pr = canonical_pair(cp)
+        if pr and not is_mark(pr[1]) and ccc(pr[0]) == 0:
+            pairs[pr] = cp
+    useful = {cp for cp in primary if is_base(cp)}
+    changed = True
+    while changed:
+        changed = False
+        for (a, m), c in pairs.items():
+            if c in useful and a not in useful:
+                useful.add(a)
+                changed = True
+    compose = {k: c for k, c in pairs.items() if c in useful}
+
+    def compose_run(seq: list[int]) -> list[int] | None:
+        """MARC-8-mappable form of a canonically decomposed sequence: the starter, composed with
+        every mark that has no MARC-8 form, then the mappable marks. None if impossible."""
+        if ccc(seq[0]) != 0 and not is_base(seq[0]):
+            return seq if all(is_mark(m) for m in seq) else None
+        base, kept = seq[0], []
+        for m in seq[1:]:
+            if is_mark(m):
+                kept.append(m)
+            elif (base, m) in compose and all(ccc(k) != ccc(m) for k in kept):
+                base = compose[(base, m)]
+            else:
+                return None
+        return [base] + kept if is_base(base) else None
+
+    # Characters without a MARC-8 form of their own: a canonical decomposition into mappable
+    # parts (the encoder's NFD, precomputed), or, for the target of a singleton mapping, the
+    # code of the MARC-8 character that normalizes to it (CJK compatibility ideographs).
+    expansions: dict[int, list[int]] = {}
+    aliases: dict[int, tuple] = {}
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF or cp in primary:
+            continue
+        nfd = [ord(x) for x in unicodedata.normalize("NFD", chr(cp))]
+        if nfd == [cp]:
+            continue
+        run = compose_run(nfd)
+        if run is not None:
+            expansions[cp] = run
+    for cp, c in sorted(primary.items()):
+        n = unicodedata.normalize("NFC", chr(cp))
+        if len(n) == 1 and ord(n) != cp and ord(n) not in primary and ord(n) not in expansions:
+            u = ord(n)
+            if u not in aliases or c[:3] < aliases[u][:3]:
+                aliases[u] = c
+
+    expand_data: list[int] = []
+    values: dict[int, int] = {}
+    for cp, c in primary.items():
+        v = value(c)
+        if c[4] and c[3] == ansel and c[2] in (0xEB, 0xFA) and cp in (0x0361, 0x0360):
+            v |= ENC_DOUBLE  # one mark over two letters: the second half (EC/FB) precedes the next
+        values[cp] = v
+    for u, c in aliases.items():
+        values[u] = value(c)
+    for cp in sorted(expansions):
+        run = expansions[cp]
+        if len(expand_data) + len(run) + 1 > 0xFFFF:
+            raise ValueError("expansion table too large")
+        values[cp] = ENC_EXPAND | len(expand_data) | (ENC_COMBINING if not is_base(run[0]) else 0)
+        expand_data.append(len(run))
+        expand_data.extend(run)
+
+    # BMP: a page table (cp >> 8 -> block of 256 values, block 0 all zero); above: sorted arrays.
+    blocks = [[0] * 256]
+    page_index = [0] * 256
+    for page in range(256):
+        block = [values.get((page << 8) | lo, 0) for lo in range(256)]
+        if any(block):
+            page_index[page] = len(blocks)
+            blocks.append(block)
+    if len(blocks) > 255:
+        raise ValueError("too many BMP pages for an 8-bit page index")
+    high = sorted(cp for cp in values if cp > 0xFFFF)
+    alt_keys = sorted(alternates)
+    compose_keys = sorted(compose)
+    for a, m in compose_keys:
+        if a > 0x1FFFFF or m > 0x1FFFFF:
+            raise ValueError("compose key out of range")
+
+    out = []
+    out.append("// GENERATED FILE - DO NOT EDIT.")
+    out.append("// Generated by tools/gen_marc8_tables.py from resources/marc8/codetables.xml")
+    out.append(f"// (sha256 {hashlib.sha256(xml_bytes).hexdigest()}), with Unicode "
+               f"{unicodedata.unidata_version} data for decompositions.")
+    out.append("// Regenerate: /usr/bin/python3 tools/gen_marc8_tables.py")
+    out.append("//")
+    out.append("// Reverse tables for the MARC-8 encoder (engine/src/marc8_encode.cpp), included inside its")
+    out.append("// private namespace. Value word (0: no entry):")
+    out.append("//   bits  0-23  MARC-8 code: one byte (ANSEL and C1 as written, 80-FE; other single-byte")
+    out.append("//               sets as G0 bytes 20-7E) or three EACC bytes; with EXPAND, an index into")
+    out.append("//               kEncExpand")
+    out.append("//   bits 16-23  for a combining mark, its Unicode canonical combining class")
+    out.append("//   bits 24-27  set index (as kEncSetFinal; 12 = C1 control, no designation)")
+    out.append("//   bit  28     COMBINING: a MARC-8 mark, written before its base character")
+    out.append("//   bit  29     DOUBLE: U+0361/U+0360, one mark over two letters; the second half")
+    out.append("//               (code + 1: EC / FB) goes before the next base character")
+    out.append("//   bit  30     EXPAND: no code of its own; kEncExpand[index] = n, then n code points")
+    out.append("//               (the canonical decomposition, with marks that have no MARC-8 form")
+    out.append("//               composed into the base), each with an entry of its own")
+    out.append("")
+    out.append("constexpr std::uint32_t kEncCombining = 0x%08Xu;" % ENC_COMBINING)
+    out.append("constexpr std::uint32_t kEncDouble = 0x%08Xu;" % ENC_DOUBLE)
+    out.append("constexpr std::uint32_t kEncExpandFlag = 0x%08Xu;" % ENC_EXPAND)
+    out.append(f"constexpr int kEncSetC1 = {C1_SET};")
+    out.append(f"constexpr int kEncSetCount = {len(order)};")
+    out.append(f"constexpr int kEncSetAscii = {set_index[0x42]};")
+    out.append(f"constexpr int kEncSetAnsel = {ansel};")
+    out.append(f"constexpr int kEncSetEacc = {eacc};")
+    out.append("")
+    out.append("// ISO 2022 final byte of each set (index as in the value word).")
+    out.append("constexpr unsigned char kEncSetFinal[kEncSetCount] = {"
+               + ", ".join(f"0x{f:02X}" for f, _n, _c in order) + "};")
+    out.append("")
+    counts = {}
+    for c in primary.values():
+        counts[c[3]] = counts.get(c[3], 0) + 1
+    out.append("// Code points with a code of their own, by set: " + ", ".join(
+        f"{(order[s][1] if s < len(order) else 'C1 controls')} {counts[s]}" for s in sorted(counts)) + ";")
+    out.append(f"// {len(alternates)} alternates in another set, {len(aliases)} normalization aliases, "
+               f"{len(expansions)} expansions, {len(compose)} compositions.")
+    out.append(f"// BMP code points: kEncBlock[kEncPage[cp >> 8]][cp & 0xFF] ({len(blocks) - 1} pages used;")
+    out.append("// block 0 is empty).")
+    out.append(f"constexpr std::size_t kEncBlockCount = {len(blocks)};")
+    out.append("constexpr std::uint8_t kEncPage[256] = {")
+    for i in range(0, 256, 16):
+        out.append("    " + ", ".join(str(v) for v in page_index[i:i + 16]) + ",")
+    out.append("};")
+    out.append("constexpr std::uint32_t kEncBlock[kEncBlockCount][256] = {")
+    for n, block in enumerate(blocks):
+        page = page_index.index(n) if n else None
+        out.append("  {" + (f"  // U+{page << 8:04X}" if n else "  // empty"))
+        out.extend(hex_rows(block, 8, 8))
+        out.append("  },")
+    out.append("};")
+    out.append("")
+    out.append(f"// Code points above U+FFFF, sorted ({len(high)}).")
+    out.append(f"constexpr std::size_t kEncHighCount = {len(high)};")
+    out.append("constexpr std::uint32_t kEncHighKey[kEncHighCount] = {")
+    out.extend(hex_rows(high, 8, 6))
+    out.append("};")
+    out.append("constexpr std::uint32_t kEncHighValue[kEncHighCount] = {")
+    out.extend(hex_rows([values[cp] for cp in high], 8, 8))
+    out.append("};")
+    out.append("")
+    out.append("// The same character in another set than its primary one (key cp << 4 | set), for marks")
+    out.append("// that match their base character's set and for characters the current G0 set has.")
+    out.append(f"constexpr std::size_t kEncAltCount = {len(alt_keys)};")
+    out.append("constexpr std::uint32_t kEncAltKey[kEncAltCount] = {")
+    out.extend(hex_rows([(cp << 4) | s for cp, s in alt_keys], 8, 8))
+    out.append("};")
+    out.append("constexpr std::uint32_t kEncAltValue[kEncAltCount] = {")
+    out.extend(hex_rows([value(alternates[k]) for k in alt_keys], 8, 8))
+    out.append("};")
+    out.append("")
+    out.append("// Expansions: a count, then that many code points.")
+    out.append(f"constexpr std::size_t kEncExpandSize = {len(expand_data)};")
+    out.append("constexpr std::uint32_t kEncExpand[kEncExpandSize] = {")
+    out.extend(hex_rows(expand_data, 8, 6))
+    out.append("};")
+    out.append("")
+    out.append("// Canonical compositions base + mark (key base << 21 | mark) for marks with no MARC-8 form;")
+    out.append("// value: the composite | the mark's combining class << 24.")
+    out.append(f"constexpr std::size_t kEncComposeCount = {len(compose_keys)};")
+    out.append("constexpr std::uint64_t kEncComposeKey[kEncComposeCount] = {")
+    for i in range(0, len(compose_keys), 4):
+        out.append("    " + ", ".join(f"0x{(a << 21) | m:011X}u" for a, m in compose_keys[i:i + 4]) + ",")
+    out.append("};")
+    out.append("constexpr std::uint32_t kEncComposeValue[kEncComposeCount] = {")
+    out.extend(hex_rows([compose[k] | (ccc(k[1]) << 24) for k in compose_keys], 8, 8))
     out.append("};")
     out.append("")
     return "\n".join(out) + "\n"

@@ -41,10 +41,20 @@ configure_and_build() {
   shift
   local werror=OFF
   if [[ -n "${CI:-}" ]]; then werror=ON; fi
+  local args=() targets=()
+  while (($#)); do
+    if [[ $1 == --target ]]; then
+      targets+=(--target "$2")
+      shift 2
+    else
+      args+=("$1")
+      shift
+    fi
+  done
   cmake -S "$ROOT" -B "$dir" -G Ninja \
     -DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache \
-    -DPython_EXECUTABLE=/usr/bin/python3 -DMARCSCOPE_WERROR=$werror "$@" >/dev/null
-  cmake --build "$dir" -j "$JOBS"
+    -DPython_EXECUTABLE=/usr/bin/python3 -DMARCSCOPE_WERROR=$werror "${args[@]}" >/dev/null
+  cmake --build "$dir" -j "$JOBS" "${targets[@]}"
 }
 
 case "${1:-}" in
@@ -61,9 +71,15 @@ case "${1:-}" in
   test)
     install_missing
     # The engine tests once under AddressSanitizer + UndefinedBehaviorSanitizer, then the whole suite.
-    configure_and_build "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=ON
+    configure_and_build "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=address
     (cd "$ROOT/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure -j "$JOBS" -L engine)
+    # The pipeline's threads once under ThreadSanitizer (oneTBB and Qt are not instrumented:
+    # tests/sanitizers/tsan.supp says what that hides).
+    configure_and_build "$ROOT/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=thread --target test_pipeline
+    (cd "$ROOT/build-tsan" && MARCSCOPE_TEST_FAST=1 \
+      TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/sanitizers/tsan.supp" \
+      ctest --output-on-failure -R '^test_pipeline$')
     configure_and_build "$BUILD"
     cd "$BUILD"
     ctest --output-on-failure -j "$JOBS"

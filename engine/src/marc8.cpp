@@ -413,7 +413,9 @@ bool Decoder::numeric_reference() {
     ++digits;
   }
   if (digits == 0 || digits > 6 || k >= n_ || p_[k] != ';') return false;
-  if (cp == 0 || !is_scalar_value(cp)) return false;
+  // ISO 2709's subfield delimiter and terminators are structure, never text: a reference to
+  // one stays as the literal text it is, so it cannot split a field when the record is written.
+  if (cp == 0 || (cp >= 0x1D && cp <= 0x1F) || !is_scalar_value(cp)) return false;
   emit_base(cp, kFlagNfc);
   i_ = k + 1;
   return true;

@@ -13,6 +13,25 @@
 
 #include "marcscope/record_view.h"
 
+// oneTBB's scheduler is not built with ThreadSanitizer, so TSan cannot see the happens-before
+// edges it provides between serial filter calls and between stages. State them explicitly.
+#if defined(__SANITIZE_THREAD__)
+#define MARCSCOPE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define MARCSCOPE_TSAN 1
+#endif
+#endif
+#ifdef MARCSCOPE_TSAN
+extern "C" void __tsan_acquire(void* addr);
+extern "C" void __tsan_release(void* addr);
+#define HAPPENS_AFTER(p) __tsan_acquire(const_cast<void*>(static_cast<const volatile void*>(p)))
+#define HAPPENS_BEFORE(p) __tsan_release(const_cast<void*>(static_cast<const volatile void*>(p)))
+#else
+#define HAPPENS_AFTER(p) ((void)(p))
+#define HAPPENS_BEFORE(p) ((void)(p))
+#endif
+
 namespace marcscope {
 namespace {
 
@@ -71,20 +90,26 @@ struct Pipeline::State {
   std::size_t pending_pos = 0;
   bool pending_valid = false;
 
+  std::vector<char> read_buffer;
+
   std::unique_ptr<Slice> next_slice();
+  void read_more();
   void fill_stream();
   Batch process(Slice& slice) const;
 };
 
+void Pipeline::State::read_more() {
+  // Sources may hand out a few bytes per call; read into a fixed buffer and append, so the cost
+  // stays proportional to the bytes read.
+  if (read_buffer.empty()) read_buffer.resize(kReadChunk);
+  const std::size_t n = source->read(read_buffer.data(), read_buffer.size());
+  if (n == 0) source_eof = true;
+  carry.append(read_buffer.data(), n);
+}
+
 void Pipeline::State::fill_stream() {
   // Read until a slice's worth of bytes is buffered (or the input ends).
-  while (!source_eof && carry.size() < options.slice_bytes + kReadChunk) {
-    const std::size_t old = carry.size();
-    carry.resize(old + kReadChunk);
-    const std::size_t n = source->read(carry.data() + old, kReadChunk);
-    carry.resize(old + n);
-    if (n == 0) source_eof = true;
-  }
+  while (!source_eof && carry.size() < options.slice_bytes + kReadChunk) read_more();
 }
 
 std::unique_ptr<Slice> Pipeline::State::next_slice() {
@@ -127,16 +152,8 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
     if (status == RecordScanner::Status::NeedMore) {
       if (cursor - start > 0 || !slice->items.empty()) break;  // cut here; the rest goes to the next slice
       // A record larger than what is buffered: read more and scan again.
-      const std::size_t before = carry.size();
       const std::size_t want = carry.size() + kReadChunk;
-      while (!source_eof && carry.size() < want) {
-        const std::size_t old = carry.size();
-        carry.resize(old + kReadChunk);
-        const std::size_t n = source->read(carry.data() + old, kReadChunk);
-        carry.resize(old + n);
-        if (n == 0) source_eof = true;
-      }
-      if (carry.size() == before && !source_eof) continue;
+      while (!source_eof && carry.size() < want) read_more();
       data = carry;
       at_eof = source_eof;
       continue;
@@ -250,20 +267,31 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
   bool finished_delivering = false;
 
   auto slicer = tbb::make_filter<void, Slice*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Slice* {
+    HAPPENS_AFTER(&s.scanner);
     auto slice = s.next_slice();
+    HAPPENS_BEFORE(&s.scanner);
     if (!slice) {
       fc.stop();
       return nullptr;
     }
+    HAPPENS_BEFORE(slice.get());
     return slice.release();
   });
   auto decoder = tbb::make_filter<Slice*, Batch*>(tbb::filter_mode::parallel, [&](Slice* raw) -> Batch* {
+    HAPPENS_AFTER(raw);
     std::unique_ptr<Slice> slice(raw);
     auto batch = std::make_unique<Batch>(s.process(*slice));
     if (s.transform) s.transform(*batch);
+    HAPPENS_BEFORE(batch.get());
     return batch.release();
   });
   auto deliver = tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* raw) {
+    HAPPENS_AFTER(raw);
+    HAPPENS_AFTER(&finished_delivering);
+    struct Leave {
+      bool* token;
+      ~Leave() { HAPPENS_BEFORE(token); }
+    } leave{&finished_delivering};
     std::unique_ptr<Batch> batch(raw);
     if (finished_delivering) return;
     const bool more = consume(*batch);
@@ -290,6 +318,8 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
 
   tbb::task_arena arena(static_cast<int>(threads));
   arena.execute([&] { tbb::parallel_pipeline(tokens, slicer & decoder & deliver, s.context); });
+  HAPPENS_AFTER(&s.scanner);
+  HAPPENS_AFTER(&finished_delivering);
   if (progress) {
     const auto now = std::chrono::steady_clock::now();
     progress({s.scanner.records_seen(), s.source->contiguous() ? s.pos : s.carry_base, s.source->size(),
@@ -369,7 +399,8 @@ Batch Pipeline::next_batch(std::size_t max_records) {
       s.pending_valid = false;
       s.pending = Batch{};
     }
-    if (out.records.size() >= max_records || !out.diagnostics.empty() || out.stopped) return out;
+    // One slice at a time: the records returned share that slice's keep-alive.
+    return out;
   }
 }
 
@@ -387,6 +418,7 @@ std::vector<RecordSpan> build_index(ByteSource& source, ReadMode mode, Diagnosti
     return spans;
   }
   std::string buf;
+  std::vector<char> chunk;
   std::uint64_t base = 0;
   std::size_t pos = 0;
   bool eof = false;
@@ -398,10 +430,9 @@ std::vector<RecordSpan> build_index(ByteSource& source, ReadMode mode, Diagnosti
       buf.erase(0, pos);
       base += pos;
       pos = 0;
-      const std::size_t old = buf.size();
-      buf.resize(old + kReadChunk);
-      const std::size_t n = source.read(buf.data() + old, kReadChunk);
-      buf.resize(old + n);
+      if (chunk.empty()) chunk.resize(kReadChunk);
+      const std::size_t n = source.read(chunk.data(), chunk.size());
+      buf.append(chunk.data(), n);
       if (n == 0) eof = true;
     } else {
       break;

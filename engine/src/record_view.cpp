@@ -19,6 +19,10 @@ std::string_view FieldView::subfield_area(std::uint32_t indicator_count) const {
 }
 
 void FieldView::SubfieldIterator::advance() {
+  if (rest_.empty()) {
+    done_ = true;
+    return;
+  }
   // Skip to the next delimiter; bytes before the first one are not a subfield.
   const void* hit = std::memchr(rest_.data(), kSubfieldDelimiter, rest_.size());
   if (hit == nullptr) {
@@ -192,7 +196,8 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
       problems.push_back({Code::DirectoryEntryInvalid, at + 3, printable(tag),
                           "directory entry " + std::to_string(i + 1) + " (\"" + printable(e) +
                               "\") has a length or start that is not digits"});
-      fields_.push_back({tag, {}, static_cast<std::uint32_t>(data_start)});
+      // An empty view that still points into the record, so offsets and memchr stay defined.
+      fields_.push_back({tag, data_area.substr(0, 0), static_cast<std::uint32_t>(data_start)});
       continue;
     }
     if (static_cast<std::size_t>(fstart) + flen > data_area.size()) {

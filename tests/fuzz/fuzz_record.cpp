@@ -9,10 +9,11 @@
 //   - a delivered view and its fields point inside the input, and FieldView::offset is where the
 //     field's data starts;
 //   - Strict mode delivers no record with an error, and a Strict stop ends on a Fatal diagnostic;
-//   - Record::from_view produces valid UTF-8 values ("Values are UTF-8");
+//   - Record::from_view keeps every field and produces valid UTF-8 values ("Values are UTF-8");
 //   - write_iso2709 either throws one of its documented exceptions or writes bytes whose
 //     leader/00-04 is their length and which read back in Strict mode as exactly one record with
-//     no error and the same number of fields.
+//     no error and the same number of fields (with MARCSCOPE_FUZZ_ROUNDTRIP=1 also the same
+//     fields; see README.md for that and MARCSCOPE_FUZZ_ALLOW).
 // Stage 1 and 2 are also run directly, on buffers of exactly the right size (so that AddressSanitizer
 // sees any read past the end, which the Reader's own copy of the input would hide): RecordScanner
 // fed through small windows, as a streaming source does, must find the same records and skips at
@@ -105,6 +106,41 @@ void dump(const char* what, const Diagnostics& diags) {
                  std::string(code_name(d.code)).c_str(), d.to_string().c_str());
 }
 
+/// A field as one line, bytes outside printable ASCII as \xHH.
+std::string show(const Field& f) {
+  std::string out;
+  auto put = [&](std::string_view s) {
+    for (unsigned char c : s) {
+      if (c >= 0x20 && c < 0x7F) {
+        out += static_cast<char>(c);
+      } else {
+        char buf[8];
+        std::snprintf(buf, sizeof buf, "\\x%02X", c);
+        out += buf;
+      }
+    }
+  };
+  put(f.tag());
+  out += ' ';
+  if (f.is_control()) {
+    put(f.value());
+    return out;
+  }
+  put(std::string(1, f.indicator1()) + f.indicator2());
+  if (!f.leading_data().empty()) {
+    out += " leading[";
+    put(f.leading_data());
+    out += ']';
+  }
+  for (const auto& s : f.subfields()) {
+    out += " $";
+    put(std::string(1, s.code));
+    out += ' ';
+    put(s.value);
+  }
+  return out;
+}
+
 void touch_diagnostics(const Diagnostics& diags, std::size_t input_size) {
   for (const auto& d : diags) {
     FUZZ_CHECK(d.offset <= input_size, "a diagnostic's offset lies outside the input");
@@ -151,6 +187,7 @@ void check_record_utf8(const Record& rec) {
     if (f.is_control()) {
       FUZZ_CHECK(is_valid_utf8(f.value()), "Record::from_view made a control field that is not UTF-8");
     } else {
+      FUZZ_CHECK(is_valid_utf8(f.leading_data()), "Record::from_view kept bytes before the first subfield that are not UTF-8");
       for (const auto& s : f.subfields())
         FUZZ_CHECK(is_valid_utf8(s.value), "Record::from_view made a subfield value that is not UTF-8");
     }
@@ -193,9 +230,11 @@ void write_and_reread(const Record& rec) {
     // structure characters 0x1D-0x1F (a MARC-8 "&#x1F;" decodes to a subfield delimiter).
     Diagnostics again_diags;
     const Record again = Record::from_view(item.view, DecodeOptions{}, again_diags);
-    for (std::size_t i = 0; i < rec.fields().size(); ++i)
-      if (i >= again.fields().size() || !(again.fields()[i] == rec.fields()[i]))
-        std::fprintf(stderr, "field %zu (tag \"%s\") differs after the round trip\n", i, rec.fields()[i].tag().c_str());
+    for (std::size_t i = 0; i < rec.fields().size(); ++i) {
+      if (i < again.fields().size() && again.fields()[i] == rec.fields()[i]) continue;
+      std::fprintf(stderr, "field %zu differs after the round trip:\n  written: %s\n  re-read: %s\n", i,
+                   show(rec.fields()[i]).c_str(), i < again.fields().size() ? show(again.fields()[i]).c_str() : "-");
+    }
     FUZZ_CHECK(again.fields() == rec.fields(), "writing and re-reading a record changed its fields");
     FUZZ_CHECK(again.leader().substr(5, 7) == rec.leader().substr(5, 7) &&
                    again.leader().substr(17) == rec.leader().substr(17),

@@ -3,11 +3,13 @@
 // compiler, so the checked-in corpus runs as a plain CTest test, and under ASan/UBSan in the
 // sanitizer build.
 //
-//   fuzz_record_replay [-v] DIR_OR_FILE...
+//   fuzz_record_replay [-q] DIR_OR_FILE...
 //
 // Exits non-zero when an argument is missing, a directory holds no inputs, or a file cannot be
-// read. A crash or broken invariant in the target aborts the process; the name of the input is
-// printed first (always with -v, otherwise from a signal or sanitizer death callback).
+// read. A crash or broken invariant in the target aborts the process. Each input's name is printed
+// before it runs (not with -q), so the last name in the output is the one that failed even when a
+// sanitizer ends the process; a signal handler and the sanitizer death callback say it again
+// where they can.
 
 #include <algorithm>
 #include <csignal>
@@ -34,7 +36,8 @@ char g_current[4096] = "";
 void say_current() {
   if (g_current[0] == '\0') return;
   const char* head = "\nfuzz replay: the input that failed is ";
-  // write(2)-free, async-signal-tolerant enough for a dying process: stderr is unbuffered.
+  // Not async-signal-safe in theory; good enough for a process that is dying anyway (stderr is
+  // unbuffered).
   std::fputs(head, stderr);
   std::fputs(g_current, stderr);
   std::fputs("\n", stderr);
@@ -58,13 +61,13 @@ bool read_file(const fs::path& path, std::vector<std::uint8_t>& bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  bool verbose = false;
+  bool verbose = true;
   std::vector<fs::path> inputs;
   int bad_args = 0;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
-    if (arg == "-v") {
-      verbose = true;
+    if (arg == "-q") {
+      verbose = false;
       continue;
     }
     std::error_code ec;
@@ -98,7 +101,7 @@ int main(int argc, char** argv) {
     inputs.insert(inputs.end(), found.begin(), found.end());
   }
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s [-v] CORPUS_DIR_OR_FILE...\n", argv[0]);
+    std::fprintf(stderr, "usage: %s [-q] CORPUS_DIR_OR_FILE...\n", argv[0]);
     return 2;
   }
   if (bad_args != 0) return 1;
@@ -120,8 +123,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "fuzz replay: cannot read %s\n", name.c_str());
       return 1;
     }
-    if (verbose) std::printf("running %s (%zu bytes)\n", name.c_str(), bytes.size());
-    std::fflush(stdout);
+    if (verbose) {
+      std::fprintf(stderr, "running %s (%zu bytes)\n", name.c_str(), bytes.size());
+      std::fflush(stderr);
+    }
     // Copy into an allocation of exactly the input's size, so that ASan sees reads past its end.
     std::vector<std::uint8_t> exact(bytes.begin(), bytes.end());
     static const std::uint8_t kEmpty = 0;

@@ -44,8 +44,10 @@ bool marc8_to_utf8(std::string_view in, std::string& out, std::vector<Marc8Probl
 
 /// Options for writing MARC-8.
 struct Marc8EncodeOptions {
-  /// Characters with no MARC-8 form are written as numeric character references (&#xHHHH;), the
-  /// LoC lossless convention; false writes `fallback` instead. Either way each is reported.
+  /// Characters with no MARC-8 form are written as numeric character references (&#xHHHH;, at
+  /// least four upper-case hex digits), the LoC lossless convention; false writes `fallback`
+  /// instead (LoC's lossy convention uses '|'; a byte that is not printable ASCII becomes '?').
+  /// Either way each is reported.
   bool use_ncr = true;
   char fallback = '?';
 };
@@ -53,10 +55,17 @@ struct Marc8EncodeOptions {
 /// Converts one UTF-8 string (a subfield value or control field) to MARC-8, appending to `out`:
 /// text is decomposed (NFD) where MARC-8 needs base + combining mark, marks are moved before
 /// their base character, and escape sequences switch G0/G1 between the LoC character sets as
-/// needed, returning to the default sets (ASCII / ANSEL) at the end of the string. Characters
-/// with no MARC-8 form become problems of kind UnmappedCode (offset = byte offset in `in`,
-/// detail names the code point). Invalid UTF-8 is reported the same way. Returns true when
-/// there were no problems.
+/// needed, returning to the default sets (ASCII / ANSEL) at the end of the string. A character
+/// goes in Basic Latin if it is there, else in ANSEL (G1, never redesignated), else in the other
+/// sets, each designated as G0 (ESC ( F, ESC $ 1, ESC g/b/p ... ESC s); an escape is written only
+/// when G0 must change. Characters with no MARC-8 form become problems of kind UnmappedCode
+/// (offset = byte offset in `in`, detail names the code point, e.g. "U+2603"); a combining mark
+/// that cannot precede its base is written as a reference after it. Invalid UTF-8 is reported
+/// the same way and written as U+FFFD. With use_ncr, a literal "&#x...;" that marc8_to_utf8
+/// would read as a reference gets its '&' written as &#x0026;. C0 controls other than ESC pass
+/// through. marc8_to_utf8 of the result equals the input after NFC (U+0360/U+0361 come back as
+/// U+FE2x unless ligature_halves_fe2x is false). Returns true when there were no problems. See
+/// resources/marc8/README.md, "Encoding".
 bool utf8_to_marc8(std::string_view in, std::string& out, std::vector<Marc8Problem>* problems = nullptr,
                    const Marc8EncodeOptions& options = {});
 

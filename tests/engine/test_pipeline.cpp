@@ -1,0 +1,344 @@
+// The parallel pipeline gives the same records, in the same order, with the same diagnostics,
+// whatever the thread count, slice size or byte source; it cancels, propagates failures and
+// keeps memory bounded.
+#include <QtTest>
+
+#include <zlib.h>
+
+#include <atomic>
+#include <stdexcept>
+
+#include "marcscope/byte_source.h"
+#include "marcscope/pipeline.h"
+#include "test_support.h"
+
+using namespace marcscope;
+using namespace marcscope::test;
+
+namespace {
+
+struct Seen {
+  std::uint64_t number;
+  std::uint64_t offset;
+  std::string bytes;
+  bool operator==(const Seen&) const = default;
+};
+struct DiagKey {
+  Code code;
+  Severity severity;
+  std::uint64_t record;
+  std::uint64_t offset;
+  bool operator==(const DiagKey&) const = default;
+};
+struct Result {
+  std::vector<Seen> records;
+  std::vector<DiagKey> diags;
+  bool stopped = false;
+};
+
+Result serial(const std::string& bytes, ReadMode mode) {
+  ReadOptions options;
+  options.mode = mode;
+  Reader reader(InputBuffer::from_bytes(bytes), options);
+  Result r;
+  ReadItem item;
+  while (reader.next(item)) {
+    if (item.has_record) r.records.push_back({item.view.number(), item.view.offset(), std::string(item.view.bytes())});
+    for (const auto& d : item.diagnostics) r.diags.push_back({d.code, d.severity, d.record, d.offset});
+  }
+  r.stopped = reader.stopped();
+  return r;
+}
+
+Result piped(std::unique_ptr<ByteSource> source, ReadMode mode, unsigned threads, std::size_t slice) {
+  PipelineOptions options;
+  options.read.mode = mode;
+  options.threads = threads;
+  options.slice_bytes = slice;
+  options.decode = false;
+  Pipeline pipeline(std::move(source), options);
+  Result r;
+  std::uint64_t expected_index = 0;
+  pipeline.run([&](Batch& batch) {
+    if (batch.index != expected_index++) throw std::logic_error("batches out of order");
+    for (const auto& rec : batch.records) r.records.push_back({rec.number, rec.offset, std::string(rec.bytes)});
+    for (const auto& d : batch.diagnostics) r.diags.push_back({d.code, d.severity, d.record, d.offset});
+    return true;
+  });
+  r.stopped = pipeline.stopped();
+  return r;
+}
+
+/// Feeds `bytes` through a callback `chunk` bytes at a time.
+std::unique_ptr<ByteSource> chunked(const std::string& bytes, std::size_t chunk, std::atomic<std::size_t>* read_so_far = nullptr) {
+  auto pos = std::make_shared<std::size_t>(0);
+  return make_callback_source([bytes, chunk, pos, read_so_far](char* buf, std::size_t n) {
+    const std::size_t k = std::min({n, chunk, bytes.size() - *pos});
+    std::memcpy(buf, bytes.data() + *pos, k);
+    *pos += k;
+    if (read_so_far) *read_so_far += k;
+    return k;
+  });
+}
+
+std::string gzip(const std::string& bytes) {
+  z_stream z{};
+  deflateInit2(&z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY);
+  std::string out(deflateBound(&z, static_cast<uLong>(bytes.size())) + 64, '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(bytes.data()));
+  z.avail_in = static_cast<uInt>(bytes.size());
+  z.next_out = reinterpret_cast<Bytef*>(out.data());
+  z.avail_out = static_cast<uInt>(out.size());
+  deflate(&z, Z_FINISH);
+  out.resize(z.total_out);
+  deflateEnd(&z);
+  return out;
+}
+
+std::string corpus() {
+  // Clean records, then defects of every kind between them, then clean records again.
+  std::string s = read_bytes("valid/pymarc-marc.dat") + read_bytes("pairs/traject-test_data.utf8.mrc") +
+                  read_bytes("malformed/marcperl-cameleof.usmarc") + read_bytes("malformed/catmandu-bu_bibs.mrc") +
+                  read_bytes("malformed/pymarc-bad_records.mrc") + read_bytes("valid/solrmarc-uva_001_2000.mrc") +
+                  read_bytes("malformed/marcperl-badldr.usmarc") + read_bytes("malformed/filemarc-wronglen.mrc") +
+                  read_bytes("valid/evergreen-jazz_1k.mrc") + read_bytes("malformed/mrrc-e005_truncated_record.bin");
+  return s;
+}
+
+void compare(const Result& got, const Result& want, const char* what) {
+  QVERIFY2(got.records.size() == want.records.size(),
+           qPrintable(QString("%1: %2 records, serial reader has %3").arg(what).arg(got.records.size()).arg(want.records.size())));
+  for (std::size_t i = 0; i < got.records.size(); ++i)
+    QVERIFY2(got.records[i] == want.records[i], qPrintable(QString("%1: record %2 differs").arg(what).arg(i)));
+  QVERIFY2(got.diags.size() == want.diags.size(),
+           qPrintable(QString("%1: %2 diagnostics, serial reader has %3").arg(what).arg(got.diags.size()).arg(want.diags.size())));
+  for (std::size_t i = 0; i < got.diags.size(); ++i)
+    QVERIFY2(got.diags[i] == want.diags[i], qPrintable(QString("%1: diagnostic %2 differs").arg(what).arg(i)));
+  QCOMPARE(got.stopped, want.stopped);
+}
+
+}  // namespace
+
+class TestPipeline : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void same_as_serial_data() {
+    QTest::addColumn<int>("mode");
+    QTest::newRow("strict") << int(ReadMode::Strict);
+    QTest::newRow("permissive") << int(ReadMode::Permissive);
+    QTest::newRow("recover") << int(ReadMode::Recover);
+  }
+  /// Threads, slice sizes and sources never change what comes out.
+  void same_as_serial() {
+    QFETCH(int, mode);
+    const auto m = static_cast<ReadMode>(mode);
+    const std::string bytes = corpus();
+    const Result want = serial(bytes, m);
+    QVERIFY(want.records.size() > (m == ReadMode::Strict ? 40u : 3000u));
+    // Under ThreadSanitizer (MARCSCOPE_TEST_FAST) a smaller matrix keeps the run short.
+    const bool fast = qEnvironmentVariableIsSet("MARCSCOPE_TEST_FAST");
+    const std::vector<unsigned> thread_counts = fast ? std::vector<unsigned>{4} : std::vector<unsigned>{1, 2, 4};
+    const std::vector<std::size_t> slices =
+        fast ? std::vector<std::size_t>{5000} : std::vector<std::size_t>{1, 5000, 1u << 20};
+    for (unsigned threads : thread_counts) {
+      for (std::size_t slice : slices) {
+        compare(piped(make_memory_source(bytes), m, threads, slice), want, "memory");
+        compare(piped(chunked(bytes, 65536), m, threads, slice), want, "stream");
+      }
+    }
+    for (std::size_t chunk : fast ? std::vector<std::size_t>{4096} : std::vector<std::size_t>{1, 7, 4096})
+      compare(piped(chunked(bytes, chunk), m, 2, 3000), want, "small chunks");
+    compare(piped(make_gzip_source(make_memory_source(gzip(bytes))), m, 2, 100000), want, "gzip");
+    compare(piped(maybe_gunzip(chunked(gzip(bytes), 333)), m, 2, 100000), want, "gzip sniffed");
+  }
+
+  /// A real file through open_source (memory-mapped) and through a pipe-like read.
+  void from_path() {
+    const QString path = data_dir() + "/valid/solrmarc-uva_001_2000.mrc";
+    const std::string bytes = read_bytes("valid/solrmarc-uva_001_2000.mrc");
+    const Result want = serial(bytes, ReadMode::Permissive);
+    auto source = open_source(path.toStdString());
+    QVERIFY(source->contiguous().has_value());
+    compare(piped(std::move(source), ReadMode::Permissive, 2, 50000), want, "mmap");
+    QTemporaryFile gz;
+    QVERIFY(gz.open());
+    const std::string z = gzip(bytes);
+    gz.write(z.data(), qint64(z.size()));
+    gz.flush();
+    auto gzsource = open_source(gz.fileName().toStdString());
+    QVERIFY(!gzsource->contiguous().has_value());
+    compare(piped(std::move(gzsource), ReadMode::Permissive, 2, 50000), want, "gzip file");
+    QVERIFY_THROWS_EXCEPTION(IoError, open_source((data_dir() + "/no-such-file.mrc").toStdString()));
+    QVERIFY_THROWS_EXCEPTION(IoError, open_source(data_dir().toStdString()));
+  }
+
+  /// The pull interface hands out the same records and diagnostics in at most max_records.
+  void pull_matches_push() {
+    const std::string bytes = corpus();
+    const Result want = serial(bytes, ReadMode::Recover);
+    for (std::size_t max : {std::size_t(1), std::size_t(37), std::size_t(100000)}) {
+      PipelineOptions options;
+      options.read.mode = ReadMode::Recover;
+      options.slice_bytes = 20000;
+      options.decode = false;
+      Pipeline pipeline(chunked(bytes, 10000), options);
+      Result got;
+      for (;;) {
+        Batch b = pipeline.next_batch(max);
+        if (b.records.empty() && b.diagnostics.empty()) break;
+        QVERIFY(b.records.size() <= max);
+        for (const auto& rec : b.records) got.records.push_back({rec.number, rec.offset, std::string(rec.bytes)});
+        for (const auto& d : b.diagnostics) got.diags.push_back({d.code, d.severity, d.record, d.offset});
+      }
+      compare(got, want, "pull");
+    }
+  }
+
+  /// Decoding in the parallel stage gives the same owning records as decoding serially.
+  void decoded_records_match() {
+    const std::string bytes = read_bytes("valid/evergreen-lul_fre_500.mrc") + read_bytes("pairs/lcmarcedit-marc_sample_data.mrc");
+    std::vector<Record> want;
+    Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
+    ReadItem item;
+    while (reader.next(item)) {
+      Diagnostics d;
+      if (item.has_record) want.push_back(Record::from_view(item.view, DecodeOptions{}, d));
+    }
+    PipelineOptions options;
+    options.slice_bytes = 30000;
+    Pipeline pipeline(make_memory_source(bytes), options);
+    std::size_t i = 0;
+    bool same = true;
+    pipeline.run([&](Batch& batch) {
+      for (const auto& rec : batch.records) same = same && i < want.size() && rec.record == want[i++];
+      return true;
+    });
+    QVERIFY(same);
+    QCOMPARE(i, want.size());
+    QCOMPARE(i, std::size_t(1036));
+  }
+
+  /// cancel() from the consumer stops delivery; nothing arrives afterwards.
+  void cancel_mid_file() {
+    const std::string bytes = corpus();
+    PipelineOptions options;
+    options.slice_bytes = 10000;
+    options.decode = false;
+    Pipeline pipeline(make_memory_source(bytes), options);
+    int batches = 0;
+    std::size_t records = 0;
+    pipeline.run([&](Batch& batch) {
+      ++batches;
+      records += batch.records.size();
+      if (batches == 3) pipeline.cancel();
+      return true;
+    });
+    QCOMPARE(batches, 3);
+    QVERIFY(pipeline.cancelled());
+    QVERIFY(records > 0 && records < serial(bytes, ReadMode::Permissive).records.size());
+
+    // Returning false from the consumer stops too.
+    Pipeline second(make_memory_source(bytes), options);
+    batches = 0;
+    second.run([&](Batch&) { return ++batches < 2; });
+    QCOMPARE(batches, 2);
+
+    // Pull: cancel, then the end comes after what was already queued.
+    Pipeline third(chunked(bytes, 4096), options);
+    QVERIFY(!third.next_batch(10).records.empty());
+    third.cancel();
+    int more = 0;
+    while (!third.next_batch(10).records.empty() && more < 100000) ++more;
+    QVERIFY(more < 100000);
+  }
+
+  /// An exception in the parallel stage, in the source, or in the consumer reaches the caller.
+  void failures_propagate() {
+    const std::string bytes = corpus();
+    PipelineOptions options;
+    options.slice_bytes = 5000;
+    options.decode = false;
+    {
+      Pipeline p(make_memory_source(bytes), options, [](Batch& b) {
+        if (b.index == 4) throw std::runtime_error("transform failed");
+      });
+      QVERIFY_THROWS_EXCEPTION(std::runtime_error, p.run([](Batch&) { return true; }));
+    }
+    {
+      auto pos = std::make_shared<std::size_t>(0);
+      Pipeline p(make_callback_source([bytes, pos](char* buf, std::size_t n) -> std::size_t {
+                   if (*pos > 50000) throw IoError("disk on fire");
+                   const std::size_t k = std::min<std::size_t>(n, 1000);
+                   std::memcpy(buf, bytes.data() + *pos, k);
+                   *pos += k;
+                   return k;
+                 }),
+                 options);
+      QVERIFY_THROWS_EXCEPTION(IoError, p.run([](Batch&) { return true; }));
+    }
+    {
+      Pipeline p(make_memory_source(bytes), options);
+      QVERIFY_THROWS_EXCEPTION(std::logic_error, p.run([](Batch& b) -> bool {
+        if (b.index == 2) throw std::logic_error("consumer failed");
+        return true;
+      }));
+    }
+    {
+      Pipeline p(make_memory_source(bytes), options, [](Batch& b) {
+        if (b.index == 3) throw std::runtime_error("transform failed");
+      });
+      bool thrown = false;
+      try {
+        while (true) {
+          Batch b = p.next_batch(50);
+          if (b.records.empty() && b.diagnostics.empty()) break;
+        }
+      } catch (const std::runtime_error&) {
+        thrown = true;
+      }
+      QVERIFY(thrown);
+    }
+  }
+
+  /// A stream is read only a bounded way ahead of the consumer.
+  void memory_is_bounded() {
+    std::string bytes;
+    const std::string base = read_bytes("valid/solrmarc-uva_001_2000.mrc");
+    while (bytes.size() < (40u << 20)) bytes += base;
+    std::atomic<std::size_t> read_so_far{0};
+    PipelineOptions options;
+    options.slice_bytes = 256 * 1024;
+    options.tokens = 4;
+    options.decode = false;
+    Pipeline pipeline(chunked(bytes, 1 << 16, &read_so_far), options);
+    Batch first = pipeline.next_batch(10);
+    QVERIFY(!first.records.empty());
+    // Let the worker fill its queue, then check how far it has read.
+    QTest::qWait(200);
+    const std::size_t ahead = read_so_far.load();
+    QVERIFY2(ahead < 16u << 20, qPrintable(QString("read %1 bytes ahead").arg(ahead)));
+    pipeline.cancel();
+  }
+
+  /// Stage 1 alone: the index has one 16-byte entry per record, the same from any source.
+  void index() {
+    const std::string bytes = corpus();
+    Diagnostics d1, d2;
+    auto whole = make_memory_source(bytes);
+    const auto a = build_index(*whole, ReadMode::Recover, d1);
+    auto stream = chunked(bytes, 777);
+    const auto b = build_index(*stream, ReadMode::Recover, d2);
+    QCOMPARE(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      QCOMPARE(a[i].offset, b[i].offset);
+      QCOMPARE(a[i].length, b[i].length);
+    }
+    QCOMPARE(d1.size(), d2.size());
+    QCOMPARE(sizeof(RecordSpan), std::size_t(16));
+    QVERIFY(a.size() >= serial(bytes, ReadMode::Recover).records.size());
+  }
+};
+
+QTEST_GUILESS_MAIN(TestPipeline)
+#include "test_pipeline.moc"
