@@ -13,7 +13,11 @@ Commands:
   count      count the records in each file
   dump       print records as MARCMaker text (.mrk)
   validate   report structural problems, with a summary per code
-  convert    write records as ISO 2709 (UTF-8) or MARCMaker text
+  convert    convert between ISO 2709 (UTF-8 or MARC-8), MARCXML, MARC-in-JSON,
+             MARCMaker text and CSV/TSV
+
+Every command reads ISO 2709, MARCXML, MARC-in-JSON (array or NDJSON) and MARCMaker
+text, gzip-compressed or not, detected from the content.
 
 FILE may be '-' for standard input. Run 'marcscope COMMAND --help' for a command's options.
 
@@ -22,6 +26,8 @@ Exit status: 0 fine, 1 problems found, 2 could not run.
 
 const char* kReading = R"(
 Reading options:
+  --from FORMAT      iso2709, iso2709-marc8 (force MARC-8), marcxml, json, ndjson or
+                     mrk; default: detected from the content
   --mode MODE        strict: stop at the first structural error;
                      permissive (default): skip bad records, go on with the next;
                      recover: repair what can be repaired and mark it
@@ -49,12 +55,21 @@ std::string command_help(const std::string& topic) {
                        "Exits 1 when anything was found.\n\n  --max-per-code N   show at most N findings per code "
                        "(counts stay complete)\n") + kReading;
   if (topic == "convert")
-    return std::string("Usage: marcscope convert [OPTIONS] FILE... [-o OUT]\n\nWrites the records of every FILE "
-                       "to OUT (standard output when absent or '-').\n\n  -o, --output OUT   output file\n"
-                       "  --to FORMAT        iso2709 (UTF-8, leader/09 'a') or mrk; default from OUT's\n"
-                       "                     extension (.mrk = mrk), else iso2709\n"
-                       "  --records RANGE    only these records (1-based)\n"
-                       "  --crlf             with --to mrk, end lines with CR LF\n") + kReading;
+    return std::string(
+               "Usage: marcscope convert IN OUT [OPTIONS]\n"
+               "       marcscope convert IN... -o OUT [OPTIONS]\n\n"
+               "Converts records between formats, streaming ('-' is standard input or output).\n\n"
+               "  --from FORMAT      input format: iso2709, iso2709-marc8 (force MARC-8), marcxml,\n"
+               "                     json, ndjson or mrk; default: detected from the content\n"
+               "  --to FORMAT        iso2709 (UTF-8, leader/09 'a'), iso2709-marc8, marcxml, json,\n"
+               "                     ndjson, mrk, csv or tsv; default from OUT's extension, else iso2709\n"
+               "  -o, --output OUT   output file, when several inputs are given\n"
+               "  --columns LIST     csv/tsv columns, e.g. 001,245$a,650$a,LDR/06,008/07-10\n"
+               "                     (default: id, LDR/06-07, 245$a); repeats are joined with '|'\n"
+               "  --pretty           indent MARCXML and JSON\n"
+               "  --records RANGE    only these records (1-based)\n"
+               "  --crlf             with mrk, end lines with CR LF\n") +
+           kReading;
   return kOverview;
 }
 
@@ -150,16 +165,44 @@ Options parse_options(const std::vector<std::string>& args) {
       if (!parse_u64(v, n) || n == 0 || n > 1024) throw UsageError{"--threads needs a number from 1 to 1024, not '" + v + "'"};
       o.threads = static_cast<unsigned>(n);
     } else if (a == "-o" || a == "--output") o.output = value(i, a);
-    else if (a == "--to") {
+    else if (a == "--to" || a == "--from") {
       const auto& v = value(i, a);
-      if (v == "iso2709" || v == "marc" || v == "mrc") o.to = OutputFormat::Iso2709;
-      else if (v == "mrk") o.to = OutputFormat::Mrk;
-      else throw UsageError{"--to must be iso2709 or mrk, not '" + v + "'"};
+      Format f;
+      if (!parse_format_name(v, f))
+        throw UsageError{a + " must be iso2709, iso2709-marc8, marcxml, json, ndjson, mrk" +
+                         (a == "--to" ? std::string(", csv or tsv") : std::string()) + ", not '" + v + "'"};
+      if (a == "--from") {
+        if (f == Format::Csv) throw UsageError{"csv and tsv can be written, not read"};
+        o.from = f;
+      } else {
+        o.to = f;
+        o.tsv = v == "tsv";
+      }
+    } else if (a == "--columns") {
+      const auto& v = value(i, a);
+      std::size_t start = 0;
+      while (start <= v.size()) {
+        const std::size_t comma = v.find(',', start);
+        const std::string col = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!col.empty()) o.columns.push_back(col);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (a == "--pretty") {
+      o.pretty = true;
     } else {
       throw UsageError{"unknown option '" + a + "' for '" + cmd + "'; try 'marcscope " + cmd + " --help'"};
     }
   }
   if (o.files.empty()) throw UsageError{"'" + cmd + "' needs at least one FILE (or '-' for standard input)"};
+  if (o.command == Command::Convert && o.output.empty()) {
+    if (o.files.size() == 2) {
+      o.output = o.files.back();
+      o.files.pop_back();
+    } else if (o.files.size() > 2) {
+      throw UsageError{"'convert' takes IN OUT, or several inputs with -o OUT"};
+    }
+  }
   return o;
 }
 

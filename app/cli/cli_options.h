@@ -7,12 +7,12 @@
 #include <vector>
 
 #include "marcscope/reader.h"
+#include "marcscope/record_stream.h"
 
 namespace marcscope::cli {
 
 enum class Command { Count, Dump, Validate, Convert, Help, Version };
 
-enum class OutputFormat { Iso2709, Mrk };
 
 struct RecordRange {
   std::uint64_t first = 1;
@@ -28,7 +28,11 @@ struct Options {
   bool quiet = false;
   bool crlf = false;
   std::optional<RecordRange> records;
-  std::optional<OutputFormat> to;
+  std::optional<Format> from;  ///< input format; detected from the content when absent
+  std::optional<Format> to;    ///< convert: output format; from OUT's extension when absent
+  bool tsv = false;            ///< convert --to tsv
+  bool pretty = false;
+  std::vector<std::string> columns;  ///< convert --to csv: column specs
   std::string output;  ///< convert: output path ("-" or empty = stdout)
   std::size_t max_shown = 0;  ///< validate: diagnostics shown per code (0 = all)
   unsigned threads = 0;       ///< 0 = every core

@@ -7,6 +7,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "marcscope/byte_source.h"
@@ -14,6 +15,7 @@
 #include "marcscope/mrk_writer.h"
 #include "marcscope/pipeline.h"
 #include "marcscope/record.h"
+#include "marcscope/record_stream.h"
 
 namespace marcscope::cli {
 namespace {
@@ -147,28 +149,36 @@ class ProgressLine {
   bool shown_ = false;
 };
 
-/// Opens an input and checks that it looks like ISO 2709 before anything is written.
-std::unique_ptr<ByteSource> open_input(const std::string& path) {
+struct Input {
   std::unique_ptr<ByteSource> source;
+  Format format = Format::Iso2709;
+};
+
+/// Opens an input and works out its format before anything is written.
+Input open_input(const std::string& path, const Options& options) {
+  Input in;
   try {
-    source = open_source(path);
-    const std::string head = peek(source, 4096);
-    if (!head.empty() && !looks_like_iso2709(head)) {
+    in.source = open_source(path);
+    const std::string head = peek(in.source, 65536);
+    in.format = options.from ? *options.from : detect_format(head, path == "-" ? std::string_view{} : path);
+    const bool iso = in.format == Format::Iso2709 || in.format == Format::Iso2709Marc8;
+    if (!options.from && !head.empty() && (in.format == Format::Unknown || (iso && !looks_like_iso2709(head)))) {
       std::string shown;
       for (unsigned char c : head.substr(0, 16)) shown += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '.';
       throw CannotRun{(path == "-" ? std::string("standard input") : "'" + path + "'") +
-                      " is not an ISO 2709 MARC file (it starts with \"" + shown + "\")"};
+                      " is not a MARC file: not ISO 2709, MARCXML, MARC-in-JSON or MARCMaker text (it starts with \"" +
+                      shown + "\")"};
     }
   } catch (const IoError& e) {
     throw CannotRun{e.what()};
   }
-  return source;
+  return in;
 }
 
-std::vector<std::unique_ptr<ByteSource>> open_inputs(const Options& options) {
-  std::vector<std::unique_ptr<ByteSource>> sources;
-  for (const auto& path : options.files) sources.push_back(open_input(path));
-  return sources;
+std::vector<Input> open_inputs(const Options& options) {
+  std::vector<Input> inputs;
+  for (const auto& path : options.files) inputs.push_back(open_input(path, options));
+  return inputs;
 }
 
 PipelineOptions pipeline_options(const Options& options, bool decode) {
@@ -201,25 +211,74 @@ int guarded(Body body) {
   }
 }
 
-/// Reads one input through the pipeline: `transform` runs in parallel on each batch, `deliver`
-/// in input order. Returns 1 when records were skipped, repaired or in error, else 0.
-int read_input(const Options& options, std::unique_ptr<ByteSource> source, const std::string& name, bool decode,
+/// Reads one input: ISO 2709 through the parallel pipeline (`transform` runs in parallel on each
+/// batch), other formats through their streaming readers in batches of the same shape.
+/// `deliver` sees batches in input order. Returns 1 when records were skipped, repaired or in
+/// error, else 0.
+int read_input(const Options& options, Input input, const std::string& name, bool decode,
                const BatchTransform& transform, const std::function<bool(Batch&)>& deliver) {
   int status = kFine;
   ProgressLine progress(options.quiet);
-  Pipeline pipeline(std::move(source), pipeline_options(options, decode), transform);
+  if (input.format == Format::Iso2709 || input.format == Format::Iso2709Marc8) {
+    PipelineOptions popts = pipeline_options(options, decode);
+    if (input.format == Format::Iso2709Marc8) popts.read.decode.encoding = EncodingChoice::ForceMarc8;
+    Pipeline pipeline(std::move(input.source), popts, transform);
+    try {
+      pipeline.run(
+          [&](Batch& batch) {
+            if (has_problem(batch)) status = kProblems;
+            progress.clear();
+            return deliver(batch);
+          },
+          progress.callback(name));
+    } catch (const IoError& e) {
+      throw CannotRun{e.what()};
+    }
+    if (pipeline.stopped()) status = kProblems;
+    return status;
+  }
+  StreamOptions sopts;
+  sopts.mode = options.read.mode;
+  std::unique_ptr<RecordStream> stream;
   try {
-    pipeline.run(
-        [&](Batch& batch) {
-          if (has_problem(batch)) status = kProblems;
-          progress.clear();
-          return deliver(batch);
-        },
-        progress.callback(name));
-  } catch (const IoError& e) {
+    stream = open_record_stream(input.format, std::move(input.source), sopts);
+  } catch (const std::invalid_argument& e) {
     throw CannotRun{e.what()};
   }
-  if (pipeline.stopped()) status = kProblems;
+  constexpr std::size_t kBatch = 1000;
+  std::uint64_t index = 0;
+  for (bool more = true; more;) {
+    Batch batch;
+    batch.index = index++;
+    Record record;
+    std::uint64_t seen_before = stream->records_seen();
+    try {
+      while (batch.records.size() < kBatch) {
+        if (!stream->next(record, batch.diagnostics)) {
+          more = false;
+          break;
+        }
+        BatchRecord rec;
+        rec.number = stream->records_seen();
+        rec.offset = stream->last_offset();
+        rec.record = std::move(record);
+        batch.records.push_back(std::move(rec));
+      }
+    } catch (const IoError& e) {
+      throw CannotRun{e.what()};
+    }
+    for (const auto& d : batch.diagnostics) {
+      if (d.code == Code::RecordSkipped) ++batch.skipped;
+      if (d.severity == Severity::Fatal) batch.stopped = true;
+    }
+    batch.records_seen = stream->records_seen();
+    (void)seen_before;
+    if (batch.records.empty() && batch.diagnostics.empty()) break;
+    if (transform) transform(batch);
+    if (has_problem(batch)) status = kProblems;
+    if (!deliver(batch)) break;
+    if (batch.stopped) break;
+  }
   return status;
 }
 
@@ -227,14 +286,14 @@ int read_input(const Options& options, std::unique_ptr<ByteSource> source, const
 
 int run_count(const Options& options) {
   return guarded([&] {
-    auto sources = open_inputs(options);
+    auto inputs = open_inputs(options);
     int status = kFine;
     std::uint64_t total = 0;
-    for (std::size_t i = 0; i < sources.size(); ++i) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
       const std::string name = display_name(options.files[i]);
       StderrDiagnostics diags(options.quiet, name);
       std::uint64_t n = 0;
-      status = std::max(status, read_input(options, std::move(sources[i]), name, false, {}, [&](Batch& batch) {
+      status = std::max(status, read_input(options, std::move(inputs[i]), name, false, {}, [&](Batch& batch) {
                           for (const auto& d : batch.diagnostics) diags.add(d);
                           n += batch.records.size();
                           return true;
@@ -252,40 +311,56 @@ int run_count(const Options& options) {
 
 namespace {
 
-/// dump and convert: encode every record in the parallel stage, write in order.
-int write_records(const Options& options, OutputFormat format, const std::string& output_path) {
-  auto sources = open_inputs(options);
+/// dump and convert: encode every record in the parallel stage (in order where the format needs
+/// it), write in order.
+int write_records(const Options& options, Format format, const std::string& output_path) {
+  auto inputs = open_inputs(options);
+  if (!output_path.empty() && output_path != "-") {
+    struct stat out_st {};
+    if (::stat(output_path.c_str(), &out_st) == 0) {
+      for (const auto& path : options.files) {
+        struct stat in_st {};
+        if (path != "-" && ::stat(path.c_str(), &in_st) == 0 && in_st.st_dev == out_st.st_dev && in_st.st_ino == out_st.st_ino)
+          throw CannotRun{"'" + output_path + "' is also an input; write to another file"};
+      }
+    }
+  }
+  WriterOptions wopts;
+  wopts.crlf = options.crlf;
+  wopts.pretty = options.pretty;
+  wopts.columns = options.columns;
+  if (options.tsv) wopts.csv_separator = '\t';
+  std::unique_ptr<RecordWriter> writer;
+  try {
+    writer = make_writer(format, wopts);
+  } catch (const std::invalid_argument& e) {
+    throw CannotRun{e.what()};
+  }
   Output out(output_path);
-  const MrkOptions mrk{options.crlf};
   const auto range = options.records;
-  BatchTransform encode = [&](Batch& batch) {
-    std::size_t kept = 0;
+  // A JSON array's commas depend on what was written before: encode it in order.
+  const bool ordered = format == Format::Json;
+  auto encode = [&](Batch& batch) {
     for (auto& rec : batch.records) {
       if (range && !range->contains(rec.number)) continue;
-      if (format == OutputFormat::Mrk) {
-        write_mrk(rec.record, batch.output, mrk);
-      } else {
-        try {
-          write_iso2709(rec.record, batch.output);
-        } catch (const std::exception& e) {
-          // MARC-8 grows when it becomes UTF-8 and may outgrow ISO 2709's limits: say which record.
-          batch.diagnostics.push_back({Severity::Error, Code::RecordStructureInvalid, rec.number, rec.offset, {}, 0,
-                                       std::string("record not written: ") + e.what()});
-        }
-      }
-      ++kept;
+      writer->write(rec.record, rec.number, batch.output, batch.diagnostics);
     }
-    (void)kept;
   };
+  std::string frame;
+  writer->begin(frame);
+  out.write(frame);
   int status = kFine;
-  for (std::size_t i = 0; i < sources.size(); ++i) {
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string name = display_name(options.files[i]);
     StderrDiagnostics diags(options.quiet, name);
-    status = std::max(status, read_input(options, std::move(sources[i]), name, true, encode, [&](Batch& batch) {
+    BatchTransform transform;
+    if (!ordered) transform = encode;
+    status = std::max(status, read_input(options, std::move(inputs[i]), name, true, transform, [&](Batch& batch) {
+                        if (ordered) encode(batch);
                         for (const auto& d : batch.diagnostics) {
                           if (range && d.record != 0 && !range->contains(d.record)) continue;
                           diags.add(d);
-                          if (d.code == Code::RecordStructureInvalid) status = kProblems;
+                          if (d.severity >= Severity::Error) status = kProblems;
                         }
                         out.write(batch.output);
                         // Past the last wanted record: stop reading.
@@ -293,6 +368,9 @@ int write_records(const Options& options, OutputFormat format, const std::string
                       }));
     diags.finish();
   }
+  frame.clear();
+  writer->end(frame);
+  out.write(frame);
   out.commit();
   return status;
 }
@@ -300,32 +378,38 @@ int write_records(const Options& options, OutputFormat format, const std::string
 }  // namespace
 
 int run_dump(const Options& options) {
-  return guarded([&] { return write_records(options, OutputFormat::Mrk, "-"); });
+  return guarded([&] { return write_records(options, Format::Mrk, "-"); });
 }
 
 int run_convert(const Options& options) {
   return guarded([&] {
-    OutputFormat to = OutputFormat::Iso2709;
-    if (options.to) to = *options.to;
-    else if (options.output.size() > 4 && options.output.substr(options.output.size() - 4) == ".mrk") to = OutputFormat::Mrk;
-    return write_records(options, to, options.output);
+    Format to = Format::Iso2709;
+    if (options.to) {
+      to = *options.to;
+    } else if (const auto dot = options.output.rfind('.'); dot != std::string::npos && options.output != "-") {
+      Format by_ext;
+      if (parse_format_name(options.output.substr(dot + 1), by_ext)) to = by_ext;
+    }
+    Options o = options;
+    if (!options.to && options.output.size() > 4 && options.output.ends_with(".tsv")) o.tsv = true;
+    return write_records(o, to, options.output);
   });
 }
 
 int run_validate(const Options& options) {
   return guarded([&] {
-    auto sources = open_inputs(options);
+    auto inputs = open_inputs(options);
     Output out("-");
     bool any = false;
     int status = kFine;
-    for (std::size_t i = 0; i < sources.size(); ++i) {
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
       const std::string name = display_name(options.files[i]);
       std::map<std::pair<Code, Severity>, std::uint64_t> counts;
       std::map<Code, std::uint64_t> shown;
       std::uint64_t delivered = 0, skipped = 0, repaired = 0, clean = 0;
       bool stopped = false;
       std::string text;
-      status = std::max(status, read_input(options, std::move(sources[i]), name, true, {}, [&](Batch& batch) {
+      status = std::max(status, read_input(options, std::move(inputs[i]), name, true, {}, [&](Batch& batch) {
                           text.clear();
                           delivered += batch.records.size();
                           skipped += batch.skipped;
@@ -361,7 +445,7 @@ int run_validate(const Options& options) {
           if (key.second >= Severity::Warning || key.first == Code::RecordRepaired) any = true;
         }
       }
-      if (i + 1 < sources.size()) summary += "\n";
+      if (i + 1 < inputs.size()) summary += "\n";
       out.write(summary);
     }
     out.commit();

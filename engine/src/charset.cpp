@@ -1,31 +1,31 @@
 #include "marcscope/charset.h"
 
+#include <algorithm>
+#include <cstring>
+
 #include "marcscope/record_view.h"
 #include "marcscope/utf8.h"
 
 namespace marcscope {
 
 EncodingEvidence examine_encoding(const RecordView& record) {
+  // One pass over the data area (from the first field on): terminators and delimiters are
+  // ASCII, so it is valid UTF-8 exactly when every field is.
   EncodingEvidence ev;
-  for (const auto& f : record.fields()) {
-    for (unsigned char c : f.data) {
-      if (c >= 0x80) ev.has_high_bytes = true;
-      else if (c == 0x1B) ev.has_escape = true;
-    }
-  }
-  if (ev.has_high_bytes) {
-    for (const auto& f : record.fields()) {
-      if (!is_valid_utf8(f.data)) {
-        ev.valid_utf8 = false;
-        break;
-      }
-    }
-    ev.has_multibyte_utf8 = ev.valid_utf8;
-  }
+  std::size_t start = record.bytes().size();
+  for (const auto& f : record.fields()) start = std::min<std::size_t>(start, f.offset);
+  const std::string_view body = record.bytes().substr(start);
+  ev.has_escape = std::memchr(body.data(), 0x1B, body.size()) != nullptr;
+  const Utf8Scan scan = scan_utf8(body);
+  ev.valid_utf8 = scan.first_invalid == std::string_view::npos;
+  ev.has_high_bytes = scan.non_ascii;
+  ev.has_multibyte_utf8 = ev.valid_utf8 && ev.has_high_bytes;
   return ev;
 }
 
-Encoding choose_encoding(const RecordView& record, const DecodeOptions& options, Diagnostics& diags) {
+Encoding choose_encoding(const RecordView& record, const DecodeOptions& options, Diagnostics& diags,
+                         EncodingEvidence* evidence, bool* examined) {
+  if (examined) *examined = false;
   const char declared = record.leader().character_coding();
   const bool says_utf8 = declared == 'a';
   switch (options.encoding) {
@@ -38,6 +38,8 @@ Encoding choose_encoding(const RecordView& record, const DecodeOptions& options,
     return says_utf8 ? Encoding::Utf8 : Encoding::Marc8;
 
   const EncodingEvidence ev = examine_encoding(record);
+  if (evidence) *evidence = ev;
+  if (examined) *examined = true;
   Encoding chosen = says_utf8 ? Encoding::Utf8 : Encoding::Marc8;
   if (!says_utf8 && ev.has_multibyte_utf8 && !ev.has_escape) {
     const bool switching = options.encoding == EncodingChoice::Auto;

@@ -43,6 +43,7 @@ std::string_view code_name(Code code) {
     case Code::RecordStructureInvalid: return "record-structure-invalid";
     case Code::NoMarc8Equivalent: return "no-marc8-equivalent";
     case Code::IndicatorInvalid: return "indicator-invalid";
+    case Code::RuleViolation: return "rule-violation";
   }
   return "unknown";
 }
@@ -68,6 +69,7 @@ Severity default_severity(Code code) {
     case Code::SubfieldCodeInvalid:
     case Code::NoMarc8Equivalent:
     case Code::IndicatorInvalid:
+    case Code::RuleViolation:
     case Code::InvalidUtf8:
     case Code::Marc8UnknownEscape:
     case Code::Marc8UnmappedCode:
@@ -97,7 +99,15 @@ std::string Diagnostic::to_string() const {
     s += tag;
     if (subfield != 0) {
       s += " $";
-      s += subfield;
+      const auto c = static_cast<unsigned char>(subfield);
+      if (c > 0x20 && c < 0x7F) {
+        s += subfield;
+      } else {
+        s += "(0x";
+        s += "0123456789ABCDEF"[c >> 4];
+        s += "0123456789ABCDEF"[c & 15];
+        s += ')';
+      }
     }
   }
   s += ": ";
@@ -106,6 +116,10 @@ std::string Diagnostic::to_string() const {
   s += message;
   s += " [";
   s += code_name(code);
+  if (!rule.empty()) {
+    s += ": ";
+    s += rule;
+  }
   s += "]";
   return s;
 }

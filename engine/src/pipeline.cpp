@@ -285,7 +285,7 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
     HAPPENS_BEFORE(batch.get());
     return batch.release();
   });
-  auto deliver = tbb::make_filter<Batch*, void>(tbb::filter_mode::serial_in_order, [&](Batch* raw) {
+  auto deliver = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::serial_in_order, [&](Batch* raw) -> Batch* {
     HAPPENS_AFTER(raw);
     HAPPENS_AFTER(&finished_delivering);
     struct Leave {
@@ -293,7 +293,7 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
       ~Leave() { HAPPENS_BEFORE(token); }
     } leave{&finished_delivering};
     std::unique_ptr<Batch> batch(raw);
-    if (finished_delivering) return;
+    if (finished_delivering) return batch.release();
     const bool more = consume(*batch);
     s.source->release_before(batch->end_offset);
     if (batch->stopped) {
@@ -314,10 +314,17 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
                   std::chrono::duration<double>(now - started).count()});
       }
     }
+    HAPPENS_BEFORE(batch.get());
+    return batch.release();
+  });
+  // Freeing a batch (thousands of strings) is real work: keep it out of the serial stage.
+  auto release = tbb::make_filter<Batch*, void>(tbb::filter_mode::parallel, [](Batch* raw) {
+    HAPPENS_AFTER(raw);
+    delete raw;
   });
 
   tbb::task_arena arena(static_cast<int>(threads));
-  arena.execute([&] { tbb::parallel_pipeline(tokens, slicer & decoder & deliver, s.context); });
+  arena.execute([&] { tbb::parallel_pipeline(tokens, slicer & decoder & deliver & release, s.context); });
   HAPPENS_AFTER(&s.scanner);
   HAPPENS_AFTER(&finished_delivering);
   if (progress) {
@@ -409,12 +416,19 @@ std::vector<RecordSpan> build_index(ByteSource& source, ReadMode mode, Diagnosti
   RecordScanner scanner(mode);
   RecordSpan span;
   if (auto whole = source.contiguous()) {
-    std::size_t pos = 0;
+    // Roughly one record per kilobyte: one allocation for typical files.
+    spans.reserve(whole->size() / 1024 + 16);
+    std::size_t pos = 0, released = 0;
     for (;;) {
       const auto st = scanner.next(*whole, pos, 0, true, span, diags);
       if (st == RecordScanner::Status::Record) spans.push_back(span);
       else if (st != RecordScanner::Status::Skipped) break;
+      if (pos - released >= (64u << 20)) {
+        source.release_before(pos);
+        released = pos;
+      }
     }
+    source.release_before(pos);
     return spans;
   }
   std::string buf;

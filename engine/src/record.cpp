@@ -1,6 +1,7 @@
 #include "marcscope/record.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "marcscope/record_view.h"
 
@@ -53,7 +54,19 @@ std::vector<const Field*> Record::fields_with_tag(std::string_view tag) const {
 
 Record Record::from_view(const RecordView& view, const DecodeOptions& options, Diagnostics& diags) {
   Record rec;
-  const Encoding enc = choose_encoding(view, options, diags);
+  const char* base = view.bytes().data();
+  EncodingEvidence evidence;
+  bool examined = false;
+  const Encoding enc = choose_encoding(view, options, diags, &evidence, &examined);
+  // Values of a record already checked as valid UTF-8 are copied without checking each again.
+  const bool trusted = enc == Encoding::Utf8 && examined && evidence.valid_utf8;
+  // A value is only as valid as the record when the byte before it (a subfield code, an
+  // indicator) is ASCII: otherwise that byte may have completed a sequence the value starts.
+  auto decode = [&](std::string_view raw, std::string& out, std::uint64_t at, const std::string& tag, char code) {
+    const bool after_ascii = raw.data() == base || static_cast<unsigned char>(raw.data()[-1]) < 0x80;
+    if (trusted && after_ascii) out.assign(raw);
+    else decode_value(raw, enc, options, out, diags, view.number(), at, tag, code);
+  };
   rec.set_leader(view.leader().bytes());
   rec.leader_[9] = 'a';
   // Stage 2 read non-digit indicator/subfield-code counts as "22" (and said so): keep it that way.
@@ -71,7 +84,6 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
     }
   }
   rec.fields_.reserve(view.fields().size());
-  const char* base = view.bytes().data();
   auto offset_of = [&](std::string_view part) { return view.offset() + static_cast<std::uint64_t>(part.data() - base); };
 
   for (const auto& fv : view.fields()) {
@@ -80,7 +92,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       if (!is_printable(c)) c = '?';
     if (fv.is_control()) {
       std::string value;
-      decode_value(fv.data, enc, options, value, diags, view.number(), offset_of(fv.data), tag, 0);
+      decode(fv.data, value, offset_of(fv.data), tag, 0);
       rec.fields_.emplace_back(std::move(tag), std::move(value));
       continue;
     }
@@ -89,10 +101,21 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
     if (const std::size_t d = area.find(kSubfieldDelimiter); d != 0 && !area.empty()) {
       std::string leading;
       const std::string_view stray = area.substr(0, d);
-      decode_value(stray, enc, options, leading, diags, view.number(), offset_of(stray), tag, 0);
+      decode(stray, leading, offset_of(stray), tag, 0);
       field.set_leading_data(std::move(leading));
     }
+    std::size_t delimiters = 0;
+    for (const char* p = area.data(); (p = static_cast<const char*>(std::memchr(p, kSubfieldDelimiter,
+                                                                                 static_cast<std::size_t>(area.data() + area.size() - p)))) != nullptr;
+         ++p)
+      ++delimiters;
+    field.subfields().reserve(delimiters);
     for (const auto& sf : fv.subfields(view.indicator_count())) {
+      if (const auto c = static_cast<unsigned char>(sf.code); (c != 0 || !sf.value.empty()) && (c <= 0x20 || c >= 0x7F)) {
+        diags.push_back({Severity::Warning, Code::SubfieldCodeInvalid, view.number(), offset_of(sf.value) - 1, tag, 0,
+                         "field " + tag + " has a subfield code that is not a printable character (byte 0x" +
+                             std::string(1, "0123456789ABCDEF"[c >> 4]) + std::string(1, "0123456789ABCDEF"[c & 15]) + ")"});
+      }
       if (sf.code == 0 && sf.value.empty()) {
         // A delimiter with nothing after it carries no data; say so instead of inventing a code.
         diags.push_back({Severity::Warning, Code::SubfieldCodeMissing, view.number(), offset_of(sf.value) - 1, tag, 0,
@@ -100,7 +123,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
         continue;
       }
       std::string value;
-      decode_value(sf.value, enc, options, value, diags, view.number(), offset_of(sf.value), tag, sf.code);
+      decode(sf.value, value, offset_of(sf.value), tag, sf.code);
       // Control characters as codes stay (writers escape them); bytes above ASCII cannot.
       field.add_subfield(static_cast<unsigned char>(sf.code) >= 0x80 ? '?' : sf.code, std::move(value));
     }

@@ -504,17 +504,31 @@ class Iso2709Marc8Writer final : public RecordWriter {
     m.set_leader(record.leader());
     m.fields().reserve(record.fields().size());
     std::vector<Marc8Problem> problems;
+    // Alternate character sets designated by escape sequences, for 066 $c (LoC: "(3", "$1" ...;
+    // the technique-1 shortcuts ESC g/b/p are not recorded there).
+    std::vector<std::string> designations;
+    auto note_designations = [&](const std::string& converted) {
+      for (std::size_t i = 0; (i = converted.find('\x1B', i)) != std::string::npos; ++i) {
+        std::string d;
+        if (i + 2 < converted.size() && converted[i + 1] == '(') d = converted.substr(i + 1, 2);
+        else if (i + 2 < converted.size() && converted[i + 1] == '$') d = converted.substr(i + 1, 2);
+        if (d.empty() || d == "(B") continue;
+        if (std::find(designations.begin(), designations.end(), d) == designations.end()) designations.push_back(d);
+      }
+    };
     auto convert = [&](const std::string& value, const std::string& tag, char code) {
       std::string converted;
       converted.reserve(value.size());
       problems.clear();
       utf8_to_marc8(value, converted, &problems);
+      note_designations(converted);
       for (const auto& p : problems)
         diags.push_back({Severity::Warning, Code::NoMarc8Equivalent, number, 0, tag, code,
                          "no MARC-8 form: " + p.detail + "; written as a numeric character reference"});
       return converted;
     };
     for (const auto& f : record.fields()) {
+      if (f.tag() == "066") continue;  // describes the input's character sets; rebuilt below
       if (f.is_control()) {
         m.add_field(Field(f.tag(), convert(f.value(), f.tag(), 0)));
         continue;
@@ -524,6 +538,12 @@ class Iso2709Marc8Writer final : public RecordWriter {
       nf.subfields().reserve(f.subfields().size());
       for (const auto& s : f.subfields()) nf.add_subfield(s.code, convert(s.value, f.tag(), s.code));
       m.add_field(std::move(nf));
+    }
+    if (!designations.empty()) {
+      Field f066("066", ' ', ' ', {});
+      for (const auto& d : designations) f066.add_subfield('c', d);
+      auto at = std::find_if(m.fields().begin(), m.fields().end(), [](const Field& f) { return f.tag() > "066"; });
+      m.fields().insert(at, std::move(f066));
     }
     const std::size_t start = out.size();
     if (append_iso2709(m, number, out, diags)) out[start + 9] = ' ';  // leader/09 blank: MARC-8

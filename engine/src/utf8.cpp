@@ -55,7 +55,10 @@ std::size_t invalid_run_length(const unsigned char* s, std::size_t i, std::size_
 
 }  // namespace
 
-std::size_t find_invalid_utf8(std::string_view sv) {
+std::size_t find_invalid_utf8(std::string_view sv) { return scan_utf8(sv).first_invalid; }
+
+Utf8Scan scan_utf8(std::string_view sv) {
+  Utf8Scan result;
   const auto* s = reinterpret_cast<const unsigned char*>(sv.data());
   const std::size_t n = sv.size();
   std::size_t i = 0;
@@ -72,11 +75,15 @@ std::size_t find_invalid_utf8(std::string_view sv) {
       ++i;
       continue;
     }
+    result.non_ascii = true;
     std::size_t len = valid_sequence_length(s, i, n);
-    if (len == 0) return i;
+    if (len == 0) {
+      result.first_invalid = i;
+      return result;
+    }
     i += len;
   }
-  return std::string_view::npos;
+  return result;
 }
 
 bool looks_like_utf8(std::string_view sv) {

@@ -141,8 +141,9 @@ def documented_count(rel: str) -> int:
 # "FILE: record N at byte M, field TAG $c: severity: message [code]" (record/field parts optional)
 DIAGNOSTIC = re.compile(
     r"^(?P<file>.+?): (?:record (?P<record>\d+) at )?byte (?P<offset>\d+)"
-    r"(?:, field (?P<tag>.{1,3}?)(?: \$(?P<subfield>.))?)?"
-    r": (?P<severity>info|warning|error|fatal): (?P<message>.+) \[(?P<code>[a-z0-9]+(?:-[a-z0-9]+)*)\]$")
+    r"(?:, field (?P<tag>.{1,3}?)(?: \$(?P<subfield>\(0x[0-9A-F]{2}\)|.))?)?"
+    r": (?P<severity>info|warning|error|fatal): (?P<message>.+) "
+    r"\[(?P<code>[a-z0-9]+(?:-[a-z0-9]+)*)(?:: (?P<rule>[a-z0-9]+(?:-[a-z0-9]+)*))?\]$")
 
 SUMMARY_ROW = re.compile(r"^\s+(?P<count>\d+)\s+(?P<severity>info|warning|error|fatal)\s+(?P<code>[a-z0-9-]+)$")
 

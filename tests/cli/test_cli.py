@@ -92,7 +92,9 @@ USAGE_ERRORS = [
     (["dump", "--mode"], "--mode"),
     (["dump", "--mode", "lenient", "pairs/pymarc-one.dat"], "lenient"),
     (["dump", "--encoding", "latin1", "pairs/pymarc-one.dat"], "latin1"),
-    (["convert", "--to", "marcxml", "pairs/pymarc-one.dat"], "marcxml"),
+    (["convert", "--to", "marcxml8", "pairs/pymarc-one.dat"], "marcxml8"),
+    (["convert", "--from", "csv", "pairs/pymarc-one.dat"], "csv"),
+    (["convert", "pairs/pymarc-one.dat", "a.mrc", "b.mrc"], "IN OUT"),
     (["convert", "pairs/pymarc-one.dat", "-o"], "-o"),
     (["validate", "--max-per-code", "many", "pairs/pymarc-one.dat"], "many"),
 ] + [([cmd, "--bogus", "pairs/pymarc-one.dat"], "--bogus") for cmd in COMMANDS]
@@ -120,12 +122,19 @@ BAD_INPUTS = {
     "missing": "no-such-file.mrc",
     "directory": "valid",
     "missing-dir": "no-such-dir/sub/x.mrc",
-    "xml": "xml/traject-tiny.xml",
     "text": "SOURCES.md",
-    "json": "json/pymarc-test.json",
-    "mrk": "mrk/marcperl-camel.mrk",
     "raw-marc8-string": "marc8/marccharset-farsi.marc",
 }
+
+
+@pytest.mark.parametrize("path,records", [("xml/traject-tiny.xml", 3), ("json/pymarc-test.json", 1),
+                                          ("mrk/marcperl-camel.mrk", 10), ("pairs/marcmij-test.ndj", 9)])
+def test_other_formats_are_read(path, records):
+    """Every command reads MARCXML, MARC-in-JSON and .mrk, detected from the content."""
+    proc = run("count", "-q", path)
+    assert proc.returncode in (0, 1) and proc.stdout == f"{records}\n".encode()
+    dump = run("dump", "-q", path)
+    assert dump.stdout.count(b"=LDR  ") == records
 
 
 @pytest.mark.parametrize("cmd", COMMANDS)
@@ -133,7 +142,7 @@ BAD_INPUTS = {
 def test_unreadable_or_non_marc_input(cmd, kind, tmp_path):
     path = BAD_INPUTS[kind]
     line = assert_cannot_run(run(*command_args(cmd, path, tmp_path)), path)
-    if kind in ("xml", "text", "json", "mrk", "raw-marc8-string"):
+    if kind in ("text", "raw-marc8-string"):
         assert "not" in line and "MARC" in line, line
 
 
@@ -169,7 +178,7 @@ def test_convert_failure_keeps_existing_output(tmp_path):
     out = tmp_path / "precious.mrc"
     original = (DATA / "pairs/pymarc-one.dat").read_bytes()
     out.write_bytes(original)
-    assert_cannot_run(run("convert", "xml/traject-tiny.xml", "-o", out), "xml/traject-tiny.xml")
+    assert_cannot_run(run("convert", "SOURCES.md", "-o", out), "SOURCES.md")
     assert out.read_bytes() == original, f"output file now holds {out.stat().st_size} bytes"
 
 
@@ -392,9 +401,56 @@ def test_convert_records_range(tmp_path):
 
 def test_convert_several_files_to_stdout():
     files = ["pairs/marcperl-camel.usmarc", "pairs/pymarc-one.dat"]
-    proc = run("convert", *files)
+    proc = run("convert", *files, "-o", "-")
     assert proc.returncode == 0
     assert len(clitools.split_records(proc.stdout)) == 11
+
+
+def test_convert_in_out(tmp_path):
+    """`convert IN OUT`: the second name is the output; the format follows its extension."""
+    out = tmp_path / "camel.xml"
+    assert run("convert", "-q", "pairs/marcperl-camel.usmarc", out).returncode == 0
+    assert out.read_bytes().startswith(b"<?xml")
+    assert run("count", out).stdout == b"10\n"
+    assert run("dump", out).stdout == run("dump", "pairs/marcperl-camel.usmarc").stdout
+
+
+def test_convert_refuses_to_overwrite_its_input(tmp_path):
+    target = tmp_path / "in.mrc"
+    shutil.copy(DATA / "pairs/pymarc-one.dat", target)
+    before = target.read_bytes()
+    proc = run("convert", target, target)
+    assert proc.returncode == 2
+    assert b"marcscope:" in proc.stderr
+    assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("fmt,ext", [("marcxml", "xml"), ("json", "json"), ("ndjson", "ndjson"), ("mrk", "mrk"),
+                                     ("iso2709-marc8", "mrc")])
+def test_convert_round_trip_every_format(tmp_path, fmt, ext):
+    """iso2709 -> FORMAT -> iso2709 keeps every record (compared as .mrk text, leader lengths aside)."""
+    src = "pairs/traject-test_data.utf8.mrc" if fmt != "iso2709-marc8" else "valid/evergreen-lul_fre_100.mrc"
+    mid = tmp_path / f"mid.{ext}"
+    back = tmp_path / "back.mrc"
+    assert run("convert", "-q", "--to", fmt, src, mid).returncode in (0, 1)
+    assert run("convert", "-q", mid, back).returncode in (0, 1)
+    want = mask_leader_lengths(run("dump", "-q", src).stdout)
+    got = mask_leader_lengths(run("dump", "-q", back).stdout)
+    if fmt == "iso2709-marc8":
+        import unicodedata
+        want = unicodedata.normalize("NFC", want.decode() if isinstance(want, bytes) else want)
+        got = unicodedata.normalize("NFC", got.decode() if isinstance(got, bytes) else got)
+        # 066 is added for MARC-8 escape sequences; lul_fre is ANSEL only, so none here.
+    assert got == want
+
+
+def test_convert_csv_columns(tmp_path):
+    out = tmp_path / "camel.tsv"
+    assert run("convert", "-q", "--columns", "001,245$a,650$a", "pairs/marcperl-camel.usmarc", out).returncode == 0
+    lines = out.read_text().splitlines()
+    assert len(lines) == 11
+    assert lines[0].split("\t")[1:] == ["001", "245$a", "650$a"]
+    assert lines[1].split("\t")[1] == "fol05731351 "
 
 
 @pytest.mark.parametrize("path", ["valid/evergreen-auth-1066.mrc", LC])

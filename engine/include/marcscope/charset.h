@@ -46,7 +46,10 @@ EncodingEvidence examine_encoding(const RecordView& record);
 
 /// Decides the encoding for a record, appending an EncodingLeaderLies diagnostic when asked to
 /// detect it and the evidence contradicts leader/09.
-Encoding choose_encoding(const RecordView& record, const DecodeOptions& options, Diagnostics& diags);
+/// When `evidence` is given it receives what was found (valid_utf8 is only meaningful when the
+/// bytes were examined, which `examined` says).
+Encoding choose_encoding(const RecordView& record, const DecodeOptions& options, Diagnostics& diags,
+                         EncodingEvidence* evidence = nullptr, bool* examined = nullptr);
 
 /// Converts one raw value to UTF-8 (appending to `out`), reporting problems against `tag`/`code`
 /// at absolute byte offset `offset` of record number `record`.

@@ -55,6 +55,8 @@ enum class Code : std::uint16_t {
   RecordStructureInvalid,  ///< a record element/object lacking what a record needs (leader, tag ...)
   NoMarc8Equivalent,       ///< a character with no MARC-8 form, written as a numeric character reference
   IndicatorInvalid,        ///< an indicator that is not a lowercase letter, digit or blank
+  // Validation against a schema and content rules (validator.h); Diagnostic::rule names the rule.
+  RuleViolation,           ///< a record breaks a validation rule (unknown tag, bad indicator, bad ISBN ...)
   // Add new codes above this line; never reorder or rename.
 };
 
@@ -71,8 +73,15 @@ struct Diagnostic {
   std::string tag;           ///< field tag where known, else empty
   char subfield = 0;         ///< subfield code where known, else 0
   std::string message;       ///< one line a librarian understands
+  std::string rule;          ///< for Code::RuleViolation: the stable rule id ("invalid-indicator"), else empty
 
-  /// "record 12 at byte 4711, field 245 $a: message [code]"
+  Diagnostic() = default;
+  Diagnostic(Severity severity_, Code code_, std::uint64_t record_, std::uint64_t offset_, std::string tag_,
+             char subfield_, std::string message_, std::string rule_ = {})
+      : severity(severity_), code(code_), record(record_), offset(offset_), tag(std::move(tag_)),
+        subfield(subfield_), message(std::move(message_)), rule(std::move(rule_)) {}
+
+  /// "record 12 at byte 4711, field 245 $a: message [code]" or "... [rule-violation: rule]"
   std::string to_string() const;
 };
 

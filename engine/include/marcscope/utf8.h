@@ -11,6 +11,14 @@ namespace marcscope {
 /// or npos when the whole string is valid.
 std::size_t find_invalid_utf8(std::string_view s);
 
+/// One pass: the offset of the first invalid sequence (npos when valid) and whether any byte is
+/// outside ASCII.
+struct Utf8Scan {
+  std::size_t first_invalid = std::string_view::npos;
+  bool non_ascii = false;
+};
+Utf8Scan scan_utf8(std::string_view s);
+
 inline bool is_valid_utf8(std::string_view s) { return find_invalid_utf8(s) == std::string_view::npos; }
 
 /// True when `s` contains at least one valid multi-byte sequence and no invalid one: the signature
