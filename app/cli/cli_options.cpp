@@ -50,10 +50,24 @@ std::string command_help(const std::string& topic) {
                        "converted to UTF-8.\n\n  --records RANGE    only these records (1-based): 7, 10-20, 10-, -20\n"
                        "  --crlf             end lines with CR LF, as MarcEdit does\n") + kReading;
   if (topic == "validate")
-    return std::string("Usage: marcscope validate [OPTIONS] FILE...\n\nReports every structural and character-set "
-                       "problem with its record number and byte\noffset, then a summary with counts per code. "
-                       "Exits 1 when anything was found.\n\n  --max-per-code N   show at most N findings per code "
-                       "(counts stay complete)\n") + kReading;
+    return std::string(
+               "Usage: marcscope validate [OPTIONS] FILE...\n\n"
+               "Checks structure, character sets and the MARC 21 rules (tags, repeatability,\n"
+               "indicators, subfield codes, leader and 006/007/008 code lists, ISBN/ISSN check digits,\n"
+               "language and geographic codes, 245 punctuation ...). Every finding names its record\n"
+               "number, byte offset, 001, tag and subfield; a summary counts findings per code.\n"
+               "Exits 1 when anything was found.\n\n"
+               "  --format FORMAT    text (default), json, csv, or html (a self-contained page)\n"
+               "  --schema FILE      an Avram schema instead of the bundled MARC 21 bibliographic one\n"
+               "  --no-rules         structure and character sets only\n"
+               "  --disable RULE     do not report RULE (repeatable; comma lists allowed)\n"
+               "  --severity RULE=LEVEL  report RULE as info, warning, error or fatal\n"
+               "  --no-local-tags    report local tags (09X, 59X, 69X, 9XX) the schema lacks\n"
+               "  --max-per-code N   show at most N findings per code (counts stay complete)\n"
+               "  --examples N       examples per finding in json/html reports (default 10)\n"
+               "  --split-good FILE  write records with no finding here (ISO 2709) ...\n"
+               "  --split-bad FILE   ... and every other record here: each record goes to exactly one\n") +
+           kReading;
   if (topic == "convert")
     return std::string(
                "Usage: marcscope convert IN OUT [OPTIONS]\n"
@@ -190,11 +204,48 @@ Options parse_options(const std::vector<std::string>& args) {
       }
     } else if (a == "--pretty") {
       o.pretty = true;
+    } else if (a == "--schema") {
+      o.schema = value(i, a);
+    } else if (a == "--no-rules") {
+      o.rules = false;
+    } else if (a == "--no-local-tags") {
+      o.accept_local_tags = false;
+    } else if (a == "--disable") {
+      const auto& v = value(i, a);
+      std::size_t start = 0;
+      for (;;) {
+        const std::size_t comma = v.find(',', start);
+        const std::string r = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!r.empty()) o.disabled_rules.push_back(r);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (a == "--severity") {
+      const auto& v = value(i, a);
+      const auto eq = v.find('=');
+      if (eq == std::string::npos) throw UsageError{"--severity takes RULE=LEVEL, not '" + v + "'"};
+      o.severities.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+    } else if (a == "--format") {
+      const auto& v = value(i, a);
+      if (v != "text" && v != "json" && v != "csv" && v != "html")
+        throw UsageError{"--format must be text, json, csv or html, not '" + v + "'"};
+      o.report_format = v;
+    } else if (a == "--examples") {
+      const auto& v = value(i, a);
+      std::uint64_t n;
+      if (!parse_u64(v, n)) throw UsageError{"--examples needs a number, not '" + v + "'"};
+      o.examples = static_cast<std::size_t>(n);
+    } else if (a == "--split-good") {
+      o.split_good = value(i, a);
+    } else if (a == "--split-bad") {
+      o.split_bad = value(i, a);
     } else {
       throw UsageError{"unknown option '" + a + "' for '" + cmd + "'; try 'marcscope " + cmd + " --help'"};
     }
   }
   if (o.files.empty()) throw UsageError{"'" + cmd + "' needs at least one FILE (or '-' for standard input)"};
+  if (o.split_good.empty() != o.split_bad.empty())
+    throw UsageError{"--split-good and --split-bad go together: every record goes to one of them"};
   if (o.command == Command::Convert && o.output.empty()) {
     if (o.files.size() == 2) {
       o.output = o.files.back();

@@ -33,6 +33,15 @@ struct Options {
   bool tsv = false;            ///< convert --to tsv
   bool pretty = false;
   std::vector<std::string> columns;  ///< convert --to csv: column specs
+  // validate
+  std::string schema;                ///< Avram schema file (default: bundled MARC 21 bibliographic)
+  bool rules = true;                 ///< false: structure and character sets only
+  bool accept_local_tags = true;
+  std::vector<std::string> disabled_rules;
+  std::vector<std::pair<std::string, std::string>> severities;  ///< rule=level
+  std::string report_format = "text";
+  std::size_t examples = 10;
+  std::string split_good, split_bad;
   std::string output;  ///< convert: output path ("-" or empty = stdout)
   std::size_t max_shown = 0;  ///< validate: diagnostics shown per code (0 = all)
   unsigned threads = 0;       ///< 0 = every core

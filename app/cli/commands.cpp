@@ -16,6 +16,8 @@
 #include "marcscope/pipeline.h"
 #include "marcscope/record.h"
 #include "marcscope/record_stream.h"
+#include "marcscope/validator.h"
+#include "report.h"
 
 namespace marcscope::cli {
 namespace {
@@ -396,59 +398,145 @@ int run_convert(const Options& options) {
   });
 }
 
+namespace {
+
+bool parse_severity(std::string_view text, Severity& severity) {
+  if (text == "info") severity = Severity::Info;
+  else if (text == "warning") severity = Severity::Warning;
+  else if (text == "error") severity = Severity::Error;
+  else if (text == "fatal") severity = Severity::Fatal;
+  else return false;
+  return true;
+}
+
+std::unique_ptr<Validator> make_validator(const Options& options) {
+  if (!options.rules) return nullptr;
+  ValidatorOptions vo;
+  vo.accept_local_tags = options.accept_local_tags;
+  for (const auto& r : options.disabled_rules) vo.disabled_rules.insert(r);
+  for (const auto& [rule, level] : options.severities) {
+    Severity sev;
+    if (!parse_severity(level, sev)) throw CannotRun{"--severity " + rule + "=" + level + ": the level must be info, warning, error or fatal"};
+    vo.severity_overrides[rule] = sev;
+  }
+  try {
+    if (options.schema.empty()) return std::make_unique<Validator>(vo);
+    auto schema = std::make_shared<const Schema>(Schema::load(options.schema));
+    return std::make_unique<Validator>(schema, vo);
+  } catch (const std::exception& e) {
+    throw CannotRun{e.what()};
+  }
+}
+
+/// Puts the validator's findings for each record after that record's reading diagnostics.
+Diagnostics merge_by_record(Diagnostics reading, Diagnostics& rules) {
+  if (rules.empty()) return reading;
+  Diagnostics merged;
+  merged.reserve(reading.size() + rules.size());
+  std::size_t r = 0;
+  std::uint64_t key = 0;
+  for (auto& d : reading) {
+    key = d.record ? d.record : key;
+    while (r < rules.size() && rules[r].record < key) merged.push_back(std::move(rules[r++]));
+    merged.push_back(std::move(d));
+  }
+  while (r < rules.size()) merged.push_back(std::move(rules[r++]));
+  return merged;
+}
+
+}  // namespace
+
 int run_validate(const Options& options) {
   return guarded([&] {
+    const auto validator = make_validator(options);
     auto inputs = open_inputs(options);
+    std::unique_ptr<Output> good, bad;
+    if (!options.split_good.empty()) {
+      good = std::make_unique<Output>(options.split_good);
+      bad = std::make_unique<Output>(options.split_bad);
+    }
     Output out("-");
+    const std::string& fmt = options.report_format;
+    if (fmt == "csv") out.write(csv_header());
+    std::vector<FileReport> reports;
     bool any = false;
     int status = kFine;
+    std::uint64_t unwritable = 0;
+    BatchTransform check;
+    if (validator) {
+      check = [&](Batch& batch) {
+        Diagnostics rules;
+        for (const auto& rec : batch.records) validator->validate(rec.record, rec.number, rec.offset, rules);
+        batch.diagnostics = merge_by_record(std::move(batch.diagnostics), rules);
+      };
+    }
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const std::string name = display_name(options.files[i]);
-      std::map<std::pair<Code, Severity>, std::uint64_t> counts;
-      std::map<Code, std::uint64_t> shown;
-      std::uint64_t delivered = 0, skipped = 0, repaired = 0, clean = 0;
-      bool stopped = false;
+      const bool iso = inputs[i].format == Format::Iso2709 || inputs[i].format == Format::Iso2709Marc8;
+      FileReport report;
+      report.file = name;
+      std::map<std::pair<Code, std::string>, std::size_t> shown;
       std::string text;
-      status = std::max(status, read_input(options, std::move(inputs[i]), name, true, {}, [&](Batch& batch) {
+      status = std::max(status, read_input(options, std::move(inputs[i]), name, true, check, [&](Batch& batch) {
                           text.clear();
-                          delivered += batch.records.size();
-                          skipped += batch.skipped;
-                          stopped = stopped || batch.stopped;
+                          report.records += batch.records.size();
+                          report.skipped += batch.skipped;
+                          report.stopped = report.stopped || batch.stopped;
+                          std::map<std::uint64_t, std::string> control_numbers;
+                          for (const auto& r : batch.records)
+                            if (const Field* f = r.record.first("001")) control_numbers[r.number] = f->value();
                           std::map<std::uint64_t, bool> troubled;
                           for (const auto& d : batch.diagnostics) {
-                            ++counts[{d.code, d.severity}];
-                            if (d.severity >= Severity::Warning || d.code == Code::RecordRepaired) troubled[d.record] = true;
-                            if (options.max_shown && shown[d.code]++ >= options.max_shown) continue;
-                            append_diagnostic(text, name, d);
+                            if (d.severity >= Severity::Warning || d.code == Code::RecordRepaired) {
+                              troubled[d.record] = true;
+                              any = true;
+                            }
+                            Finding f{d, {}};
+                            if (auto it = control_numbers.find(d.record); it != control_numbers.end()) f.control_number = it->second;
+                            report.add(f, options.examples);
+                            if (options.max_shown && shown[{d.code, d.rule}]++ >= options.max_shown) continue;
+                            if (fmt == "text") text += format_finding_text(name, f);
+                            else if (fmt == "csv") text += format_finding_csv(name, f);
                           }
                           for (const auto& r : batch.records) {
-                            if (r.repaired) ++repaired;
-                            if (!troubled.count(r.number)) ++clean;
+                            if (r.repaired) ++report.repaired;
+                            const bool is_bad = troubled.count(r.number) > 0;
+                            if (!is_bad) ++report.clean;
+                            if (good) {
+                              // ISO 2709 input keeps its exact bytes; other formats are written as ISO 2709.
+                              std::string bytes;
+                              if (iso && !r.bytes.empty()) {
+                                bytes.assign(r.bytes);
+                              } else {
+                                try {
+                                  write_iso2709(r.record, bytes);
+                                } catch (const std::exception&) {
+                                  ++unwritable;
+                                }
+                              }
+                              (is_bad ? bad : good)->write(bytes);
+                            }
+                          }
+                          if (bad) {
+                            for (const auto& [number, bytes] : batch.skipped_bytes) bad->write(bytes);
+                            if (!iso) unwritable += batch.skipped;
                           }
                           out.write(text);
                           return true;
                         }));
-      std::string summary = "\n" + name + ": " + std::to_string(delivered) + " record" + (delivered == 1 ? "" : "s") +
-                            " read, " + std::to_string(clean) + " without problems, " + std::to_string(skipped) +
-                            " skipped, " + std::to_string(repaired) + " repaired" +
-                            (stopped ? ", reading stopped (strict mode)" : "") + "\n";
-      if (counts.empty()) {
-        summary += "  no problems found\n";
-      } else {
-        char line[160];
-        std::snprintf(line, sizeof line, "  %10s  %-8s  %s\n", "count", "severity", "code");
-        summary += line;
-        for (const auto& [key, n] : counts) {
-          std::snprintf(line, sizeof line, "  %10llu  %-8s  %s\n", static_cast<unsigned long long>(n),
-                        std::string(severity_name(key.second)).c_str(), std::string(code_name(key.first)).c_str());
-          summary += line;
-          if (key.second >= Severity::Warning || key.first == Code::RecordRepaired) any = true;
-        }
-      }
-      if (i + 1 < inputs.size()) summary += "\n";
-      out.write(summary);
+      if (fmt == "text") out.write(text_summary(report) + (i + 1 < inputs.size() ? "\n" : ""));
+      reports.push_back(std::move(report));
     }
+    if (fmt == "json") out.write(json_report(reports));
+    else if (fmt == "html") out.write(html_report(reports));
     out.commit();
+    if (good) {
+      good->commit();
+      bad->commit();
+      if (unwritable)
+        std::fprintf(stderr, "marcscope: %llu unreadable record%s could not be written to '%s' (not ISO 2709 input)\n",
+                     static_cast<unsigned long long>(unwritable), unwritable == 1 ? "" : "s", options.split_bad.c_str());
+    }
     return any ? std::max<int>(status, kProblems) : status;
   });
 }

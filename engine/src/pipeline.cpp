@@ -10,6 +10,7 @@
 #include <deque>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include "marcscope/record_view.h"
 
@@ -199,6 +200,7 @@ Batch Pipeline::State::process(Slice& slice) const {
     if (item.kind == Item::Note) continue;
     if (item.kind == Item::Skipped) {
       ++batch.skipped;
+      batch.skipped_bytes.emplace_back(item.number, std::string_view(slice.base + (item.span.offset - slice.base_offset), item.span.length));
       batch.diagnostics.push_back({Severity::Error, Code::RecordSkipped, item.number, item.span.offset, {}, 0,
                                    "record " + std::to_string(item.number) + " skipped"});
       continue;
@@ -210,6 +212,7 @@ Batch Pipeline::State::process(Slice& slice) const {
         break;
       }
       ++batch.skipped;
+      batch.skipped_bytes.emplace_back(item.number, bytes);
       batch.diagnostics.push_back({Severity::Error, Code::RecordSkipped, item.number, item.span.offset, {}, 0,
                                    "record " + std::to_string(item.number) + " skipped"});
       continue;
@@ -266,7 +269,28 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
   auto last_report = started;
   bool finished_delivering = false;
 
-  auto slicer = tbb::make_filter<void, Slice*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Slice* {
+  // Items travel between filters as raw pointers but are owned here: when the pipeline is
+  // cancelled or a stage throws, oneTBB drops the tokens in flight, and whatever was not claimed
+  // is freed when run() ends.
+  std::mutex inflight_mutex;
+  std::unordered_map<const void*, std::unique_ptr<Slice>> inflight_slices;
+  std::unordered_map<const void*, std::unique_ptr<Batch>> inflight_batches;
+  auto park = [&](auto& map, auto owned) {
+    auto* raw = owned.get();
+    std::lock_guard lock(inflight_mutex);
+    map.emplace(raw, std::move(owned));
+    return raw;
+  };
+  auto claim = [&](auto& map, const void* raw) {
+    std::lock_guard lock(inflight_mutex);
+    auto it = map.find(raw);
+    auto owned = std::move(it->second);
+    map.erase(it);
+    return owned;
+  };
+  using SlicePtr = Slice*;
+  using BatchPtr = Batch*;
+  auto slicer = tbb::make_filter<void, SlicePtr>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> SlicePtr {
     HAPPENS_AFTER(&s.scanner);
     auto slice = s.next_slice();
     HAPPENS_BEFORE(&s.scanner);
@@ -275,25 +299,25 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
       return nullptr;
     }
     HAPPENS_BEFORE(slice.get());
-    return slice.release();
+    return park(inflight_slices, std::move(slice));
   });
-  auto decoder = tbb::make_filter<Slice*, Batch*>(tbb::filter_mode::parallel, [&](Slice* raw) -> Batch* {
+  auto decoder = tbb::make_filter<SlicePtr, BatchPtr>(tbb::filter_mode::parallel, [&](SlicePtr raw) -> BatchPtr {
     HAPPENS_AFTER(raw);
-    std::unique_ptr<Slice> slice(raw);
+    std::unique_ptr<Slice> slice = claim(inflight_slices, raw);
     auto batch = std::make_unique<Batch>(s.process(*slice));
     if (s.transform) s.transform(*batch);
     HAPPENS_BEFORE(batch.get());
-    return batch.release();
+    return park(inflight_batches, std::move(batch));
   });
-  auto deliver = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::serial_in_order, [&](Batch* raw) -> Batch* {
+  auto deliver = tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::serial_in_order, [&](BatchPtr raw) -> BatchPtr {
     HAPPENS_AFTER(raw);
+    Batch* batch = raw;
     HAPPENS_AFTER(&finished_delivering);
     struct Leave {
       bool* token;
       ~Leave() { HAPPENS_BEFORE(token); }
     } leave{&finished_delivering};
-    std::unique_ptr<Batch> batch(raw);
-    if (finished_delivering) return batch.release();
+    if (finished_delivering) return raw;
     const bool more = consume(*batch);
     s.source->release_before(batch->end_offset);
     if (batch->stopped) {
@@ -314,13 +338,13 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
                   std::chrono::duration<double>(now - started).count()});
       }
     }
-    HAPPENS_BEFORE(batch.get());
-    return batch.release();
+    HAPPENS_BEFORE(raw);
+    return raw;
   });
   // Freeing a batch (thousands of strings) is real work: keep it out of the serial stage.
-  auto release = tbb::make_filter<Batch*, void>(tbb::filter_mode::parallel, [](Batch* raw) {
+  auto release = tbb::make_filter<BatchPtr, void>(tbb::filter_mode::parallel, [&](BatchPtr raw) {
     HAPPENS_AFTER(raw);
-    delete raw;
+    claim(inflight_batches, raw).reset();
   });
 
   tbb::task_arena arena(static_cast<int>(threads));
@@ -403,6 +427,7 @@ Batch Pipeline::next_batch(std::size_t max_records) {
     p.diagnostics.erase(p.diagnostics.begin(), it);
     if (drained) {
       out.skipped += p.skipped;
+      out.skipped_bytes.insert(out.skipped_bytes.end(), p.skipped_bytes.begin(), p.skipped_bytes.end());
       s.pending_valid = false;
       s.pending = Batch{};
     }

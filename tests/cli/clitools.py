@@ -143,9 +143,10 @@ DIAGNOSTIC = re.compile(
     r"^(?P<file>.+?): (?:record (?P<record>\d+) at )?byte (?P<offset>\d+)"
     r"(?:, field (?P<tag>.{1,3}?)(?: \$(?P<subfield>\(0x[0-9A-F]{2}\)|.))?)?"
     r": (?P<severity>info|warning|error|fatal): (?P<message>.+) "
-    r"\[(?P<code>[a-z0-9]+(?:-[a-z0-9]+)*)(?:: (?P<rule>[a-z0-9]+(?:-[a-z0-9]+)*))?\]$")
+    r"\[(?P<code>[a-z0-9]+(?:-[a-z0-9]+)*)(?:: (?P<rule>[a-z0-9]+(?:-[a-z0-9]+)*))?\]"
+    r"(?: \(001 (?P<control>.*)\))?$")
 
-SUMMARY_ROW = re.compile(r"^\s+(?P<count>\d+)\s+(?P<severity>info|warning|error|fatal)\s+(?P<code>[a-z0-9-]+)$")
+SUMMARY_ROW = re.compile(r"^\s+(?P<count>\d+)\s+(?P<severity>info|warning|error|fatal)\s+(?P<code>[a-z0-9-]+(?:: [a-z0-9-]+)?)$")
 
 
 # count, dump and convert show every error but only the first few warnings/infos of each code on

@@ -3,6 +3,9 @@ and the three reading modes. Exit status: 0 fine, 1 problems found, 2 could not 
 
 import atexit
 import collections
+import csv
+import io
+import json
 import os
 import re
 import shutil
@@ -200,7 +203,7 @@ def test_stdin_same_as_path(cmd, path):
 
 def test_validate_stdin_names_stdin_consistently():
     """Diagnostics from standard input say "<stdin>"; the summary should name it the same way."""
-    proc = run("validate", "-", stdin=(DATA / "malformed/marcperl-baddir.usmarc").read_bytes())
+    proc = run("validate", "--no-rules", "-", stdin=(DATA / "malformed/marcperl-baddir.usmarc").read_bytes())
     assert proc.returncode == 1
     lines = proc.stdout.decode().splitlines()
     found = diagnostics(lines)
@@ -316,7 +319,9 @@ def test_stderr_shows_every_error_and_caps_each_warning_code():
     listed = [m for m in clitools.validate_diagnostics(path) if m["code"] == "leader-unusual-value"]
     assert len(listed) == 1066
     assert len(shown) + clitools.not_shown(lines, "leader-unusual-value") == 1066
-    assert [m.group(0) for m in shown] == [m.group(0) for m in listed[:len(shown)]]
+    # validate adds the record's 001 to its lines; the diagnostics themselves are the same.
+    strip = lambda m: re.sub(r" \(001 .*\)$", "", m.group(0))
+    assert [strip(m) for m in shown] == [strip(m) for m in listed[:len(shown)]]
 
 
 @pytest.mark.parametrize("mode", ["permissive", "recover"])
@@ -491,7 +496,8 @@ def parse_validate(stdout: bytes):
             current = (m, {})
             summaries.append(current)
         elif current is not None:
-            if line.strip() in ("no problems found",) or re.fullmatch(r"\s+count\s+severity\s+code", line):
+            if line.strip() in ("no problems found",) or re.fullmatch(r"\s+count\s+severity\s+code", line) \
+                    or line.startswith("  most findings by tag:"):
                 continue
             row = SUMMARY_ROW.match(line)
             assert row, f"unexpected summary line {line!r}"
@@ -506,7 +512,7 @@ def parse_validate(stdout: bytes):
 @pytest.mark.parametrize("path", ["pairs/marcperl-camel.usmarc", "pairs/traject-test_data.utf8.mrc",
                                   "valid/marcperl-sample1.usmarc", "pairs/marcmij-test.mrc"])
 def test_validate_clean_file(path):
-    proc = run_cached("validate", path)
+    proc = run_cached("validate", "--no-rules", path)
     assert proc.returncode == 0 and proc.stderr == b""
     diags, summaries = parse_validate(proc.stdout)
     assert diags == [] and len(summaries) == 1
@@ -529,7 +535,7 @@ MALFORMED_STRUCTURAL = [p for p in clitools.iso_files("malformed") if p not in C
 def test_validate_malformed_file(path):
     """Exit 1, one line per finding ("FILE: record N at byte M...: severity: message [code]"),
     then a summary whose counts match the lines."""
-    proc = run_cached("validate", path)
+    proc = run_cached("validate", "--no-rules", path)
     assert proc.returncode == 1, f"`marcscope validate {path}` exit {proc.returncode}: {proc.stdout[-300:]!r}"
     diags, summaries = parse_validate(proc.stdout)
     assert diags, "no diagnostic lines"
@@ -547,7 +553,7 @@ def test_validate_malformed_file(path):
                                        ("pairs/lcmarcedit-marc_sample_data.mrc", "permissive")])
 def test_validate_summary_severity_matches_the_lines(path, mode):
     """The summary's severity column says what the lines said for that code."""
-    proc = run_cached("validate", "--mode", mode, path)
+    proc = run_cached("validate", "--no-rules", "--mode", mode, path)
     diags, summaries = parse_validate(proc.stdout)
     shown = collections.defaultdict(set)
     for d in diags:
@@ -564,8 +570,8 @@ def test_validate_summary_severity_matches_the_lines(path, mode):
                          ids=["empty-then-marc8", "same-file-twice", "marc8-then-clean"])
 def test_validate_several_files_summarises_each_file_alone(files):
     """Each file's summary in a multi-file run equals the summary of validating it alone."""
-    alone = {f: parse_validate(run_cached("validate", f).stdout)[1][0] for f in set(files)}
-    _, summaries = parse_validate(run("validate", *files).stdout)
+    alone = {f: parse_validate(run_cached("validate", "--no-rules", f).stdout)[1][0] for f in set(files)}
+    _, summaries = parse_validate(run("validate", "--no-rules", *files).stdout)
     assert [m["file"] for m, _ in summaries] == files
     for (m, rows), f in zip(summaries, files):
         assert m.group(0) == alone[f][0].group(0)
@@ -574,8 +580,8 @@ def test_validate_several_files_summarises_each_file_alone(files):
 
 def test_validate_max_per_code_limits_lines_not_counts():
     path = "malformed/catmandu-bu_bibs.mrc"
-    full_diags, full_summary = parse_validate(run_cached("validate", path).stdout)
-    diags, summaries = parse_validate(run("validate", "--max-per-code", "2", path).stdout)
+    full_diags, full_summary = parse_validate(run_cached("validate", "--no-rules", path).stdout)
+    diags, summaries = parse_validate(run("validate", "--no-rules", "--max-per-code", "2", path).stdout)
     per_code = collections.Counter(d["code"] for d in diags)
     assert per_code and max(per_code.values()) == 2
     assert summaries[0][1] == full_summary[0][1]
@@ -639,7 +645,7 @@ def test_bu_bibs_strict_stops_at_the_first_bad_record():
     assert (int(fatal[0]["record"]), int(fatal[0]["offset"]), fatal[0]["code"]) == (first, starts[first - 1], "record-length-mismatch")
     assert all(m["record"] is None or int(m["record"]) <= first for m in found), "diagnostics after the stop"
     assert len(clitools.dump_records(BU, "-q", "--mode", "strict")[0]) == first - 1
-    v = run_cached("validate", "--mode", "strict", BU)
+    v = run_cached("validate", "--no-rules", "--mode", "strict", BU)
     assert v.returncode == 1
     _, summaries = parse_validate(v.stdout)
     assert summaries[0][0]["stopped"] and int(summaries[0][0]["read"]) == first - 1
@@ -661,6 +667,67 @@ def test_bu_bibs_recover_delivers_100():
     permissive = records_text(run_cached("dump", "-q", BU).stdout)
     assert len(recovered) == 100
     assert [t for n, t in enumerate(recovered, 1) if n not in bad] == permissive
-    _, summaries = parse_validate(run_cached("validate", "--mode", "recover", BU).stdout)
+    _, summaries = parse_validate(run_cached("validate", "--no-rules", "--mode", "recover", BU).stdout)
     m = summaries[0][0]
     assert (int(m["read"]), int(m["skipped"]), int(m["repaired"])) == (100, 0, 16)
+
+
+# --------------------------------------------------------------------------------------------
+# validate: MARC 21 rules, report formats, splitting
+# --------------------------------------------------------------------------------------------
+
+def test_validate_reports_rules_with_001():
+    """Rule findings name the rule, the field and the record's 001."""
+    proc = run("validate", "pairs/marcperl-camel.usmarc")
+    assert proc.returncode == 1
+    lines = [l for l in proc.stdout.decode().splitlines() if "rule-violation" in l and "record 10 " in l]
+    assert lines and "field 100" in lines[0] and "invalid-indicator" in lines[0] and "(001 fol05882032 )" in lines[0]
+    assert run("validate", "--no-rules", "pairs/marcperl-camel.usmarc").returncode == 0
+    assert run("validate", "--disable", "invalid-indicator", "pairs/marcperl-camel.usmarc").returncode == 0
+
+
+def test_validate_severity_override_and_unknown_rule():
+    proc = run("validate", "--severity", "invalid-indicator=error", "pairs/marcperl-camel.usmarc")
+    assert b"error: first 100 indicator 1" in proc.stdout
+    bad = run("validate", "--disable", "no-such-rule", "pairs/marcperl-camel.usmarc")
+    assert bad.returncode == 2 and b"no-such-rule" in bad.stderr
+
+
+def test_validate_user_schema(tmp_path):
+    """A user's Avram schema replaces the bundled one: here 100 ind1 "2" becomes valid."""
+    schema = tmp_path / "mine.json"
+    schema.write_text(json.dumps({"fields": {"100": {"repeatable": False, "indicator1": {"codes": {"0": {}, "1": {}, "2": {}, "3": {}}},
+                                                     "indicator2": None, "subfields": {c: {"repeatable": False} for c in "acdeq"}}}}))
+    proc = run("validate", "--schema", schema, "--disable", "unknown-tag", "--format", "csv", "pairs/marcperl-camel.usmarc")
+    assert b"invalid-indicator" not in proc.stdout
+    broken = tmp_path / "broken.json"
+    broken.write_text("{not json")
+    assert run("validate", "--schema", broken, "pairs/marcperl-camel.usmarc").returncode == 2
+
+
+def test_validate_json_csv_html_agree():
+    path = "malformed/catmandu-bu_bibs.mrc"
+    text = run("validate", path).stdout.decode()
+    rows = list(csv.reader(io.StringIO(run("validate", "--format", "csv", path).stdout.decode())))
+    report = json.loads(run("validate", "--format", "json", "--examples", "2", path).stdout)
+    html = run("validate", "--format", "html", path).stdout.decode()
+    assert rows[0] == ["file", "record", "offset", "001", "severity", "code", "rule", "tag", "subfield", "message"]
+    findings = report["files"][0]["findings"]
+    total = sum(f["count"] for f in findings)
+    assert total == len(rows) - 1 == sum(1 for l in text.splitlines() if l.startswith(path + ": record") or l.startswith(path + ": byte"))
+    assert all(len(f["examples"]) <= 2 for f in findings)
+    assert report["files"][0]["records"] == 84 and report["files"][0]["skipped"] == 16
+    assert html.startswith("<!DOCTYPE html>") and "</html>" in html and "record-length-mismatch" in html
+
+
+def test_validate_split_loses_nothing(tmp_path):
+    """Every input record goes to exactly one of the two files, skipped ones to the bad file."""
+    good, bad = tmp_path / "good.mrc", tmp_path / "bad.mrc"
+    path = "malformed/catmandu-bu_bibs.mrc"
+    run("validate", "-q", "--no-rules", "--split-good", good, "--split-bad", bad, path)
+    original = (DATA / path).read_bytes()
+    def records(data):
+        return [rec for _, rec in clitools.split_records(data)]
+    assert sorted(records(good.read_bytes()) + records(bad.read_bytes())) == sorted(records(original))
+    assert len(records(good.read_bytes())) > 0 and len(records(bad.read_bytes())) >= 16
+    assert run("validate", "--split-good", good, path).returncode == 2

@@ -50,6 +50,9 @@ struct Batch {
   Diagnostics diagnostics;
   std::string output;              ///< free for the caller's transform (e.g. encoded output)
   std::uint64_t skipped = 0;       ///< records dropped in this slice (Permissive/Recover)
+  /// The raw bytes of each dropped record (number, bytes), so nothing read is lost: a caller can
+  /// still write them somewhere (e.g. a file of bad records).
+  std::vector<std::pair<std::uint64_t, std::string_view>> skipped_bytes;
   bool stopped = false;            ///< Strict mode stopped inside this slice: nothing follows it
   std::shared_ptr<const void> keep_alive;  ///< owns the bytes `records[i].bytes` point into
 };

@@ -1,0 +1,50 @@
+#pragma once
+// The corpus report of `marcscope validate`: what was found in each file, as text, JSON, CSV or a
+// self-contained HTML page.
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "marcscope/diagnostic.h"
+
+namespace marcscope::cli {
+
+enum class ReportFormat { Text, Json, Csv, Html };
+
+/// One finding, with the 001 of its record where known.
+struct Finding {
+  Diagnostic diagnostic;
+  std::string control_number;
+};
+
+struct FileReport {
+  std::string file;
+  std::uint64_t records = 0;       ///< delivered
+  std::uint64_t clean = 0;         ///< delivered with no finding of warning or worse
+  std::uint64_t skipped = 0;
+  std::uint64_t repaired = 0;
+  bool stopped = false;
+  /// (code name, rule, severity) -> count
+  std::map<std::tuple<std::string, std::string, Severity>, std::uint64_t> by_finding;
+  std::map<std::string, std::uint64_t> by_tag;
+  std::map<Severity, std::uint64_t> by_severity;
+  /// first examples per (code name, rule)
+  std::map<std::pair<std::string, std::string>, std::vector<Finding>> examples;
+
+  void add(const Finding& finding, std::size_t max_examples);
+};
+
+/// One line per finding, as `validate` prints them in text mode.
+std::string format_finding_text(const std::string& file, const Finding& finding);
+/// CSV header and rows (one row per finding).
+std::string csv_header();
+std::string format_finding_csv(const std::string& file, const Finding& finding);
+
+std::string text_summary(const FileReport& report);
+std::string json_report(const std::vector<FileReport>& reports);
+std::string html_report(const std::vector<FileReport>& reports);
+
+}  // namespace marcscope::cli
