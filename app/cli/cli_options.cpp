@@ -73,8 +73,6 @@ std::string command_help(const std::string& topic) {
                "Usage: marcscope convert IN OUT [OPTIONS]\n"
                "       marcscope convert IN... -o OUT [OPTIONS]\n\n"
                "Converts records between formats, streaming ('-' is standard input or output).\n\n"
-               "  --from FORMAT      input format: iso2709, iso2709-marc8 (force MARC-8), marcxml,\n"
-               "                     json, ndjson or mrk; default: detected from the content\n"
                "  --to FORMAT        iso2709 (UTF-8, leader/09 'a'), iso2709-marc8, marcxml, json,\n"
                "                     ndjson, mrk, csv or tsv; default from OUT's extension, else iso2709\n"
                "  -o, --output OUT   output file, when several inputs are given\n"

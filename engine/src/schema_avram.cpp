@@ -1,5 +1,6 @@
 // Loading an Avram schema (https://format.gbv.de/schema/avram) and the code lists of resources/validation into
 // flat lookup tables for the validator.
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <mutex>
@@ -108,6 +109,10 @@ std::vector<PositionSpec> parse_positions(const json& positions, const std::stri
       for (const auto& [code, def] : it->items()) add_code(p, code, def, width, false);
     if (auto it = pj.find("historical-codes"); it != pj.end() && it->is_object())
       for (const auto& [code, def] : it->items()) add_code(p, code, def, width, true);
+    for (const auto& c : p.codes)
+      if (c.size() == 1 && static_cast<unsigned char>(c[0]) < 128) p.single_codes.set(static_cast<unsigned char>(c[0]));
+    p.sorted_codes = p.codes;
+    std::sort(p.sorted_codes.begin(), p.sorted_codes.end());
     out.push_back(std::move(p));
   }
   return out;
@@ -163,8 +168,12 @@ bool tag_is_valid(std::string_view tag) {
 }  // namespace
 
 bool PositionSpec::accepts(std::string_view code) const {
-  for (const auto& c : codes)
-    if (c == code) return true;
+  if (code.size() == 1 && static_cast<unsigned char>(code[0]) < 128) {
+    if (single_codes.test(static_cast<unsigned char>(code[0]))) return true;
+  } else {
+    for (const auto& c : codes)
+      if (c == code) return true;
+  }
   if (!ranges.empty() && all_digits(code)) {
     std::uint32_t n = to_number(code);
     for (const auto& [lo, hi] : ranges)

@@ -35,6 +35,8 @@ struct PositionSpec {
   std::vector<std::string> code_labels;     ///< label of each of `codes`
   std::vector<std::string> historical;      ///< obsolete codes
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ranges;  ///< numeric ranges such as "001-999"
+  std::bitset<128> single_codes;            ///< one-character codes of `codes`, for a quick test
+  std::vector<std::string> sorted_codes;    ///< `codes` sorted, for binary search
 
   /// True when `code` (exactly end-start or unit characters) is a valid code.
   bool accepts(std::string_view code) const;
