@@ -281,6 +281,18 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
     map.emplace(raw, std::move(owned));
     return raw;
   };
+  // Whatever is left is freed under the lock once the pipeline has ended, normally or by an
+  // exception (the lock also shows ThreadSanitizer the hand-back from oneTBB's workers).
+  struct Drain {
+    std::mutex& mutex;
+    std::unordered_map<const void*, std::unique_ptr<Slice>>& slices;
+    std::unordered_map<const void*, std::unique_ptr<Batch>>& batches;
+    ~Drain() {
+      std::lock_guard lock(mutex);
+      slices.clear();
+      batches.clear();
+    }
+  } drain{inflight_mutex, inflight_slices, inflight_batches};
   auto claim = [&](auto& map, const void* raw) {
     std::lock_guard lock(inflight_mutex);
     auto it = map.find(raw);
