@@ -26,7 +26,12 @@ std::vector<std::string> Field::subfield_values(char code) const {
   return values;
 }
 
-Record::Record() : leader_("00000nam a2200000 i 4500") {}
+Record::Record() = default;
+
+const std::string& Record::default_leader() {
+  static const std::string kDefault = "00000nam a2200000 i 4500";
+  return kDefault;
+}
 
 void Record::set_leader(std::string_view leader) {
   leader_.assign(leader.substr(0, 24));

@@ -68,7 +68,9 @@ inline bool digits4(const char* p, std::uint32_t& value) {
   const std::uint32_t d = x - 0x30303030u;
   // A byte below '0' wraps to >= 0xD0, one above '9' reaches 0x10 once 6 is added.
   if (((d | (d + 0x06060606u)) & 0xF0F0F0F0u) != 0) return false;
-  value = (d & 0xFF) * 1000 + ((d >> 8) & 0xFF) * 100 + ((d >> 16) & 0xFF) * 10 + (d >> 24);
+  // Byte 0 holds the most significant digit: fold pairs (d0*10+d1, d2*10+d3), then the halves.
+  const std::uint32_t pairs = (d * 10 + (d >> 8)) & 0x00FF00FFu;
+  value = ((pairs & 0xFFu) * 100 + (pairs >> 16));
   return true;
 }
 

@@ -69,8 +69,10 @@ class Record {
  public:
   Record();
 
-  /// Leader, always 24 characters (lengths and base address are recomputed when writing).
-  const std::string& leader() const { return leader_; }
+  /// Leader, always 24 characters (lengths and base address are recomputed when writing). A new
+  /// record has "00000nam a2200000 i 4500" (kept implicit, so an empty Record allocates nothing).
+  const std::string& leader() const { return leader_.empty() ? default_leader() : leader_; }
+  static const std::string& default_leader();
   /// Sets the leader, padding or cutting to 24 characters.
   void set_leader(std::string_view leader);
 
@@ -84,7 +86,7 @@ class Record {
   const Field* first(std::string_view tag) const;
   std::vector<const Field*> fields_with_tag(std::string_view tag) const;
 
-  bool operator==(const Record&) const = default;
+  bool operator==(const Record& other) const { return leader() == other.leader() && fields_ == other.fields_; }
 
   /// Builds an owning UTF-8 record from a view, converting MARC-8 (or repairing UTF-8) as the
   /// options say; conversion problems become diagnostics. Leader/09 becomes 'a'.
