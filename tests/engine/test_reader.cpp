@@ -1,6 +1,8 @@
 // Reading real files: record counts, decoding, round trips, and stage 1 on windowed input.
 #include <QtTest>
 
+#include <zlib.h>
+
 #include "marcscope/iso2709_writer.h"
 #include "marcscope/record.h"
 #include "marcscope/record_scanner.h"
@@ -183,6 +185,31 @@ class TestReader : public QObject {
     }
     QCOMPARE(n, 2000);
     QVERIFY(non_ascii > 900);
+  }
+
+  /// InputBuffer::open: regular files stay mapped, gzip is read whole, errors are IoErrors.
+  void input_buffer_open() {
+    const std::string path = data_path("valid/pymarc-marc.dat");
+    const std::string bytes = read_bytes("valid/pymarc-marc.dat");
+    InputBuffer mapped = InputBuffer::open(path);
+    QVERIFY(mapped.mapped());
+    QVERIFY(mapped.bytes() == bytes);
+    InputBuffer moved = std::move(mapped);
+    QVERIFY(moved.bytes() == bytes);
+
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const std::string gz = (dir.path() + "/marc.dat.gz").toStdString();
+    gzFile f = gzopen(gz.c_str(), "wb");
+    QVERIFY(f != nullptr);
+    QCOMPARE(gzwrite(f, bytes.data(), static_cast<unsigned>(bytes.size())), int(bytes.size()));
+    gzclose(f);
+    InputBuffer unzipped = InputBuffer::open(gz);
+    QVERIFY(!unzipped.mapped());
+    QVERIFY(unzipped.bytes() == bytes);
+
+    QVERIFY_THROWS_EXCEPTION(IoError, InputBuffer::open(data_path("no-such-file.mrc")));
+    QVERIFY_THROWS_EXCEPTION(IoError, InputBuffer::open(data_path("valid")));
   }
 
   /// The leader accessors read every position.

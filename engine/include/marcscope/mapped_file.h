@@ -2,6 +2,7 @@
 // Input bytes held in memory: a read-only memory map for regular files, a buffer for the rest.
 
 #include <cstddef>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -14,10 +15,12 @@ class IoError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+class ByteSource;
+
 class InputBuffer {
  public:
-  /// Opens `path` ("-" = standard input). Regular files are memory-mapped; pipes, terminals and
-  /// special files are read into memory. Throws IoError.
+  /// Opens `path` with open_source() ("-" = standard input): regular files stay memory-mapped;
+  /// pipes, terminals, special files and gzip input are read into memory. Throws IoError.
   static InputBuffer open(const std::string& path);
   /// Wraps bytes already in memory (copied).
   static InputBuffer from_bytes(std::string bytes);
@@ -39,6 +42,7 @@ class InputBuffer {
   bool mapped_ = false;
   std::string owned_;
   std::string name_;
+  std::unique_ptr<ByteSource> source_;  ///< owns the mapping when mapped_
 };
 
 }  // namespace marcscope
