@@ -510,14 +510,7 @@ bool Decoder::run() {
 
 bool marc8_to_utf8(std::string_view in, std::string& out, std::vector<Marc8Problem>* problems,
                    const Marc8Options& options) {
-  // Most MARC-8 subfields are printable ASCII without '&': they are their own UTF-8.
-  std::size_t k = 0;
-  while (k < in.size()) {
-    const unsigned char c = static_cast<unsigned char>(in[k]);
-    if (c < 0x20 || c >= 0x7F || c == '&') break;
-    ++k;
-  }
-  if (k == in.size()) {
+  if (is_marc8_plain_ascii(in)) {
     out.append(in);
     return true;
   }

@@ -475,14 +475,7 @@ bool Encoder::run() {
 
 bool utf8_to_marc8(std::string_view in, std::string& out, std::vector<Marc8Problem>* problems,
                    const Marc8EncodeOptions& options) {
-  // Printable ASCII without '&' is its own MARC-8.
-  std::size_t k = 0;
-  while (k < in.size()) {
-    const unsigned char c = static_cast<unsigned char>(in[k]);
-    if (c < 0x20 || c >= 0x7F || c == '&') break;
-    ++k;
-  }
-  if (k == in.size()) {
+  if (is_marc8_plain_ascii(in)) {
     out.append(in);
     return true;
   }

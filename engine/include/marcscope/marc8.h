@@ -33,6 +33,16 @@ struct Marc8Options {
   char32_t replacement = U'\uFFFD';
 };
 
+/// True when `s` is printable ASCII without '&': the same bytes in MARC-8 and in UTF-8, so both
+/// converters can copy it as it is.
+inline bool is_marc8_plain_ascii(std::string_view s) {
+  for (char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c >= 0x7F || c == '&') return false;
+  }
+  return true;
+}
+
 /// Converts one MARC-8 string (a subfield value or a control field) to UTF-8, appending to `out`.
 /// Decoding starts in the default state (G0 = Basic Latin, G1 = Extended Latin/ANSEL), handles
 /// escape sequences (ESC ( ) , $ designations and the technique-1 shortcuts ESC g/b/p/s),
