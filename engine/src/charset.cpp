@@ -73,14 +73,7 @@ void decode_value(std::string_view raw, Encoding encoding, const DecodeOptions& 
     return;
   }
   // MARC-8: plain ASCII is the common case and needs no conversion.
-  bool ascii = true;
-  for (unsigned char c : raw) {
-    if (c >= 0x80 || c == 0x1B || c == '&') {
-      ascii = false;
-      break;
-    }
-  }
-  if (ascii) {
+  if (is_marc8_passthrough(raw)) {
     out.append(raw);
     return;
   }

@@ -70,6 +70,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   auto decode = [&](std::string_view raw, std::string& out, std::uint64_t at, const std::string& tag, char code) {
     const bool after_ascii = raw.data() == base || static_cast<unsigned char>(raw.data()[-1]) < 0x80;
     if (trusted && after_ascii) out.assign(raw);
+    else if (enc == Encoding::Marc8 && is_marc8_passthrough(raw)) out.assign(raw);
     else decode_value(raw, enc, options, out, diags, view.number(), at, tag, code);
   };
   rec.set_leader(view.leader().bytes());
@@ -91,31 +92,32 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   rec.fields_.reserve(view.fields().size());
   auto offset_of = [&](std::string_view part) { return view.offset() + static_cast<std::uint64_t>(part.data() - base); };
 
+  // Subfields are collected here first so that each field's vector is allocated once, at its
+  // final size; the scratch vector keeps its capacity, so this allocates nothing per record.
+  thread_local std::vector<SubfieldView> scratch;
   for (const auto& fv : view.fields()) {
-    std::string tag(fv.tag);
-    for (char& c : tag)
+    // Built in place: no temporary Field to move, no tag string to copy twice.
+    Field& field = rec.fields_.emplace_back();
+    field.tag_.assign(fv.tag);
+    for (char& c : field.tag_)
       if (!is_printable(c)) c = '?';
+    const std::string& tag = field.tag_;
     if (fv.is_control()) {
-      std::string value;
-      decode(fv.data, value, offset_of(fv.data), tag, 0);
-      rec.fields_.emplace_back(std::move(tag), std::move(value));
+      decode(fv.data, field.value_, offset_of(fv.data), tag, 0);
       continue;
     }
-    Field field(tag, printable_or(fv.indicator(1), '?'), printable_or(fv.indicator(2), '?'), {});
+    field.control_ = false;
+    field.ind1_ = printable_or(fv.indicator(1), '?');
+    field.ind2_ = printable_or(fv.indicator(2), '?');
     const std::string_view area = fv.subfield_area(view.indicator_count());
     if (const std::size_t d = area.find(kSubfieldDelimiter); d != 0 && !area.empty()) {
-      std::string leading;
       const std::string_view stray = area.substr(0, d);
-      decode(stray, leading, offset_of(stray), tag, 0);
-      field.set_leading_data(std::move(leading));
+      decode(stray, field.leading_, offset_of(stray), tag, 0);
     }
-    std::size_t delimiters = 0;
-    for (const char* p = area.data(); (p = static_cast<const char*>(std::memchr(p, kSubfieldDelimiter,
-                                                                                 static_cast<std::size_t>(area.data() + area.size() - p)))) != nullptr;
-         ++p)
-      ++delimiters;
-    field.subfields().reserve(delimiters);
-    for (const auto& sf : fv.subfields(view.indicator_count())) {
+    scratch.clear();
+    for (const auto& sf : fv.subfields(view.indicator_count())) scratch.push_back(sf);
+    field.subfields_.reserve(scratch.size());
+    for (const auto& sf : scratch) {
       if (const auto c = static_cast<unsigned char>(sf.code); (c != 0 || !sf.value.empty()) && (c <= 0x20 || c >= 0x7F)) {
         diags.push_back({Severity::Warning, Code::SubfieldCodeInvalid, view.number(), offset_of(sf.value) - 1, tag, 0,
                          "field " + tag + " has a subfield code that is not a printable character (byte 0x" +
@@ -127,12 +129,11 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
                          "field " + tag + " ends with a subfield delimiter and no subfield code; dropped"});
         continue;
       }
-      std::string value;
-      decode(sf.value, value, offset_of(sf.value), tag, sf.code);
       // Control characters as codes stay (writers escape them); bytes above ASCII cannot.
-      field.add_subfield(static_cast<unsigned char>(sf.code) >= 0x80 ? '?' : sf.code, std::move(value));
+      Subfield& out = field.subfields_.emplace_back();
+      out.code = static_cast<unsigned char>(sf.code) >= 0x80 ? '?' : sf.code;
+      decode(sf.value, out.value, offset_of(sf.value), tag, sf.code);
     }
-    rec.fields_.push_back(std::move(field));
   }
   return rec;
 }

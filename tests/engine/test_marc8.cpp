@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "marcscope/charset.h"
 #include "marcscope/marc8.h"
 #include "marcscope/utf8.h"
 
@@ -107,6 +108,7 @@ class TestMarc8 : public QObject {
   void stateResetsPerCall();
   void randomBytesNeverCrash();
   void iso2709Smoke();
+  void plainAsciiChecksMatchByteByByte();
 };
 
 // pymarc's own test pairs: line i of test_marc8.txt must convert to line i of test_utf8.txt.
@@ -452,3 +454,41 @@ void TestMarc8::iso2709Smoke() {
 
 QTEST_APPLESS_MAIN(TestMarc8)
 #include "test_marc8.moc"
+
+// The eight-bytes-at-a-time checks must agree with the obvious byte loop for every byte value at
+// every position of strings of every length up to 24 (whole words, tails, both).
+void TestMarc8::plainAsciiChecksMatchByteByByte() {
+  auto plain = [](std::string_view s) {
+    for (unsigned char c : s)
+      if (c < 0x20 || c >= 0x7F || c == '&') return false;
+    return true;
+  };
+  auto passthrough = [](std::string_view s) {
+    for (unsigned char c : s)
+      if (c >= 0x80 || c == 0x1B || c == '&') return false;
+    return true;
+  };
+  std::size_t checked = 0, rejected = 0;
+  for (std::size_t len = 0; len <= 24; ++len) {
+    // A buffer with guard bytes around the string that would fail every check if they were read.
+    std::string buf(len + 16, '\x80');
+    for (std::size_t i = 0; i < len; ++i) buf[8 + i] = char('A' + i % 26);
+    const std::string_view s(buf.data() + 8, len);
+    QVERIFY(marcscope::is_marc8_plain_ascii(s));
+    QVERIFY(marcscope::is_marc8_passthrough(s));
+    for (std::size_t pos = 0; pos < len; ++pos) {
+      for (int b = 0; b < 256; ++b) {
+        const char saved = buf[8 + pos];
+        buf[8 + pos] = char(b);
+        const bool want_plain = plain(s), want_pass = passthrough(s);
+        if (marcscope::is_marc8_plain_ascii(s) != want_plain || marcscope::is_marc8_passthrough(s) != want_pass)
+          QFAIL(qPrintable(QString("length %1, byte 0x%2 at %3").arg(len).arg(b, 2, 16, QChar('0')).arg(pos)));
+        rejected += !want_plain;
+        ++checked;
+        buf[8 + pos] = saved;
+      }
+    }
+  }
+  QCOMPARE(checked, std::size_t(300 * 256));  // 1 + 2 + ... + 24 positions
+  QVERIFY(rejected > checked / 2);
+}

@@ -51,6 +51,15 @@ EncodingEvidence examine_encoding(const RecordView& record);
 Encoding choose_encoding(const RecordView& record, const DecodeOptions& options, Diagnostics& diags,
                          EncodingEvidence* evidence = nullptr, bool* examined = nullptr);
 
+/// True when MARC-8 decoding copies `s` as it is: no byte above ASCII, no ESC, no '&' (a
+/// numeric character reference may start there). Eight bytes at a time.
+inline bool is_marc8_passthrough(std::string_view s) {
+  using namespace detail;
+  return no_byte(s, 0x2020202020202020ull, [](std::uint64_t w) {
+    return (w & kHigh) | has_zero_byte(w ^ 0x1B1B1B1B1B1B1B1Bull) | has_zero_byte(w ^ 0x2626262626262626ull);
+  });
+}
+
 /// Converts one raw value to UTF-8 (appending to `out`), reporting problems against `tag`/`code`
 /// at absolute byte offset `offset` of record number `record`.
 void decode_value(std::string_view raw, Encoding encoding, const DecodeOptions& options, std::string& out,

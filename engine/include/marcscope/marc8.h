@@ -3,6 +3,8 @@
 // The tables are generated from resources/marc8/codetables.xml by tools/gen_marc8_tables.py.
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,14 +35,56 @@ struct Marc8Options {
   char32_t replacement = U'\uFFFD';
 };
 
+namespace detail {
+
+/// The last 1-7 bytes of a string as one word (overlapping loads, no byte-by-byte loop); bytes
+/// the string does not have read as `fill`, which must be a byte every test lets pass.
+inline std::uint64_t load_tail(const char* p, std::size_t n, std::uint64_t fill) {
+  if (n >= 4) {
+    std::uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return lo | (std::uint64_t(hi) << 32);
+  }
+  if (n >= 2) {
+    std::uint16_t lo, hi;
+    std::memcpy(&lo, p, 2);
+    std::memcpy(&hi, p + n - 2, 2);
+    return (fill & ~0xFFFFFFFFull) | lo | (std::uint32_t(hi) << 16);
+  }
+  return n == 1 ? (fill & ~0xFFull) | static_cast<unsigned char>(*p) : fill;
+}
+
+/// True when no byte of the string passes `bad` (a test on eight bytes at a time that is
+/// non-zero when any byte of the word is bad). `fill` as for load_tail.
+template <class Bad>
+inline bool no_byte(std::string_view s, std::uint64_t fill, Bad bad) {
+  const char* p = s.data();
+  std::size_t n = s.size();
+  for (; n >= 8; p += 8, n -= 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p, 8);
+    if (bad(w)) return false;
+  }
+  return n == 0 || !bad(load_tail(p, n, fill));
+}
+
+constexpr std::uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+/// Non-zero when some byte of `v` is zero (exact as a yes/no answer).
+constexpr std::uint64_t has_zero_byte(std::uint64_t v) { return (v - kOnes) & ~v & kHigh; }
+
+}  // namespace detail
+
 /// True when `s` is printable ASCII without '&': the same bytes in MARC-8 and in UTF-8, so both
 /// converters can copy it as it is.
 inline bool is_marc8_plain_ascii(std::string_view s) {
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c < 0x20 || c >= 0x7F || c == '&') return false;
-  }
-  return true;
+  using namespace detail;
+  // A byte fails when its high bit is set, when it is below 0x20 (then subtracting 0x20 borrows
+  // into its high bit), or when it is 0x7F or '&'. Blanks fill the tail.
+  return no_byte(s, 0x2020202020202020ull, [](std::uint64_t w) {
+    return (w & kHigh) | ((w - 0x2020202020202020ull) & ~w & kHigh) | has_zero_byte(w ^ 0x7F7F7F7F7F7F7F7Full) |
+           has_zero_byte(w ^ 0x2626262626262626ull);
+  });
 }
 
 /// Converts one MARC-8 string (a subfield value or a control field) to UTF-8, appending to `out`.

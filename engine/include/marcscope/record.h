@@ -56,6 +56,7 @@ class Field {
   bool operator==(const Field&) const = default;
 
  private:
+  friend class Record;  // from_view fills fields in place
   std::string tag_;
   std::string value_;
   char ind1_ = ' ';
