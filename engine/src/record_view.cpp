@@ -1,6 +1,7 @@
 #include "marcscope/record_view.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <string>
 
@@ -58,7 +59,21 @@ const FieldView* RecordView::first(std::string_view tag) const {
 namespace {
 
 inline bool is_digit(char c) { return c >= '0' && c <= '9'; }
-inline bool is_tag_char(char c) { return is_digit(c) || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
+
+// One table lookup per character instead of a chain of range tests (tags and indicators are
+// checked for every field of every record).
+constexpr std::uint8_t kTagChar = 1;   // letters and digits
+constexpr std::uint8_t kIndicator = 2;  // MARC 21 indicators: blank, lowercase letters, digits
+constexpr auto kCharClass = [] {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = '0'; c <= '9'; ++c) t[c] = kTagChar | kIndicator;
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kTagChar | kIndicator;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kTagChar;
+  t[' '] = kIndicator;
+  return t;
+}();
+inline std::uint8_t char_class(char c) { return kCharClass[static_cast<unsigned char>(c)]; }
+inline bool is_tag(std::string_view t) { return char_class(t[0]) & char_class(t[1]) & char_class(t[2]) & kTagChar; }
 
 /// Four ASCII digits at `p` as a number, eight bytes of work instead of a loop (directory
 /// entries are parsed for every field of every record).
@@ -211,14 +226,18 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     std::string message;
   };
   std::vector<Problem> problems;
+  // Sized once and filled by index; views built from pointers (no bounds-checked substr in the
+  // loop that runs for every field of every record).
+  fields_.resize(entries);
   for (std::size_t i = 0; i < entries; ++i) {
-    std::string_view e = directory.substr(i * 12, 12);
-    std::string_view tag = e.substr(0, 3);
+    const char* ep = directory.data() + i * 12;
+    const std::string_view e(ep, 12);
+    const std::string_view tag(ep, 3);
     bool ok = true;
-    std::uint32_t flen = digits(e.substr(3, 4), ok);
-    std::uint32_t fstart = digits(e.substr(7, 5), ok);
+    std::uint32_t flen = digits(std::string_view(ep + 3, 4), ok);
+    std::uint32_t fstart = digits(std::string_view(ep + 7, 5), ok);
     const std::uint64_t at = 24 + i * 12;
-    if (!is_tag_char(tag[0]) || !is_tag_char(tag[1]) || !is_tag_char(tag[2])) {
+    if (!is_tag(tag)) {
       warning(Code::TagInvalid, at, printable(tag), "directory entry " + std::to_string(i + 1) + " has tag \"" +
                                                         printable(tag) + "\" with characters other than letters and digits");
     }
@@ -227,7 +246,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
                           "directory entry " + std::to_string(i + 1) + " (\"" + printable(e) +
                               "\") has a length or start that is not digits"});
       // An empty view that still points into the record, so offsets and memchr stay defined.
-      fields_.push_back({tag, data_area.substr(0, 0), static_cast<std::uint32_t>(data_start)});
+      fields_[i] = {tag, data_area.substr(0, 0), static_cast<std::uint32_t>(data_start)};
       continue;
     }
     if (static_cast<std::size_t>(fstart) + flen > data_area.size()) {
@@ -238,17 +257,17 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
       std::size_t s = std::min<std::size_t>(fstart, data_area.size());
       std::string_view rest = data_area.substr(s);
       std::size_t t = rest.find(kFieldTerminator);
-      fields_.push_back({tag, rest.substr(0, t), static_cast<std::uint32_t>(data_start + s)});
+      fields_[i] = {tag, rest.substr(0, t), static_cast<std::uint32_t>(data_start + s)};
       continue;
     }
-    std::string_view fdata = data_area.substr(fstart, flen);
+    std::string_view fdata(data_area.data() + fstart, flen);  // in bounds: checked above
     if (flen == 0 || fdata.back() != kFieldTerminator) {
       problems.push_back({Code::FieldMissingTerminator, data_start + fstart + (flen ? flen - 1 : 0), std::string(tag),
                           "field " + std::string(tag) + " does not end with a field terminator (0x1E)"});
     } else {
       fdata.remove_suffix(1);
     }
-    fields_.push_back({tag, fdata, static_cast<std::uint32_t>(data_start + fstart)});
+    fields_[i] = {tag, fdata, static_cast<std::uint32_t>(data_start + fstart)};
   }
 
   if (!problems.empty()) {
@@ -374,6 +393,10 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   // Data fields: indicators and what precedes the first subfield. Subfield codes are checked
   // where subfields are read (Record::from_view), so scanning records stays cheap.
   for (const auto& f : fields_) {
+    // The common case in one test: two valid indicators, then a subfield delimiter.
+    if (f.data.size() >= 3 && (char_class(f.data[0]) & char_class(f.data[1]) & kIndicator) &&
+        f.data[2] == kSubfieldDelimiter)
+      continue;
     if (f.is_control()) continue;
     if (f.data.size() < 2 || f.data[0] == kSubfieldDelimiter || f.data[1] == kSubfieldDelimiter) {
       if (!f.data.empty()) {
@@ -384,7 +407,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     }
     for (int k = 0; k < 2; ++k) {
       const char c = f.data[k];
-      if (!(c == ' ' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+      if (!(char_class(c) & kIndicator)) {
         const std::string tag(f.tag);
         warning(Code::IndicatorInvalid, f.offset + k, tag,
                 "field " + tag + " indicator " + std::to_string(k + 1) + " is '" + printable(std::string_view(&c, 1)) +
