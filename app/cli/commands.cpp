@@ -14,6 +14,7 @@
 #include "marcscope/iso2709_writer.h"
 #include "marcscope/mrk_writer.h"
 #include "marcscope/pipeline.h"
+#include "marcscope/stream_pipeline.h"
 #include "marcscope/record.h"
 #include "marcscope/record_stream.h"
 #include "marcscope/validator.h"
@@ -239,47 +240,23 @@ int read_input(const Options& options, Input input, const std::string& name, boo
     if (pipeline.stopped()) status = kProblems;
     return status;
   }
-  StreamOptions sopts;
-  sopts.mode = options.read.mode;
-  std::unique_ptr<RecordStream> stream;
+  StreamPipelineOptions sopts;
+  sopts.read.mode = options.read.mode;
+  sopts.threads = options.threads;
   try {
-    stream = open_record_stream(input.format, std::move(input.source), sopts);
+    const StreamPipelineResult result = run_stream_pipeline(
+        input.format, std::move(input.source), sopts, transform,
+        [&](Batch& batch) {
+          if (has_problem(batch)) status = kProblems;
+          progress.clear();
+          return deliver(batch);
+        },
+        progress.callback(name));
+    if (result.stopped) status = kProblems;
   } catch (const std::invalid_argument& e) {
     throw CannotRun{e.what()};
-  }
-  constexpr std::size_t kBatch = 1000;
-  std::uint64_t index = 0;
-  for (bool more = true; more;) {
-    Batch batch;
-    batch.index = index++;
-    Record record;
-    std::uint64_t seen_before = stream->records_seen();
-    try {
-      while (batch.records.size() < kBatch) {
-        if (!stream->next(record, batch.diagnostics)) {
-          more = false;
-          break;
-        }
-        BatchRecord rec;
-        rec.number = stream->records_seen();
-        rec.offset = stream->last_offset();
-        rec.record = std::move(record);
-        batch.records.push_back(std::move(rec));
-      }
-    } catch (const IoError& e) {
-      throw CannotRun{e.what()};
-    }
-    for (const auto& d : batch.diagnostics) {
-      if (d.code == Code::RecordSkipped) ++batch.skipped;
-      if (d.severity == Severity::Fatal) batch.stopped = true;
-    }
-    batch.records_seen = stream->records_seen();
-    (void)seen_before;
-    if (batch.records.empty() && batch.diagnostics.empty()) break;
-    if (transform) transform(batch);
-    if (has_problem(batch)) status = kProblems;
-    if (!deliver(batch)) break;
-    if (batch.stopped) break;
+  } catch (const IoError& e) {
+    throw CannotRun{e.what()};
   }
   return status;
 }
