@@ -17,6 +17,8 @@ std::string describe(const std::string& path) { return path == "-" ? std::string
 
 /// A whole regular file, memory-mapped read-only.
 class MappedSource final : public ByteSource {
+  static constexpr std::size_t kReleaseStep = 8u << 20;
+
  public:
   MappedSource(const char* data, std::size_t size, std::string name) : data_(data), size_(size), name_(std::move(name)) {}
   ~MappedSource() override { ::munmap(const_cast<char*>(data_), size_); }
@@ -25,6 +27,10 @@ class MappedSource final : public ByteSource {
     const std::size_t k = std::min(n, size_ - pos_);
     std::memcpy(buf, data_ + pos_, k);
     pos_ += k;
+    // What read() has copied out is not needed in the mapping any more: keep resident memory
+    // bounded for readers that stream (MARCXML, JSON, .mrk) as release_before() does for the
+    // ISO 2709 pipeline.
+    if (pos_ - released_ >= kReleaseStep) release_before(pos_);
     return k;
   }
   std::optional<std::string_view> contiguous() const override { return std::string_view(data_, size_); }

@@ -274,7 +274,8 @@ struct Chunk {
 /// and whether the serial reader must finish the file (from the start, skipping them).
 void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& name, const StreamPipelineOptions& options,
                  const BatchTransform& transform, const BatchConsumer& consume, const ProgressCallback& progress,
-                 StreamPipelineResult& result, std::uint64_t& delivered, std::uint64_t& next_index, bool& consumer_stopped) {
+                 StreamPipelineResult& result, std::uint64_t& delivered, std::uint64_t& next_index, bool& consumer_stopped,
+                 ByteSource& source) {
   tbb::task_group_context context;
   std::size_t pos = 0;                  // slicer only
   std::uint64_t index = 0;              // slicer only
@@ -358,6 +359,8 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     ++result.parallel_chunks;
     delivered += batch.records.size();
     next_index = batch.index + 1;
+    // Every chunk up to this one has been parsed (from copies): its pages can go.
+    source.release_before(batch.end_offset);
     if (!consume(batch)) {
       finished = true;
       consumer_stopped = true;
@@ -394,7 +397,7 @@ StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSour
       std::uint64_t delivered = 0, next_index = 0;
       bool consumer_stopped = false;
       run_chunked(*doc, *plan, source->name(), options, transform, consume, progress, result, delivered, next_index,
-                  consumer_stopped);
+                  consumer_stopped, *source);
       if (consumer_stopped || !result.serial_fallback) return result;
       // Take over from the start of the file with the serial reader; the records already
       // delivered come out the same (clean chunks) and are passed over.
