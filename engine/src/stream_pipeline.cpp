@@ -63,24 +63,28 @@ void tally(Batch& batch) {
   }
 }
 
-/// A non-owning source over bytes that outlive it (the mapped file).
+/// A second reader over a mapped file that another source owns: bytes already read are handed
+/// back to the owner for release, as the owner's own read() does. (The owner only releases
+/// forward, so after a fallback the pages up to the bad chunk, read again, stay resident until
+/// the file is closed: bounded by where the file went wrong.)
 class ViewSource final : public ByteSource {
  public:
-  ViewSource(std::string_view bytes, std::string name) : bytes_(bytes), name_(std::move(name)) {}
+  ViewSource(std::string_view bytes, ByteSource& owner) : bytes_(bytes), owner_(owner) {}
   std::size_t read(char* buf, std::size_t n) override {
     n = std::min(n, bytes_.size() - pos_);
     std::copy_n(bytes_.data() + pos_, n, buf);
     pos_ += n;
+    owner_.release_before(pos_);
     return n;
   }
   std::optional<std::string_view> contiguous() const override { return bytes_; }
   std::optional<std::uint64_t> size() const override { return bytes_.size(); }
-  const std::string& name() const override { return name_; }
+  const std::string& name() const override { return owner_.name(); }
 
  private:
   std::string_view bytes_;
   std::size_t pos_ = 0;
-  std::string name_;
+  ByteSource& owner_;
 };
 
 // ------------------------------------------------------------------ serial reading, parallel work
@@ -401,7 +405,7 @@ StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSour
       if (consumer_stopped || !result.serial_fallback) return result;
       // Take over from the start of the file with the serial reader; the records already
       // delivered come out the same (clean chunks) and are passed over.
-      auto stream = open_record_stream(format, std::make_unique<ViewSource>(*doc, source->name()), options.read);
+      auto stream = open_record_stream(format, std::make_unique<ViewSource>(*doc, *source), options.read);
       Diagnostics pending;
       Record record;
       for (std::uint64_t k = 0; k < delivered && stream->next(record, pending); ++k) {
