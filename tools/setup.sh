@@ -74,12 +74,13 @@ case "${1:-}" in
     configure_and_build "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=address
     (cd "$ROOT/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure -j "$JOBS" -L engine)
-    # The pipeline's threads once under ThreadSanitizer (oneTBB and Qt are not instrumented:
+    # The pipelines' threads once under ThreadSanitizer (oneTBB and Qt are not instrumented:
     # tests/sanitizers/tsan.supp says what that hides).
-    configure_and_build "$ROOT/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=thread --target test_pipeline
+    configure_and_build "$ROOT/build-tsan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=thread \
+      --target test_pipeline --target test_stream_pipeline
     (cd "$ROOT/build-tsan" && MARCSCOPE_TEST_FAST=1 \
       TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$ROOT/tests/sanitizers/tsan.supp" \
-      ctest --output-on-failure -R '^test_pipeline$')
+      ctest --output-on-failure -R '^test_(stream_)?pipeline$')
     configure_and_build "$BUILD"
     cd "$BUILD"
     ctest --output-on-failure -j "$JOBS"

@@ -15,6 +15,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "tsan_annotations.h"
+
 namespace marcscope {
 namespace {
 
@@ -102,7 +104,15 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
   auto last_report = started;
   Inflight<Batch> inflight;
 
+  // Serial stages touch state of their own across calls, and items move between stages as raw
+  // pointers: oneTBB orders both, but is not instrumented, so ThreadSanitizer is told (no-ops
+  // otherwise), as in pipeline.cpp.
   auto reader = tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Batch* {
+    HAPPENS_AFTER(&done);
+    struct Leave {
+      bool* token;
+      ~Leave() { HAPPENS_BEFORE(token); }
+    } leave{&done};
     if (done) {
       fc.stop();
       return nullptr;
@@ -131,13 +141,26 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
       fc.stop();
       return nullptr;
     }
+    HAPPENS_BEFORE(batch.get());
     return inflight.park(std::move(batch));
   });
   auto work = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, [&](Batch* batch) -> Batch* {
+    HAPPENS_AFTER(batch);
     if (transform) transform(*batch);
+    HAPPENS_BEFORE(batch);
     return batch;
   });
   auto deliver = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::serial_in_order, [&](Batch* batch) -> Batch* {
+    HAPPENS_AFTER(batch);
+    HAPPENS_AFTER(&finished);
+    struct Leave {
+      Batch* batch;
+      bool* token;
+      ~Leave() {
+        HAPPENS_BEFORE(token);
+        HAPPENS_BEFORE(batch);
+      }
+    } leave{batch, &finished};
     if (finished) return batch;
     result.records_seen = batch->records_seen;
     if (batch->stopped) result.stopped = true;
@@ -155,10 +178,15 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
     }
     return batch;
   });
-  auto release = tbb::make_filter<Batch*, void>(tbb::filter_mode::parallel, [&](Batch* batch) { inflight.claim(batch).reset(); });
+  auto release = tbb::make_filter<Batch*, void>(tbb::filter_mode::parallel, [&](Batch* batch) {
+    HAPPENS_AFTER(batch);
+    inflight.claim(batch).reset();
+  });
 
   tbb::task_arena arena(static_cast<int>(thread_count(options)));
   arena.execute([&] { tbb::parallel_pipeline(token_count(options), reader & work & deliver & release, context); });
+  HAPPENS_AFTER(&done);
+  HAPPENS_AFTER(&finished);
 }
 
 // ------------------------------------------------------------------ MARCXML in chunks
@@ -292,6 +320,11 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
   Inflight<Chunk> inflight;
 
   auto slicer = tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Chunk* {
+    HAPPENS_AFTER(&pos);
+    struct Leave {
+      std::size_t* token;
+      ~Leave() { HAPPENS_BEFORE(token); }
+    } leave{&pos};
     if (pos >= doc.size() || fallback.load(std::memory_order_relaxed)) {
       fc.stop();
       return nullptr;
@@ -310,10 +343,16 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     chunk->last = cut == std::string_view::npos;
     chunk->end = chunk->last ? doc.size() : cut;
     pos = chunk->end;
+    HAPPENS_BEFORE(chunk.get());
     return inflight.park(std::move(chunk));
   });
 
   auto parse = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel, [&](Chunk* chunk) -> Chunk* {
+    HAPPENS_AFTER(chunk);
+    struct Leave {
+      Chunk* chunk;
+      ~Leave() { HAPPENS_BEFORE(chunk); }
+    } leave{chunk};
     if (fallback.load(std::memory_order_relaxed)) return chunk;  // will be dropped
     const bool first = chunk->index == 0;
     std::string text;
@@ -341,6 +380,16 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
   });
 
   auto number = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, [&](Chunk* chunk) -> Chunk* {
+    HAPPENS_AFTER(chunk);
+    HAPPENS_AFTER(&numbered);
+    struct Leave {
+      Chunk* chunk;
+      std::uint64_t* token;
+      ~Leave() {
+        HAPPENS_BEFORE(token);
+        HAPPENS_BEFORE(chunk);
+      }
+    } leave{chunk, &numbered};
     if (fallback.load(std::memory_order_relaxed) || !chunk->clean) {
       fallback.store(true, std::memory_order_relaxed);
       chunk->dropped = true;
@@ -352,11 +401,23 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
   });
 
   auto work = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel, [&](Chunk* chunk) -> Chunk* {
+    HAPPENS_AFTER(chunk);
     if (!chunk->dropped && transform) transform(chunk->batch);
+    HAPPENS_BEFORE(chunk);
     return chunk;
   });
 
   auto deliver = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, [&](Chunk* chunk) -> Chunk* {
+    HAPPENS_AFTER(chunk);
+    HAPPENS_AFTER(&finished);
+    struct Leave {
+      Chunk* chunk;
+      bool* token;
+      ~Leave() {
+        HAPPENS_BEFORE(token);
+        HAPPENS_BEFORE(chunk);
+      }
+    } leave{chunk, &finished};
     if (chunk->dropped || finished) return chunk;
     Batch& batch = chunk->batch;
     result.records_seen = batch.records_seen;
@@ -379,12 +440,18 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     }
     return chunk;
   });
-  auto release = tbb::make_filter<Chunk*, void>(tbb::filter_mode::parallel, [&](Chunk* chunk) { inflight.claim(chunk).reset(); });
+  auto release = tbb::make_filter<Chunk*, void>(tbb::filter_mode::parallel, [&](Chunk* chunk) {
+    HAPPENS_AFTER(chunk);
+    inflight.claim(chunk).reset();
+  });
 
   tbb::task_arena arena(static_cast<int>(thread_count(options)));
   arena.execute([&] {
     tbb::parallel_pipeline(token_count(options), slicer & parse & number & work & deliver & release, context);
   });
+  HAPPENS_AFTER(&pos);
+  HAPPENS_AFTER(&numbered);
+  HAPPENS_AFTER(&finished);
   result.serial_fallback = fallback.load();
 }
 

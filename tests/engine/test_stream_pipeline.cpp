@@ -125,9 +125,11 @@ void TestStreamPipeline::sameAsSerialReader_data() {
   QTest::addColumn<int>("mode");
   const QStringList files = fixtures();
   QVERIFY(files.size() >= 30);
+  // Under ThreadSanitizer (MARCSCOPE_TEST_FAST) one mode keeps the run short.
+  const bool fast = qEnvironmentVariableIsSet("MARCSCOPE_TEST_FAST");
   for (const QString& f : files)
     for (int m : {int(ReadMode::Strict), int(ReadMode::Permissive), int(ReadMode::Recover)})
-      QTest::newRow(qPrintable(f + " mode " + QString::number(m))) << f << m;
+      if (!fast || m == int(ReadMode::Permissive)) QTest::newRow(qPrintable(f + " mode " + QString::number(m))) << f << m;
 }
 
 void TestStreamPipeline::sameAsSerialReader() {
