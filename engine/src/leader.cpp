@@ -3,6 +3,13 @@
 namespace marcscope {
 
 std::optional<std::uint32_t> parse_digits(std::string_view digits) {
+  if (digits.size() == 5) {
+    // Record lengths and base addresses, read for every record by stage 1.
+    std::uint32_t v;
+    const auto last = static_cast<std::uint32_t>(static_cast<unsigned char>(digits[4])) - '0';
+    if (!parse_digits4(digits.data(), v) || last > 9) return std::nullopt;
+    return v * 10 + last;
+  }
   if (digits.empty()) return std::nullopt;
   std::uint32_t value = 0;
   for (char c : digits) {

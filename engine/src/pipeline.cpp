@@ -62,6 +62,7 @@ struct Pipeline::State {
   bool source_eof = false;
   bool slicer_done = false;
   std::uint64_t slice_count = 0;
+  std::size_t last_items = 0;      ///< items in the previous slice: the next one's first guess
 
   // Pull interface.
   std::mutex mutex;
@@ -121,6 +122,7 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
   }
   const std::size_t start = cursor;
   slice->begin = (whole ? 0 : carry_base) + start;
+  slice->items.reserve(last_items + last_items / 8 + 4);
 
   for (;;) {
     Item item;
@@ -162,6 +164,7 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
     slice->keep_alive = storage;
   }
   slice->records_seen = scanner.records_seen();
+  last_items = slice->items.size();
   if (slice->items.empty() && slicer_done) return nullptr;
   ++slice_count;
   return slice;

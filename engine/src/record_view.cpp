@@ -75,29 +75,15 @@ constexpr auto kCharClass = [] {
 inline std::uint8_t char_class(char c) { return kCharClass[static_cast<unsigned char>(c)]; }
 inline bool is_tag(std::string_view t) { return char_class(t[0]) & char_class(t[1]) & char_class(t[2]) & kTagChar; }
 
-/// Four ASCII digits at `p` as a number, eight bytes of work instead of a loop (directory
-/// entries are parsed for every field of every record).
-inline bool digits4(const char* p, std::uint32_t& value) {
-  std::uint32_t x;
-  std::memcpy(&x, p, 4);
-  const std::uint32_t d = x - 0x30303030u;
-  // A byte below '0' wraps to >= 0xD0, one above '9' reaches 0x10 once 6 is added.
-  if (((d | (d + 0x06060606u)) & 0xF0F0F0F0u) != 0) return false;
-  // Byte 0 holds the most significant digit: fold pairs (d0*10+d1, d2*10+d3), then the halves.
-  const std::uint32_t pairs = (d * 10 + (d >> 8)) & 0x00FF00FFu;
-  value = ((pairs & 0xFFu) * 100 + (pairs >> 16));
-  return true;
-}
-
 inline std::uint32_t digits(std::string_view s, bool& ok) {
   std::uint32_t v = 0;
   if (s.size() == 4) {
-    if (!digits4(s.data(), v)) ok = false;
+    if (!parse_digits4(s.data(), v)) ok = false;
     return v;
   }
   if (s.size() == 5) {
     const unsigned last = static_cast<unsigned char>(s[4]) - static_cast<unsigned>('0');
-    if (!digits4(s.data(), v) || last > 9) {
+    if (!parse_digits4(s.data(), v) || last > 9) {
       ok = false;
       return 0;
     }
