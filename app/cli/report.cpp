@@ -1,7 +1,9 @@
 #include "report.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
+#include <cstring>
 
 namespace marcscope::cli {
 namespace {
@@ -43,14 +45,43 @@ std::string html_escape(std::string_view s) {
   return out;
 }
 
-std::string csv_field(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char ch : s) {
-    if (ch == '"') out += '"';
-    out += ch;
+/// True when `s` holds no comma, quote or line break.
+bool csv_plain(std::string_view s) {
+  // Eight bytes at a time: a byte equal to c makes (w ^ c) hold a zero byte.
+  constexpr std::uint64_t ones = 0x0101010101010101ULL, highs = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, s.data() + i, 8);
+    if (has_zero(w ^ (ones * ',')) | has_zero(w ^ (ones * '"')) | has_zero(w ^ (ones * '\r')) |
+        has_zero(w ^ (ones * '\n')))
+      return false;
   }
-  return out + "\"";
+  for (; i < s.size(); ++i)
+    if (s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n') return false;
+  return true;
+}
+
+/// Appends a CSV field: as it is, or quoted (quotes doubled) when it holds a comma, quote or line break.
+void append_csv_field(std::string& out, std::string_view s) {
+  if (csv_plain(s)) {
+    out += s;
+    return;
+  }
+  out += '"';
+  for (std::size_t q; (q = s.find('"')) != std::string_view::npos; s.remove_prefix(q + 1)) {
+    out.append(s.data(), q + 1);
+    out += '"';
+  }
+  out += s;
+  out += '"';
+}
+
+void append_number(std::string& out, std::uint64_t n) {
+  char buf[24];
+  const auto r = std::to_chars(buf, buf + sizeof buf, n);
+  out.append(buf, static_cast<std::size_t>(r.ptr - buf));
 }
 
 std::string subfield_text(char code) {
@@ -66,32 +97,146 @@ std::string finding_name(const std::string& code, const std::string& rule) {
   return rule.empty() ? code : code + ": " + rule;
 }
 
+std::uint64_t mix(std::uint64_t h) {
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  return h;
+}
+
+/// A quick hash of (code, severity, rule): the rule's first and last 8 bytes and its length suffice for rule ids.
+std::uint64_t kind_hash(Code code, Severity severity, std::string_view rule) {
+  std::uint64_t a = 0, b = 0;
+  if (rule.size() >= 8) {
+    std::memcpy(&a, rule.data(), 8);
+    std::memcpy(&b, rule.data() + rule.size() - 8, 8);
+  } else {
+    for (char c : rule) a = (a << 8) | static_cast<unsigned char>(c);
+  }
+  return mix(a ^ mix(b + rule.size()) ^ (static_cast<std::uint64_t>(code) << 40) ^
+             (static_cast<std::uint64_t>(severity) << 56));
+}
+
+/// 0-999 for a tag of three digits, else -1.
+int tag_number(std::string_view t) {
+  if (t.size() != 3) return -1;
+  const unsigned a = static_cast<unsigned char>(t[0]) - unsigned{'0'};
+  const unsigned b = static_cast<unsigned char>(t[1]) - unsigned{'0'};
+  const unsigned c = static_cast<unsigned char>(t[2]) - unsigned{'0'};
+  if (a > 9 || b > 9 || c > 9) return -1;
+  return static_cast<int>(a * 100 + b * 10 + c);
+}
+
 }  // namespace
 
 void FileReport::add(const Finding& finding, std::size_t max_examples) {
   const Diagnostic& d = finding.diagnostic;
-  const std::string code(code_name(d.code));
-  ++by_finding[{code, d.rule, d.severity}];
-  ++by_severity[d.severity];
-  if (!d.tag.empty()) ++by_tag[d.tag];
-  auto& ex = examples[{code, d.rule}];
-  if (ex.size() < max_examples) ex.push_back(finding);
+  Slots& s = slots_;
+
+  // The (code, rule, severity) entry and the (code, rule) examples: found in the table, else added to it.
+  if (s.table.empty()) s.table.assign(64, 0);
+  std::size_t mask = s.table.size() - 1;
+  std::size_t i = kind_hash(d.code, d.severity, d.rule) & mask;
+  Slots::Kind* kind = nullptr;
+  for (; s.table[i] != 0; i = (i + 1) & mask) {
+    Slots::Kind& k = s.kinds[s.table[i] - 1];
+    if (k.code == d.code && k.severity == d.severity && k.rule == d.rule) {
+      kind = &k;
+      break;
+    }
+  }
+  if (kind == nullptr) {
+    const std::string code(code_name(d.code));
+    s.kinds.push_back({d.code, d.severity, d.rule, &by_finding[{code, d.rule, d.severity}], &examples[{code, d.rule}]});
+    s.table[i] = static_cast<std::uint32_t>(s.kinds.size());
+    kind = &s.kinds.back();
+    if (s.kinds.size() * 2 > s.table.size()) {  // grow: keep the table at most half full
+      s.table.assign(s.table.size() * 2, 0);
+      mask = s.table.size() - 1;
+      for (std::size_t n = 0; n < s.kinds.size(); ++n) {
+        const auto& k = s.kinds[n];
+        std::size_t j = kind_hash(k.code, k.severity, k.rule) & mask;
+        while (s.table[j] != 0) j = (j + 1) & mask;
+        s.table[j] = static_cast<std::uint32_t>(n + 1);
+      }
+    }
+  }
+  ++*kind->count;
+
+  const auto sev = static_cast<std::size_t>(d.severity);
+  if (sev < s.severities.size()) {
+    if (s.severities[sev] == nullptr) s.severities[sev] = &by_severity[d.severity];
+    ++*s.severities[sev];
+  } else {
+    ++by_severity[d.severity];
+  }
+
+  if (!d.tag.empty()) {
+    if (const int n = tag_number(d.tag); n >= 0) {
+      if (!s.numeric_tags) s.numeric_tags = std::make_unique<std::array<std::uint64_t*, 1000>>();
+      std::uint64_t*& count = (*s.numeric_tags)[static_cast<std::size_t>(n)];
+      if (count == nullptr) count = &by_tag[d.tag];
+      ++*count;
+    } else {
+      std::uint64_t* count = nullptr;
+      for (const auto& [tag, c] : s.other_tags)
+        if (tag == d.tag) {
+          count = c;
+          break;
+        }
+      if (count == nullptr) {
+        count = &by_tag[d.tag];
+        if (s.other_tags.size() < 32) s.other_tags.emplace_back(d.tag, count);
+      }
+      ++*count;
+    }
+  }
+
+  if (kind->examples->size() < max_examples) kind->examples->push_back(finding);
 }
 
 std::string format_finding_text(const std::string& file, const Finding& finding) {
-  std::string line = file + ": " + finding.diagnostic.to_string();
-  if (!finding.control_number.empty()) line += " (001 " + finding.control_number + ")";
-  return line + "\n";
+  const std::string diagnostic = finding.diagnostic.to_string();
+  std::string line;
+  line.reserve(file.size() + diagnostic.size() + finding.control_number.size() + 9);
+  line += file;
+  line += ": ";
+  line += diagnostic;
+  if (!finding.control_number.empty()) {
+    line += " (001 ";
+    line += finding.control_number;
+    line += ')';
+  }
+  line += '\n';
+  return line;
 }
 
 std::string csv_header() { return "file,record,offset,001,severity,code,rule,tag,subfield,message\n"; }
 
 std::string format_finding_csv(const std::string& file, const Finding& f) {
   const Diagnostic& d = f.diagnostic;
-  std::string row = csv_field(file) + "," + std::to_string(d.record) + "," + std::to_string(d.offset) + "," +
-                    csv_field(f.control_number) + "," + std::string(severity_name(d.severity)) + "," +
-                    std::string(code_name(d.code)) + "," + d.rule + "," + csv_field(d.tag) + "," +
-                    csv_field(subfield_text(d.subfield)) + "," + csv_field(d.message) + "\n";
+  std::string row;
+  row.reserve(file.size() + f.control_number.size() + d.rule.size() + d.tag.size() + d.message.size() + 96);
+  append_csv_field(row, file);
+  row += ',';
+  append_number(row, d.record);
+  row += ',';
+  append_number(row, d.offset);
+  row += ',';
+  append_csv_field(row, f.control_number);
+  row += ',';
+  row += severity_name(d.severity);
+  row += ',';
+  row += code_name(d.code);
+  row += ',';
+  row += d.rule;
+  row += ',';
+  append_csv_field(row, d.tag);
+  row += ',';
+  append_csv_field(row, subfield_text(d.subfield));
+  row += ',';
+  append_csv_field(row, d.message);
+  row += '\n';
   return row;
 }
 

@@ -24,10 +24,11 @@ using json = nlohmann::json;
 std::string read_text_file(const std::string& path, const char* what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw std::runtime_error(std::string("cannot open ") + what + " '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
+  std::string text;
+  char buffer[65536];
+  while (in.read(buffer, sizeof buffer) || in.gcount() > 0) text.append(buffer, static_cast<std::size_t>(in.gcount()));
   if (in.bad()) throw std::runtime_error(std::string("cannot read ") + what + " '" + path + "'");
-  return ss.str();
+  return text;
 }
 
 bool all_digits(std::string_view s) {
@@ -43,10 +44,11 @@ std::uint32_t to_number(std::string_view s) {
   return n;
 }
 
-std::string get_string(const json& obj, const char* key) {
+template <class J>
+std::string get_string(const J& obj, const char* key) {
   auto it = obj.find(key);
   if (it == obj.end() || it->is_null()) return {};
-  return it->get<std::string>();
+  return it->template get<std::string>();
 }
 
 /// "06" -> [6,7), "18-21" -> [18,22).
@@ -60,12 +62,13 @@ bool parse_position_name(std::string_view name, int& start, int& end) {
   return end > start;
 }
 
-void add_code(PositionSpec& p, const std::string& code, const json& def, std::size_t width, bool historical) {
+template <class J>
+void add_code(PositionSpec& p, std::string_view code, const J& def, std::size_t width, bool historical) {
   if (code.size() == width) {
     if (historical) {
-      p.historical.push_back(code);
+      p.historical.emplace_back(code);
     } else {
-      p.codes.push_back(code);
+      p.codes.emplace_back(code);
       p.code_labels.push_back(def.is_object() ? get_string(def, "label") : std::string());
     }
     return;
@@ -73,14 +76,15 @@ void add_code(PositionSpec& p, const std::string& code, const json& def, std::si
   // A numeric range such as "001-999" for a three-character position.
   auto dash = code.find('-');
   if (!historical && dash == width && code.size() == 2 * width + 1) {
-    std::string_view a = std::string_view(code).substr(0, width);
-    std::string_view b = std::string_view(code).substr(width + 1);
+    std::string_view a = code.substr(0, width);
+    std::string_view b = code.substr(width + 1);
     if (all_digits(a) && all_digits(b)) p.ranges.emplace_back(to_number(a), to_number(b));
   }
   // Anything else (free text used as a key) cannot be a code of this width: ignored.
 }
 
-std::vector<PositionSpec> parse_positions(const json& positions, const std::string& where) {
+template <class J>
+std::vector<PositionSpec> parse_positions(const J& positions, const std::string& where) {
   std::vector<PositionSpec> out;
   if (!positions.is_object()) throw std::runtime_error(where + ": \"positions\" is not an object");
   for (const auto& [name, pj] : positions.items()) {
@@ -88,13 +92,14 @@ std::vector<PositionSpec> parse_positions(const json& positions, const std::stri
     p.name = name;
     int start = 0, end = 0;
     if (pj.contains("start") && pj.contains("end")) {
-      start = pj.at("start").get<int>();
-      end = pj.at("end").get<int>();
+      start = pj.at("start").template get<int>();
+      end = pj.at("end").template get<int>();
     } else if (!parse_position_name(name, start, end)) {
-      throw std::runtime_error(where + ": position \"" + name + "\" has no start/end and is not like \"18-21\"");
+      throw std::runtime_error(where + ": position \"" + std::string(name) +
+                               "\" has no start/end and is not like \"18-21\"");
     }
     if (start < 0 || end <= start || end > 99)
-      throw std::runtime_error(where + ": position \"" + name + "\" has an invalid range");
+      throw std::runtime_error(where + ": position \"" + std::string(name) + "\" has an invalid range");
     p.start = static_cast<std::uint8_t>(start);
     p.end = static_cast<std::uint8_t>(end);
     p.label = get_string(pj, "label");
@@ -118,18 +123,21 @@ std::vector<PositionSpec> parse_positions(const json& positions, const std::stri
   return out;
 }
 
-void parse_fixed(const json& fj, FixedFieldSpec& spec, const std::string& where) {
+template <class J>
+void parse_fixed(const J& fj, FixedFieldSpec& spec, const std::string& where) {
   if (auto it = fj.find("positions"); it != fj.end() && !it->is_null())
     spec.types["All Materials"] = parse_positions(*it, where);
   if (auto it = fj.find("types"); it != fj.end() && !it->is_null()) {
     if (!it->is_object()) throw std::runtime_error(where + ": \"types\" is not an object");
     for (const auto& [type, tj] : it->items())
-      spec.types[type] = parse_positions(tj.at("positions"), where + " type \"" + type + "\"");
+      spec.types[std::string(type)] =
+          parse_positions(tj.at("positions"), where + " type \"" + std::string(type) + "\"");
   }
 }
 
 /// Indicator values: single characters, "#" for blank, ranges "0-9".
-void parse_indicator(const json& parent, const char* key, IndicatorSpec& ind, const std::string& where) {
+template <class J>
+void parse_indicator(const J& parent, const char* key, IndicatorSpec& ind, const std::string& where) {
   auto it = parent.find(key);
   if (it == parent.end()) return;  // not described: not checked
   ind.defined = true;
@@ -140,7 +148,7 @@ void parse_indicator(const json& parent, const char* key, IndicatorSpec& ind, co
   }
   if (!it->is_object()) throw std::runtime_error(where + ": \"" + key + "\" is not an object or null");
   ind.label = get_string(*it, "label");
-  auto fill = [&](const json& codes, std::bitset<128>& bits) {
+  auto fill = [&](const J& codes, std::bitset<128>& bits) {
     for (const auto& [code, ignored] : codes.items()) {
       if (code.size() == 1) {
         unsigned char c = static_cast<unsigned char>(code[0] == '#' ? ' ' : code[0]);
@@ -149,7 +157,8 @@ void parse_indicator(const json& parent, const char* key, IndicatorSpec& ind, co
         for (unsigned char c = static_cast<unsigned char>(code[0]); c <= static_cast<unsigned char>(code[2]) && c < 128; ++c)
           bits.set(c);
       } else {
-        throw std::runtime_error(where + ": " + key + " code \"" + code + "\" is not one character or a range");
+        throw std::runtime_error(where + ": " + key + " code \"" + std::string(code) +
+                                 "\" is not one character or a range");
       }
     }
   };
@@ -214,13 +223,9 @@ const FieldSpec* Schema::field(std::string_view tag) const {
   return it == other_.end() ? nullptr : fields_[it->second].get();
 }
 
-Schema Schema::parse(std::string_view text, const std::string& origin) {
-  json j;
-  try {
-    j = json::parse(text.begin(), text.end());
-  } catch (const json::parse_error& e) {
-    throw std::runtime_error(origin + ": not valid JSON: " + e.what());
-  }
+/// The schema from a document parsed by nlohmann_json.
+template <class J>
+Schema Schema::build(const J& j, const std::string& origin) {
   if (!j.is_object()) throw std::runtime_error(origin + ": not an Avram schema (the top level is not an object)");
   auto fields = j.find("fields");
   if (fields == j.end() || !fields->is_object())
@@ -231,7 +236,7 @@ Schema Schema::parse(std::string_view text, const std::string& origin) {
   try {
     s.title_ = get_string(j, "title");
     for (const auto& [tag, fj] : fields->items()) {
-      where = origin + ": field " + tag;
+      where = origin + ": field " + std::string(tag);
       if (!fj.is_object()) throw std::runtime_error(where + ": definition is not an object");
       if (tag == "LDR") {
         parse_fixed(fj, s.leader_, where);
@@ -251,7 +256,8 @@ Schema Schema::parse(std::string_view text, const std::string& origin) {
       if (auto it = fj.find("subfields"); it != fj.end() && it->is_object()) {
         for (const auto& [code, sj] : it->items()) {
           if (code.size() != 1 || static_cast<unsigned char>(code[0]) >= 128)
-            throw std::runtime_error(where + ": subfield code \"" + code + "\" is not one ASCII character");
+            throw std::runtime_error(where + ": subfield code \"" + std::string(code) +
+                                     "\" is not one ASCII character");
           const auto c = static_cast<unsigned char>(code[0]);
           f->subfields.set(c);
           if (sj.is_object()) {
@@ -279,14 +285,24 @@ Schema Schema::parse(std::string_view text, const std::string& origin) {
       if (all_digits(tag)) {
         s.numeric_[to_number(tag)] = static_cast<std::int16_t>(index);
       } else {
-        s.other_[tag] = index;
+        s.other_[std::string(tag)] = index;
       }
       s.fields_.push_back(std::move(f));
     }
-  } catch (const json::exception& e) {
+  } catch (const typename J::exception& e) {
     throw std::runtime_error(where + ": " + e.what());
   }
   return s;
+}
+
+Schema Schema::parse(std::string_view text, const std::string& origin) {
+  json j;
+  try {
+    j = json::parse(text.begin(), text.end());
+  } catch (const json::parse_error& e) {
+    throw std::runtime_error(origin + ": not valid JSON: " + e.what());
+  }
+  return build(j, origin);
 }
 
 Schema Schema::load(const std::string& path) { return parse(read_text_file(path, "schema file"), path); }
@@ -316,12 +332,23 @@ CodeList CodeList::load(const std::string& path) {
     pos = nl + 1;
     while (!line.empty() && (line.back() == '\r' || line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
     if (line.empty() || line.front() == '#') continue;
-    list.codes_.emplace(line);
+    if (line.size() <= kShort) list.short_.push_back(pack(line));
+    else list.long_.emplace(line);
   }
+  std::sort(list.short_.begin(), list.short_.end());
+  list.short_.erase(std::unique(list.short_.begin(), list.short_.end()), list.short_.end());
   return list;
 }
 
-bool CodeList::contains(std::string_view code) const { return codes_.find(code) != codes_.end(); }
+void CodeList::insert(std::string code) {
+  if (code.size() > kShort) {
+    long_.insert(std::move(code));
+    return;
+  }
+  const std::uint64_t k = pack(code);
+  const auto it = std::lower_bound(short_.begin(), short_.end(), k);
+  if (it == short_.end() || *it != k) short_.insert(it, k);
+}
 
 CodeLists CodeLists::load(const std::string& dir) {
   CodeLists l;

@@ -7,7 +7,10 @@
 #include <QTemporaryDir>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
+#include <iterator>
+#include <sstream>
 #include <functional>
 #include <thread>
 
@@ -387,6 +390,71 @@ class TestValidator : public QObject {
     for (auto& r : results) threads.emplace_back([&run, &r] { run(r); });
     for (auto& t : threads) t.join();
     for (const auto& r : results) QVERIFY(found(r) == found(serial));
+  }
+
+  // Every message, not only the rules, is the same from every thread (each has its own scratch counters).
+  void threadsAgreeOnMessages() {
+    const auto records = read_records("valid/solrmarc-uva_001_2000.mrc");
+    QVERIFY(records.size() > 1000);
+    auto run = [&](std::vector<std::string>& out) {
+      Diagnostics d;
+      for (std::size_t i = 0; i < records.size(); ++i) v_->validate(records[i], i + 1, 0, d);
+      for (const auto& x : d) out.push_back(x.to_string());
+    };
+    std::vector<std::string> serial;
+    run(serial);
+    QVERIFY(serial.size() > 100);
+    std::vector<std::vector<std::string>> results(3);
+    std::vector<std::thread> threads;
+    for (auto& r : results) threads.emplace_back([&run, &r] { run(r); });
+    for (auto& t : threads) t.join();
+    for (const auto& r : results) QVERIFY(r == serial);
+  }
+
+  // Occurrence counters start again at every record (validate() reuses them, per thread).
+  void countersPerRecord() {
+    Record twice = clean();
+    twice.add_field(Field("245", '1', '4', {{'a', "The dune."}}));
+    twice.add_field(Field("880", '1', '0', {{'6', "245-01"}, {'a', "Title."}}));
+    twice.add_field(Field("880", '1', '0', {{'6', "245-02"}, {'a', "Title."}}));
+    QCOMPARE(found(check(*v_, twice)), (QStringList{"245 non-repeatable-field", "880 non-repeatable-field"}));
+    Record once = clean();
+    once.add_field(Field("880", '1', '0', {{'6', "245-01"}, {'a', "Title."}}));
+    for (int i = 0; i < 3; ++i) QVERIFY2(check(*v_, once).empty(), qPrintable(dump(check(*v_, once))));
+    QCOMPARE(found(check(*v_, twice)), (QStringList{"245 non-repeatable-field", "880 non-repeatable-field"}));
+  }
+
+  // A non-repeatable subfield is reported at its second occurrence only; in a field of 258 subfields or more the
+  // occurrences are counted in a byte, as they always were (so the 258th is reported again).
+  void repeatedSubfields() {
+    auto with = [](int n) {
+      Record r = clean();
+      Field& f = *find(r, "100");
+      for (int i = 1; i < n; ++i) f.add_subfield('a', "Again,");
+      f.add_subfield('d', "1920-1986.");
+      return r;
+    };
+    QCOMPARE(found(check(*v_, with(1))), QStringList{});
+    QCOMPARE(found(check(*v_, with(3))), (QStringList{"100 non-repeatable-subfield $a"}));
+    QCOMPARE(found(check(*v_, with(257))), (QStringList{"100 non-repeatable-subfield $a"}));
+    QCOMPARE(found(check(*v_, with(300))),
+             (QStringList{"100 non-repeatable-subfield $a", "100 non-repeatable-subfield $a"}));
+    const auto d = check(*v_, with(3));
+    QCOMPARE(QString::fromStdString(d.at(0).message),
+             QStringLiteral("first 100 $a: second $a (Personal name) but the subfield is not repeatable - see "
+                            "https://www.loc.gov/marc/bibliographic/bd100.html"));
+  }
+
+  void codeList() {
+    CodeList l;
+    for (const char* c : {"eng", "eng", "n-us---", "abcdefgh", "abcdefgh", "x", ""}) l.insert(c);
+    QCOMPARE(l.size(), std::size_t(5));
+    for (const char* c : {"eng", "n-us---", "abcdefgh", "x", ""}) QVERIFY2(l.contains(c), c);
+    for (const char* c : {"en", "engl", "Eng", "n-us--", "abcdefg", "abcdefghi", "y"}) QVERIFY2(!l.contains(c), c);
+    QVERIFY(!l.contains(std::string_view("\0", 1)));
+    const auto lists = CodeLists::builtin();
+    QVERIFY(lists->subject_sources.contains("lcsh") && lists->genre_sources.contains("lcgft"));
+    QVERIFY(lists->languages.size() > 400 && !lists->languages.contains("en"));
   }
 
   // Not a benchmark gate: shows the rate and the rules real data trips, and must not crash on it.

@@ -2,10 +2,11 @@
 // Validation of records against a MARC 21 schema (Avram JSON) and content rules in the manner of MARC::Lint.
 //
 // A Schema is loaded once and pre-indexed into flat tables (a slot per numeric tag, bit sets per indicator and
-// subfield code). A Validator is immutable after construction: validate() is const, keeps its state on the stack
-// and may be called from many threads at once (the pipeline's parallel stage). Every finding is a Diagnostic with
-// Code::RuleViolation and a stable rule id in Diagnostic::rule (see Validator::rule_ids()).
+// subfield code). A Validator is immutable after construction: validate() is const, keeps its per-record counters in
+// per-thread scratch space and may be called from many threads at once (the pipeline's parallel stage). Every finding
+// is a Diagnostic with Code::RuleViolation and a stable rule id in Diagnostic::rule (see Validator::rule_ids()).
 
+#include <algorithm>
 #include <array>
 #include <bitset>
 #include <cstdint>
@@ -98,6 +99,9 @@ class Schema {
   std::size_t field_count() const { return fields_.size(); }
 
  private:
+  template <class Json>
+  static Schema build(const Json& document, const std::string& origin);
+
   std::string title_;
   std::vector<std::unique_ptr<FieldSpec>> fields_;
   std::array<std::int16_t, 1000> numeric_{};  ///< numeric tag -> index into fields_, -1 when undefined
@@ -110,16 +114,27 @@ class Schema {
 class CodeList {
  public:
   static CodeList load(const std::string& path);  ///< throws std::runtime_error
-  bool contains(std::string_view code) const;
-  std::size_t size() const { return codes_.size(); }
-  void insert(std::string code) { codes_.insert(std::move(code)); }
+  bool contains(std::string_view code) const {
+    if (code.size() <= kShort) return std::binary_search(short_.begin(), short_.end(), pack(code));
+    return long_.find(code) != long_.end();
+  }
+  std::size_t size() const { return short_.size() + long_.size(); }
+  void insert(std::string code);
 
  private:
   struct Hash {
     using is_transparent = void;
     std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_set<std::string, Hash, std::equal_to<>> codes_;
+  static constexpr std::size_t kShort = 7;
+  /// A code of up to kShort bytes as one number: its bytes and its length.
+  static std::uint64_t pack(std::string_view code) {
+    std::uint64_t k = 0;
+    for (char c : code) k = (k << 8) | static_cast<unsigned char>(c);
+    return k | (static_cast<std::uint64_t>(code.size()) << 56);
+  }
+  std::vector<std::uint64_t> short_;  ///< codes of up to kShort bytes, packed, sorted (most codes: a binary search)
+  std::unordered_set<std::string, Hash, std::equal_to<>> long_;  ///< longer codes
 };
 
 /// The code lists the content rules use (resources/validation/*.txt).
@@ -169,11 +184,13 @@ class Validator {
 
  private:
   friend struct ValidationRun;
+  struct Tables;  ///< the schema indexed for validate(): field specs by tag number, compiled fixed-field positions
   std::shared_ptr<const Schema> schema_;
   std::shared_ptr<const CodeLists> lists_;
   ValidatorOptions options_;
   std::vector<std::uint8_t> enabled_;     ///< per rule index
   std::vector<Severity> severity_;        ///< per rule index
+  std::shared_ptr<const Tables> tables_;  ///< built from schema_ by the constructor; shared by copies
 };
 
 }  // namespace marcscope
