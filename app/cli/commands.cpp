@@ -459,25 +459,35 @@ int run_validate(const Options& options) {
                           report.records += batch.records.size();
                           report.skipped += batch.skipped;
                           report.stopped = report.stopped || batch.stopped;
-                          std::map<std::uint64_t, std::string> control_numbers;
-                          for (const auto& r : batch.records)
-                            if (const Field* f = r.record.first("001")) control_numbers[r.number] = f->value();
-                          std::map<std::uint64_t, bool> troubled;
-                          for (const auto& d : batch.diagnostics) {
+                          // This runs in the serial delivery stage, once per finding: no maps, and
+                          // each diagnostic is moved (the batch is done with it), not copied.
+                          // Records are in number order, so a finding's record is a binary search away.
+                          auto index_of = [&](std::uint64_t number) -> std::size_t {
+                            auto it = std::lower_bound(batch.records.begin(), batch.records.end(), number,
+                                                       [](const BatchRecord& r, std::uint64_t n) { return r.number < n; });
+                            return it != batch.records.end() && it->number == number
+                                       ? static_cast<std::size_t>(it - batch.records.begin())
+                                       : batch.records.size();
+                          };
+                          std::vector<char> troubled(batch.records.size(), 0);
+                          for (auto& d : batch.diagnostics) {
+                            const std::size_t k = index_of(d.record);
                             if (d.severity >= Severity::Warning || d.code == Code::RecordRepaired) {
-                              troubled[d.record] = true;
+                              if (k < troubled.size()) troubled[k] = 1;
                               any = true;
                             }
-                            Finding f{d, {}};
-                            if (auto it = control_numbers.find(d.record); it != control_numbers.end()) f.control_number = it->second;
+                            Finding f{std::move(d), {}};
+                            if (k < batch.records.size())
+                              if (const Field* cf = batch.records[k].record.first("001")) f.control_number = cf->value();
                             report.add(f, options.examples);
-                            if (options.max_shown && shown[{d.code, d.rule}]++ >= options.max_shown) continue;
+                            if (options.max_shown && shown[{f.diagnostic.code, f.diagnostic.rule}]++ >= options.max_shown) continue;
                             if (fmt == "text") text += format_finding_text(name, f);
                             else if (fmt == "csv") text += format_finding_csv(name, f);
                           }
-                          for (const auto& r : batch.records) {
+                          for (std::size_t k = 0; k < batch.records.size(); ++k) {
+                            const auto& r = batch.records[k];
                             if (r.repaired) ++report.repaired;
-                            const bool is_bad = troubled.count(r.number) > 0;
+                            const bool is_bad = troubled[k] != 0;
                             if (!is_bad) ++report.clean;
                             if (good) {
                               // ISO 2709 input keeps its exact bytes; other formats are written as ISO 2709.
