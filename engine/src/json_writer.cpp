@@ -4,62 +4,125 @@
 // The array writer puts the comma between records, so it needs to know whether a record is the
 // first one written: it remembers that itself. Its write() calls must therefore come in output
 // order (NdJson has no such constraint and suits parallel encoding).
+//
+// Speed: as in marcxml_writer.cpp, a record is written through a raw pointer into the output
+// string with room made once per value, and clean text is copied eight bytes at a time while a
+// word test finds the next byte that needs a look: '"', '\\', a control character or a byte
+// >= 0x80 (UTF-8 to check).
+#include <algorithm>
+#include <array>
 #include <atomic>
+#include <bit>
+#include <cstring>
 
 #include "format_support.h"
+#include "text_out.h"
 
 namespace marcscope::detail {
 namespace {
 
-constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+constexpr char kReplacement[] = "\xEF\xBF\xBD";
 
-/// Appends `s` as the inside of a JSON string.
-void append_json(std::string_view s, std::string& out, EscapeProblems& problems) {
+/// Room kept free after every value: for the markup up to the next value (at most 128 bytes) and
+/// for the 8 bytes a word store may write past the end of a value.
+constexpr std::size_t kRoom = 128 + 8;
+
+// ---------------------------------------------------------------------------------------------
+// Escaping
+// ---------------------------------------------------------------------------------------------
+
+/// Bytes copied as they are: printable ASCII (and DEL) other than '"' and '\\'.
+constexpr std::array<bool, 256> kPlain = [] {
+  std::array<bool, 256> t{};
+  for (unsigned c = 0x20; c < 0x80; ++c) t[c] = c != '"' && c != '\\';
+  return t;
+}();
+
+/// High bits of the bytes of w (loaded little-endian) that need a look; the lowest is exact.
+inline std::uint64_t attention(std::uint64_t w) {
+  return high_or_control(w) | zero_bytes(w ^ rep('"')) | zero_bytes(w ^ rep('\\'));
+}
+
+inline std::size_t copy_clean(const char* s, std::size_t n, char* o) {
+  return detail::copy_clean(s, n, o, [](std::uint64_t w) { return attention(w); }, kPlain);
+}
+
+/// Writes s[i, n) as (part of) the inside of a JSON string at o, which must have room for
+/// n - i + kRoom bytes; returns the end, which has room for kRoom.
+char* escape_json(std::string_view s, std::size_t i, char* o, Sink& sink, EscapeProblems& problems) {
   static constexpr char kHex[] = "0123456789abcdef";
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const char* d = s.data();
+  const auto* u = reinterpret_cast<const unsigned char*>(d);
   const std::size_t n = s.size();
-  std::size_t run = 0, i = 0;
-  auto flush = [&] {
-    if (i > run) out.append(s.data() + run, i - run);
-  };
-  while (i < n) {
-    const unsigned c = p[i];
+  // A copied byte takes the room it leaves; before writing more than it replaces (at most 6
+  // bytes for 1), make sure that the rest still fits.
+  auto room_for_escape = [&] { o = sink.need(o, (n - i) + kRoom + 5); };
+  for (;;) {
+    const std::size_t k = copy_clean(d + i, n - i, o);
+    i += k;
+    o += k;
+    if (i == n) return o;
+    const unsigned c = u[i];
     if (c >= 0x80) {
-      const std::size_t len = utf8_sequence_length(p + i, n - i);
-      if (len == 0) {
-        flush();
-        out += kReplacement;
-        ++problems.invalid;
-        ++i;
-        run = i;
-      } else {
-        i += len;
-      }
+      // Valid sequences are copied; a run of them is checked without going back to the word test.
+      do {
+        const unsigned char* p = u + i;
+        const std::size_t len = utf8_sequence_length(p, n - i);
+        if (len == 0) {
+          room_for_escape();
+          std::memcpy(o, kReplacement, 3);
+          o += 3;
+          ++problems.invalid;
+          ++i;
+        } else {
+          for (std::size_t j = 0; j < len; ++j) o[j] = static_cast<char>(p[j]);
+          o += len;
+          i += len;
+        }
+      } while (i < n && u[i] >= 0x80);
       continue;
     }
-    if (c >= 0x20 && c != '"' && c != '\\') {
-      ++i;
-      continue;
-    }
-    flush();
+    room_for_escape();
+    o[0] = '\\';
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
+      case '"': o[1] = '"'; o += 2; break;
+      case '\\': o[1] = '\\'; o += 2; break;
+      case '\n': o[1] = 'n'; o += 2; break;
+      case '\r': o[1] = 'r'; o += 2; break;
+      case '\t': o[1] = 't'; o += 2; break;
+      case '\b': o[1] = 'b'; o += 2; break;
+      case '\f': o[1] = 'f'; o += 2; break;
       default:
-        out += "\\u00";
-        out += kHex[c >> 4];
-        out += kHex[c & 15];
+        std::memcpy(o + 1, "u00", 3);
+        o[4] = kHex[c >> 4];
+        o[5] = kHex[c & 15];
+        o += 6;
     }
     ++i;
-    run = i;
   }
-  flush();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Writer
+// ---------------------------------------------------------------------------------------------
+
+/// Punctuation, with or without indentation.
+template <bool Pretty>
+struct Markup;
+template <>
+struct Markup<false> {
+  static constexpr std::string_view record_open = "{\"leader\":\"", fields_open = "\",\"fields\":[", field_sep = "",
+                                    tag_close = "\":", ind1_open = "{\"ind1\":\"", ind2_open = "\",\"ind2\":\"",
+                                    subfields_open = "\",\"subfields\":[", sub_sep = ",", code_close = "\":\"",
+                                    record_close = "]}";
+};
+template <>
+struct Markup<true> {
+  static constexpr std::string_view record_open = "  {\n    \"leader\": \"", fields_open = "\",\n    \"fields\": [",
+                                    field_sep = "\n      ", tag_close = "\": ", ind1_open = "{\"ind1\": \"",
+                                    ind2_open = "\", \"ind2\": \"", subfields_open = "\", \"subfields\": [",
+                                    sub_sep = ", ", code_close = "\": \"", record_close = "\n    ]\n  }";
+};
 
 class JsonWriter final : public RecordWriter {
  public:
@@ -73,62 +136,108 @@ class JsonWriter final : public RecordWriter {
   }
 
   void write(const Record& record, std::uint64_t number, std::string& out, Diagnostics& diags) const override {
-    if (!ndjson_ && !first_.exchange(false, std::memory_order_relaxed)) out += ",\n";
-    const char* ind = pretty_ ? "\n  " : "";
-    out += pretty_ ? "  {\n    \"leader\": \"" : "{\"leader\":\"";
-    str(record.leader(), out, "LDR", 0, number, diags);
-    out += pretty_ ? "\",\n    \"fields\": [" : "\",\"fields\":[";
-    bool first_field = true;
-    for (const auto& f : record.fields()) {
-      if (!first_field) out += ',';
-      first_field = false;
-      if (pretty_) out += "\n      ";
-      out += "{\"";
-      str(f.tag(), out, f.tag(), 0, number, diags);
-      out += pretty_ ? "\": " : "\":";
-      if (f.is_control()) {
-        out += '"';
-        str(f.value(), out, f.tag(), 0, number, diags);
-        out += "\"}";
-        continue;
-      }
-      if (!f.leading_data().empty())
-        diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, number, 0, f.tag(), 0,
-                         "field " + f.tag() + ": the text before its first subfield (\"" + printable(f.leading_data()) +
-                             "\") cannot be written in MARC-in-JSON; left out"});
-      out += pretty_ ? "{\"ind1\": \"" : "{\"ind1\":\"";
-      const char i1 = f.indicator1(), i2 = f.indicator2();
-      str(std::string_view(&i1, 1), out, f.tag(), 0, number, diags);
-      out += pretty_ ? "\", \"ind2\": \"" : "\",\"ind2\":\"";
-      str(std::string_view(&i2, 1), out, f.tag(), 0, number, diags);
-      out += pretty_ ? "\", \"subfields\": [" : "\",\"subfields\":[";
-      bool first_sub = true;
-      for (const auto& s : f.subfields()) {
-        if (!first_sub) out += pretty_ ? ", " : ",";
-        first_sub = false;
-        out += "{\"";
-        str(std::string_view(&s.code, 1), out, f.tag(), s.code, number, diags);
-        out += pretty_ ? "\": \"" : "\":\"";
-        str(s.value, out, f.tag(), s.code, number, diags);
-        out += "\"}";
-      }
-      out += "]}}";
-    }
-    if (pretty_) {
-      out += ind;
-      out += "  ]\n  }";
-    } else {
-      out += "]}";
-    }
-    if (ndjson_) out += '\n';
+    const bool comma = !ndjson_ && !first_.exchange(false, std::memory_order_relaxed);
+    if (pretty_)
+      write_record<true>(record, number, comma, ndjson_, out, diags);
+    else
+      write_record<false>(record, number, comma, ndjson_, out, diags);
   }
 
  private:
-  static void str(std::string_view v, std::string& out, std::string_view tag, char code, std::uint64_t number,
-                  Diagnostics& diags) {
+  // Between two values at most 128 bytes of punctuation are written: the room (kRoom) that every
+  // value leaves, and that the record starts with, holds them.
+  template <bool Pretty>
+  static void write_record(const Record& record, std::uint64_t number, bool comma, bool ndjson, std::string& out,
+                           Diagnostics& diags) {
+    using M = Markup<Pretty>;
+    Sink sink(out);
+    try {
+      char* o = sink.need(sink.start(), kRoom);
+      if (comma) o = put(o, ",\n");
+      o = put(o, M::record_open);
+      o = str(record.leader(), o, sink, "LDR", 0, number, diags);
+      o = put(o, M::fields_open);
+      bool first_field = true;
+      for (const auto& f : record.fields()) {
+        const std::string& tag = f.tag();
+        if (!first_field) *o++ = ',';
+        first_field = false;
+        o = put(o, M::field_sep);
+        o = put(o, "{\"");
+        o = key(tag, o, sink, tag, number, diags);
+        o = put(o, M::tag_close);
+        if (f.is_control()) {
+          *o++ = '"';
+          o = str(f.value(), o, sink, tag, 0, number, diags);
+          o = put(o, "\"}");
+          continue;
+        }
+        if (!f.leading_data().empty())
+          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, number, 0, tag, 0,
+                           "field " + tag + ": the text before its first subfield (\"" + printable(f.leading_data()) +
+                               "\") cannot be written in MARC-in-JSON; left out"});
+        o = put(o, M::ind1_open);
+        o = str(f.indicator1(), o, sink, tag, 0, number, diags);
+        o = put(o, M::ind2_open);
+        o = str(f.indicator2(), o, sink, tag, 0, number, diags);
+        o = put(o, M::subfields_open);
+        bool first_sub = true;
+        for (const auto& s : f.subfields()) {
+          if (!first_sub) o = put(o, M::sub_sep);
+          first_sub = false;
+          o = put(o, "{\"");
+          o = str(s.code, o, sink, tag, s.code, number, diags);
+          o = put(o, M::code_close);
+          o = str(s.value, o, sink, tag, s.code, number, diags);
+          o = put(o, "\"}");
+        }
+        o = put(o, "]}}");
+      }
+      o = put(o, M::record_close);
+      if (ndjson) *o++ = '\n';
+      sink.finish(o);
+    } catch (...) {
+      sink.abandon();
+      throw;
+    }
+  }
+
+  /// The inside of a string.
+  static char* str(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, std::uint64_t number,
+                   Diagnostics& diags) {
+    o = sink.need(o, v.size() + kRoom);
+    // Most values need no escaping: copied here, without a call.
+    const std::size_t k = copy_clean(v.data(), v.size(), o);
+    if (k == v.size()) return o + k;
+    return escaped(v, k, o + k, sink, tag, code, number, diags);
+  }
+  /// A tag: usually three plain characters.
+  static char* key(std::string_view v, char* o, Sink& sink, std::string_view tag, std::uint64_t number,
+                   Diagnostics& diags) {
+    o = sink.need(o, v.size() + kRoom);
+    if (v.size() == 3 && kPlain[static_cast<unsigned char>(v[0])] && kPlain[static_cast<unsigned char>(v[1])] &&
+        kPlain[static_cast<unsigned char>(v[2])])
+      return put(o, std::string_view(v.data(), 3));
+    return escaped(v, 0, o, sink, tag, 0, number, diags);
+  }
+  /// A one-character string (an indicator, a subfield code).
+  static char* str(char c, char* o, Sink& sink, std::string_view tag, char code, std::uint64_t number,
+                   Diagnostics& diags) {
+    o = sink.need(o, 1 + kRoom);
+    if (kPlain[static_cast<unsigned char>(c)]) {
+      *o = c;
+      return o + 1;
+    }
+    return escaped(std::string_view(&c, 1), 0, o, sink, tag, code, number, diags);
+  }
+  /// Escapes v[i, n) at o (room made) and reports what had to change. Out of line, so that the
+  /// fast paths above stay small enough to inline.
+  [[gnu::noinline]] static char* escaped(std::string_view v, std::size_t i, char* o, Sink& sink, std::string_view tag,
+                                         char code, std::uint64_t number, Diagnostics& diags) {
     EscapeProblems p;
-    append_json(v, out, p);
+    o = escape_json(v, i, o, sink, p);
     if (p.invalid) report_escape_problems(p, "JSON", number, tag, code, diags);
+    return o;
   }
 
   bool pretty_;
