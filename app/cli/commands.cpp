@@ -320,6 +320,11 @@ int write_records(const Options& options, Format format, const std::string& outp
   // A JSON array's commas depend on what was written before: encode it in order.
   const bool ordered = format == Format::Json;
   auto encode = [&](Batch& batch) {
+    // One allocation for the batch's output instead of a doubling series (MARCXML is about 2.5
+    // times the ISO 2709 size; a record from another format counts as 1.5 KB).
+    std::size_t estimate = 0;
+    for (const auto& rec : batch.records) estimate += rec.bytes.empty() ? 1536 : rec.bytes.size();
+    batch.output.reserve(batch.output.size() + estimate * 5 / 2);
     for (auto& rec : batch.records) {
       if (range && !range->contains(rec.number)) continue;
       writer->write(rec.record, rec.number, batch.output, batch.diagnostics);
