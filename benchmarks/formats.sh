@@ -3,7 +3,10 @@
 # docs/BENCHMARKS-formats.md (issues #4 and #5: MarcScope against yaz-marcdump and MARC::Lint).
 #
 #   benchmarks/formats.sh [--size 100k|1m] [--repeats N] [--threads "1 N"] [--build-dir DIR]
-#                         [--no-callgrind] [--output FILE]
+#                         [--validate-1m] [--no-callgrind] [--output FILE]
+#
+# --validate-1m  also validate the 1M-record corpus (the issue's validation target is defined
+#                on it) at each thread count
 #
 # Measures on the generated UTF-8 corpus (benchmarks/run.sh or make_corpus makes it):
 #   ISO 2709 -> MARCXML      marcscope convert          vs  yaz-marcdump -o marcxml
@@ -25,6 +28,7 @@ OUTPUT="$ROOT/docs/BENCHMARKS-formats.md"
 SIZE=100k
 REPEATS=3
 CALLGRIND=1
+VALIDATE_1M=0
 NPROC=$(nproc)
 THREADS="1 $NPROC"
 [ "$NPROC" -eq 1 ] && THREADS="1"
@@ -36,6 +40,7 @@ while [ $# -gt 0 ]; do
     --threads) THREADS=$2; shift ;;
     --build-dir) BUILD=$2; shift ;;
     --no-callgrind) CALLGRIND=0 ;;
+    --validate-1m) VALIDATE_1M=1 ;;
     --output) OUTPUT=$2; shift ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     *) echo "formats.sh: unknown argument $1" >&2; exit 2 ;;
@@ -64,10 +69,12 @@ MARCLINT=$(command -v marclint || true)
 TIME=/usr/bin/time
 [ -x "$TIME" ] || { echo "formats.sh: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
 
-for s in 10k "$SIZE"; do
+SIZES="10k $SIZE"
+[ "$VALIDATE_1M" -eq 1 ] && SIZES="$SIZES 1m"
+for s in $SIZES; do
   f="$CORPUS/utf8-$s.mrc"
   if [ ! -s "$f" ]; then
-    n=10000; [ "$s" = "$SIZE" ] && n=$N
+    case "$s" in 10k) n=10000 ;; 100k) n=100000 ;; 1m) n=1000000 ;; esac
     log "making $f"
     "$BUILD/benchmarks/make_corpus" --kind utf8 --count "$n" --out "$f.tmp" 2>>"$RESULTS/make_corpus.log"
     mv "$f.tmp" "$f"
@@ -110,6 +117,9 @@ for REP in $(seq 1 "$REPEATS"); do
     measure "MARCXML -> ISO 2709" marcscope "$t" "$N" "$CLI" convert -q --threads "$t" "$XML" "$TMP/out.mrc"
     measure "ISO 2709 -> JSON" marcscope "$t" "$N" "$CLI" convert -q --threads "$t" --to json "$MRC" "$TMP/out.json"
     measure "validate" marcscope "$t" "$N" "$CLI" validate -q --threads "$t" --format json "$MRC"
+    if [ "$VALIDATE_1M" -eq 1 ] && [ "$SIZE" != 1m ]; then
+      measure "validate (1M records)" marcscope "$t" 1000000 "$CLI" validate -q --threads "$t" --format json "$CORPUS/utf8-1m.mrc"
+    fi
   done
   if [ -n "$MARCLINT" ] && [ "$REP" -eq 1 ]; then
     measure "validate" marclint 1 10000 "$MARCLINT" "$MRC10"
