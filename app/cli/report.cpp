@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <cstring>
 
+#include "marcscope/record_view.h"
+
 namespace marcscope::cli {
 namespace {
 
@@ -115,16 +117,6 @@ std::uint64_t kind_hash(Code code, Severity severity, std::string_view rule) {
   }
   return mix(a ^ mix(b + rule.size()) ^ (static_cast<std::uint64_t>(code) << 40) ^
              (static_cast<std::uint64_t>(severity) << 56));
-}
-
-/// 0-999 for a tag of three digits, else -1.
-int tag_number(std::string_view t) {
-  if (t.size() != 3) return -1;
-  const unsigned a = static_cast<unsigned char>(t[0]) - unsigned{'0'};
-  const unsigned b = static_cast<unsigned char>(t[1]) - unsigned{'0'};
-  const unsigned c = static_cast<unsigned char>(t[2]) - unsigned{'0'};
-  if (a > 9 || b > 9 || c > 9) return -1;
-  return static_cast<int>(a * 100 + b * 10 + c);
 }
 
 }  // namespace

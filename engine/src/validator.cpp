@@ -10,6 +10,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "marcscope/record_view.h"
 #include "marcscope/validator.h"
 
 namespace marcscope {
@@ -235,16 +236,6 @@ int number_of(std::string_view s) {
 }
 bool digits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return is_digit(c); });
-}
-
-/// 0-999 for a tag of three digits, else -1.
-[[gnu::always_inline]] inline int tag_number(std::string_view t) {
-  if (t.size() != 3) return -1;
-  const unsigned a = static_cast<unsigned char>(t[0]) - unsigned{'0'};
-  const unsigned b = static_cast<unsigned char>(t[1]) - unsigned{'0'};
-  const unsigned c = static_cast<unsigned char>(t[2]) - unsigned{'0'};
-  if (a > 9 || b > 9 || c > 9) return -1;
-  return static_cast<int>(a * 100 + b * 10 + c);
 }
 
 bool isbn10_valid(std::string_view d) {

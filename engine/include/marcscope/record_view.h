@@ -20,6 +20,16 @@ inline bool is_control_tag(std::string_view tag) {
   return tag.size() == 3 && tag[0] == '0' && tag[1] == '0' && tag[2] >= '0' && tag[2] <= '9';
 }
 
+/// 0-999 for a tag of three ASCII digits, else -1 (a table index for tag-keyed lookups).
+inline int tag_number(std::string_view t) {
+  if (t.size() != 3) return -1;
+  const unsigned a = static_cast<unsigned char>(t[0]) - unsigned{'0'};
+  const unsigned b = static_cast<unsigned char>(t[1]) - unsigned{'0'};
+  const unsigned c = static_cast<unsigned char>(t[2]) - unsigned{'0'};
+  if (a > 9 || b > 9 || c > 9) return -1;
+  return static_cast<int>(a * 100 + b * 10 + c);
+}
+
 struct SubfieldView {
   char code = 0;
   std::string_view value;  ///< raw bytes in the record's encoding
