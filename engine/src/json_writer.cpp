@@ -21,8 +21,6 @@
 namespace marcscope::detail {
 namespace {
 
-constexpr char kReplacement[] = "\xEF\xBF\xBD";
-
 /// Room kept free after every value: for the markup up to the next value (at most 128 bytes) and
 /// for the 8 bytes a word store may write past the end of a value.
 constexpr std::size_t kRoom = 128 + 8;
@@ -64,22 +62,7 @@ char* escape_json(std::string_view s, std::size_t i, char* o, Sink& sink, Escape
     if (i == n) return o;
     const unsigned c = u[i];
     if (c >= 0x80) {
-      // Valid sequences are copied; a run of them is checked without going back to the word test.
-      do {
-        const unsigned char* p = u + i;
-        const std::size_t len = utf8_sequence_length(p, n - i);
-        if (len == 0) {
-          room_for_escape();
-          std::memcpy(o, kReplacement, 3);
-          o += 3;
-          ++problems.invalid;
-          ++i;
-        } else {
-          for (std::size_t j = 0; j < len; ++j) o[j] = static_cast<char>(p[j]);
-          o += len;
-          i += len;
-        }
-      } while (i < n && u[i] >= 0x80);
+      copy_utf8_run(u, i, n, o, problems.invalid, room_for_escape, [](const unsigned char*, std::size_t) { return false; });
       continue;
     }
     room_for_escape();

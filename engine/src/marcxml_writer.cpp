@@ -18,8 +18,6 @@
 namespace marcscope::detail {
 namespace {
 
-constexpr char kReplacement[] = "\xEF\xBF\xBD";
-
 /// Room kept free after every value: for the markup up to the next value (at most 128 bytes) and
 /// for the 8 bytes a word store may write past the end of a value.
 constexpr std::size_t kRoom = 128 + 8;
@@ -69,27 +67,15 @@ char* escape_xml(std::string_view s, std::size_t i, char* o, Sink& sink, EscapeP
     if (i == n) return o;
     const unsigned c = u[i];
     if (c >= 0x80) {
-      // Valid sequences are copied; a run of them is checked without going back to the word test.
-      do {
-        const unsigned char* p = u + i;
-        const std::size_t len = utf8_sequence_length(p, n - i);
-        if (len == 0) {
-          room_for_escape();
-          std::memcpy(o, kReplacement, 3);
-          o += 3;
-          ++problems.invalid;
-          ++i;
-        } else if (len == 3 && p[0] == 0xEF && p[1] == 0xBF && (p[2] == 0xBE || p[2] == 0xBF)) {
-          std::memcpy(o, kReplacement, 3);
-          o += 3;
-          if (problems.control++ == 0) problems.first_control = p[2];
-          i += 3;
-        } else {
-          for (std::size_t j = 0; j < len; ++j) o[j] = static_cast<char>(p[j]);
-          o += len;
-          i += len;
-        }
-      } while (i < n && u[i] >= 0x80);
+      // XML 1.0 cannot hold U+FFFE or U+FFFF: same length as U+FFFD, so no room is needed.
+      copy_utf8_run(u, i, n, o, problems.invalid, room_for_escape, [&](const unsigned char* p, std::size_t len) {
+        if (len != 3 || p[0] != 0xEF || p[1] != 0xBF || (p[2] != 0xBE && p[2] != 0xBF)) return false;
+        std::memcpy(o, kReplacement, 3);
+        o += 3;
+        if (problems.control++ == 0) problems.first_control = p[2];
+        i += 3;
+        return true;
+      });
       continue;
     }
     std::string_view esc;

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "format_support.h"
 #include "marcscope/marc8.h"
 
 namespace marcscope::detail {
@@ -105,6 +106,35 @@ inline std::size_t copy_clean(const char* s, std::size_t n, char* o, Attention a
     for (; k < n && plain[static_cast<unsigned char>(s[k])]; ++k) o[k] = s[k];
     return k;
   }
+}
+
+/// U+FFFD REPLACEMENT CHARACTER in UTF-8.
+inline constexpr char kReplacement[] = "\xEF\xBF\xBD";
+
+/// Copies the run of bytes >= 0x80 at u[i, n), advancing i and o: valid UTF-8 sequences as they
+/// are, each invalid byte as U+FFFD (counted in `invalid`). `room()` must make room at o for what
+/// is left plus the escaping slack (a replacement can be longer than the byte it replaces);
+/// `special(p, len)` may write a valid sequence itself and return true (the MARCXML writer
+/// replaces the noncharacters U+FFFE and U+FFFF). A whole run is checked without going back to
+/// the word test.
+template <class Room, class Special>
+inline void copy_utf8_run(const unsigned char* u, std::size_t& i, std::size_t n, char*& o, std::size_t& invalid,
+                          Room room, Special special) {
+  do {
+    const unsigned char* p = u + i;
+    const std::size_t len = utf8_sequence_length(p, n - i);
+    if (len == 0) {
+      room();
+      std::memcpy(o, kReplacement, 3);
+      o += 3;
+      ++invalid;
+      ++i;
+    } else if (!special(p, len)) {
+      for (std::size_t j = 0; j < len; ++j) o[j] = static_cast<char>(p[j]);
+      o += len;
+      i += len;
+    }
+  } while (i < n && u[i] >= 0x80);
 }
 
 }  // namespace marcscope::detail
