@@ -10,10 +10,10 @@
 #include <deque>
 #include <mutex>
 #include <thread>
-#include <unordered_map>
 
 #include "marcscope/record_view.h"
 
+#include "inflight.h"
 #include "tsan_annotations.h"
 
 namespace marcscope {
@@ -255,37 +255,9 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
   auto last_report = started;
   bool finished_delivering = false;
 
-  // Items travel between filters as raw pointers but are owned here: when the pipeline is
-  // cancelled or a stage throws, oneTBB drops the tokens in flight, and whatever was not claimed
-  // is freed when run() ends.
-  std::mutex inflight_mutex;
-  std::unordered_map<const void*, std::unique_ptr<Slice>> inflight_slices;
-  std::unordered_map<const void*, std::unique_ptr<Batch>> inflight_batches;
-  auto park = [&](auto& map, auto owned) {
-    auto* raw = owned.get();
-    std::lock_guard lock(inflight_mutex);
-    map.emplace(raw, std::move(owned));
-    return raw;
-  };
-  // Whatever is left is freed under the lock once the pipeline has ended, normally or by an
-  // exception (the lock also shows ThreadSanitizer the hand-back from oneTBB's workers).
-  struct Drain {
-    std::mutex& mutex;
-    std::unordered_map<const void*, std::unique_ptr<Slice>>& slices;
-    std::unordered_map<const void*, std::unique_ptr<Batch>>& batches;
-    ~Drain() {
-      std::lock_guard lock(mutex);
-      slices.clear();
-      batches.clear();
-    }
-  } drain{inflight_mutex, inflight_slices, inflight_batches};
-  auto claim = [&](auto& map, const void* raw) {
-    std::lock_guard lock(inflight_mutex);
-    auto it = map.find(raw);
-    auto owned = std::move(it->second);
-    map.erase(it);
-    return owned;
-  };
+  // Items travel between filters as raw pointers, owned by these registries (inflight.h).
+  detail::Inflight<Slice> inflight_slices;
+  detail::Inflight<Batch> inflight_batches;
   using SlicePtr = Slice*;
   using BatchPtr = Batch*;
   auto slicer = tbb::make_filter<void, SlicePtr>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> SlicePtr {
@@ -297,15 +269,15 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
       return nullptr;
     }
     HAPPENS_BEFORE(slice.get());
-    return park(inflight_slices, std::move(slice));
+    return inflight_slices.park(std::move(slice));
   });
   auto decoder = tbb::make_filter<SlicePtr, BatchPtr>(tbb::filter_mode::parallel, [&](SlicePtr raw) -> BatchPtr {
     HAPPENS_AFTER(raw);
-    std::unique_ptr<Slice> slice = claim(inflight_slices, raw);
+    std::unique_ptr<Slice> slice = inflight_slices.claim(raw);
     auto batch = std::make_unique<Batch>(s.process(*slice));
     if (s.transform) s.transform(*batch);
     HAPPENS_BEFORE(batch.get());
-    return park(inflight_batches, std::move(batch));
+    return inflight_batches.park(std::move(batch));
   });
   auto deliver = tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::serial_in_order, [&](BatchPtr raw) -> BatchPtr {
     HAPPENS_AFTER(raw);
@@ -342,7 +314,7 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
   // Freeing a batch (thousands of strings) is real work: keep it out of the serial stage.
   auto release = tbb::make_filter<BatchPtr, void>(tbb::filter_mode::parallel, [&](BatchPtr raw) {
     HAPPENS_AFTER(raw);
-    claim(inflight_batches, raw).reset();
+    inflight_batches.claim(raw).reset();
   });
 
   tbb::task_arena arena(static_cast<int>(threads));

@@ -9,47 +9,15 @@
 #include <atomic>
 #include <cctype>
 #include <chrono>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 
+#include "inflight.h"
 #include "tsan_annotations.h"
 
 namespace marcscope {
 namespace {
-
-// ------------------------------------------------------------------ ownership of items in flight
-
-/// Items travel between filters as raw pointers but are owned here: when the pipeline is
-/// cancelled or a stage throws, oneTBB drops the tokens in flight, and whatever was not claimed
-/// is freed when the registry goes (after the pipeline has ended).
-template <class T>
-class Inflight {
- public:
-  T* park(std::unique_ptr<T> owned) {
-    T* raw = owned.get();
-    std::lock_guard lock(mutex_);
-    items_.emplace(raw, std::move(owned));
-    return raw;
-  }
-  std::unique_ptr<T> claim(const T* raw) {
-    std::lock_guard lock(mutex_);
-    auto it = items_.find(raw);
-    auto owned = std::move(it->second);
-    items_.erase(it);
-    return owned;
-  }
-  ~Inflight() {
-    std::lock_guard lock(mutex_);
-    items_.clear();
-  }
-
- private:
-  std::mutex mutex_;
-  std::unordered_map<const T*, std::unique_ptr<T>> items_;
-};
 
 unsigned thread_count(const StreamPipelineOptions& o) {
   return o.threads ? o.threads : static_cast<unsigned>(tbb::info::default_concurrency());
@@ -102,7 +70,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
   std::uint64_t index = first_index;
   const auto started = std::chrono::steady_clock::now();
   auto last_report = started;
-  Inflight<Batch> inflight;
+  detail::Inflight<Batch> inflight;
 
   // Serial stages touch state of their own across calls, and items move between stages as raw
   // pointers: oneTBB orders both, but is not instrumented, so ThreadSanitizer is told (no-ops
@@ -317,7 +285,7 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
   const std::size_t target = std::max<std::size_t>(options.chunk_bytes, 1);
   const auto started = std::chrono::steady_clock::now();
   auto last_report = started;
-  Inflight<Chunk> inflight;
+  detail::Inflight<Chunk> inflight;
 
   auto slicer = tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Chunk* {
     HAPPENS_AFTER(&pos);
