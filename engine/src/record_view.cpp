@@ -7,7 +7,7 @@
 
 namespace marcscope {
 
-std::string_view FieldView::subfield_area(std::uint32_t indicator_count) const {
+std::string_view FieldView::subfield_area_slow(std::uint32_t indicator_count) const {
   // Indicators end at the first delimiter if one comes early (a field with missing indicators).
   std::size_t skip = std::min<std::size_t>(indicator_count, data.size());
   for (std::size_t i = 0; i < skip; ++i) {

@@ -4,6 +4,10 @@
 #include "marcscope/iso2709_writer.h"
 #include "marcscope/mrk_writer.h"
 #include "marcscope/record.h"
+#include "marcscope/record_view.h"
+
+#include <cstdio>
+#include <random>
 #include "test_support.h"
 
 using namespace marcscope;
@@ -19,6 +23,24 @@ Record sample() {
   r.add_field(Field("245", '1', '0', {{'a', "Price: $5 {approx.} /"}, {'c', "Zoë Ångström."}}));
   r.add_field(Field("650", ' ', '0', {{'a', "Back\\slash"}}));
   return r;
+}
+
+/// An ISO 2709 record laid out by hand (leader, directory, fields), so that field contents can
+/// hold anything but the two terminators.
+std::string raw_record(const std::vector<std::pair<std::string, std::string>>& fields, char coding) {
+  std::string directory, data;
+  for (const auto& [tag, content] : fields) {
+    char entry[13];
+    std::snprintf(entry, sizeof entry, "%3s%04zu%05zu", tag.c_str(), content.size() + 1, data.size());
+    directory += entry;
+    data += content;
+    data += '\x1E';
+  }
+  const std::size_t base = 24 + directory.size() + 1;
+  const std::size_t total = base + data.size() + 1;
+  char leader[25];
+  std::snprintf(leader, sizeof leader, "%05zunam %c22%05zu   4500", total, coding, base);
+  return std::string(leader) + directory + '\x1E' + data + '\x1D';
 }
 
 Record read_one(const std::string& bytes, Diagnostics& diags) {
@@ -45,6 +67,69 @@ class TestRecord : public QObject {
   Q_OBJECT
 
  private Q_SLOTS:
+  /// Record::from_view splits subfields with its own word-at-a-time scan: it must cut exactly
+  /// where FieldView's subfield iterator does, for any placement of delimiters (first, last,
+  /// doubled, across 16-byte blocks), NUL and control codes, and bytes before the first
+  /// delimiter, and report the same codes at the same offsets.
+  void subfields_split_as_the_view_does() {
+    std::mt19937 rng(20261126);
+    const std::string alphabet = std::string("\x1F\x1F\x1F\x00\x01 aZ9.", 10);
+    int checked_fields = 0, leading = 0, nul_codes = 0;
+    for (int round = 0; round < 400; ++round) {
+      std::vector<std::pair<std::string, std::string>> fields{{"001", "id" + std::to_string(round)}};
+      const int n = 1 + static_cast<int>(rng() % 6);
+      for (int f = 0; f < n; ++f) {
+        std::string content = "  ";
+        const std::size_t len = rng() % 70;
+        for (std::size_t i = 0; i < len; ++i) content += alphabet[rng() % alphabet.size()];
+        if (rng() % 3) content[2 % content.size()] = '\x1F';
+        fields.push_back({"5" + std::to_string(10 + f), content});
+      }
+      for (char coding : {' ', 'a'}) {
+        const std::string bytes = raw_record(fields, coding);
+        RecordView view;
+        Diagnostics parse_diags;
+        QVERIFY(view.parse(bytes, 1000, 7, ReadMode::Permissive, parse_diags));
+        Diagnostics diags;
+        const Record rec = Record::from_view(view, DecodeOptions{}, diags);
+        QCOMPARE(rec.fields().size(), view.fields().size());
+        // The diagnostics the reference expects, in order.
+        std::vector<std::pair<Code, std::uint64_t>> expected_diags;
+        for (std::size_t i = 1; i < view.fields().size(); ++i) {
+          const FieldView& fv = view.fields()[i];
+          const Field& field = rec.fields()[i];
+          const std::string_view area = fv.subfield_area(view.indicator_count());
+          const std::size_t first = area.find('\x1F');
+          const std::string_view stray = area.substr(0, first);
+          QCOMPARE(field.leading_data(), std::string(stray));
+          leading += !stray.empty();
+          std::vector<Subfield> want;
+          for (const SubfieldView& sf : fv.subfields(view.indicator_count())) {
+            const std::uint64_t code_offset = 1000 + static_cast<std::uint64_t>(sf.value.data() - bytes.data()) - 1;
+            if (sf.code == 0 && sf.value.empty()) {
+              expected_diags.push_back({Code::SubfieldCodeMissing, code_offset});
+              nul_codes += sf.value.data() != area.data() + area.size();
+              continue;
+            }
+            const auto c = static_cast<unsigned char>(sf.code);
+            if (c <= 0x20 || c >= 0x7F) expected_diags.push_back({Code::SubfieldCodeInvalid, code_offset});
+            want.push_back({sf.code, std::string(sf.value)});
+          }
+          QCOMPARE(field.subfields(), want);
+          ++checked_fields;
+        }
+        std::vector<std::pair<Code, std::uint64_t>> got_diags;
+        for (const Diagnostic& d : diags)
+          if (d.code == Code::SubfieldCodeMissing || d.code == Code::SubfieldCodeInvalid) got_diags.push_back({d.code, d.offset});
+        QCOMPARE(got_diags, expected_diags);
+      }
+    }
+    // The random fields did reach the cases this test is about.
+    QVERIFY(checked_fields > 1000);
+    QVERIFY(leading > 50);
+    QVERIFY(nul_codes > 10);
+  }
+
   /// The writer computes record length, base address and directory exactly.
   void iso2709_layout() {
     const Record r = sample();

@@ -25,7 +25,9 @@ namespace marcscope {
 struct PipelineOptions {
   ReadOptions read;
   unsigned threads = 0;                 ///< 0 = every core
-  std::size_t slice_bytes = 1u << 20;   ///< a slice is cut at the first record end after this many bytes
+  std::size_t slice_bytes = 256u << 10; ///< a slice is cut at the first record end after this many bytes
+                                        ///< (256 KiB: its decoded records stay in cache; 1 MiB measured
+                                        ///< 5-8% slower decoding to the model at 2 threads)
   std::size_t tokens = 0;               ///< slices in flight; 0 = 2 per thread + 2
   bool decode = true;                   ///< build owning UTF-8 Records in the parallel stage
 };

@@ -48,7 +48,13 @@ struct FieldView {
     return i < data.size() && data[i] != kSubfieldDelimiter ? data[i] : ' ';
   }
   /// Bytes after the indicators: the subfield area, starting at the first delimiter.
-  std::string_view subfield_area(std::uint32_t indicator_count = 2) const;
+  std::string_view subfield_area(std::uint32_t indicator_count = 2) const {
+    if (indicator_count == 2 && data.size() >= 2 && data[0] != kSubfieldDelimiter && data[1] != kSubfieldDelimiter)
+      return data.substr(2);  // the usual case, inline
+    return subfield_area_slow(indicator_count);
+  }
+
+  std::string_view subfield_area_slow(std::uint32_t indicator_count) const;
 
   /// Iterates over subfields without allocating. Bytes before the first delimiter are not a subfield.
   class SubfieldIterator {
