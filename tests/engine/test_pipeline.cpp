@@ -5,7 +5,10 @@
 
 #include <zlib.h>
 
+#include <unistd.h>
+
 #include <atomic>
+#include <fstream>
 #include <stdexcept>
 
 #include "marcscope/byte_source.h"
@@ -171,6 +174,35 @@ class TestPipeline : public QObject {
     compare(piped(std::move(gzsource), ReadMode::Permissive, 2, 50000), want, "gzip file");
     QVERIFY_THROWS_EXCEPTION(IoError, open_source((data_dir() + "/no-such-file.mrc").toStdString()));
     QVERIFY_THROWS_EXCEPTION(IoError, open_source(data_dir().toStdString()));
+  }
+
+  /// prefetch() maps a mapped file's pages in ahead of reading (resident memory grows by about
+  /// the range asked for), clips ranges past the end, and leaves the bytes as they are.
+  void prefetch_maps_pages_in() {
+    const std::string base = read_bytes("valid/solrmarc-uva_001_2000.mrc");
+    std::string bytes;
+    while (bytes.size() < (12u << 20)) bytes += base;
+    QTemporaryFile file;
+    QVERIFY(file.open());
+    file.write(bytes.data(), qint64(bytes.size()));
+    file.flush();
+    auto source = open_source(file.fileName().toStdString());
+    QVERIFY(source->contiguous().has_value());
+    const auto rss = [] {
+      std::ifstream statm("/proc/self/statm");
+      std::uint64_t size = 0, resident = 0;
+      statm >> size >> resident;
+      return resident * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    };
+    const std::uint64_t before = rss();
+    source->prefetch(2u << 20, 10u << 20);
+    const std::uint64_t after = rss();
+    QVERIFY2(after >= before + (7u << 20), qPrintable(QString("RSS %1 -> %2").arg(before).arg(after)));
+    source->prefetch(bytes.size() - 100, bytes.size() + (1u << 30));  // clipped to the file
+    source->prefetch(bytes.size() + 4096, bytes.size() + 8192);        // wholly past the end: nothing
+    QVERIFY(*source->contiguous() == std::string_view(bytes));
+    // Memory and stream sources have nothing to map: a no-op.
+    make_memory_source("abc")->prefetch(0, 3);
   }
 
   /// The pull interface hands out the same records and diagnostics in at most max_records.

@@ -30,6 +30,12 @@ class ByteSource {
   /// pages can be dropped (madvise). A no-op for streams.
   virtual void release_before(std::uint64_t /*offset*/) {}
 
+  /// Tells a contiguous source that bytes [begin, end) will be read soon, so their pages can be
+  /// mapped in ahead (by touching one byte per page). Safe to call from several threads at once;
+  /// a no-op for streams and where the system cannot do it. The pipeline calls it from its
+  /// parallel stage, so that the serial slicer does not take every page fault itself.
+  virtual void prefetch(std::uint64_t /*begin*/, std::uint64_t /*end*/) const {}
+
   /// Total size in bytes when known (for progress and time-left estimates).
   virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
 
