@@ -1,5 +1,6 @@
 #include "marcscope/record_scanner.h"
 
+#include <cstdint>
 #include <cstring>
 
 #include "marcscope/leader.h"
@@ -71,6 +72,27 @@ std::string describe_junk(std::string_view junk) {
 
 }  // namespace
 
+namespace {
+
+/// Stage 1 reads two cache lines of each record, its length and its terminator: too sparse for
+/// the hardware prefetcher to see a stream, so each record's first read waits on memory. Ask
+/// for the lines a few records ahead instead (as many bytes as the record just read, so every
+/// line is asked for once); the decoder then finds them in cache too. Prefetches never fault,
+/// so asking past the end of the input is harmless (the address is computed as an integer).
+inline void prefetch_ahead(std::string_view data, std::size_t pos, std::size_t len) {
+#if defined(__GNUC__)
+  constexpr std::size_t kAhead = 4096, kLine = 64;
+  const auto at = reinterpret_cast<std::uintptr_t>(data.data()) + pos + kAhead;
+  for (std::size_t i = 0; i < len; i += kLine) __builtin_prefetch(reinterpret_cast<const void*>(at + i));
+#else
+  (void)data;
+  (void)pos;
+  (void)len;
+#endif
+}
+
+}  // namespace
+
 RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof,
                                           RecordSpan& span, Diagnostics& diags) {
   if (stopped_) return Status::Stopped;
@@ -92,6 +114,7 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
       ++seen_;
       span = {base + pos, static_cast<std::uint32_t>(len), 0};
       pos += len;
+      prefetch_ahead(data, pos, len);
       return Status::Record;
     }
     if (pos + len > n && !at_eof) return Status::NeedMore;
