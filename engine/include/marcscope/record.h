@@ -21,7 +21,8 @@ struct Subfield {
 
 class Field {
  public:
-  Field() = default;
+  // User-provided (not "= default"), so that making a Field does not first zero all of it.
+  Field() noexcept {}
   /// A control field (tags 001-009).
   Field(std::string tag, std::string value) : tag_(std::move(tag)), value_(std::move(value)) {}
   /// A data field.
