@@ -773,18 +773,6 @@ void ValidationRun::check_data(const Field& f, const FieldSpec& spec, std::strin
     }
   }
   const auto& subs = f.subfields();
-  if (subs.size() >= 258) {  // a code may occur 258 times: count as the rule always has (in bytes, wrapping)
-    std::array<std::uint8_t, 128> count{};
-    for (const auto& sf : subs) {
-      const auto c = static_cast<unsigned char>(sf.code);
-      if (c >= 128 || !spec.subfields[c]) {
-        if (!(is880 && c == '6')) bad_subfield(d, sf.code);
-        continue;
-      }
-      if (++count[c] == 2 && !spec.repeatable_subfields[c]) second_subfield(d, sf.code);
-    }
-    return;
-  }
   // Only the second occurrence of a non-repeatable code is reported: two bit sets suffice.
   std::uint64_t seen[2] = {0, 0}, twice[2] = {0, 0};
   for (const auto& sf : subs) {
