@@ -202,7 +202,7 @@ inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avai
 struct EscapeProblems {
   std::size_t control = 0;   ///< characters the format cannot hold, replaced by U+FFFD
   std::size_t invalid = 0;   ///< invalid UTF-8 sequences, replaced by U+FFFD
-  unsigned char first_control = 0;
+  char32_t first_control = 0;  ///< the first of them: a C0 control, or U+FFFE / U+FFFF in XML
 };
 
 /// Reports what escaping changed, against `tag` / `code` of record `number`.

@@ -72,7 +72,7 @@ char* escape_xml(std::string_view s, std::size_t i, char* o, Sink& sink, EscapeP
         if (len != 3 || p[0] != 0xEF || p[1] != 0xBF || (p[2] != 0xBE && p[2] != 0xBF)) return false;
         std::memcpy(o, kReplacement, 3);
         o += 3;
-        if (problems.control++ == 0) problems.first_control = p[2];
+        if (problems.control++ == 0) problems.first_control = p[2] == 0xBE ? U'\uFFFE' : U'\uFFFF';
         i += 3;
         return true;
       });
@@ -89,7 +89,7 @@ char* escape_xml(std::string_view s, std::size_t i, char* o, Sink& sink, EscapeP
       case '\t': esc = Attr ? "&#9;" : "\t"; break;
       default:  // another C0 control
         esc = std::string_view(kReplacement, 3);
-        if (problems.control++ == 0) problems.first_control = static_cast<unsigned char>(c);
+        if (problems.control++ == 0) problems.first_control = static_cast<char32_t>(c);
     }
     room_for_escape();
     o = put(o, esc);

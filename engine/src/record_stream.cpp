@@ -190,9 +190,9 @@ void report_escape_problems(const EscapeProblems& p, std::string_view format, st
   std::string where = tag.empty() ? std::string("a value") : tag == "LDR" ? std::string("the leader") : "field " + std::string(tag);
   if (code != 0) where += std::string(" $") + ((static_cast<unsigned char>(code) >= 0x20 && static_cast<unsigned char>(code) < 0x7F) ? std::string(1, code) : std::string("?"));
   if (p.control) {
-    std::string byte = "0x";
-    byte += kHex[p.first_control >> 4];
-    byte += kHex[p.first_control & 15];
+    // A control character by its byte (0x01), a noncharacter by its code point (U+FFFE).
+    std::string byte = p.first_control < 0x80 ? "0x" : "U+";
+    for (int shift = p.first_control < 0x80 ? 4 : 12; shift >= 0; shift -= 4) byte += kHex[(p.first_control >> shift) & 15];
     diags.push_back({Severity::Warning, Code::ControlCharacter, number, 0, std::string(tag), code,
                      std::to_string(p.control) + " character(s) in " + where + " (first " + byte + ") cannot be written in " +
                          std::string(format) + "; replaced by U+FFFD"});

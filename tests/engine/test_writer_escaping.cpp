@@ -6,6 +6,7 @@
 // output grow while one is escaped; many records appended to one string.
 #include <QtTest>
 
+#include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
@@ -62,7 +63,7 @@ struct Escaped {
   std::string text;
   std::size_t control = 0;  ///< characters replaced because the format cannot hold them
   std::size_t invalid = 0;  ///< bytes replaced because they are not UTF-8
-  unsigned first_control = 0;
+  char32_t first_control = 0;
 };
 
 /// XML 1.0 text or a double-quoted attribute value. The writer names U+FFFE / U+FFFF in its
@@ -81,7 +82,7 @@ Escaped ref_xml(const std::string& s, bool attr) {
     const bool not_xml = cp == 0xFFFE || cp == 0xFFFF || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r');
     if (not_xml) {
       e.text += kFffd;
-      if (e.control++ == 0) e.first_control = static_cast<unsigned char>(s[i + len - 1]);
+      if (e.control++ == 0) e.first_control = cp;
     } else if (cp == '&') {
       e.text += "&amp;";
     } else if (cp == '<') {
@@ -308,9 +309,16 @@ bool check_value(Format format, bool pretty, Place place, const std::string& v, 
   std::vector<std::pair<Code, std::string>> want;
   if (ref.control) {
     static constexpr char kHex[] = "0123456789ABCDEF";
-    std::string first = "(first 0x";
-    first += kHex[ref.first_control >> 4];
-    first += kHex[ref.first_control & 15];
+    std::string first = "(first ";
+    if (ref.first_control < 0x80) {
+      first += "0x";
+      first += kHex[ref.first_control >> 4];
+      first += kHex[ref.first_control & 15];
+    } else {
+      char buf[16];
+      std::snprintf(buf, sizeof buf, "U+%04X", static_cast<unsigned>(ref.first_control));
+      first += buf;
+    }
     first += ")";
     want.emplace_back(Code::ControlCharacter, std::to_string(ref.control) + " character(s) in ");
     want.back().second += first;  // checked as two parts below
@@ -380,7 +388,8 @@ class TestWriterEscaping : public QObject {
     QCOMPARE(bad.text, std::string("\xEF\xBF\xBDx\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD" "A\xEF\xBF\xBD"));
     QCOMPARE(bad.control, std::size_t(2));
     QCOMPARE(bad.invalid, std::size_t(3));
-    QCOMPARE(bad.first_control, 0x01u);
+    QCOMPARE(bad.first_control, U'\x01');
+    QCOMPARE(ref_xml("A\xEF\xBF\xBF\x01", false).first_control, U'\uFFFF');
     QCOMPARE(ref_json(std::string("\"\\\b\f\x01\x1f\x7f", 7)).text, std::string("\\\"\\\\\\b\\f\\u0001\\u001f\x7f"));
     QCOMPARE(ref_json("\xC3\xA9\xC3").text, std::string("\xC3\xA9\xEF\xBF\xBD"));
   }
