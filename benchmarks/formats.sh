@@ -19,55 +19,32 @@
 # unless --no-callgrind, instructions per record on the 10k corpus (exact, unlike wall time).
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH="$ROOT/benchmarks"
-BUILD="$BENCH/build"
-CORPUS="$BENCH/corpus"
-RESULTS="$BENCH/results"
+SCRIPT=formats.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 OUTPUT="$ROOT/docs/BENCHMARKS-formats.md"
 SIZE=100k
 REPEATS=3
-CALLGRIND=1
 VALIDATE_1M=0
-NPROC=$(nproc)
-THREADS="1 $NPROC"
-[ "$NPROC" -eq 1 ] && THREADS="1"
 ARGS="$*"
 while [ $# -gt 0 ]; do
+  if common_option "$1" "${2:-}"; then shift "$SHIFT"; continue; fi
   case "$1" in
     --size) SIZE=$2; shift ;;
-    --repeats) REPEATS=$2; shift ;;
-    --threads) THREADS=$2; shift ;;
-    --build-dir) BUILD=$2; shift ;;
-    --no-callgrind) CALLGRIND=0 ;;
     --validate-1m) VALIDATE_1M=1 ;;
-    --output) OUTPUT=$2; shift ;;
     -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
-    *) echo "formats.sh: unknown argument $1" >&2; exit 2 ;;
+    *) die "unknown argument $1" ;;
   esac
   shift
 done
-case "$SIZE" in 100k) N=100000 ;; 1m) N=1000000 ;; *) echo "formats.sh: --size 100k or 1m" >&2; exit 2 ;; esac
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-START=$(date +%s)
+case "$SIZE" in 100k) N=100000 ;; 1m) N=1000000 ;; *) die "--size 100k or 1m" ;; esac
 
 mkdir -p "$CORPUS" "$RESULTS"
-log "building in $BUILD (Release)"
-GEN=()
-command -v ninja >/dev/null && GEN=(-G Ninja)
-if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-  cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DMARCSCOPE_BUILD_TESTS=OFF \
-        -DMARCSCOPE_BUILD_BENCHMARKS=ON >/dev/null
-fi
-if ! cmake --build "$BUILD" --target marcscope make_corpus -j "$NPROC" > "$RESULTS/formats-build.log" 2>&1; then
-  tail -30 "$RESULTS/formats-build.log" >&2; echo "formats.sh: the build failed" >&2; exit 2
-fi
+build_release marcscope make_corpus
 CLI="$BUILD/app/marcscope"
 YAZ=$(command -v yaz-marcdump || true)
 MARCLINT=$(command -v marclint || true)
-[ -n "$YAZ" ] || { echo "formats.sh: yaz-marcdump is needed (apt-get install yaz)" >&2; exit 2; }
-TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "formats.sh: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
+[ -n "$YAZ" ] || die "yaz-marcdump is needed (apt-get install yaz)"
+need_time
 
 SIZES="10k $SIZE"
 [ "$VALIDATE_1M" -eq 1 ] && SIZES="$SIZES 1m"

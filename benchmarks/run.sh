@@ -13,50 +13,29 @@
 # Everything is deterministic except wall-clock time. Raw figures go to benchmarks/results/.
 set -euo pipefail
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-BENCH="$ROOT/benchmarks"
-BUILD="$BENCH/build"
-CORPUS="$BENCH/corpus"
-RESULTS="$BENCH/results"
+SCRIPT=run.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 OUTPUT="$ROOT/docs/BENCHMARKS.md"
 REPEATS=5
 QUICK=0
-CALLGRIND=1
 MARC4J=1
-NPROC=$(nproc)
-THREADS="1 $NPROC"
-[ "$NPROC" -eq 1 ] && THREADS="1"
 ARGS="$*"
 
 while [ $# -gt 0 ]; do
+  if common_option "$1" "${2:-}"; then shift "$SHIFT"; continue; fi
   case "$1" in
     --quick) QUICK=1 ;;
-    --repeats) REPEATS=$2; shift ;;
-    --threads) THREADS=$2; shift ;;
-    --build-dir) BUILD=$2; shift ;;
     --corpus-dir) CORPUS=$2; shift ;;
-    --no-callgrind) CALLGRIND=0 ;;
     --no-marc4j) MARC4J=0 ;;
-    --output) OUTPUT=$2; shift ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
-    *) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+    *) die "unknown argument $1" ;;
   esac
   shift
 done
 
-log() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
-START=$(date +%s)
-
 # ---------------------------------------------------------------------------------------------
 # 1. Build (Release, benchmarks on, tests off).
-log "building in $BUILD (Release)"
-GEN=()
-command -v ninja >/dev/null && GEN=(-G Ninja)
-if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-  cmake -S "$ROOT" -B "$BUILD" "${GEN[@]}" -DCMAKE_BUILD_TYPE=Release -DMARCSCOPE_BUILD_TESTS=OFF \
-        -DMARCSCOPE_BUILD_BENCHMARKS=ON >/dev/null
-fi
-cmake --build "$BUILD" --target marcscope bench_engine make_corpus memchr_floor -j "$NPROC" >/dev/null
+build_release marcscope bench_engine make_corpus memchr_floor
 BIN="$BUILD/benchmarks"
 CLI="$BUILD/app/marcscope"
 
@@ -96,8 +75,7 @@ else
   MARC4J_CP="/usr/share/java/marc4j.jar:$BUILD/marc4j"
 fi
 YAZ=$(command -v yaz-marcdump || true)
-TIME=/usr/bin/time
-[ -x "$TIME" ] || { echo "run.sh: /usr/bin/time is needed (apt-get install time)" >&2; exit 2; }
+need_time
 
 log "warming the page cache"
 for f in "$CORPUS"/*.mrc; do cat "$f" >/dev/null; done
