@@ -219,9 +219,8 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     const char* ep = directory.data() + i * 12;
     const std::string_view e(ep, 12);
     const std::string_view tag(ep, 3);
-    bool ok = true;
-    std::uint32_t flen = digits(std::string_view(ep + 3, 4), ok);
-    std::uint32_t fstart = digits(std::string_view(ep + 7, 5), ok);
+    std::uint32_t flen = 0, fstart = 0;
+    const bool ok = parse_directory_numbers(ep + 3, flen, fstart);
     const std::uint64_t at = 24 + i * 12;
     if (!is_tag(tag)) {
       warning(Code::TagInvalid, at, printable(tag), "directory entry " + std::to_string(i + 1) + " has tag \"" +

@@ -3,7 +3,10 @@
 
 #include <zlib.h>
 
+#include <random>
+
 #include "marcscope/iso2709_writer.h"
+#include "marcscope/leader.h"
 #include "marcscope/record.h"
 #include "marcscope/record_scanner.h"
 #include "test_support.h"
@@ -32,6 +35,45 @@ class TestReader : public QObject {
   }
 
  private Q_SLOTS:
+  /// The word-at-a-time digit readers give what a byte loop gives, for every position of a
+  /// non-digit (bytes either side of '0'-'9' included) and for random digit strings.
+  void digit_words_match_a_byte_loop() {
+    const auto naive = [](const char* p, std::size_t n, std::uint32_t& v) {
+      v = 0;
+      for (std::size_t i = 0; i < n; ++i) {
+        if (p[i] < '0' || p[i] > '9') return false;
+        v = v * 10 + static_cast<std::uint32_t>(p[i] - '0');
+      }
+      return true;
+    };
+    std::mt19937 rng(7);
+    const std::string odd = std::string("/:\x00 \xFF\xB0\x80" "a", 8);
+    int rejected = 0;
+    for (int round = 0; round < 200000; ++round) {
+      char b[9];
+      for (char& c : b) c = static_cast<char>('0' + rng() % 10);
+      if (round % 2) b[rng() % 9] = odd[rng() % odd.size()];
+      std::uint32_t len = 0, start = 0, want_len = 0, want_start = 0, four = 0, want_four = 0;
+      const bool ok = parse_directory_numbers(b, len, start);
+      const bool want = naive(b, 4, want_len) & naive(b + 4, 5, want_start);
+      QCOMPARE(ok, want);
+      if (ok) {
+        QCOMPARE(len, want_len);
+        QCOMPARE(start, want_start);
+      }
+      rejected += !ok;
+      QCOMPARE(parse_digits4(b, four), naive(b, 4, want_four));
+      if (naive(b, 4, want_four)) QCOMPARE(four, want_four);
+    }
+    QVERIFY(rejected > 90000);
+    std::uint32_t len = 0, start = 0;
+    QVERIFY(parse_directory_numbers("999999999", len, start));
+    QCOMPARE(len, 9999u);
+    QCOMPARE(start, 99999u);
+    QVERIFY(parse_directory_numbers("000000000", len, start));
+    QCOMPARE(len + start, 0u);
+  }
+
   void counts_match_sources_data() { add_files({"valid", "marc8", "pairs"}); }
   /// Every valid/, marc8/ and pairs/ file reads in Strict mode with no error and the record
   /// count SOURCES.md gives.
