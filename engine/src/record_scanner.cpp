@@ -70,16 +70,12 @@ std::string describe_junk(std::string_view junk) {
          " outside any record (" + kinds + ")";
 }
 
-}  // namespace
-
-namespace {
-
 /// Stage 1 reads two cache lines of each record, its length and its terminator: too sparse for
 /// the hardware prefetcher to see a stream, so each record's first read waits on memory. Ask
-/// for the lines a few records ahead instead (as many bytes as the record just read, so the
-/// whole input is covered; every other line, as the hardware fetches lines in pairs: half the
-/// instructions, measured as fast); the decoder then finds them in cache too. Prefetches never fault,
-/// so asking past the end of the input is harmless (the address is computed as an integer).
+/// for the lines a few records ahead instead, as many bytes as the record just read so that
+/// the whole input is covered, every other line (the hardware fetches lines in pairs: half the
+/// instructions, measured as fast). The decoder then finds them in cache too. Prefetches never
+/// fault, so asking past the end of the input is harmless (the address is computed as an integer).
 inline void prefetch_ahead(std::string_view data, std::size_t pos, std::size_t len) {
 #if defined(__GNUC__)
   constexpr std::size_t kAhead = 4096, kLine = 128;
