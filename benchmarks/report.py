@@ -131,10 +131,18 @@ def main():
     main_utf8, main_marc8 = "utf8-" + a.main, "marc8-" + a.main
 
     def get(label, corpus, threads=1, tool=None):
+        # "independent" rows (N separate 1-thread processes at once) only when asked for by name
         for (l, c, t, th), row in rows.items():
-            if l == label and c == corpus and int(th) == threads and (tool is None or t == tool):
+            if l == label and c == corpus and int(th) == threads and (t == tool if tool else t != "independent"):
                 return row
         return None
+
+    def independent(one, n, label, corpus):
+        """Median and range over the rounds of what n separate 1-thread processes, run at once
+        right after the pipeline's n-thread run, gave over one process: the machine's own ceiling."""
+        ind = get(label, corpus, n, "independent")
+        pr = paired(one, ind) if (one and ind) else None
+        return tuple(n * x for x in pr) if pr else None
 
     def cg_get(label, corpus):
         for r in cg:
@@ -242,6 +250,13 @@ def main():
                     DESCRIBE.get(label, label), t, corp, fmt(r.wall, 3), fmt_int(r.rps), fmt_int(r.mbps),
                     fmt(r.cpu, 2), fmt(r.cpu / r.wall, 2) if r.wall > 0 else "", fmt(r.rss, 1), vy, vf, vs1,
                     round(50 * r.spread)))
+                ind = get(label, corp, t, "independent") if t != 1 else None
+                if ind:
+                    ic = independent(one, t, label, corp)
+                    w("| ↳ the same work as %d separate 1-thread processes at once (the machine's ceiling) | %d | %s | %s | %s | %s | %s | %s |  |  |  | %s | ±%d%% |" % (
+                        t, t, corp, fmt(ind.wall, 3), fmt_int(ind.rps), fmt_int(ind.mbps), fmt(ind.cpu, 2),
+                        fmt(ind.cpu / ind.wall, 2) if ind.wall > 0 else "", ("%.2f×" % ic[0]) if ic else "",
+                        round(50 * ind.spread)))
         w("")
 
     utf8_labels = [(l, main_utf8) for l in ["floor", "index", "parse", "serial-parse", "title", "serial-title",
@@ -335,11 +350,13 @@ def main():
             one, many = get(label, corp, 1), get(label, corp, tmax)
             if one and many:
                 sp, lo, hi = paired(one, many)
-                w("| %d threads ≥ 1.8× one thread: %s, %s | %.2f× (rounds %.2f-%.2f×; %s → %s s; CPU %s → %s s) | %s |" % (
+                ic = independent(one, tmax, label, corp)
+                ceiling = ("; %d separate 1-thread processes at once: %.2f× (rounds %.2f-%.2f×)" % ((tmax,) + ic)) if ic else ""
+                w("| %d threads ≥ 1.8× one thread: %s, %s | %.2f× (rounds %.2f-%.2f×; %s → %s s; CPU %s → %s s%s) | %s |" % (
                     tmax, label, corp, sp, lo, hi, fmt(one.wall, 2), fmt(many.wall, 2), fmt(one.cpu, 2), fmt(many.cpu, 2),
-                    status(sp >= 1.8)))
+                    ceiling, status(sp >= 1.8)))
     streaming = [r for (l, c, t, th), r in rows.items()
-                 if t == "marcscope" and l in ("parse", "decode", "title", "reencode")]
+                 if t == "marcscope" and l in ("parse", "decode", "title", "reencode")]  # not "independent"
     if streaming:
         worst = max(streaming, key=lambda r: r.rss_max)
         w("| peak RSS while streaming ≤ 100 MB | at most %s MB (%s, %d threads, %s) | %s |" % (

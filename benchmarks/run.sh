@@ -113,6 +113,25 @@ measure() {
     "$REP" "$recs" "$bytes" "$wall" "$cpu" "$(awk -v k="$t_rss" 'BEGIN{printf "%.1f", k/1024}')" >> "$RAW"
 }
 
+# measure_pair LABEL FILE RECORDS CMD...: as many copies of a 1-thread CMD as the thread count
+# asks for, started together. Their total records over the slowest copy's wall time is what the
+# machine gives for that many independent threads at this moment: the ceiling for the pipeline's
+# own N-thread run, measured right next to it (the report's "independent" ratio).
+measure_pair() {
+  local label=$1 file=$2 records=$3 n=$4; shift 4
+  local i
+  for i in $(seq "$n"); do "$@" >"$TMP/pair.$i" 2>&1 & done
+  wait
+  local wall cpu
+  wall=$(cat "$TMP"/pair.* | sed -n 's/.*wall_s=\([^ ]*\).*/\1/p' | sort -g | tail -1)
+  cpu=$(cat "$TMP"/pair.* | sed -n 's/.*cpu_s=\([^ ]*\).*/\1/p' | awk '{s+=$1} END {printf "%.6f", s}')
+  rm -f "$TMP"/pair.*
+  [ -n "$wall" ] || { log "FAILED: $* (x$n)"; return 1; }
+  local bytes; bytes=$(stat -c %s "$file")
+  printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$label" "$(basename "$file" .mrc)" "independent" "$n" \
+    "$REP" "$((records * n))" "$((bytes * n))" "$wall" "$cpu" "0" >> "$RAW"
+}
+
 N_MAIN=$(count_of "$MAIN")
 : > "$RESULTS/loadavg.txt"
 MODES="index parse decode title reencode"
@@ -128,6 +147,9 @@ for REP in $(seq 1 "$REPEATS"); do
     for t in $THREADS; do
       [ "$mode" = index ] && [ "$t" != 1 ] && continue
       measure "$mode" marcscope "$t" "$UTF8" "$N_MAIN" "$BIN/bench_engine" --mode "$mode" --threads "$t" "$UTF8"
+      if [ "$mode" != index ] && [ "$t" != 1 ]; then
+        measure_pair "$mode" "$UTF8" "$N_MAIN" "$t" "$BIN/bench_engine" --mode "$mode" --threads 1 "$UTF8"
+      fi
     done
     if [ "$mode" = parse ] && [ -n "$YAZ" ]; then
       measure "yaz -n" yaz-marcdump 1 "$UTF8" "$N_MAIN" "$YAZ" -n "$UTF8"
@@ -139,6 +161,9 @@ for REP in $(seq 1 "$REPEATS"); do
   for mode in parse decode; do
     for t in $THREADS; do
       measure "$mode" marcscope "$t" "$MARC8" "$N_MAIN" "$BIN/bench_engine" --mode "$mode" --threads "$t" "$MARC8"
+      if [ "$mode" = decode ] && [ "$t" != 1 ]; then
+        measure_pair "$mode" "$MARC8" "$N_MAIN" "$t" "$BIN/bench_engine" --mode "$mode" --threads 1 "$MARC8"
+      fi
     done
     if [ "$mode" = parse ] && [ -n "$YAZ" ]; then
       measure "yaz -n" yaz-marcdump 1 "$MARC8" "$N_MAIN" "$YAZ" -n "$MARC8"
