@@ -66,9 +66,10 @@ struct Escaped {
   char32_t first_control = 0;
 };
 
-/// XML 1.0 text or a double-quoted attribute value. The writer names U+FFFE / U+FFFF in its
-/// warning by their last byte (0xBE / 0xBF), and so does this.
-Escaped ref_xml(const std::string& s, bool attr) {
+/// Both references: each character of `s` goes to `escape(cp, bytes, e)`, each byte that does not
+/// start a valid UTF-8 sequence becomes U+FFFD and counts as invalid.
+template <class Escape>
+Escaped escape_each(const std::string& s, Escape escape) {
   Escaped e;
   for (std::size_t i = 0; i < s.size();) {
     char32_t cp = 0;
@@ -79,6 +80,16 @@ Escaped ref_xml(const std::string& s, bool attr) {
       ++i;
       continue;
     }
+    escape(cp, std::string_view(s).substr(i, len), e);
+    i += len;
+  }
+  return e;
+}
+
+/// XML 1.0 text or a double-quoted attribute value. The writer names a character it replaces by
+/// its code point (a control character by its byte), and so does this.
+Escaped ref_xml(const std::string& s, bool attr) {
+  return escape_each(s, [attr](char32_t cp, std::string_view bytes, Escaped& e) {
     const bool not_xml = cp == 0xFFFE || cp == 0xFFFF || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r');
     if (not_xml) {
       e.text += kFffd;
@@ -98,25 +109,14 @@ Escaped ref_xml(const std::string& s, bool attr) {
     } else if (attr && cp == '\t') {
       e.text += "&#9;";
     } else {
-      e.text += s.substr(i, len);
+      e.text += bytes;
     }
-    i += len;
-  }
-  return e;
+  });
 }
 
 /// The inside of a JSON string.
 Escaped ref_json(const std::string& s) {
-  Escaped e;
-  for (std::size_t i = 0; i < s.size();) {
-    char32_t cp = 0;
-    const std::size_t len = decode(s, i, cp);
-    if (len == 0) {
-      e.text += kFffd;
-      ++e.invalid;
-      ++i;
-      continue;
-    }
+  return escape_each(s, [](char32_t cp, std::string_view bytes, Escaped& e) {
     switch (cp) {
       case '"': e.text += "\\\""; break;
       case '\\': e.text += "\\\\"; break;
@@ -132,12 +132,10 @@ Escaped ref_json(const std::string& s) {
           e.text += kHex[cp >> 4];
           e.text += kHex[cp & 15];
         } else {
-          e.text += s.substr(i, len);
+          e.text += bytes;
         }
     }
-    i += len;
-  }
-  return e;
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
