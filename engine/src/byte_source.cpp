@@ -13,6 +13,11 @@
 namespace marcscope {
 namespace {
 
+std::uint64_t page_size() {
+  static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  return page;
+}
+
 std::string describe(const std::string& path) { return path == "-" ? std::string("standard input") : "'" + path + "'"; }
 
 /// A whole regular file, memory-mapped read-only.
@@ -39,7 +44,7 @@ class MappedSource final : public ByteSource {
     // file if anyone still reads them: this only bounds resident memory. Dropped 8 MB at a time:
     // each madvise makes the kernel interrupt every other core running this process to flush
     // its TLB, and the pipeline asks after every slice.
-    const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t page = page_size();
     const std::uint64_t end = std::min<std::uint64_t>(offset, size_) / page * page;
     if (end >= released_ + kReleaseStep) {
       ::madvise(const_cast<char*>(data_) + released_, end - released_, MADV_DONTNEED);
@@ -50,7 +55,7 @@ class MappedSource final : public ByteSource {
     // One read per page: each fault maps the page and, by the kernel's fault-around, its
     // neighbours, exactly as the reader's own first touch would (MADV_POPULATE_READ maps page
     // by page and measured slower).
-    static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+    const std::uint64_t page = page_size();
     end = std::min<std::uint64_t>(end, size_);
     unsigned char seen = 0;
     for (std::uint64_t at = begin / page * page; at < end; at += page)
