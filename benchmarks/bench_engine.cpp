@@ -20,13 +20,13 @@
 // wall_s and cpu_s (user + system, getrusage) cover the work only, from opening the file to the
 // last record; rss_mb is the process's peak resident set (ru_maxrss) at the end. MB = 10^6 bytes.
 
-#include <marcscope/byte_source.h>
-#include <marcscope/iso2709_writer.h>
-#include <marcscope/mapped_file.h>
-#include <marcscope/pipeline.h>
-#include <marcscope/reader.h>
-#include <marcscope/record.h>
-#include <marcscope/record_view.h>
+#include <marcscope/io/byte_source.h>
+#include <marcscope/iso2709/iso2709_writer.h>
+#include <marcscope/io/mapped_file.h>
+#include <marcscope/read/pipeline.h>
+#include <marcscope/iso2709/iso2709_reader.h>
+#include <marcscope/model/record.h>
+#include <marcscope/iso2709/record_view.h>
 
 #include <sys/resource.h>
 
@@ -156,7 +156,7 @@ int main(int argc, char** argv) {
     } else if (mode == "serial-parse" || mode == "serial-title") {
       ReadOptions ropts;
       ropts.mode = ReadMode::Permissive;
-      Reader reader(InputBuffer::open(path), ropts);
+      Iso2709Reader reader(InputBuffer::open(path), ropts);
       bytes = reader.input().bytes().size();
       ReadItem item;
       const bool titles = mode == "serial-title";

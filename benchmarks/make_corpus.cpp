@@ -15,12 +15,12 @@
 // (or "ms-<i>" when the record had none). i is the 1-based sequential record number, so every
 // 001 in the file is distinct. Output is deterministic.
 
-#include <marcscope/iso2709_writer.h>
-#include <marcscope/mapped_file.h>
-#include <marcscope/reader.h>
-#include <marcscope/record.h>
-#include <marcscope/record_scanner.h>
-#include <marcscope/record_view.h>
+#include <marcscope/iso2709/iso2709_writer.h>
+#include <marcscope/io/mapped_file.h>
+#include <marcscope/iso2709/iso2709_reader.h>
+#include <marcscope/model/record.h>
+#include <marcscope/iso2709/record_scanner.h>
+#include <marcscope/iso2709/record_view.h>
 
 #include <algorithm>
 #include <cerrno>

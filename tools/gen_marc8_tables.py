@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
-"""Generate engine/src/marc8_tables.inc and marc8_encode_tables.inc from resources/marc8/codetables.xml.
+"""Generate engine/src/charset/marc8_tables.inc and marc8_encode_tables.inc from resources/marc8/codetables.xml.
 
 The input is the Library of Congress "MARC 21 Specifications: Code Tables" in XML form (the copy
 distributed with the yaz toolkit, indexdata/yaz src/codetables.xml). The outputs are C++ fragments
-with compact lookup tables: marc8_tables.inc for the MARC-8 decoder in engine/src/marc8.cpp and
+with compact lookup tables: marc8_tables.inc for the MARC-8 decoder in engine/src/charset/marc8.cpp and
 marc8_encode_tables.inc (reverse tables, see generate_encode) for the encoder in
-engine/src/marc8_encode.cpp. Both are committed to the tree and the build never runs this script.
+engine/src/charset/marc8_encode.cpp. Both are committed to the tree and the build never runs this script.
 
 Usage (Python 3 standard library only):
 
@@ -46,8 +46,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 XML_PATH = ROOT / "resources" / "marc8" / "codetables.xml"
-OUT_PATH = ROOT / "engine" / "src" / "marc8_tables.inc"
-ENCODE_OUT_PATH = ROOT / "engine" / "src" / "marc8_encode_tables.inc"
+OUT_PATH = ROOT / "engine" / "src" / "charset" / "marc8_tables.inc"
+ENCODE_OUT_PATH = ROOT / "engine" / "src" / "charset" / "marc8_encode_tables.inc"
 
 FLAG_DECOMPOSES = 1 << 28
 FLAG_EMPTY = 1 << 29
@@ -247,7 +247,7 @@ def generate(xml_path: Path) -> str:
     out.append("// Entry word: bits 0-20 code point, bit 28 DECOMPOSES (has a canonical decomposition),")
     out.append("// bit 29 EMPTY (valid code, no character), bit 30 NFC (may need normalization),")
     out.append("// bit 31 COMBINING (MARC-8 combining mark).")
-    out.append("// Included by engine/src/marc8.cpp inside its private namespace.")
+    out.append("// Included by engine/src/charset/marc8.cpp inside its private namespace.")
     out.append("")
     out.append(f"constexpr std::uint32_t kFlagDecomposes = 0x{FLAG_DECOMPOSES:08X}u;")
     out.append(f"constexpr std::uint32_t kFlagEmpty = 0x{FLAG_EMPTY:08X}u;")
@@ -353,7 +353,7 @@ def generate(xml_path: Path) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
-# Encoder tables (UTF-8 -> MARC-8), written to engine/src/marc8_encode_tables.inc.
+# Encoder tables (UTF-8 -> MARC-8), written to engine/src/charset/marc8_encode_tables.inc.
 # ---------------------------------------------------------------------------------------------
 
 C1_SET = 12  # pseudo set of the C1 controls (NSB, NSE, ZWJ, ZWNJ): written as is, no designation
@@ -567,7 +567,7 @@ def generate_encode(xml_path: Path) -> str:
                f"{unicodedata.unidata_version} data for decompositions.")
     out.append("// Regenerate: /usr/bin/python3 tools/gen_marc8_tables.py")
     out.append("//")
-    out.append("// Reverse tables for the MARC-8 encoder (engine/src/marc8_encode.cpp), included inside its")
+    out.append("// Reverse tables for the MARC-8 encoder (engine/src/charset/marc8_encode.cpp), included inside its")
     out.append("// private namespace. Value word (0: no entry):")
     out.append("//   bits  0-23  MARC-8 code: one byte (ANSEL and C1 as written, 80-FE; other single-byte")
     out.append("//               sets as G0 bytes 20-7E) or three EACC bytes; with EXPAND, an index into")

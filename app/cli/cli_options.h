@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "marcscope/reader.h"
-#include "marcscope/record_stream.h"
+#include "marcscope/iso2709/iso2709_reader.h"
+#include "marcscope/formats/record_stream.h"
 
 namespace marcscope::cli {
 

@@ -10,14 +10,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "marcscope/byte_source.h"
-#include "marcscope/iso2709_writer.h"
-#include "marcscope/mrk_writer.h"
-#include "marcscope/pipeline.h"
-#include "marcscope/stream_pipeline.h"
-#include "marcscope/record.h"
-#include "marcscope/record_stream.h"
-#include "marcscope/validator.h"
+#include "marcscope/io/byte_source.h"
+#include "marcscope/iso2709/iso2709_writer.h"
+#include "marcscope/formats/mrk_writer.h"
+#include "marcscope/read/pipeline.h"
+#include "marcscope/read/stream_pipeline.h"
+#include "marcscope/model/record.h"
+#include "marcscope/formats/record_stream.h"
+#include "marcscope/validate/validator.h"
 #include "report.h"
 
 namespace marcscope::cli {

@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <cstring>
 
-#include "marcscope/record_view.h"
+#include "marcscope/iso2709/record_view.h"
 
 namespace marcscope::cli {
 namespace {

@@ -10,7 +10,7 @@
 #include <tuple>
 #include <vector>
 
-#include "marcscope/diagnostic.h"
+#include "marcscope/core/diagnostic.h"
 
 namespace marcscope::cli {
 

@@ -11,12 +11,12 @@
 #include <set>
 #include <stdexcept>
 
-#include "marcscope/byte_source.h"
-#include "marcscope/iso2709_writer.h"
-#include "marcscope/reader.h"
-#include "marcscope/record.h"
-#include "marcscope/record_stream.h"
-#include "marcscope/utf8.h"
+#include "marcscope/io/byte_source.h"
+#include "marcscope/iso2709/iso2709_writer.h"
+#include "marcscope/iso2709/iso2709_reader.h"
+#include "marcscope/model/record.h"
+#include "marcscope/formats/record_stream.h"
+#include "marcscope/charset/utf8.h"
 #include "test_support.h"
 
 using namespace marcscope;
@@ -57,7 +57,7 @@ Read read_fixture(const QString& rel, Format format = Format::Unknown, ReadMode 
 
 /// ISO 2709 through the serial Reader, with chosen decoding (an independent path to the records).
 std::vector<Record> read_iso_with(const QString& rel, DecodeOptions decode) {
-  Reader reader(InputBuffer::from_bytes(read_bytes(rel)), ReadOptions{ReadMode::Permissive, decode});
+  Iso2709Reader reader(InputBuffer::from_bytes(read_bytes(rel)), ReadOptions{ReadMode::Permissive, decode});
   ReadItem item;
   std::vector<Record> out;
   while (reader.next(item)) {
@@ -1147,7 +1147,7 @@ class TestFormats : public QObject {
     for (const QString file : {"valid/evergreen-jazz_1k.mrc", "malformed/catmandu-bu_bibs.mrc", "malformed/marcperl-badldr.usmarc",
                                "malformed/pymarc-bad_records.mrc", "pairs/filemarc-music.mrc"}) {
       for (ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
-        Reader reader(InputBuffer::from_bytes(read_bytes(file)), ReadOptions{mode, {}});
+        Iso2709Reader reader(InputBuffer::from_bytes(read_bytes(file)), ReadOptions{mode, {}});
         ReadItem item;
         std::vector<Record> expected;
         Diagnostics expected_diags;

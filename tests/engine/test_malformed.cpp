@@ -5,7 +5,7 @@
 
 #include <map>
 
-#include "marcscope/record.h"
+#include "marcscope/model/record.h"
 #include "test_support.h"
 
 using namespace marcscope;
@@ -24,7 +24,7 @@ struct Outcome {
 Outcome read_and_decode(const std::string& bytes, ReadMode mode) {
   ReadOptions options;
   options.mode = mode;
-  Reader reader(InputBuffer::from_bytes(bytes), options);
+  Iso2709Reader reader(InputBuffer::from_bytes(bytes), options);
   Outcome out;
   ReadItem item;
   while (reader.next(item)) {
@@ -174,7 +174,7 @@ class TestMalformed : public QObject {
     ReadOptions options;
     options.mode = ReadMode::Recover;
     options.decode.encoding = EncodingChoice::Auto;  // the data is UTF-8 under a blank leader/09
-    Reader reader(InputBuffer::from_bytes(bytes), options);
+    Iso2709Reader reader(InputBuffer::from_bytes(bytes), options);
     ReadItem item;
     int repaired = 0, n = 0;
     bool found = false;

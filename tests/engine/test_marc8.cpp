@@ -9,9 +9,9 @@
 #include <string_view>
 #include <vector>
 
-#include "marcscope/charset.h"
-#include "marcscope/marc8.h"
-#include "marcscope/utf8.h"
+#include "marcscope/charset/charset.h"
+#include "marcscope/charset/marc8.h"
+#include "marcscope/charset/utf8.h"
 
 using marcscope::Marc8Options;
 using marcscope::Marc8Problem;

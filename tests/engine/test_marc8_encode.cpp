@@ -16,8 +16,8 @@
 #include <string_view>
 #include <vector>
 
-#include "marcscope/marc8.h"
-#include "marcscope/utf8.h"
+#include "marcscope/charset/marc8.h"
+#include "marcscope/charset/utf8.h"
 
 using marcscope::Marc8EncodeOptions;
 using marcscope::Marc8Options;

@@ -11,8 +11,8 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "marcscope/byte_source.h"
-#include "marcscope/pipeline.h"
+#include "marcscope/io/byte_source.h"
+#include "marcscope/read/pipeline.h"
 #include "test_support.h"
 
 using namespace marcscope;
@@ -42,7 +42,7 @@ struct Result {
 Result serial(const std::string& bytes, ReadMode mode) {
   ReadOptions options;
   options.mode = mode;
-  Reader reader(InputBuffer::from_bytes(bytes), options);
+  Iso2709Reader reader(InputBuffer::from_bytes(bytes), options);
   Result r;
   ReadItem item;
   while (reader.next(item)) {
@@ -238,7 +238,7 @@ class TestPipeline : public QObject {
                               read_bytes("malformed/filemarc-bad_example.mrc") + read_bytes("malformed/mrrc-fuzz-zero-length-control-field.mrc") +
                               read_bytes("valid/evergreen-lul_fre_500.mrc");
     std::vector<Record> want;
-    Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
+    Iso2709Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
     ReadItem item;
     while (reader.next(item)) {
       Diagnostics d;

@@ -5,10 +5,10 @@
 
 #include <random>
 
-#include "marcscope/iso2709_writer.h"
-#include "marcscope/leader.h"
-#include "marcscope/record.h"
-#include "marcscope/record_scanner.h"
+#include "marcscope/iso2709/iso2709_writer.h"
+#include "marcscope/iso2709/leader.h"
+#include "marcscope/model/record.h"
+#include "marcscope/iso2709/record_scanner.h"
 #include "test_support.h"
 
 using namespace marcscope;
@@ -102,7 +102,7 @@ class TestReader : public QObject {
     QFETCH(QString, file);
     QFETCH(int, records);
     const std::string bytes = read_bytes(file);
-    Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
+    Iso2709Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
     ReadItem item;
     std::vector<Record> first;
     std::string written;
@@ -128,7 +128,7 @@ class TestReader : public QObject {
 
     ReadOptions strict;
     strict.mode = ReadMode::Strict;
-    Reader again(InputBuffer::from_bytes(written), strict);
+    Iso2709Reader again(InputBuffer::from_bytes(written), strict);
     std::size_t i = 0;
     while (again.next(item)) {
       QVERIFY2(item.has_record, qPrintable(describe(item.diagnostics)));
@@ -203,7 +203,7 @@ class TestReader : public QObject {
   /// Decoded content of a MARC-8 file: values are UTF-8 and leader/09 becomes 'a'.
   void marc8_file_decodes_to_utf8() {
     const std::string bytes = read_bytes("valid/solrmarc-uva_001_2000.mrc");
-    Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
+    Iso2709Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
     ReadItem item;
     int n = 0, non_ascii = 0;
     while (reader.next(item)) {
@@ -283,7 +283,7 @@ class TestReader : public QObject {
   static bool is_valid_utf8_value(const std::string& v);
 };
 
-#include "marcscope/utf8.h"
+#include "marcscope/charset/utf8.h"
 bool TestReader::is_valid_utf8_value(const std::string& v) { return marcscope::is_valid_utf8(v); }
 
 QTEST_APPLESS_MAIN(TestReader)

@@ -1,10 +1,10 @@
 // The owning model and the writers: building, editing, ISO 2709 layout and MARCMaker text.
 #include <QtTest>
 
-#include "marcscope/iso2709_writer.h"
-#include "marcscope/mrk_writer.h"
-#include "marcscope/record.h"
-#include "marcscope/record_view.h"
+#include "marcscope/iso2709/iso2709_writer.h"
+#include "marcscope/formats/mrk_writer.h"
+#include "marcscope/model/record.h"
+#include "marcscope/iso2709/record_view.h"
 
 #include <cstdio>
 #include <random>
@@ -46,7 +46,7 @@ std::string raw_record(const std::vector<std::pair<std::string, std::string>>& f
 Record read_one(const std::string& bytes, Diagnostics& diags) {
   ReadOptions options;
   options.mode = ReadMode::Strict;
-  Reader reader(InputBuffer::from_bytes(bytes), options);
+  Iso2709Reader reader(InputBuffer::from_bytes(bytes), options);
   ReadItem item;
   Record rec;
   int n = 0;
@@ -230,7 +230,7 @@ class TestRecord : public QObject {
   /// only: they must agree once our escapes are decoded.
   void mrk_matches_marcedit_twin() {
     const std::string bytes = read_bytes("pairs/lcmarcedit-marc_sample_data.mrc");
-    Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
+    Iso2709Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{});
     ReadItem item;
     std::string ours;
     int n = 0;

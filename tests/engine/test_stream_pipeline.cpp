@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "marcscope/byte_source.h"
-#include "marcscope/stream_pipeline.h"
+#include "marcscope/io/byte_source.h"
+#include "marcscope/read/stream_pipeline.h"
 #include "test_support.h"
 
 using namespace marcscope;

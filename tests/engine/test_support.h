@@ -10,7 +10,7 @@
 #include <map>
 #include <string>
 
-#include "marcscope/reader.h"
+#include "marcscope/iso2709/iso2709_reader.h"
 
 namespace marcscope::test {
 
@@ -58,7 +58,7 @@ struct ReadSummary {
 inline ReadSummary read_file(const std::string& bytes, ReadMode mode) {
   ReadOptions options;
   options.mode = mode;
-  Reader reader(InputBuffer::from_bytes(bytes), options);
+  Iso2709Reader reader(InputBuffer::from_bytes(bytes), options);
   ReadSummary s;
   ReadItem item;
   while (reader.next(item)) {

@@ -14,7 +14,7 @@
 #include <functional>
 #include <thread>
 
-#include "marcscope/validator.h"
+#include "marcscope/validate/validator.h"
 #include "test_support.h"
 
 using namespace marcscope;
@@ -77,7 +77,7 @@ std::vector<Record> read_records(const QString& rel) {
   ReadOptions options;
   options.mode = ReadMode::Permissive;
   const std::string bytes = read_bytes(rel);
-  Reader reader(InputBuffer::from_bytes(bytes), options);
+  Iso2709Reader reader(InputBuffer::from_bytes(bytes), options);
   ReadItem item;
   Diagnostics ignored;
   while (reader.next(item))

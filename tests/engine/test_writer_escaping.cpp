@@ -11,9 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "marcscope/diagnostic.h"
-#include "marcscope/record.h"
-#include "marcscope/record_stream.h"
+#include "marcscope/core/diagnostic.h"
+#include "marcscope/model/record.h"
+#include "marcscope/formats/record_stream.h"
 
 using namespace marcscope;
 

@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "fuzz_check.h"
-#include "marcscope/marc8.h"
-#include "marcscope/utf8.h"
+#include "marcscope/charset/marc8.h"
+#include "marcscope/charset/utf8.h"
 
 namespace {
 

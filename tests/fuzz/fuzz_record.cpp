@@ -32,16 +32,16 @@
 #include <vector>
 
 #include "fuzz_check.h"
-#include "marcscope/charset.h"
-#include "marcscope/diagnostic.h"
-#include "marcscope/iso2709_writer.h"
-#include "marcscope/mapped_file.h"
-#include "marcscope/mrk_writer.h"
-#include "marcscope/reader.h"
-#include "marcscope/record.h"
-#include "marcscope/record_scanner.h"
-#include "marcscope/record_view.h"
-#include "marcscope/utf8.h"
+#include "marcscope/charset/charset.h"
+#include "marcscope/core/diagnostic.h"
+#include "marcscope/iso2709/iso2709_writer.h"
+#include "marcscope/io/mapped_file.h"
+#include "marcscope/formats/mrk_writer.h"
+#include "marcscope/iso2709/iso2709_reader.h"
+#include "marcscope/model/record.h"
+#include "marcscope/iso2709/record_scanner.h"
+#include "marcscope/iso2709/record_view.h"
+#include "marcscope/charset/utf8.h"
 
 namespace {
 
@@ -208,7 +208,7 @@ void write_and_reread(const Record& rec) {
 
   ReadOptions options;
   options.mode = ReadMode::Strict;
-  Reader reader(InputBuffer::from_bytes(out), options);
+  Iso2709Reader reader(InputBuffer::from_bytes(out), options);
   ReadItem item;
   const bool got = reader.next(item);
   if (got && only_allowed_errors(item.diagnostics)) return;  // a known issue, see allowed_codes()
@@ -259,13 +259,13 @@ void decode_write(const RecordView& view, const DecodeOptions& options) {
 void read_all(std::string_view input, ReadMode mode) {
   ReadOptions options;
   options.mode = mode;
-  Reader reader(InputBuffer::from_bytes(std::string(input)), options);
+  Iso2709Reader reader(InputBuffer::from_bytes(std::string(input)), options);
   const std::string_view bytes = reader.input().bytes();
   ReadItem item;
   std::size_t items = 0;
   bool last_fatal = false;
   while (reader.next(item)) {
-    FUZZ_CHECK(++items <= bytes.size() + 1, "the Reader delivers more items than there are input bytes");
+    FUZZ_CHECK(++items <= bytes.size() + 1, "the Iso2709Reader delivers more items than there are input bytes");
     touch_diagnostics(item.diagnostics, bytes.size());
     last_fatal = max_severity(item.diagnostics) == Severity::Fatal;
     if (mode != ReadMode::Strict) FUZZ_CHECK(!last_fatal, "a Fatal diagnostic outside Strict mode");
@@ -301,10 +301,10 @@ void read_all(std::string_view input, ReadMode mode) {
     other.marc8.replacement = U' ';
     decode_write(item.view, other);
   }
-  FUZZ_CHECK(!reader.next(item), "the Reader delivers more after returning false");
+  FUZZ_CHECK(!reader.next(item), "the Iso2709Reader delivers more after returning false");
   if (mode == ReadMode::Strict && reader.stopped())
     FUZZ_CHECK(last_fatal, "Strict mode stopped without a Fatal diagnostic in the last item");
-  if (mode != ReadMode::Strict) FUZZ_CHECK(!reader.stopped(), "a Reader stopped outside Strict mode");
+  if (mode != ReadMode::Strict) FUZZ_CHECK(!reader.stopped(), "an Iso2709Reader stopped outside Strict mode");
 }
 
 /// One outcome of RecordScanner::next that consumed a record (delivered or skipped).

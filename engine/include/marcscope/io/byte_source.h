@@ -1,0 +1,69 @@
+#pragma once
+// Where input bytes come from: a memory-mapped file, a file descriptor (pipes, standard input),
+// a caller's callback (the Python module feeds file objects through one), and gzip on top of any.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "marcscope/io/mapped_file.h"
+
+namespace marcscope {
+
+/// A sequential source of bytes. Implementations throw IoError on read failures.
+class ByteSource {
+ public:
+  virtual ~ByteSource() = default;
+
+  /// Reads up to `n` bytes into `buf`; returns 0 only at the end of the input.
+  virtual std::size_t read(char* buf, std::size_t n) = 0;
+
+  /// The whole input when it is already in memory (a memory-mapped file): readers then slice it
+  /// without copying. Empty for streams.
+  virtual std::optional<std::string_view> contiguous() const { return std::nullopt; }
+
+  /// Tells a contiguous source that bytes before `offset` will not be read again, so their
+  /// pages can be dropped (madvise). A no-op for streams.
+  virtual void release_before(std::uint64_t /*offset*/) {}
+
+  /// Tells a contiguous source that bytes [begin, end) will be read soon, so their pages can be
+  /// mapped in ahead (by touching one byte per page). Safe to call from several threads at once;
+  /// a no-op for streams and where the system cannot do it. The pipeline calls it from its
+  /// parallel stage, so that the serial slicer does not take every page fault itself.
+  virtual void prefetch(std::uint64_t /*begin*/, std::uint64_t /*end*/) const {}
+
+  /// Total size in bytes when known (for progress and time-left estimates).
+  virtual std::optional<std::uint64_t> size() const { return std::nullopt; }
+
+  /// A name for messages: the path, "<stdin>", or what the caller chose.
+  virtual const std::string& name() const = 0;
+};
+
+/// Reads through a callback: `fill(buf, n)` writes up to n bytes and returns how many, 0 at the
+/// end; it may throw. The Python module wraps a file object's readinto() this way.
+std::unique_ptr<ByteSource> make_callback_source(std::function<std::size_t(char*, std::size_t)> fill,
+                                                 std::string name = "<callback>");
+
+/// Reads bytes already in memory (copied in).
+std::unique_ptr<ByteSource> make_memory_source(std::string bytes, std::string name = "<memory>");
+
+/// Decompresses gzip (one or more members, as `cat a.gz b.gz` makes) from `inner`.
+std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> inner);
+
+/// Opens a path ("-" = standard input): regular files are memory-mapped, anything else is read
+/// with read(2). Gzip input (magic bytes 1F 8B) is decompressed transparently. Throws IoError.
+std::unique_ptr<ByteSource> open_source(const std::string& path);
+
+/// Reads up to `n` bytes from the start of `source` without losing them: returns the bytes and
+/// replaces `source` with one that yields them again before the rest. Contiguous sources are
+/// only looked at.
+std::string peek(std::unique_ptr<ByteSource>& source, std::size_t n);
+
+/// Wraps `inner` so gzip is decompressed when its first two bytes are the gzip magic number.
+std::unique_ptr<ByteSource> maybe_gunzip(std::unique_ptr<ByteSource> inner);
+
+}  // namespace marcscope

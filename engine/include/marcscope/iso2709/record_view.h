@@ -1,0 +1,114 @@
+#pragma once
+// Stage 2: decoding one record's leader, directory and fields as views into the input bytes.
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "marcscope/core/diagnostic.h"
+#include "marcscope/iso2709/leader.h"
+#include "marcscope/core/read_mode.h"
+
+namespace marcscope {
+
+inline constexpr char kSubfieldDelimiter = '\x1F';
+inline constexpr char kFieldTerminator = '\x1E';
+inline constexpr char kRecordTerminator = '\x1D';
+
+/// True for tags 001-009 (and "00X" forms generally): fields with no indicators or subfields.
+inline bool is_control_tag(std::string_view tag) {
+  return tag.size() == 3 && tag[0] == '0' && tag[1] == '0' && tag[2] >= '0' && tag[2] <= '9';
+}
+
+/// 0-999 for a tag of three ASCII digits, else -1 (a table index for tag-keyed lookups).
+inline int tag_number(std::string_view t) {
+  if (t.size() != 3) return -1;
+  const unsigned a = static_cast<unsigned char>(t[0]) - unsigned{'0'};
+  const unsigned b = static_cast<unsigned char>(t[1]) - unsigned{'0'};
+  const unsigned c = static_cast<unsigned char>(t[2]) - unsigned{'0'};
+  if (a > 9 || b > 9 || c > 9) return -1;
+  return static_cast<int>(a * 100 + b * 10 + c);
+}
+
+struct SubfieldView {
+  char code = 0;
+  std::string_view value;  ///< raw bytes in the record's encoding
+};
+
+/// One field: `data` is its bytes without the field terminator, in the record's encoding.
+struct FieldView {
+  std::string_view tag;
+  std::string_view data;
+  std::uint32_t offset = 0;  ///< offset of `data` from the start of the record
+
+  bool is_control() const { return is_control_tag(tag); }
+  /// Indicator 1 or 2 (blank when the field is too short to have it).
+  char indicator(int which) const {
+    std::size_t i = which == 1 ? 0 : 1;
+    return i < data.size() && data[i] != kSubfieldDelimiter ? data[i] : ' ';
+  }
+  /// Bytes after the indicators: the subfield area, starting at the first delimiter.
+  std::string_view subfield_area(std::uint32_t indicator_count = 2) const {
+    if (indicator_count == 2 && data.size() >= 2 && data[0] != kSubfieldDelimiter && data[1] != kSubfieldDelimiter)
+      return data.substr(2);  // the usual case, inline
+    return subfield_area_slow(indicator_count);
+  }
+
+  std::string_view subfield_area_slow(std::uint32_t indicator_count) const;
+
+  /// Iterates over subfields without allocating. Bytes before the first delimiter are not a subfield.
+  class SubfieldIterator {
+   public:
+    SubfieldIterator() = default;
+    explicit SubfieldIterator(std::string_view rest) : rest_(rest) { advance(); }
+    const SubfieldView& operator*() const { return current_; }
+    const SubfieldView* operator->() const { return &current_; }
+    SubfieldIterator& operator++() { advance(); return *this; }
+    bool operator==(const SubfieldIterator& other) const { return done_ == other.done_ && (done_ || rest_.data() == other.rest_.data()); }
+   private:
+    void advance();
+    std::string_view rest_;
+    SubfieldView current_;
+    bool done_ = true;
+  };
+  struct SubfieldRange {
+    std::string_view area;
+    SubfieldIterator begin() const { return SubfieldIterator(area); }
+    SubfieldIterator end() const { return {}; }
+  };
+  SubfieldRange subfields(std::uint32_t indicator_count = 2) const { return {subfield_area(indicator_count)}; }
+};
+
+/// A decoded record whose fields point into the input. Reuse one RecordView across records: its
+/// field vector keeps its capacity, so decoding a stream allocates nothing per record.
+class RecordView {
+ public:
+  /// Decodes `bytes` (one record, from its leader to its terminator) found at absolute `offset`
+  /// as record number `number`. Returns false when the record is unusable in this mode: Strict
+  /// fails on any structural error, Permissive on errors that lose data, Recover only when no
+  /// leader or directory can be salvaged. Diagnostics are appended in all cases.
+  bool parse(std::string_view bytes, std::uint64_t offset, std::uint64_t number, ReadMode mode,
+             Diagnostics& diags);
+
+  std::string_view bytes() const { return bytes_; }
+  LeaderView leader() const { return LeaderView(bytes_.substr(0, LeaderView::kSize)); }
+  const std::vector<FieldView>& fields() const { return fields_; }
+  std::uint64_t offset() const { return offset_; }
+  std::uint64_t number() const { return number_; }
+  /// True when Recover mode changed anything to make the record readable.
+  bool repaired() const { return repaired_; }
+  std::uint32_t indicator_count() const { return indicator_count_; }
+
+  /// First field with this tag, or nullptr.
+  const FieldView* first(std::string_view tag) const;
+
+ private:
+  std::string_view bytes_;
+  std::vector<FieldView> fields_;
+  std::uint64_t offset_ = 0;
+  std::uint64_t number_ = 0;
+  std::uint32_t indicator_count_ = 2;
+  bool repaired_ = false;
+};
+
+}  // namespace marcscope

@@ -1,0 +1,51 @@
+#pragma once
+// Formats other than ISO 2709 (MARCXML, MARC-in-JSON, MARCMaker) through oneTBB: batches of
+// records are read in order, the caller's per-batch work runs in parallel, and batches are
+// delivered in input order, as the ISO 2709 Pipeline does.
+//
+// MARCXML in the usual shape (a memory-mapped document whose root is a <collection> of records,
+// no DOCTYPE, UTF-8) is also *parsed* in parallel: the document is cut into chunks just after a
+// record's end tag, and each chunk is parsed as a document of its own (the file's prologue and
+// root start tag, with every namespace declaration, then the chunk, then the root's end tag).
+// A chunk whose parse gives no diagnostic at all is exactly what the whole-document parse gives
+// for those bytes (it is a run of complete sibling elements under the same root, in the same
+// namespace context). At the first chunk that gives any diagnostic (malformed XML, odd content,
+// a cut in an unexpected place) the parallel parse stops, and the serial reader takes over from
+// the start of the file, skipping the records already delivered: so diagnostics, recovery and
+// Strict stops are always the serial reader's own, and nothing is lost or delivered twice.
+
+#include <cstdint>
+#include <memory>
+
+#include "marcscope/io/byte_source.h"
+#include "marcscope/read/pipeline.h"
+#include "marcscope/formats/record_stream.h"
+
+namespace marcscope {
+
+struct StreamPipelineOptions {
+  StreamOptions read;
+  unsigned threads = 0;                 ///< 0 = every core
+  std::size_t batch_records = 1000;     ///< records per batch when reading serially
+  std::size_t chunk_bytes = 1u << 20;   ///< MARCXML: a chunk ends at the first record end after this many bytes
+  std::size_t tokens = 0;               ///< batches in flight; 0 = 2 per thread + 2
+  bool parallel_parse = true;           ///< MARCXML: parse chunks in parallel where the document allows
+};
+
+struct StreamPipelineResult {
+  bool stopped = false;            ///< Strict mode stopped on an error
+  std::uint64_t records_seen = 0;  ///< records read, delivered or skipped
+  std::uint64_t parallel_chunks = 0;  ///< MARCXML chunks parsed in parallel and delivered
+  bool serial_fallback = false;    ///< a chunk had diagnostics: the serial reader finished the file
+};
+
+/// Reads `source` as `format` (not ISO 2709, which has its own Pipeline) and hands every batch to
+/// `transform` (parallel, may be empty) and then to `consume` (in input order; return false to
+/// stop). Batches carry records with their number and byte offset, and every diagnostic.
+/// Exceptions from any stage are rethrown here. `progress`, when set, is called from the
+/// delivery stage.
+StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSource> source,
+                                         const StreamPipelineOptions& options, const BatchTransform& transform,
+                                         const BatchConsumer& consume, const ProgressCallback& progress = {});
+
+}  // namespace marcscope

@@ -1,0 +1,133 @@
+#include "marcscope/core/diagnostic.h"
+
+#include <algorithm>
+
+namespace marcscope {
+
+std::string_view code_name(Code code) {
+  switch (code) {
+    case Code::JunkBetweenRecords: return "junk-between-records";
+    case Code::TrailingBytes: return "trailing-bytes";
+    case Code::LeaderLengthInvalid: return "leader-length-invalid";
+    case Code::RecordTooShort: return "record-too-short";
+    case Code::RecordLengthMismatch: return "record-length-mismatch";
+    case Code::RecordTruncated: return "record-truncated";
+    case Code::MissingRecordTerminator: return "missing-record-terminator";
+    case Code::LeaderInvalidDigits: return "leader-invalid-digits";
+    case Code::LeaderUnusualValue: return "leader-unusual-value";
+    case Code::BaseAddressInvalid: return "base-address-invalid";
+    case Code::BaseAddressMismatch: return "base-address-mismatch";
+    case Code::DirectoryInvalid: return "directory-invalid";
+    case Code::DirectoryEntryInvalid: return "directory-entry-invalid";
+    case Code::TagInvalid: return "tag-invalid";
+    case Code::FieldOutOfBounds: return "field-out-of-bounds";
+    case Code::FieldMissingTerminator: return "field-missing-terminator";
+    case Code::FieldOverlap: return "field-overlap";
+    case Code::NoFields: return "no-fields";
+    case Code::IndicatorsMissing: return "indicators-missing";
+    case Code::SubfieldDelimiterMissing: return "subfield-delimiter-missing";
+    case Code::SubfieldCodeMissing: return "subfield-code-missing";
+    case Code::SubfieldCodeInvalid: return "subfield-code-invalid";
+    case Code::ControlCharacter: return "control-character";
+    case Code::InvalidUtf8: return "invalid-utf8";
+    case Code::Marc8UnknownEscape: return "marc8-unknown-escape";
+    case Code::Marc8UnmappedCode: return "marc8-unmapped-code";
+    case Code::Marc8TruncatedSequence: return "marc8-truncated-sequence";
+    case Code::EncodingLeaderLies: return "encoding-leader-lies";
+    case Code::RecordRepaired: return "record-repaired";
+    case Code::RecordSkipped: return "record-skipped";
+    case Code::NotMarc: return "not-marc";
+    case Code::XmlSyntaxError: return "xml-syntax-error";
+    case Code::JsonSyntaxError: return "json-syntax-error";
+    case Code::MrkSyntaxError: return "mrk-syntax-error";
+    case Code::RecordStructureInvalid: return "record-structure-invalid";
+    case Code::NoMarc8Equivalent: return "no-marc8-equivalent";
+    case Code::IndicatorInvalid: return "indicator-invalid";
+    case Code::RuleViolation: return "rule-violation";
+  }
+  return "unknown";
+}
+
+std::string_view severity_name(Severity severity) {
+  switch (severity) {
+    case Severity::Info: return "info";
+    case Severity::Warning: return "warning";
+    case Severity::Error: return "error";
+    case Severity::Fatal: return "fatal";
+  }
+  return "unknown";
+}
+
+Severity default_severity(Code code) {
+  switch (code) {
+    case Code::JunkBetweenRecords:
+    case Code::TrailingBytes:
+    case Code::LeaderUnusualValue:
+    case Code::TagInvalid:
+    case Code::ControlCharacter:
+    case Code::EncodingLeaderLies:
+    case Code::SubfieldCodeInvalid:
+    case Code::NoMarc8Equivalent:
+    case Code::IndicatorInvalid:
+    case Code::RuleViolation:
+    case Code::InvalidUtf8:
+    case Code::Marc8UnknownEscape:
+    case Code::Marc8UnmappedCode:
+    case Code::Marc8TruncatedSequence:
+      return Severity::Warning;
+    case Code::RecordRepaired:
+      return Severity::Info;
+    case Code::NotMarc:
+      return Severity::Fatal;
+    default:
+      return Severity::Error;
+  }
+}
+
+std::string Diagnostic::to_string() const {
+  std::string s;
+  if (record != 0) {
+    s += "record ";
+    s += std::to_string(record);
+    s += " at byte ";
+  } else {
+    s += "byte ";
+  }
+  s += std::to_string(offset);
+  if (!tag.empty()) {
+    s += ", field ";
+    s += tag;
+    if (subfield != 0) {
+      s += " $";
+      const auto c = static_cast<unsigned char>(subfield);
+      if (c > 0x20 && c < 0x7F) {
+        s += subfield;
+      } else {
+        s += "(0x";
+        s += "0123456789ABCDEF"[c >> 4];
+        s += "0123456789ABCDEF"[c & 15];
+        s += ')';
+      }
+    }
+  }
+  s += ": ";
+  s += severity_name(severity);
+  s += ": ";
+  s += message;
+  s += " [";
+  s += code_name(code);
+  if (!rule.empty()) {
+    s += ": ";
+    s += rule;
+  }
+  s += "]";
+  return s;
+}
+
+Severity max_severity(const Diagnostics& diags) {
+  Severity worst = Severity::Info;
+  for (const auto& d : diags) worst = std::max(worst, d.severity);
+  return worst;
+}
+
+}  // namespace marcscope

@@ -1,0 +1,221 @@
+#pragma once
+// Private to the engine: what the readers and writers of record_stream.h share (the input window
+// with line and column tracking, the per-record outcome by read mode, escaping helpers), and the
+// factory functions record_stream.cpp dispatches to.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "marcscope/io/byte_source.h"
+#include "marcscope/core/diagnostic.h"
+#include "marcscope/core/read_mode.h"
+#include "marcscope/model/record.h"
+#include "marcscope/formats/record_stream.h"
+
+namespace marcscope::detail {
+
+// ---------------------------------------------------------------------------------------------
+// Factories (one per source file)
+// ---------------------------------------------------------------------------------------------
+
+std::unique_ptr<RecordStream> open_marcxml_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options);
+std::unique_ptr<RecordStream> open_json_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options);
+std::unique_ptr<RecordStream> open_mrk_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options);
+
+std::unique_ptr<RecordWriter> make_marcxml_writer(const WriterOptions& options);
+std::unique_ptr<RecordWriter> make_json_writer(const WriterOptions& options, bool ndjson);
+/// Throws std::invalid_argument for a column it cannot read ("245$", "LDR/x" ...).
+std::unique_ptr<RecordWriter> make_csv_writer(const WriterOptions& options);
+
+// ---------------------------------------------------------------------------------------------
+// Positions
+// ---------------------------------------------------------------------------------------------
+
+/// A 1-based line and column (columns count UTF-8 characters, not bytes).
+struct TextPos {
+  std::uint64_t line = 1;
+  std::uint64_t column = 1;
+
+  /// Moves past `bytes`.
+  void advance(std::string_view bytes) {
+    std::size_t last_nl = std::string_view::npos;
+    for (std::size_t i = bytes.find('\n'); i != std::string_view::npos; i = bytes.find('\n', i + 1)) {
+      ++line;
+      last_nl = i;
+    }
+    std::string_view tail = bytes;
+    if (last_nl != std::string_view::npos) {
+      column = 1;
+      tail = bytes.substr(last_nl + 1);
+    }
+    for (char c : tail)
+      if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) ++column;
+  }
+  std::string describe() const { return "line " + std::to_string(line) + ", column " + std::to_string(column); }
+};
+
+/// The part of the input a text reader is working on: bytes from absolute offset `base()` to
+/// `end()`, filled from the source in chunks. Dropping consumed bytes keeps memory bounded while
+/// line and column numbers stay exact.
+class InputWindow {
+ public:
+  explicit InputWindow(std::unique_ptr<ByteSource> source, std::size_t chunk = 64 * 1024)
+      : source_(std::move(source)), chunk_(chunk) {}
+
+  ByteSource& source() { return *source_; }
+  std::string_view view() const { return buf_; }
+  const char* data() const { return buf_.data(); }
+  std::size_t size() const { return buf_.size(); }
+  std::uint64_t base() const { return base_; }
+  std::uint64_t end() const { return base_ + buf_.size(); }
+  bool eof() const { return eof_; }
+  std::uint64_t bytes_read() const { return end(); }
+
+  /// Reads one more chunk; returns the number of bytes added (0 at the end of the input).
+  std::size_t fill() {
+    if (eof_) return 0;
+    const std::size_t old = buf_.size();
+    buf_.resize(old + chunk_);
+    std::size_t got = 0;
+    try {
+      got = source_->read(buf_.data() + old, chunk_);
+    } catch (...) {
+      buf_.resize(old);
+      throw;
+    }
+    buf_.resize(old + got);
+    if (got == 0) eof_ = true;
+    return got;
+  }
+
+  /// Lets the bytes before absolute offset `keep` go (clamped to the window). They are dropped
+  /// in batches, so that calling this for every small record does not move the window each time.
+  void discard_before(std::uint64_t keep) {
+    if (keep <= base_) return;
+    const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(keep - base_, buf_.size()));
+    if (n < buf_.size() && n < 2 * chunk_ && n < buf_.size() / 2) return;
+    base_pos_.advance(std::string_view(buf_.data(), n));
+    buf_.erase(0, n);
+    base_ += n;
+    source_->release_before(base_);
+  }
+
+  /// Line and column of absolute offset `at` (clamped into the window).
+  TextPos pos_at(std::uint64_t at) const {
+    TextPos p = base_pos_;
+    if (at > base_) p.advance(std::string_view(buf_.data(), static_cast<std::size_t>(std::min<std::uint64_t>(at - base_, buf_.size()))));
+    return p;
+  }
+
+  /// Byte at absolute offset `at`, reading more input when needed; -1 past the end.
+  int byte_at(std::uint64_t at) {
+    while (at >= end()) {
+      if (fill() == 0) return -1;
+    }
+    if (at < base_) return -1;
+    return static_cast<unsigned char>(buf_[static_cast<std::size_t>(at - base_)]);
+  }
+
+ private:
+  std::unique_ptr<ByteSource> source_;
+  std::size_t chunk_;
+  std::string buf_;
+  std::uint64_t base_ = 0;
+  TextPos base_pos_;
+  bool eof_ = false;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Record outcome
+// ---------------------------------------------------------------------------------------------
+
+/// Severity of a problem that loses or guesses data: Fatal in Strict (reading stops), else Error.
+inline Severity error_severity(ReadMode mode) { return mode == ReadMode::Strict ? Severity::Fatal : Severity::Error; }
+
+enum class Outcome { Deliver, Skip, Stop };
+
+/// What happens to a record with (had_error) or without problems that lose data: Strict stops,
+/// Permissive skips (RecordSkipped), Recover delivers it marked repaired (RecordRepaired).
+inline Outcome record_outcome(ReadMode mode, bool had_error, std::uint64_t number, std::uint64_t offset,
+                              Diagnostics& diags) {
+  if (!had_error) return Outcome::Deliver;
+  switch (mode) {
+    case ReadMode::Strict:
+      return Outcome::Stop;
+    case ReadMode::Permissive:
+      diags.push_back({Severity::Error, Code::RecordSkipped, number, offset, {}, 0,
+                       "record " + std::to_string(number) + " skipped"});
+      return Outcome::Skip;
+    case ReadMode::Recover:
+      diags.push_back({Severity::Info, Code::RecordRepaired, number, offset, {}, 0,
+                       "record " + std::to_string(number) + " was repaired; the diagnostics before this one say what changed"});
+      return Outcome::Deliver;
+  }
+  return Outcome::Deliver;
+}
+
+/// The leader given to records whose input has none: lengths zero, UTF-8, "22" and "4500".
+inline constexpr std::string_view kDefaultLeader = "00000    a2200000   4500";
+
+/// Sets a leader read from text, padding or cutting to 24 characters (with a warning), and
+/// leader/09 to 'a': every record in memory is UTF-8. Returns false when it had to change the length.
+bool set_text_leader(Record& record, std::string_view leader, Diagnostics& diags, std::uint64_t number,
+                     std::uint64_t offset, std::string_view where);
+
+/// Normalises a tag read from text: characters that are not printable ASCII become '?', a tag
+/// shorter than 3 characters is zero-padded ("42" -> "042"), each with a warning; returns false
+/// (tag unusable, an error) when it is empty or longer than 3 characters. `tag` is changed in
+/// place; `what` names the element for messages ("datafield" -> "datafield in record 7").
+bool normalise_tag(std::string& tag, Diagnostics& diags, ReadMode mode, std::uint64_t number, std::uint64_t offset,
+                   std::string_view what);
+
+/// Length of the valid UTF-8 sequence starting at `p` (at most `avail` bytes), 0 when invalid
+/// (overlongs, surrogates and code points above U+10FFFF are invalid).
+inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avail) {
+  const unsigned c = p[0];
+  if (c < 0x80) return 1;
+  std::size_t len;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) len = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (avail < len) return 0;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if ((p[k] & 0xC0) != 0x80) return 0;
+  return len;
+}
+
+/// What escaping a value for XML or JSON had to change.
+struct EscapeProblems {
+  std::size_t control = 0;   ///< characters the format cannot hold, replaced by U+FFFD
+  std::size_t invalid = 0;   ///< invalid UTF-8 sequences, replaced by U+FFFD
+  char32_t first_control = 0;  ///< the first of them: a C0 control, or U+FFFE / U+FFFF in XML
+};
+
+/// Reports what escaping changed, against `tag` / `code` of record `number`.
+void report_escape_problems(const EscapeProblems& p, std::string_view format, std::uint64_t number,
+                            std::string_view tag, char code, Diagnostics& diags);
+
+/// The character an indicator or a subfield code read from text stands for: exactly one
+/// character is expected. Empty gives a blank, several give the first; a character that is not
+/// printable ASCII (control characters are allowed when `control_ok`, for subfield codes) gives
+/// '?'. `problem` is set to what was wrong, for a message ("is empty" ...), or cleared.
+char single_char(std::string_view text, bool control_ok, std::string& problem);
+
+/// Text for a byte or character in a message: printable ASCII as is, others as 0xNN.
+std::string printable(std::string_view s);
+
+}  // namespace marcscope::detail

@@ -1,0 +1,276 @@
+#include "marcscope/io/byte_source.h"
+
+#include <zlib.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <vector>
+
+namespace marcscope {
+namespace {
+
+std::uint64_t page_size() {
+  static const auto page = static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+  return page;
+}
+
+std::string describe(const std::string& path) { return path == "-" ? std::string("standard input") : "'" + path + "'"; }
+
+/// A whole regular file, memory-mapped read-only.
+class MappedSource final : public ByteSource {
+  static constexpr std::size_t kReleaseStep = 8u << 20;
+
+ public:
+  MappedSource(const char* data, std::size_t size, std::string name) : data_(data), size_(size), name_(std::move(name)) {}
+  ~MappedSource() override { ::munmap(const_cast<char*>(data_), size_); }
+
+  std::size_t read(char* buf, std::size_t n) override {
+    const std::size_t k = std::min(n, size_ - pos_);
+    std::memcpy(buf, data_ + pos_, k);
+    pos_ += k;
+    // What read() has copied out is not needed in the mapping any more: keep resident memory
+    // bounded for readers that stream (MARCXML, JSON, .mrk) as release_before() does for the
+    // ISO 2709 pipeline.
+    release_before(pos_);
+    return k;
+  }
+  std::optional<std::string_view> contiguous() const override { return std::string_view(data_, size_); }
+  void release_before(std::uint64_t offset) override {
+    // The mapping is private and never written, so dropped pages simply fault in again from the
+    // file if anyone still reads them: this only bounds resident memory. Dropped 8 MB at a time:
+    // each madvise makes the kernel interrupt every other core running this process to flush
+    // its TLB, and the pipeline asks after every slice.
+    const std::uint64_t page = page_size();
+    const std::uint64_t end = std::min<std::uint64_t>(offset, size_) / page * page;
+    if (end >= released_ + kReleaseStep) {
+      ::madvise(const_cast<char*>(data_) + released_, end - released_, MADV_DONTNEED);
+      released_ = end;
+    }
+  }
+  void prefetch(std::uint64_t begin, std::uint64_t end) const override {
+    // One read per page: each fault maps the page and, by the kernel's fault-around, its
+    // neighbours, exactly as the reader's own first touch would (MADV_POPULATE_READ maps page
+    // by page and measured slower).
+    const std::uint64_t page = page_size();
+    end = std::min<std::uint64_t>(end, size_);
+    unsigned char seen = 0;
+    for (std::uint64_t at = begin / page * page; at < end; at += page)
+      seen |= static_cast<unsigned char>(reinterpret_cast<const volatile char*>(data_)[at]);
+    (void)seen;
+  }
+  std::optional<std::uint64_t> size() const override { return size_; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  const char* data_;
+  std::size_t size_;
+  std::size_t pos_ = 0;
+  std::uint64_t released_ = 0;
+  std::string name_;
+};
+
+class FdSource final : public ByteSource {
+ public:
+  FdSource(int fd, bool owned, std::string name, std::optional<std::uint64_t> size)
+      : fd_(fd), owned_(owned), name_(std::move(name)), size_(size) {}
+  ~FdSource() override {
+    if (owned_) ::close(fd_);
+  }
+  std::size_t read(char* buf, std::size_t n) override {
+    for (;;) {
+      ssize_t k = ::read(fd_, buf, n);
+      if (k >= 0) return static_cast<std::size_t>(k);
+      if (errno == EINTR) continue;
+      throw IoError("cannot read " + describe(name_ == "<stdin>" ? "-" : name_) + ": " + std::strerror(errno));
+    }
+  }
+  std::optional<std::uint64_t> size() const override { return size_; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  int fd_;
+  bool owned_;
+  std::string name_;
+  std::optional<std::uint64_t> size_;
+};
+
+class CallbackSource final : public ByteSource {
+ public:
+  CallbackSource(std::function<std::size_t(char*, std::size_t)> fill, std::string name)
+      : fill_(std::move(fill)), name_(std::move(name)) {}
+  std::size_t read(char* buf, std::size_t n) override { return fill_(buf, n); }
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::function<std::size_t(char*, std::size_t)> fill_;
+  std::string name_;
+};
+
+class MemorySource final : public ByteSource {
+ public:
+  MemorySource(std::string bytes, std::string name) : bytes_(std::move(bytes)), name_(std::move(name)) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    const std::size_t k = std::min(n, bytes_.size() - pos_);
+    std::memcpy(buf, bytes_.data() + pos_, k);
+    pos_ += k;
+    return k;
+  }
+  std::optional<std::string_view> contiguous() const override { return std::string_view(bytes_); }
+  std::optional<std::uint64_t> size() const override { return bytes_.size(); }
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::string bytes_;
+  std::size_t pos_ = 0;
+  std::string name_;
+};
+
+class GzipSource final : public ByteSource {
+ public:
+  explicit GzipSource(std::unique_ptr<ByteSource> inner) : inner_(std::move(inner)), in_(1 << 18) {
+    std::memset(&z_, 0, sizeof z_);
+    if (inflateInit2(&z_, 15 + 32) != Z_OK) throw IoError("cannot decompress " + inner_->name() + ": zlib failed to start");
+  }
+  ~GzipSource() override { inflateEnd(&z_); }
+
+  std::size_t read(char* buf, std::size_t n) override {
+    if (done_ || n == 0) return 0;
+    z_.next_out = reinterpret_cast<Bytef*>(buf);
+    z_.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    while (z_.avail_out > 0) {
+      if (z_.avail_in == 0) {
+        const std::size_t k = inner_->read(in_.data(), in_.size());
+        if (k == 0) {
+          if (!member_ended_) throw IoError("cannot decompress " + inner_->name() + ": the gzip data is truncated");
+          done_ = true;
+          break;
+        }
+        z_.next_in = reinterpret_cast<Bytef*>(in_.data());
+        z_.avail_in = static_cast<uInt>(k);
+      }
+      member_ended_ = false;
+      const int rc = inflate(&z_, Z_NO_FLUSH);
+      if (rc == Z_STREAM_END) {
+        // Concatenated gzip members form one stream (cat a.gz b.gz).
+        member_ended_ = true;
+        inflateReset(&z_);
+        continue;
+      }
+      if (rc != Z_OK && rc != Z_BUF_ERROR)
+        throw IoError("cannot decompress " + inner_->name() + ": " + (z_.msg ? z_.msg : "corrupt gzip data"));
+      if (rc == Z_BUF_ERROR && z_.avail_in > 0) break;
+    }
+    return n - z_.avail_out;
+  }
+  const std::string& name() const override { return inner_->name(); }
+
+ private:
+  std::unique_ptr<ByteSource> inner_;
+  std::vector<char> in_;
+  z_stream z_;
+  bool done_ = false;
+  bool member_ended_ = false;
+};
+
+/// Puts back bytes already read from a stream (to sniff the gzip magic number).
+class PrefixedSource final : public ByteSource {
+ public:
+  PrefixedSource(std::string prefix, std::unique_ptr<ByteSource> inner) : prefix_(std::move(prefix)), inner_(std::move(inner)) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    if (pos_ < prefix_.size()) {
+      const std::size_t k = std::min(n, prefix_.size() - pos_);
+      std::memcpy(buf, prefix_.data() + pos_, k);
+      pos_ += k;
+      return k;
+    }
+    return inner_->read(buf, n);
+  }
+  std::optional<std::uint64_t> size() const override { return inner_->size(); }
+  const std::string& name() const override { return inner_->name(); }
+
+ private:
+  std::string prefix_;
+  std::size_t pos_ = 0;
+  std::unique_ptr<ByteSource> inner_;
+};
+
+}  // namespace
+
+std::unique_ptr<ByteSource> make_callback_source(std::function<std::size_t(char*, std::size_t)> fill, std::string name) {
+  return std::make_unique<CallbackSource>(std::move(fill), std::move(name));
+}
+
+std::unique_ptr<ByteSource> make_memory_source(std::string bytes, std::string name) {
+  return std::make_unique<MemorySource>(std::move(bytes), std::move(name));
+}
+
+std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> inner) {
+  return std::make_unique<GzipSource>(std::move(inner));
+}
+
+std::unique_ptr<ByteSource> maybe_gunzip(std::unique_ptr<ByteSource> inner) {
+  if (auto all = inner->contiguous()) {
+    if (all->size() >= 2 && static_cast<unsigned char>((*all)[0]) == 0x1F && static_cast<unsigned char>((*all)[1]) == 0x8B)
+      return make_gzip_source(std::move(inner));
+    return inner;
+  }
+  std::string head(2, '\0');
+  std::size_t got = 0;
+  while (got < 2) {
+    const std::size_t k = inner->read(head.data() + got, 2 - got);
+    if (k == 0) break;
+    got += k;
+  }
+  head.resize(got);
+  const bool gz = got == 2 && static_cast<unsigned char>(head[0]) == 0x1F && static_cast<unsigned char>(head[1]) == 0x8B;
+  auto prefixed = std::make_unique<PrefixedSource>(std::move(head), std::move(inner));
+  if (gz) return make_gzip_source(std::move(prefixed));
+  return prefixed;
+}
+
+std::string peek(std::unique_ptr<ByteSource>& source, std::size_t n) {
+  if (auto all = source->contiguous()) return std::string(all->substr(0, n));
+  std::string head(n, '\0');
+  std::size_t got = 0;
+  while (got < n) {
+    const std::size_t k = source->read(head.data() + got, n - got);
+    if (k == 0) break;
+    got += k;
+  }
+  head.resize(got);
+  source = std::make_unique<PrefixedSource>(head, std::move(source));
+  return head;
+}
+
+std::unique_ptr<ByteSource> open_source(const std::string& path) {
+  if (path == "-") return maybe_gunzip(std::make_unique<FdSource>(STDIN_FILENO, false, "<stdin>", std::nullopt));
+  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) throw IoError("cannot open " + describe(path) + ": " + std::strerror(errno));
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) {
+    const int err = errno;
+    ::close(fd);
+    throw IoError("cannot read " + describe(path) + ": " + std::strerror(err));
+  }
+  if (S_ISDIR(st.st_mode)) {
+    ::close(fd);
+    throw IoError("cannot read " + describe(path) + ": it is a directory");
+  }
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    void* p = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+    if (p != MAP_FAILED) {
+      ::close(fd);
+      ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
+      return maybe_gunzip(std::make_unique<MappedSource>(static_cast<const char*>(p), static_cast<std::size_t>(st.st_size), path));
+    }
+  }
+  std::optional<std::uint64_t> size;
+  if (S_ISREG(st.st_mode)) size = static_cast<std::uint64_t>(st.st_size);
+  return maybe_gunzip(std::make_unique<FdSource>(fd, true, path, size));
+}
+
+}  // namespace marcscope

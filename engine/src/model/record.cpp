@@ -1,0 +1,228 @@
+#include "marcscope/model/record.h"
+
+#include <algorithm>
+#include <bit>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+
+#include "marcscope/iso2709/record_view.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+namespace marcscope {
+namespace {
+
+inline bool is_printable(char c) { return c >= 0x20 && c < 0x7F; }
+inline char printable_or(char c, char fallback) { return is_printable(c) ? c : fallback; }
+
+}  // namespace
+
+const std::string* Field::subfield(char code) const {
+  for (const auto& s : subfields_)
+    if (s.code == code) return &s.value;
+  return nullptr;
+}
+
+std::vector<std::string> Field::subfield_values(char code) const {
+  std::vector<std::string> values;
+  for (const auto& s : subfields_)
+    if (s.code == code) values.push_back(s.value);
+  return values;
+}
+
+Record::Record() = default;
+
+const std::string& Record::default_leader() {
+  static const std::string kDefault = "00000nam a2200000 i 4500";
+  return kDefault;
+}
+
+void Record::set_leader(std::string_view leader) {
+  leader_.assign(leader.substr(0, 24));
+  if (leader_.size() < 24) leader_.append(24 - leader_.size(), ' ');
+}
+
+std::size_t Record::remove_fields(std::string_view tag) {
+  const auto before = fields_.size();
+  std::erase_if(fields_, [&](const Field& f) { return f.tag() == tag; });
+  return before - fields_.size();
+}
+
+const Field* Record::first(std::string_view tag) const {
+  for (const auto& f : fields_)
+    if (f.tag() == tag) return &f;
+  return nullptr;
+}
+
+std::vector<const Field*> Record::fields_with_tag(std::string_view tag) const {
+  std::vector<const Field*> out;
+  for (const auto& f : fields_)
+    if (f.tag() == tag) out.push_back(&f);
+  return out;
+}
+
+namespace {
+
+/// Puts in `out` the position in `area` of every subfield delimiter, sixteen bytes at a time
+/// (SSE2; a byte loop elsewhere): one pass over the field instead of a memchr call per subfield.
+inline void find_delimiters(std::string_view area, std::vector<std::uint32_t>& out) {
+  out.clear();
+  const char* p = area.data();
+  const std::size_t n = area.size();
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time; the last partial block is read again from n - 16, its bytes
+  // already seen masked off.
+  const __m128i delim = _mm_set1_epi8(kSubfieldDelimiter);
+  auto collect = [&](std::size_t at, unsigned mask) {
+    while (mask) {
+      out.push_back(static_cast<std::uint32_t>(at + static_cast<unsigned>(std::countr_zero(mask))));
+      mask &= mask - 1;
+    }
+  };
+  for (; i + 16 <= n; i += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    collect(i, static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, delim))));
+  }
+  if (i < n && n >= 16) {
+    const std::size_t at = n - 16;
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));
+    const unsigned seen = static_cast<unsigned>(i - at);
+    collect(at, static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, delim))) >> seen << seen);
+    return;
+  }
+#endif
+  for (; i < n; ++i)
+    if (p[i] == kSubfieldDelimiter) out.push_back(static_cast<std::uint32_t>(i));
+}
+
+/// Gives `s` the value `bytes` by ending its lifetime and constructing a new string in its place:
+/// one copy, without assign()'s aliasing checks or a temporary's second copy. `bytes` must not
+/// point into `s` (here `s` is always a fresh, empty member).
+inline void construct_into(std::string& s, std::string_view bytes) {
+  std::destroy_at(&s);
+  try {
+    std::construct_at(&s, bytes.data(), bytes.size());
+  } catch (...) {
+    std::construct_at(&s);  // leave a valid (empty) string behind
+    throw;
+  }
+}
+
+inline bool printable3(std::string_view tag) {
+  return tag.size() == 3 && is_printable(tag[0]) && is_printable(tag[1]) && is_printable(tag[2]);
+}
+
+}  // namespace
+
+Record Record::from_view(const RecordView& view, const DecodeOptions& options, Diagnostics& diags) {
+  Record rec;
+  const char* base = view.bytes().data();
+  EncodingEvidence evidence;
+  bool examined = false;
+  const Encoding enc = choose_encoding(view, options, diags, &evidence, &examined);
+  // Values of a record already checked as valid UTF-8 are copied without checking each again.
+  const bool trusted = enc == Encoding::Utf8 && examined && evidence.valid_utf8;
+  // A MARC-8 record with no byte above ASCII, no ESC and no '&' anywhere converts to itself:
+  // one look at the whole record instead of one per value. The encoding check has already
+  // looked for high bytes and ESC; only '&' is left to find.
+  const bool plain_marc8 = enc == Encoding::Marc8 && examined && !evidence.has_high_bytes && !evidence.has_escape &&
+                           std::memchr(base, '&', view.bytes().size()) == nullptr;
+  auto offset_of = [&](std::string_view part) { return view.offset() + static_cast<std::uint64_t>(part.data() - base); };
+  // A value is only as valid as the record when the byte before it (a subfield code, an
+  // indicator) is ASCII: otherwise that byte may have completed a sequence the value starts.
+  auto copies_as_is = [&](std::string_view raw) {
+    if (trusted && (raw.data() == base || static_cast<unsigned char>(raw.data()[-1]) < 0x80)) return true;
+    return plain_marc8 || (enc == Encoding::Marc8 && is_marc8_passthrough(raw));
+  };
+  auto decode = [&](std::string_view raw, std::string& out, const std::string& tag, char code) {
+    if (copies_as_is(raw)) construct_into(out, raw);
+    else decode_value(raw, enc, options, out, diags, view.number(), offset_of(raw), tag, code);
+  };
+  rec.set_leader(view.leader().bytes());
+  rec.leader_[9] = 'a';
+  // Stage 2 read non-digit indicator/subfield-code counts as "22" (and said so): keep it that way.
+  for (std::size_t i : {std::size_t(10), std::size_t(11)})
+    if (rec.leader_[i] < '0' || rec.leader_[i] > '9') rec.leader_[i] = '2';
+  // The model is text: leader, tags and indicators that are not printable ASCII cannot be kept
+  // as they are. Stage 2 has reported each; here they become a fixed character.
+  for (std::size_t i = 0; i < rec.leader_.size(); ++i) {
+    if (!is_printable(rec.leader_[i])) {
+      const char standard = i >= 20 ? "4500"[i - 20] : ' ';
+      diags.push_back({Severity::Warning, Code::LeaderUnusualValue, view.number(), view.offset() + i, {}, 0,
+                       "leader/" + std::to_string(i) + " holds a byte that is not a character; written as '" +
+                           std::string(1, standard) + "'"});
+      rec.leader_[i] = standard;
+    }
+  }
+  rec.fields_.reserve(view.fields().size());
+  const std::uint32_t indicators = view.indicator_count();
+
+  // Delimiter positions of the current field; the vector keeps its capacity, so this allocates
+  // nothing per record.
+  thread_local std::vector<std::uint32_t> delims;
+  for (const auto& fv : view.fields()) {
+    // Built in place: no temporary Field to move.
+    Field& field = rec.fields_.emplace_back();
+    construct_into(field.tag_, fv.tag);
+    if (!printable3(field.tag_))
+      for (char& c : field.tag_)
+        if (!is_printable(c)) c = '?';
+    const std::string& tag = field.tag_;
+    if (fv.is_control()) {
+      decode(fv.data, field.value_, tag, 0);
+      continue;
+    }
+    field.control_ = false;
+    field.ind1_ = printable_or(fv.indicator(1), '?');
+    field.ind2_ = printable_or(fv.indicator(2), '?');
+    const std::string_view area = fv.subfield_area(indicators);
+    find_delimiters(area, delims);
+    const std::size_t count = delims.size();
+    // Bytes before the first delimiter belong to no subfield: kept as leading data.
+    if (const std::size_t first = count ? delims[0] : area.size(); first != 0) {
+      const std::string_view stray = area.substr(0, first);
+      decode(stray, field.leading_, tag, 0);
+    }
+    if (count == 0) continue;
+    field.subfields_.reserve(count);
+    // As FieldView's subfield iterator: a delimiter, a code (any byte, even a delimiter), then
+    // the value up to the next delimiter after the code.
+    std::size_t k = 0;
+    while (k < count) {
+      const std::size_t at = delims[k];
+      const std::size_t code_at = at + 1;
+      if (code_at == area.size()) {
+        // A delimiter with nothing after it carries no data; say so instead of inventing a code.
+        diags.push_back({Severity::Warning, Code::SubfieldCodeMissing, view.number(), offset_of(area) + at, tag, 0,
+                         "field " + tag + " ends with a subfield delimiter and no subfield code; dropped"});
+        break;
+      }
+      const char code = area[code_at];
+      while (k < count && delims[k] <= code_at) ++k;
+      const std::size_t end = k < count ? delims[k] : area.size();
+      const std::string_view value = area.substr(code_at + 1, end - code_at - 1);
+      if (code == 0 && value.empty()) {
+        // A NUL code and nothing else: read the same way as a delimiter that ends the field.
+        diags.push_back({Severity::Warning, Code::SubfieldCodeMissing, view.number(), offset_of(area) + code_at, tag, 0,
+                         "field " + tag + " ends with a subfield delimiter and no subfield code; dropped"});
+        continue;
+      }
+      if (const auto c = static_cast<unsigned char>(code); c <= 0x20 || c >= 0x7F) {
+        diags.push_back({Severity::Warning, Code::SubfieldCodeInvalid, view.number(), offset_of(area) + code_at, tag, 0,
+                         "field " + tag + " has a subfield code that is not a printable character (byte 0x" +
+                             std::string(1, "0123456789ABCDEF"[c >> 4]) + std::string(1, "0123456789ABCDEF"[c & 15]) + ")"});
+      }
+      // Control characters as codes stay (writers escape them); bytes above ASCII cannot.
+      Subfield& out = field.subfields_.emplace_back();
+      out.code = static_cast<unsigned char>(code) >= 0x80 ? '?' : code;
+      decode(value, out.value, tag, code);
+    }
+  }
+  return rec;
+}
+
+}  // namespace marcscope
