@@ -83,8 +83,8 @@ struct Result {
 
 int main(int argc, char** argv) {
   std::string mode, path, out_path;
-  PipelineOptions popts;
-  popts.read.mode = ReadMode::Permissive;
+  ReadOptions popts;
+  popts.mode = ReadMode::Permissive;
   for (int i = 1; i < argc; ++i) {
     const std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -110,17 +110,17 @@ int main(int argc, char** argv) {
       auto source = open_source(path);
       bytes = source->size().value_or(0);
       Diagnostics diags;
-      const auto spans = build_index(*source, ReadMode::Permissive, diags);
+      const auto spans = scan_spans(*source, ReadMode::Permissive, diags);
       r.records = spans.size();
       r.diags = diags.size();
       for (const auto& s : spans) r.check += s.length;
     } else if (mode == "parse" || mode == "decode" || mode == "title" || mode == "reencode") {
       auto source = open_source(path);
       bytes = source->size().value_or(0);
-      popts.decode = mode == "decode" || mode == "reencode";
+      popts.decode_records = mode == "decode" || mode == "reencode";
       BatchTransform transform;
       if (mode == "title") {
-        const ReadMode rmode = popts.read.mode;
+        const ReadMode rmode = popts.mode;
         transform = [rmode](Batch& batch) {
           RecordView view;  // reused across the batch: no allocation per record
           Diagnostics diags;

@@ -13,12 +13,11 @@
 #include "marcscope/io/byte_source.h"
 #include "marcscope/iso2709/iso2709_writer.h"
 #include "marcscope/formats/mrk_writer.h"
-#include "marcscope/read/pipeline.h"
-#include "marcscope/read/stream_pipeline.h"
+#include "marcscope/read/record_reader.h"
 #include "marcscope/model/record.h"
 #include "marcscope/formats/record_stream.h"
-#include "marcscope/validate/validator.h"
-#include "report.h"
+#include "marcscope/validate/report.h"
+#include "marcscope/validate/validation.h"
 
 namespace marcscope::cli {
 namespace {
@@ -152,48 +151,29 @@ class ProgressLine {
   bool shown_ = false;
 };
 
-struct Input {
-  std::unique_ptr<ByteSource> source;
-  Format format = Format::Iso2709;
-};
-
-/// Opens an input and works out its format before anything is written.
-Input open_input(const std::string& path, const Options& options) {
-  Input in;
-  try {
-    in.source = open_source(path);
-    const std::string head = peek(in.source, 65536);
-    in.format = options.from ? *options.from : detect_format(head, path == "-" ? std::string_view{} : path);
-    const bool iso = in.format == Format::Iso2709 || in.format == Format::Iso2709Marc8;
-    if (!options.from && !head.empty() && (in.format == Format::Unknown || (iso && !looks_like_iso2709(head)))) {
-      std::string shown;
-      for (unsigned char c : head.substr(0, 16)) shown += (c >= 0x20 && c < 0x7F) ? static_cast<char>(c) : '.';
-      throw CannotRun{(path == "-" ? std::string("standard input") : "'" + path + "'") +
-                      " is not a MARC file: not ISO 2709, MARCXML, MARC-in-JSON or MARCMaker text (it starts with \"" +
-                      shown + "\")"};
+/// Opens every input and works out its format before anything is written.
+std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, bool decode) {
+  std::vector<std::unique_ptr<RecordReader>> inputs;
+  for (const auto& path : options.files) {
+    ReadOptions read = options.read;
+    read.format = options.from;
+    read.decode_records = decode;
+    read.threads = options.threads;
+    try {
+      inputs.push_back(RecordReader::open(path, std::move(read)));
+    } catch (const IoError& e) {
+      throw CannotRun{e.what()};
+    } catch (const NotMarcError& e) {
+      throw CannotRun{e.what()};
+    } catch (const std::invalid_argument& e) {
+      throw CannotRun{e.what()};
     }
-  } catch (const IoError& e) {
-    throw CannotRun{e.what()};
   }
-  return in;
-}
-
-std::vector<Input> open_inputs(const Options& options) {
-  std::vector<Input> inputs;
-  for (const auto& path : options.files) inputs.push_back(open_input(path, options));
   return inputs;
 }
 
-PipelineOptions pipeline_options(const Options& options, bool decode) {
-  PipelineOptions p;
-  p.read = options.read;
-  p.threads = options.threads;
-  p.decode = decode;
-  return p;
-}
-
 bool has_problem(const Batch& batch) {
-  return batch.skipped > 0 || batch.stopped ||
+  return !batch.skipped.empty() || batch.stopped ||
          std::any_of(batch.diagnostics.begin(), batch.diagnostics.end(), [](const Diagnostic& d) {
            return d.severity >= Severity::Error || d.code == Code::RecordRepaired;
          });
@@ -214,48 +194,26 @@ int guarded(Body body) {
   }
 }
 
-/// Reads one input: ISO 2709 through the parallel pipeline (`transform` runs in parallel on each
-/// batch), other formats through their streaming readers in batches of the same shape.
-/// `deliver` sees batches in input order. Returns 1 when records were skipped, repaired or in
-/// error, else 0.
-int read_input(const Options& options, Input input, const std::string& name, bool decode,
-               const BatchTransform& transform, const std::function<bool(Batch&)>& deliver) {
+/// Reads one input on the pipeline: `transform` runs in parallel on each batch, `deliver` sees
+/// batches in input order. Returns 1 when records were skipped, repaired or in error, else 0.
+int read_input(const Options& options, RecordReader& reader, const BatchTransform& transform,
+               const std::function<bool(Batch&)>& deliver) {
   int status = kFine;
   ProgressLine progress(options.quiet);
-  if (input.format == Format::Iso2709 || input.format == Format::Iso2709Marc8) {
-    PipelineOptions popts = pipeline_options(options, decode);
-    if (input.format == Format::Iso2709Marc8) popts.read.decode.encoding = EncodingChoice::ForceMarc8;
-    Pipeline pipeline(std::move(input.source), popts, transform);
-    try {
-      pipeline.run(
-          [&](Batch& batch) {
-            if (has_problem(batch)) status = kProblems;
-            progress.clear();
-            return deliver(batch);
-          },
-          progress.callback(name));
-    } catch (const IoError& e) {
-      throw CannotRun{e.what()};
-    }
-    if (pipeline.stopped()) status = kProblems;
-    return status;
-  }
-  StreamPipelineOptions sopts;
-  sopts.read.mode = options.read.mode;
-  sopts.threads = options.threads;
+  JobControl control;
+  control.progress = progress.callback(display_name(reader.name()));
   try {
-    const StreamPipelineResult result = run_stream_pipeline(
-        input.format, std::move(input.source), sopts, transform,
+    const ReadSummary summary = reader.run(
         [&](Batch& batch) {
           if (has_problem(batch)) status = kProblems;
           progress.clear();
           return deliver(batch);
         },
-        progress.callback(name));
-    if (result.stopped) status = kProblems;
-  } catch (const std::invalid_argument& e) {
-    throw CannotRun{e.what()};
+        transform, control);
+    if (summary.stopped) status = kProblems;
   } catch (const IoError& e) {
+    throw CannotRun{e.what()};
+  } catch (const std::invalid_argument& e) {
     throw CannotRun{e.what()};
   }
   return status;
@@ -265,14 +223,14 @@ int read_input(const Options& options, Input input, const std::string& name, boo
 
 int run_count(const Options& options) {
   return guarded([&] {
-    auto inputs = open_inputs(options);
+    auto inputs = open_inputs(options, false);
     int status = kFine;
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const std::string name = display_name(options.files[i]);
       StderrDiagnostics diags(options.quiet, name);
       std::uint64_t n = 0;
-      status = std::max(status, read_input(options, std::move(inputs[i]), name, false, {}, [&](Batch& batch) {
+      status = std::max(status, read_input(options, *inputs[i], {}, [&](Batch& batch) {
                           for (const auto& d : batch.diagnostics) diags.add(d);
                           n += batch.records.size();
                           return true;
@@ -293,7 +251,7 @@ namespace {
 /// dump and convert: encode every record in the parallel stage (in order where the format needs
 /// it), write in order.
 int write_records(const Options& options, Format format, const std::string& output_path) {
-  auto inputs = open_inputs(options);
+  auto inputs = open_inputs(options, true);
   if (!output_path.empty() && output_path != "-") {
     struct stat out_st {};
     if (::stat(output_path.c_str(), &out_st) == 0) {
@@ -339,7 +297,7 @@ int write_records(const Options& options, Format format, const std::string& outp
     StderrDiagnostics diags(options.quiet, name);
     BatchTransform transform;
     if (!ordered) transform = encode;
-    status = std::max(status, read_input(options, std::move(inputs[i]), name, true, transform, [&](Batch& batch) {
+    status = std::max(status, read_input(options, *inputs[i], transform, [&](Batch& batch) {
                         if (ordered) encode(batch);
                         for (const auto& d : batch.diagnostics) {
                           if (range && d.record != 0 && !range->contains(d.record)) continue;
@@ -410,28 +368,12 @@ std::unique_ptr<Validator> make_validator(const Options& options) {
   }
 }
 
-/// Puts the validator's findings for each record after that record's reading diagnostics.
-Diagnostics merge_by_record(Diagnostics reading, Diagnostics& rules) {
-  if (rules.empty()) return reading;
-  Diagnostics merged;
-  merged.reserve(reading.size() + rules.size());
-  std::size_t r = 0;
-  std::uint64_t key = 0;
-  for (auto& d : reading) {
-    key = d.record ? d.record : key;
-    while (r < rules.size() && rules[r].record < key) merged.push_back(std::move(rules[r++]));
-    merged.push_back(std::move(d));
-  }
-  while (r < rules.size()) merged.push_back(std::move(rules[r++]));
-  return merged;
-}
-
 }  // namespace
 
 int run_validate(const Options& options) {
   return guarded([&] {
     const auto validator = make_validator(options);
-    auto inputs = open_inputs(options);
+    auto inputs = open_inputs(options, true);
     std::unique_ptr<Output> good, bad;
     if (!options.split_good.empty()) {
       good = std::make_unique<Output>(options.split_good);
@@ -445,56 +387,29 @@ int run_validate(const Options& options) {
     int status = kFine;
     std::uint64_t unwritable = 0;
     BatchTransform check;
-    if (validator) {
-      check = [&](Batch& batch) {
-        Diagnostics rules;
-        for (const auto& rec : batch.records) validator->validate(rec.record, rec.number, rec.offset, rules);
-        batch.diagnostics = merge_by_record(std::move(batch.diagnostics), rules);
-      };
-    }
+    if (validator) check = [&](Batch& batch) { validate_batch(*validator, batch); };
+    ReportOptions ropts;
+    ropts.max_examples = options.examples;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const std::string name = display_name(options.files[i]);
-      const bool iso = inputs[i].format == Format::Iso2709 || inputs[i].format == Format::Iso2709Marc8;
+      const bool iso = inputs[i]->format() == Format::Iso2709 || inputs[i]->format() == Format::Iso2709Marc8;
       FileReport report;
       report.file = name;
       std::map<std::pair<Code, std::string>, std::size_t> shown;
       std::string text;
-      status = std::max(status, read_input(options, std::move(inputs[i]), name, true, check, [&](Batch& batch) {
+      std::vector<char> troubled;
+      auto each = [&](const Finding& f) {
+        if (f.diagnostic.severity >= Severity::Warning || f.diagnostic.code == Code::RecordRepaired) any = true;
+        if (options.max_shown && shown[{f.diagnostic.code, f.diagnostic.rule}]++ >= options.max_shown) return;
+        if (fmt == "text") text += format_finding_text(name, f);
+        else if (fmt == "csv") text += format_finding_csv(name, f);
+      };
+      status = std::max(status, read_input(options, *inputs[i], check, [&](Batch& batch) {
                           text.clear();
-                          report.records += batch.records.size();
-                          report.skipped += batch.skipped;
-                          report.stopped = report.stopped || batch.stopped;
-                          // This runs in the serial delivery stage, once per finding: no maps, and
-                          // each diagnostic is moved (the batch is done with it), not copied.
-                          // Records are in number order, so a finding's record is a binary search away.
-                          auto index_of = [&](std::uint64_t number) -> std::size_t {
-                            auto it = std::lower_bound(batch.records.begin(), batch.records.end(), number,
-                                                       [](const BatchRecord& r, std::uint64_t n) { return r.number < n; });
-                            return it != batch.records.end() && it->number == number
-                                       ? static_cast<std::size_t>(it - batch.records.begin())
-                                       : batch.records.size();
-                          };
-                          std::vector<char> troubled(batch.records.size(), 0);
-                          for (auto& d : batch.diagnostics) {
-                            const std::size_t k = index_of(d.record);
-                            if (d.severity >= Severity::Warning || d.code == Code::RecordRepaired) {
-                              if (k < troubled.size()) troubled[k] = 1;
-                              any = true;
-                            }
-                            Finding f{std::move(d), {}};
-                            if (k < batch.records.size())
-                              if (const Field* cf = batch.records[k].record.first("001")) f.control_number = cf->value();
-                            report.add(f, options.examples);
-                            if (options.max_shown && shown[{f.diagnostic.code, f.diagnostic.rule}]++ >= options.max_shown) continue;
-                            if (fmt == "text") text += format_finding_text(name, f);
-                            else if (fmt == "csv") text += format_finding_csv(name, f);
-                          }
-                          for (std::size_t k = 0; k < batch.records.size(); ++k) {
-                            const auto& r = batch.records[k];
-                            if (r.repaired) ++report.repaired;
-                            const bool is_bad = troubled[k] != 0;
-                            if (!is_bad) ++report.clean;
-                            if (good) {
+                          report.add_batch(batch, ropts, each, &troubled);
+                          if (good) {
+                            for (std::size_t k = 0; k < batch.records.size(); ++k) {
+                              const auto& r = batch.records[k];
                               // ISO 2709 input keeps its exact bytes; other formats are written as ISO 2709.
                               std::string bytes;
                               if (iso && !r.bytes.empty()) {
@@ -506,12 +421,12 @@ int run_validate(const Options& options) {
                                   ++unwritable;
                                 }
                               }
-                              (is_bad ? bad : good)->write(bytes);
+                              (troubled[k] ? bad : good)->write(bytes);
                             }
-                          }
-                          if (bad) {
-                            for (const auto& [number, bytes] : batch.skipped_bytes) bad->write(bytes);
-                            if (!iso) unwritable += batch.skipped;
+                            for (const auto& s : batch.skipped) {
+                              if (s.bytes.empty()) ++unwritable;
+                              else bad->write(s.bytes);
+                            }
                           }
                           out.write(text);
                           return true;

@@ -34,7 +34,7 @@ struct Read {
 
 Read read_bytes_as(Format format, std::string bytes, ReadMode mode = ReadMode::Permissive,
                    std::string name = "<memory>") {
-  StreamOptions options;
+  ReadOptions options;
   options.mode = mode;
   auto stream = open_record_stream(format, make_memory_source(std::move(bytes), std::move(name)), options);
   Read r;
@@ -45,7 +45,7 @@ Read read_bytes_as(Format format, std::string bytes, ReadMode mode = ReadMode::P
 }
 
 Read read_fixture(const QString& rel, Format format = Format::Unknown, ReadMode mode = ReadMode::Permissive) {
-  StreamOptions options;
+  ReadOptions options;
   options.mode = mode;
   auto stream = open_record_stream(format, open_source(data_path(rel)), options);
   Read r;
@@ -314,7 +314,7 @@ class TestFormats : public QObject {
     // ... also through a stream that has no contiguous view (the head is replayed).
     auto bytes = std::make_shared<std::string>(xml);
     CountingSource cs{bytes};
-    auto stream = open_record_stream(Format::Unknown, cs.make(100), StreamOptions{});
+    auto stream = open_record_stream(Format::Unknown, cs.make(100), ReadOptions{});
     Record rec;
     Diagnostics d;
     int n = 0;
@@ -1120,7 +1120,7 @@ class TestFormats : public QObject {
     QVERIFY(wd.empty());
     QVERIFY(bytes->size() > 5'000'000);
     CountingSource cs{bytes};
-    auto stream = open_record_stream(format, cs.make(), StreamOptions{ReadMode::Strict});
+    auto stream = open_record_stream(format, cs.make(), ReadOptions{ReadMode::Strict});
     Record rec;
     Diagnostics d;
     int n = 0;
@@ -1158,7 +1158,7 @@ class TestFormats : public QObject {
         const Read contiguous = read_bytes_as(Format::Iso2709, read_bytes(file), mode);
         auto bytes = std::make_shared<std::string>(read_bytes(file));
         CountingSource cs{bytes};
-        auto stream = open_record_stream(Format::Iso2709, cs.make(1000), StreamOptions{mode});
+        auto stream = open_record_stream(Format::Iso2709, cs.make(1000), ReadOptions{mode});
         Read streamed;
         Record rec;
         while (stream->next(rec, streamed.diags)) streamed.records.push_back(rec);

@@ -13,6 +13,7 @@
 
 #include "marcscope/io/byte_source.h"
 #include "marcscope/read/pipeline.h"
+#include "marcscope/read/record_reader.h"
 #include "test_support.h"
 
 using namespace marcscope;
@@ -54,11 +55,11 @@ Result serial(const std::string& bytes, ReadMode mode) {
 }
 
 Result piped(std::unique_ptr<ByteSource> source, ReadMode mode, unsigned threads, std::size_t slice) {
-  PipelineOptions options;
-  options.read.mode = mode;
+  ReadOptions options;
+  options.mode = mode;
   options.threads = threads;
   options.slice_bytes = slice;
-  options.decode = false;
+  options.decode_records = false;
   Pipeline pipeline(std::move(source), options);
   Result r;
   std::uint64_t expected_index = 0;
@@ -205,20 +206,20 @@ class TestPipeline : public QObject {
     make_memory_source("abc")->prefetch(0, 3);
   }
 
-  /// The pull interface hands out the same records and diagnostics in at most max_records.
+  /// The reader's pull interface hands out the same records and diagnostics in at most max_records.
   void pull_matches_push() {
     const std::string bytes = corpus();
     const Result want = serial(bytes, ReadMode::Recover);
     for (std::size_t max : {std::size_t(1), std::size_t(37), std::size_t(100000)}) {
-      PipelineOptions options;
-      options.read.mode = ReadMode::Recover;
+      ReadOptions options;
+      options.mode = ReadMode::Recover;
       options.slice_bytes = 20000;
-      options.decode = false;
-      Pipeline pipeline(chunked(bytes, 10000), options);
+      options.decode_records = false;
+      auto reader = RecordReader::open(chunked(bytes, 10000), options);
       Result got;
       for (;;) {
-        Batch b = pipeline.next_batch(max);
-        if (b.records.empty() && b.diagnostics.empty()) break;
+        Batch b = reader->next_batch(max);
+        if (b.empty()) break;
         QVERIFY(b.records.size() <= max);
         for (const auto& rec : b.records) got.records.push_back({rec.number, rec.offset, std::string(rec.bytes)});
         for (const auto& d : b.diagnostics) got.diags.push_back({d.code, d.severity, d.record, d.offset});
@@ -247,7 +248,7 @@ class TestPipeline : public QObject {
     QVERIFY(want.size() > 3000);
     for (const std::size_t slice : {std::size_t(1), std::size_t(5000), std::size_t(30000)}) {
       for (const unsigned threads : {1u, 2u}) {
-        PipelineOptions options;
+        ReadOptions options;
         options.slice_bytes = slice;
         options.threads = threads;
         Pipeline pipeline(make_memory_source(bytes), options);
@@ -269,9 +270,9 @@ class TestPipeline : public QObject {
   /// cancel() from the consumer stops delivery; nothing arrives afterwards.
   void cancel_mid_file() {
     const std::string bytes = corpus();
-    PipelineOptions options;
+    ReadOptions options;
     options.slice_bytes = 10000;
-    options.decode = false;
+    options.decode_records = false;
     Pipeline pipeline(make_memory_source(bytes), options);
     int batches = 0;
     std::size_t records = 0;
@@ -291,21 +292,28 @@ class TestPipeline : public QObject {
     second.run([&](Batch&) { return ++batches < 2; });
     QCOMPARE(batches, 2);
 
-    // Pull: cancel, then the end comes after what was already queued.
-    Pipeline third(chunked(bytes, 4096), options);
-    QVERIFY(!third.next_batch(10).records.empty());
-    third.cancel();
-    int more = 0;
-    while (!third.next_batch(10).records.empty() && more < 100000) ++more;
-    QVERIFY(more < 100000);
+    // Pull: after cancel() only what was already queued comes (at most the reader's queue and
+    // the pipeline's tokens: a few slices of 10 KB), then the end; a whole read gives far more.
+    std::string big;
+    for (int i = 0; i < 8; ++i) big += bytes;
+    const std::size_t total = serial(big, ReadMode::Permissive).records.size();
+    options.tokens = 4;
+    auto third = RecordReader::open(chunked(big, 4096), options);
+    QVERIFY(!third->next_batch(10).records.empty());
+    third->cancel();
+    std::size_t after = 0;
+    for (Batch b = third->next_batch(10); !b.empty(); b = third->next_batch(10)) after += b.records.size();
+    QVERIFY2(after < 1000, qPrintable(QString("%1 records after cancel(), of %2").arg(after).arg(total)));
+    QVERIFY(total > 20000);
+    QVERIFY(third->cancelled());
   }
 
   /// An exception in the parallel stage, in the source, or in the consumer reaches the caller.
   void failures_propagate() {
     const std::string bytes = corpus();
-    PipelineOptions options;
+    ReadOptions options;
     options.slice_bytes = 5000;
-    options.decode = false;
+    options.decode_records = false;
     {
       Pipeline p(make_memory_source(bytes), options, [](Batch& b) {
         if (b.index == 4) throw std::runtime_error("transform failed");
@@ -332,20 +340,38 @@ class TestPipeline : public QObject {
       }));
     }
     {
-      Pipeline p(make_memory_source(bytes), options, [](Batch& b) {
-        if (b.index == 3) throw std::runtime_error("transform failed");
-      });
+      // Pulling: a source that fails reaches next_batch().
+      auto pos = std::make_shared<std::size_t>(0);
+      auto reader = RecordReader::open(make_callback_source([bytes, pos](char* buf, std::size_t n) -> std::size_t {
+                                         if (*pos > 80000) throw IoError("disk on fire");
+                                         const std::size_t k = std::min<std::size_t>(n, 1000);
+                                         std::memcpy(buf, bytes.data() + *pos, k);
+                                         *pos += k;
+                                         return k;
+                                       }),
+                                       options);
       bool thrown = false;
       try {
-        while (true) {
-          Batch b = p.next_batch(50);
-          if (b.records.empty() && b.diagnostics.empty()) break;
+        for (Batch b = reader->next_batch(50); !b.empty(); b = reader->next_batch(50)) {
         }
-      } catch (const std::runtime_error&) {
+      } catch (const IoError&) {
         thrown = true;
       }
       QVERIFY(thrown);
     }
+  }
+
+  /// A reader is either pulled or run, once: mixing them is a clear error, never a hang.
+  void pull_and_run_do_not_mix() {
+    const std::string bytes = corpus();
+    auto pulled = RecordReader::open_bytes(bytes);
+    QVERIFY(!pulled->next_batch(5).records.empty());
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, pulled->run([](Batch&) { return true; }));
+    auto ran = RecordReader::open_bytes(bytes);
+    const marcscope::ReadSummary summary = ran->run([](Batch&) { return true; });
+    QCOMPARE(summary.delivered, std::uint64_t(serial(bytes, ReadMode::Permissive).records.size()));
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, ran->next_batch(5));
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, ran->run([](Batch&) { return true; }));
   }
 
   /// A stream is read only a bounded way ahead of the consumer.
@@ -354,36 +380,48 @@ class TestPipeline : public QObject {
     const std::string base = read_bytes("valid/solrmarc-uva_001_2000.mrc");
     while (bytes.size() < (40u << 20)) bytes += base;
     std::atomic<std::size_t> read_so_far{0};
-    PipelineOptions options;
+    ReadOptions options;
     options.slice_bytes = 256 * 1024;
     options.tokens = 4;
-    options.decode = false;
-    Pipeline pipeline(chunked(bytes, 1 << 16, &read_so_far), options);
-    Batch first = pipeline.next_batch(10);
+    options.decode_records = false;
+    auto reader = RecordReader::open(chunked(bytes, 1 << 16, &read_so_far), options);
+    Batch first = reader->next_batch(10);
     QVERIFY(!first.records.empty());
     // Let the worker fill its queue, then check how far it has read.
     QTest::qWait(200);
     const std::size_t ahead = read_so_far.load();
     QVERIFY2(ahead < 16u << 20, qPrintable(QString("read %1 bytes ahead").arg(ahead)));
-    pipeline.cancel();
+    reader->cancel();
   }
 
-  /// Stage 1 alone: the index has one 16-byte entry per record, the same from any source.
-  void index() {
+  /// Stage 1 alone: one span per record, skipped ones included and numbered, the same from any source.
+  void scanned_spans() {
     const std::string bytes = corpus();
-    Diagnostics d1, d2;
-    auto whole = make_memory_source(bytes);
-    const auto a = build_index(*whole, ReadMode::Recover, d1);
-    auto stream = chunked(bytes, 777);
-    const auto b = build_index(*stream, ReadMode::Recover, d2);
-    QCOMPARE(a.size(), b.size());
-    for (std::size_t i = 0; i < a.size(); ++i) {
-      QCOMPARE(a[i].offset, b[i].offset);
-      QCOMPARE(a[i].length, b[i].length);
+    for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
+      Diagnostics d1, d2;
+      auto whole = make_memory_source(bytes);
+      const auto a = scan_spans(*whole, mode, d1);
+      auto stream = chunked(bytes, 777);
+      const auto b = scan_spans(*stream, mode, d2);
+      QCOMPARE(a.size(), b.size());
+      for (std::size_t i = 0; i < a.size(); ++i) {
+        QCOMPARE(a[i].number, std::uint64_t(i + 1));
+        QCOMPARE(a[i].offset, b[i].offset);
+        QCOMPARE(a[i].length, b[i].length);
+        QCOMPARE(a[i].flags, b[i].flags);
+      }
+      QCOMPARE(d1.size(), d2.size());
+      // Every record the serial reader numbers has a span: as many spans as the last record number.
+      Iso2709Reader reader(InputBuffer::from_bytes(bytes), ReadOptions{mode, {}});
+      ReadItem item;
+      std::uint64_t last = 0;
+      while (reader.next(item)) {
+        if (item.has_record) last = item.view.number();
+        for (const auto& d : item.diagnostics) last = std::max(last, d.record);
+      }
+      QCOMPARE(std::uint64_t(a.size()), last);
     }
-    QCOMPARE(d1.size(), d2.size());
     QCOMPARE(sizeof(RecordSpan), std::size_t(16));
-    QVERIFY(a.size() >= serial(bytes, ReadMode::Recover).records.size());
   }
 };
 

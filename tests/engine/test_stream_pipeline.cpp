@@ -50,7 +50,7 @@ Format format_of(const QString& file) {
 /// The reference: the serial reader, record by record.
 Trace serial(const std::string& path, Format format, ReadMode mode) {
   Trace t;
-  StreamOptions o;
+  ReadOptions o;
   o.mode = mode;
   auto stream = open_record_stream(format, open_source(path), o);
   Record r;
@@ -68,8 +68,8 @@ Trace serial(const std::string& path, Format format, ReadMode mode) {
 Trace piped(const std::string& path, Format format, ReadMode mode, unsigned threads, std::size_t chunk, std::size_t batch,
             StreamPipelineResult* result = nullptr) {
   Trace t;
-  StreamPipelineOptions o;
-  o.read.mode = mode;
+  ReadOptions o;
+  o.mode = mode;
   o.threads = threads;
   o.chunk_bytes = chunk;
   o.batch_records = batch;
@@ -209,7 +209,7 @@ void TestStreamPipeline::serialTakesOverAtABadChunk() {
 
 void TestStreamPipeline::consumerStopsEarly() {
   for (const QString f : {"pairs/pymarc-batch.xml", "pairs/pymarc-batch.json"}) {
-    StreamPipelineOptions o;
+    ReadOptions o;
     o.threads = 2;
     o.chunk_bytes = 1;
     o.batch_records = 1;
@@ -226,7 +226,7 @@ void TestStreamPipeline::consumerStopsEarly() {
 
 void TestStreamPipeline::transformRunsAndErrorsReachTheCaller() {
   for (const QString& f : QStringList{"pairs/pymarc-batch.xml", "pairs/pymarc-batch.json", "mrk/marcperl-camel.mrk"}) {
-    StreamPipelineOptions o;
+    ReadOptions o;
     o.threads = 2;
     o.chunk_bytes = 1;
     o.batch_records = 2;

@@ -21,9 +21,9 @@ namespace marcscope::detail {
 // Factories (one per source file)
 // ---------------------------------------------------------------------------------------------
 
-std::unique_ptr<RecordStream> open_marcxml_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options);
-std::unique_ptr<RecordStream> open_json_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options);
-std::unique_ptr<RecordStream> open_mrk_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options);
+std::unique_ptr<RecordStream> open_marcxml_stream(std::unique_ptr<ByteSource> source, const ReadOptions& options);
+std::unique_ptr<RecordStream> open_json_stream(std::unique_ptr<ByteSource> source, const ReadOptions& options);
+std::unique_ptr<RecordStream> open_mrk_stream(std::unique_ptr<ByteSource> source, const ReadOptions& options);
 
 std::unique_ptr<RecordWriter> make_marcxml_writer(const WriterOptions& options);
 std::unique_ptr<RecordWriter> make_json_writer(const WriterOptions& options, bool ndjson);

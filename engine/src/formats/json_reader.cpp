@@ -316,7 +316,7 @@ class MijHandler {
 
 class JsonStream final : public RecordStream {
  public:
-  JsonStream(std::unique_ptr<ByteSource> source, const StreamOptions& options)
+  JsonStream(std::unique_ptr<ByteSource> source, const ReadOptions& options)
       : win_(std::move(source)), mode_(options.mode) {}
 
   bool next(Record& record, Diagnostics& diags) override {
@@ -400,6 +400,7 @@ class JsonStream final : public RecordStream {
 
   std::uint64_t records_seen() const override { return seen_; }
   std::uint64_t last_offset() const override { return last_offset_; }
+  std::uint64_t last_end() const override { return last_end_; }
 
  private:
   enum class Shape : std::uint8_t { Start, Array, Objects, Done };
@@ -615,6 +616,7 @@ class JsonStream final : public RecordStream {
     json::sax_parse(text.data(), text.data() + text.size(), &handler, json::input_format_t::json, true);
     pos_ = f.end;
     last_offset_ = start;
+    last_end_ = f.end;
 
     bool error = handler.had_error();
     if (handler.failed() || !f.complete) {
@@ -687,12 +689,13 @@ class JsonStream final : public RecordStream {
   bool had_error_ = false;
   std::uint64_t seen_ = 0;
   std::uint64_t last_offset_ = 0;
+  std::uint64_t last_end_ = 0;
   Record cur_;
 };
 
 }  // namespace
 
-std::unique_ptr<RecordStream> open_json_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options) {
+std::unique_ptr<RecordStream> open_json_stream(std::unique_ptr<ByteSource> source, const ReadOptions& options) {
   return std::make_unique<JsonStream>(std::move(source), options);
 }
 

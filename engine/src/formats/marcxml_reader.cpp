@@ -116,7 +116,7 @@ std::string xml_attr_escape(std::string_view s) {
 
 class MarcXmlStream final : public RecordStream {
  public:
-  MarcXmlStream(std::unique_ptr<ByteSource> source, const StreamOptions& options)
+  MarcXmlStream(std::unique_ptr<ByteSource> source, const ReadOptions& options)
       : win_(std::move(source)), mode_(options.mode) {}
   ~MarcXmlStream() override { drop_parser(); }
 
@@ -148,6 +148,7 @@ class MarcXmlStream final : public RecordStream {
 
   std::uint64_t records_seen() const override { return seen_; }
   std::uint64_t last_offset() const override { return last_offset_; }
+  std::uint64_t last_end() const override { return last_end_; }
 
  private:
   enum class Scan : std::uint8_t { Initial, AfterRoot, FindRecord };
@@ -420,6 +421,7 @@ class MarcXmlStream final : public RecordStream {
         out_ = std::move(cur_);
         record_ready_ = true;
         last_offset_ = record_offset_;
+        last_end_ = at;
       } else if (mode_ == ReadMode::Permissive || mode_ == ReadMode::Recover) {
         diags_->push_back({Severity::Error, Code::RecordSkipped, number_, record_offset_, {}, 0,
                            "record " + std::to_string(number_) + " skipped"});
@@ -495,6 +497,7 @@ class MarcXmlStream final : public RecordStream {
         out_ = std::move(cur_);
         record_ready_ = true;
         last_offset_ = record_offset_;
+        last_end_ = abs_offset(XML_GetCurrentByteIndex(parser_) + XML_GetCurrentByteCount(parser_));
         break;
       case Outcome::Skip:
         break;
@@ -736,11 +739,12 @@ class MarcXmlStream final : public RecordStream {
   bool had_syntax_error_ = false;
   std::uint64_t seen_ = 0;
   std::uint64_t last_offset_ = 0;
+  std::uint64_t last_end_ = 0;
 };
 
 }  // namespace
 
-std::unique_ptr<RecordStream> open_marcxml_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options) {
+std::unique_ptr<RecordStream> open_marcxml_stream(std::unique_ptr<ByteSource> source, const ReadOptions& options) {
   return std::make_unique<MarcXmlStream>(std::move(source), options);
 }
 

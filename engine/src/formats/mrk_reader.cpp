@@ -190,7 +190,7 @@ void decode_text(std::string_view in, bool backslash_blank, std::string& out) {
 
 class MrkStream final : public RecordStream {
  public:
-  MrkStream(std::unique_ptr<ByteSource> source, const StreamOptions& options)
+  MrkStream(std::unique_ptr<ByteSource> source, const ReadOptions& options)
       : win_(std::move(source)), mode_(options.mode) {}
 
   bool next(Record& record, Diagnostics& diags) override {
@@ -223,6 +223,7 @@ class MrkStream final : public RecordStream {
       if (line[0] == ' ' || line[0] == '\t') {
         if (have_line_) {
           line_ += line;
+          record_end_ = pos_;
           continue;
         }
         syntax_error(at, line_no_, "a continuation line with no field line before it");
@@ -239,11 +240,13 @@ class MrkStream final : public RecordStream {
       line_at_ = at;
       line_no_at_ = line_no_;
       have_line_ = true;
+      record_end_ = pos_;
     }
   }
 
   std::uint64_t records_seen() const override { return seen_; }
   std::uint64_t last_offset() const override { return last_offset_; }
+  std::uint64_t last_end() const override { return last_end_; }
 
  private:
   /// The next line without its line end; false at the end of the input.
@@ -406,6 +409,7 @@ class MrkStream final : public RecordStream {
         out_ = std::move(cur_);
         ready_ = true;
         last_offset_ = record_at_;
+        last_end_ = record_end_;
         break;
       case Outcome::Skip:
         break;
@@ -438,11 +442,13 @@ class MrkStream final : public RecordStream {
   bool done_ = false;
   std::uint64_t seen_ = 0;
   std::uint64_t last_offset_ = 0;
+  std::uint64_t last_end_ = 0;
+  std::uint64_t record_end_ = 0;  ///< just past the last line that belongs to the current record
 };
 
 }  // namespace
 
-std::unique_ptr<RecordStream> open_mrk_stream(std::unique_ptr<ByteSource> source, const StreamOptions& options) {
+std::unique_ptr<RecordStream> open_mrk_stream(std::unique_ptr<ByteSource> source, const ReadOptions& options) {
   return std::make_unique<MrkStream>(std::move(source), options);
 }
 

@@ -310,7 +310,7 @@ namespace {
 
 class Iso2709Stream final : public RecordStream {
  public:
-  Iso2709Stream(std::unique_ptr<ByteSource> source, const StreamOptions& options, DecodeOptions decode)
+  Iso2709Stream(std::unique_ptr<ByteSource> source, const ReadOptions& options, DecodeOptions decode)
       : source_(std::move(source)), mode_(options.mode), scanner_(options.mode), decode_(decode) {
     if (auto whole = source_->contiguous()) {
       contiguous_ = true;
@@ -356,6 +356,7 @@ class Iso2709Stream final : public RecordStream {
                                  " was repaired; the diagnostics before this one say what changed"});
           }
           last_offset_ = span.offset;
+          last_end_ = span.offset + span.length;
           if (contiguous_ && span.offset - released_ > (64u << 20)) {
             source_->release_before(span.offset);
             released_ = span.offset;
@@ -368,6 +369,7 @@ class Iso2709Stream final : public RecordStream {
 
   std::uint64_t records_seen() const override { return scanner_.records_seen(); }
   std::uint64_t last_offset() const override { return last_offset_; }
+  std::uint64_t last_end() const override { return last_end_; }
 
  private:
   /// Streams: drops what was consumed, appends a chunk. False at the end of the input.
@@ -399,6 +401,7 @@ class Iso2709Stream final : public RecordStream {
   bool at_eof_ = false;
   bool done_ = false;
   std::uint64_t last_offset_ = 0;
+  std::uint64_t last_end_ = 0;
   std::uint64_t released_ = 0;
 };
 
@@ -428,7 +431,7 @@ class PeekedSource final : public ByteSource {
 }  // namespace
 
 std::unique_ptr<RecordStream> open_record_stream(Format format, std::unique_ptr<ByteSource> source,
-                                                 const StreamOptions& options) {
+                                                 const ReadOptions& options) {
   if (!source) throw std::invalid_argument("open_record_stream: no input");
   if (format == Format::Unknown) {
     if (auto whole = source->contiguous()) {
@@ -449,10 +452,10 @@ std::unique_ptr<RecordStream> open_record_stream(Format format, std::unique_ptr<
   }
   switch (format) {
     case Format::Iso2709:
-      return std::make_unique<Iso2709Stream>(std::move(source), options, DecodeOptions{});
+      return std::make_unique<Iso2709Stream>(std::move(source), options, options.decode);
     case Format::Iso2709Marc8: {
       // Reading "iso2709-marc8" means: the input is MARC-8 whatever leader/09 says.
-      DecodeOptions decode;
+      DecodeOptions decode = options.decode;
       decode.encoding = EncodingChoice::ForceMarc8;
       return std::make_unique<Iso2709Stream>(std::move(source), options, decode);
     }

@@ -118,12 +118,13 @@ inline bool printable3(std::string_view tag) {
 
 }  // namespace
 
-Record Record::from_view(const RecordView& view, const DecodeOptions& options, Diagnostics& diags) {
+Record Record::from_view(const RecordView& view, const DecodeOptions& options, Diagnostics& diags, Encoding* chosen) {
   Record rec;
   const char* base = view.bytes().data();
   EncodingEvidence evidence;
   bool examined = false;
   const Encoding enc = choose_encoding(view, options, diags, &evidence, &examined);
+  if (chosen) *chosen = enc;
   // Values of a record already checked as valid UTF-8 are copied without checking each again.
   const bool trusted = enc == Encoding::Utf8 && examined && evidence.valid_utf8;
   // A MARC-8 record with no byte above ASCII, no ESC and no '&' anywhere converts to itself:

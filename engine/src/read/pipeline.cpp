@@ -1,43 +1,24 @@
 #include "marcscope/read/pipeline.h"
 
-#include <tbb/global_control.h>
-#include <tbb/info.h>
 #include <tbb/parallel_pipeline.h>
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
-#include <condition_variable>
-#include <deque>
 #include <mutex>
-#include <thread>
+#include <stop_token>
 
+#include "marcscope/core/executor.h"
 #include "marcscope/iso2709/record_view.h"
 
 #include "core/inflight.h"
+#include "iso_slice.h"
 #include "core/tsan_annotations.h"
 
 namespace marcscope {
 namespace {
 
-/// What stage 1 found, in input order: a record, a skipped record, or only diagnostics (junk
-/// at the end, a Strict stop).
-struct Item {
-  enum Kind : std::uint8_t { Record, Skipped, Note } kind = Note;
-  RecordSpan span;
-  std::uint64_t number = 0;
-  Diagnostics diags;
-};
-
-struct Slice {
-  std::uint64_t index = 0;
-  std::uint64_t begin = 0, end = 0;
-  const char* base = nullptr;        ///< pointer to the byte at absolute offset `base_offset`
-  std::uint64_t base_offset = 0;
-  std::shared_ptr<const void> keep_alive;
-  std::vector<Item> items;
-  std::uint64_t records_seen = 0;
-  bool stopped = false;
-};
+using detail::Slice;
+using detail::SliceItem;
 
 constexpr std::size_t kReadChunk = 1u << 20;
 
@@ -45,13 +26,15 @@ constexpr std::size_t kReadChunk = 1u << 20;
 
 struct Pipeline::State {
   std::shared_ptr<ByteSource> source;
-  PipelineOptions options;
+  ReadOptions options;
   BatchTransform transform;
+  FragmentDecoder fragments;
   std::string name;
 
   tbb::task_group_context context;
   std::atomic<bool> cancel_requested{false};
   std::atomic<bool> stopped{false};
+  std::atomic<std::uint64_t> seen{0};
   bool ran = false;
 
   // Stage 1 state (touched only by the serial slicer).
@@ -63,24 +46,21 @@ struct Pipeline::State {
   bool slicer_done = false;
   std::uint64_t slice_count = 0;
   std::size_t last_items = 0;      ///< items in the previous slice: the next one's first guess
+  std::uint64_t records_before = 0;  ///< records before the start of a resumed read
 
-  // Pull interface.
-  std::mutex mutex;
-  std::condition_variable changed;
-  std::deque<Batch> queue;
-  bool worker_finished = false;
-  std::exception_ptr error;
-  std::thread worker;
-  Batch pending;
-  std::size_t pending_pos = 0;
-  bool pending_valid = false;
+  // Spans mode: records already found, decoded without stage 1.
+  bool from_spans = false;
+  std::vector<IndexedSpan> spans;
+  std::size_t next_span = 0;
 
   std::vector<char> read_buffer;
 
   std::unique_ptr<Slice> next_slice();
+  std::unique_ptr<Slice> next_span_slice();
   void read_more();
   void fill_stream();
   Batch process(Slice& slice) const;
+  std::uint64_t consumed() const;
 };
 
 void Pipeline::State::read_more() {
@@ -125,11 +105,11 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
   slice->items.reserve(last_items + last_items / 8 + 4);
 
   for (;;) {
-    Item item;
+    SliceItem item;
     const auto status = scanner.next(data, cursor, whole ? 0 : carry_base, at_eof, item.span, item.diags);
     if (status == RecordScanner::Status::Record || status == RecordScanner::Status::Skipped) {
-      item.kind = status == RecordScanner::Status::Record ? Item::Record : Item::Skipped;
-      item.number = scanner.records_seen();
+      item.kind = status == RecordScanner::Status::Record ? SliceItem::Record : SliceItem::Skipped;
+      item.number = records_before + scanner.records_seen();
       slice->items.push_back(std::move(item));
       if (cursor - start >= options.slice_bytes) break;
       continue;
@@ -163,96 +143,122 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
     carry_base += cursor;
     slice->keep_alive = storage;
   }
-  slice->records_seen = scanner.records_seen();
+  slice->records_seen = records_before + scanner.records_seen();
+  seen.store(slice->records_seen, std::memory_order_relaxed);
   last_items = slice->items.size();
   if (slice->items.empty() && slicer_done) return nullptr;
   ++slice_count;
   return slice;
 }
 
+std::unique_ptr<Slice> Pipeline::State::next_span_slice() {
+  if (next_span >= spans.size() || cancel_requested.load(std::memory_order_relaxed)) return nullptr;
+  const std::string_view data = *source->contiguous();
+  auto slice = std::make_unique<Slice>();
+  slice->index = slice_count++;
+  slice->base = data.data();
+  slice->keep_alive = source;
+  slice->begin = spans[next_span].offset;
+  std::uint64_t bytes = 0;
+  while (next_span < spans.size() && bytes < options.slice_bytes) {
+    const IndexedSpan& span = spans[next_span++];
+    SliceItem& item = slice->items.emplace_back();
+    item.kind = (span.flags & IndexedSpan::kSkippedByStage1) ? SliceItem::Skipped : SliceItem::Record;
+    item.number = span.number;
+    // A span that no longer fits the input (the file shrank) is read as far as it goes.
+    item.span.offset = std::min<std::uint64_t>(span.offset, data.size());
+    item.span.length = static_cast<std::uint32_t>(std::min<std::uint64_t>(span.length, data.size() - item.span.offset));
+    item.span.flags = span.flags & ~IndexedSpan::kSkippedByStage1;
+    bytes += span.length;
+    slice->end = item.span.offset + item.span.length;
+    slice->records_seen = span.number;
+  }
+  seen.store(slice->records_seen, std::memory_order_relaxed);
+  return slice;
+}
+
 Batch Pipeline::State::process(Slice& slice) const {
+  if (!fragments) return detail::decode_slice(slice, options);
   Batch batch;
   batch.index = slice.index;
   batch.begin_offset = slice.begin;
   batch.end_offset = slice.end;
   batch.records_seen = slice.records_seen;
-  batch.stopped = slice.stopped;
   batch.keep_alive = slice.keep_alive;
   batch.records.reserve(slice.items.size());
-  const ReadMode mode = options.read.mode;
-  RecordView view;
-  for (auto& item : slice.items) {
-    for (auto& d : item.diags) batch.diagnostics.push_back(std::move(d));
-    if (item.kind == Item::Note) continue;
-    if (item.kind == Item::Skipped) {
-      ++batch.skipped;
-      batch.skipped_bytes.emplace_back(item.number, std::string_view(slice.base + (item.span.offset - slice.base_offset), item.span.length));
-      batch.diagnostics.push_back({Severity::Error, Code::RecordSkipped, item.number, item.span.offset, {}, 0,
-                                   "record " + std::to_string(item.number) + " skipped"});
-      continue;
-    }
-    const std::string_view bytes(slice.base + (item.span.offset - slice.base_offset), item.span.length);
-    if (!view.parse(bytes, item.span.offset, item.number, mode, batch.diagnostics)) {
-      if (mode == ReadMode::Strict) {
-        batch.stopped = true;
-        break;
-      }
-      ++batch.skipped;
-      batch.skipped_bytes.emplace_back(item.number, bytes);
-      batch.diagnostics.push_back({Severity::Error, Code::RecordSkipped, item.number, item.span.offset, {}, 0,
-                                   "record " + std::to_string(item.number) + " skipped"});
-      continue;
-    }
-    BatchRecord rec;
-    rec.number = item.number;
-    rec.offset = item.span.offset;
-    rec.bytes = bytes;
-    rec.repaired = item.span.flags != 0 || view.repaired();
-    if (options.decode) rec.record = Record::from_view(view, options.read.decode, batch.diagnostics);
-    if (rec.repaired) {
-      batch.diagnostics.push_back({Severity::Info, Code::RecordRepaired, item.number, item.span.offset, {}, 0,
-                                   "record " + std::to_string(item.number) +
-                                       " was repaired; the diagnostics before this one say what changed"});
-    }
-    batch.records.push_back(std::move(rec));
-  }
+  for (const auto& item : slice.items)
+    fragments(slice.bytes_of(item.span), {item.number, item.span.offset, item.span.length, item.span.flags}, batch);
   return batch;
 }
 
-Pipeline::Pipeline(std::unique_ptr<ByteSource> source, PipelineOptions options, BatchTransform transform)
-    : state_(std::make_shared<State>()) {
-  state_->name = source->name();
-  state_->source = std::shared_ptr<ByteSource>(std::move(source));
-  if (options.slice_bytes == 0) options.slice_bytes = 1;
-  state_->options = options;
-  state_->transform = std::move(transform);
-  state_->scanner = RecordScanner(options.read.mode);
+std::uint64_t Pipeline::State::consumed() const {
+  if (from_spans) return next_span ? spans[next_span - 1].offset + spans[next_span - 1].length : 0;
+  return source->contiguous() ? pos : carry_base;
 }
 
-Pipeline::~Pipeline() {
-  cancel();
-  if (state_->worker.joinable()) state_->worker.join();
+Pipeline::Pipeline(std::unique_ptr<ByteSource> source, ReadOptions options, BatchTransform transform,
+                   std::uint64_t start_offset, std::uint64_t records_before)
+    : state_(std::make_shared<State>()) {
+  State& s = *state_;
+  s.name = source->name();
+  s.source = std::shared_ptr<ByteSource>(std::move(source));
+  if (options.slice_bytes == 0) options.slice_bytes = 1;
+  s.options = std::move(options);
+  s.transform = std::move(transform);
+  s.scanner = RecordScanner(s.options.mode);
+  s.records_before = records_before;
+  s.seen = records_before;
+  if (s.source->contiguous()) {
+    s.pos = std::min<std::uint64_t>(start_offset, s.source->contiguous()->size());
+  } else {
+    // A stream cannot seek: read and drop what comes before the start.
+    std::vector<char> drop(kReadChunk);
+    std::uint64_t left = start_offset;
+    while (left > 0) {
+      const std::size_t n = s.source->read(drop.data(), static_cast<std::size_t>(std::min<std::uint64_t>(left, drop.size())));
+      if (n == 0) break;
+      left -= n;
+    }
+    s.carry_base = start_offset - left;
+  }
 }
+
+Pipeline::Pipeline(std::unique_ptr<ByteSource> source, std::vector<IndexedSpan> spans, ReadOptions options,
+                   BatchTransform transform, FragmentDecoder fragments)
+    : state_(std::make_shared<State>()) {
+  State& s = *state_;
+  if (!source->contiguous()) throw std::invalid_argument("Pipeline: reading spans needs an input held in memory or mapped");
+  s.name = source->name();
+  s.source = std::shared_ptr<ByteSource>(std::move(source));
+  if (options.slice_bytes == 0) options.slice_bytes = 1;
+  s.options = std::move(options);
+  s.transform = std::move(transform);
+  s.fragments = std::move(fragments);
+  s.from_spans = true;
+  s.spans = std::move(spans);
+}
+
+Pipeline::~Pipeline() { cancel(); }
 
 void Pipeline::cancel() {
   state_->cancel_requested = true;
   state_->context.cancel_group_execution();
-  std::lock_guard lock(state_->mutex);
-  state_->changed.notify_all();
 }
 
 bool Pipeline::cancelled() const { return state_->cancel_requested.load(); }
 bool Pipeline::stopped() const { return state_->stopped.load(); }
+std::uint64_t Pipeline::records_seen() const { return state_->seen.load(std::memory_order_relaxed); }
 const std::string& Pipeline::name() const { return state_->name; }
 
-void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progress) {
+void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
   State& s = *state_;
   if (s.ran) throw std::logic_error("Pipeline::run called twice");
   s.ran = true;
-  const unsigned threads = s.options.threads ? s.options.threads : static_cast<unsigned>(tbb::info::default_concurrency());
+  const std::shared_ptr<Executor> executor = Executor::use(s.options.executor, s.options.threads);
+  const unsigned threads = executor->threads();
   const std::size_t tokens = s.options.tokens ? s.options.tokens : 2 * threads + 2;
-  const auto started = std::chrono::steady_clock::now();
-  auto last_report = started;
+  ProgressThrottle progress(control);
+  std::stop_callback on_stop(control.stop, [this] { cancel(); });
   bool finished_delivering = false;
 
   // Items travel between filters as raw pointers, owned by these registries (inflight.h).
@@ -285,7 +291,7 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
   using BatchPtr = OwnedBatch*;
   auto slicer = tbb::make_filter<void, SlicePtr>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> SlicePtr {
     HAPPENS_AFTER(&s.scanner);
-    auto slice = s.next_slice();
+    auto slice = s.from_spans ? s.next_span_slice() : s.next_slice();
     HAPPENS_BEFORE(&s.scanner);
     if (!slice) {
       fc.stop();
@@ -340,14 +346,7 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
       s.cancel_requested = true;
       s.context.cancel_group_execution();
     }
-    if (progress) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_report >= std::chrono::milliseconds(200)) {
-        last_report = now;
-        progress({batch->records_seen, batch->end_offset, s.source->size(),
-                  std::chrono::duration<double>(now - started).count()});
-      }
-    }
+    progress.report(batch->records_seen, batch->end_offset, s.source->size());
     HAPPENS_BEFORE(raw);
     return raw;
   });
@@ -362,113 +361,27 @@ void Pipeline::run(const BatchConsumer& consume, const ProgressCallback& progres
     if (grave.dead.size() < kMaxDead) grave.dead.push_back(std::move(batch));
   });  // a batch not handed over is freed here, after the lock
 
-  tbb::task_arena arena(static_cast<int>(threads));
-  arena.execute([&] { tbb::parallel_pipeline(tokens, slicer & decoder & deliver & release, s.context); });
+  executor->run([&] { tbb::parallel_pipeline(tokens, slicer & decoder & deliver & release, s.context); });
   HAPPENS_AFTER(&s.scanner);
   HAPPENS_AFTER(&finished_delivering);
-  if (progress) {
-    const auto now = std::chrono::steady_clock::now();
-    progress({s.scanner.records_seen(), s.source->contiguous() ? s.pos : s.carry_base, s.source->size(),
-              std::chrono::duration<double>(now - started).count()});
-  }
+  progress.report(s.seen.load(), s.consumed(), s.source->size(), true);
 }
 
-Batch Pipeline::next_batch(std::size_t max_records) {
-  State& s = *state_;
-  if (max_records == 0) max_records = 1;
-  if (!s.ran) {
-    s.ran = true;
-    const unsigned threads = s.options.threads ? s.options.threads : static_cast<unsigned>(tbb::info::default_concurrency());
-    const std::size_t capacity = s.options.tokens ? s.options.tokens : 2 * threads + 2;
-    s.ran = false;  // run() sets it again on the worker
-    std::shared_ptr<State> keep = state_;
-    s.worker = std::thread([this, keep, capacity] {
-      State& st = *keep;
-      try {
-        run([&st, capacity](Batch& batch) {
-          std::unique_lock lock(st.mutex);
-          st.changed.wait(lock, [&] { return st.queue.size() < capacity || st.cancel_requested.load(); });
-          if (st.cancel_requested.load()) return false;
-          st.queue.push_back(std::move(batch));
-          st.changed.notify_all();
-          return true;
-        });
-      } catch (...) {
-        std::lock_guard lock(st.mutex);
-        st.error = std::current_exception();
-      }
-      std::lock_guard lock(st.mutex);
-      st.worker_finished = true;
-      st.changed.notify_all();
-    });
-    // Wait until the worker has claimed run().
-  }
-
-  Batch out;
-  for (;;) {
-    if (!s.pending_valid) {
-      std::unique_lock lock(s.mutex);
-      s.changed.wait(lock, [&] { return !s.queue.empty() || s.worker_finished || s.error; });
-      if (s.queue.empty()) {
-        if (s.error) {
-          auto e = s.error;
-          s.error = nullptr;
-          std::rethrow_exception(e);
-        }
-        return out;  // the end
-      }
-      s.pending = std::move(s.queue.front());
-      s.queue.pop_front();
-      s.changed.notify_all();
-      s.pending_pos = 0;
-      s.pending_valid = true;
-      out.index = s.pending.index;
-      out.begin_offset = s.pending.begin_offset;
-    }
-    Batch& p = s.pending;
-    out.keep_alive = p.keep_alive;
-    out.stopped = p.stopped;
-    out.end_offset = p.end_offset;
-    out.records_seen = p.records_seen;
-    const std::size_t take = std::min(max_records - out.records.size(), p.records.size() - s.pending_pos);
-    for (std::size_t i = 0; i < take; ++i) out.records.push_back(std::move(p.records[s.pending_pos + i]));
-    s.pending_pos += take;
-    const bool drained = s.pending_pos == p.records.size();
-    // Diagnostics go with the records they name; whatever remains goes with the last part.
-    const std::uint64_t last = out.records.empty() ? 0 : out.records.back().number;
-    auto it = p.diagnostics.begin();
-    while (it != p.diagnostics.end() && (drained || it->record == 0 || it->record <= last)) ++it;
-    out.diagnostics.insert(out.diagnostics.end(), std::make_move_iterator(p.diagnostics.begin()), std::make_move_iterator(it));
-    p.diagnostics.erase(p.diagnostics.begin(), it);
-    if (drained) {
-      out.skipped += p.skipped;
-      out.skipped_bytes.insert(out.skipped_bytes.end(), p.skipped_bytes.begin(), p.skipped_bytes.end());
-      s.pending_valid = false;
-      s.pending = Batch{};
-    }
-    // One slice at a time: the records returned share that slice's keep-alive.
-    return out;
-  }
-}
-
-std::vector<RecordSpan> build_index(ByteSource& source, ReadMode mode, Diagnostics& diags) {
-  std::vector<RecordSpan> spans;
+std::vector<IndexedSpan> scan_spans(ByteSource& source, ReadMode mode, Diagnostics& diags) {
+  std::vector<IndexedSpan> spans;
   RecordScanner scanner(mode);
   RecordSpan span;
+  auto keep = [&](RecordScanner::Status st) {
+    const std::uint32_t skipped = st == RecordScanner::Status::Skipped ? IndexedSpan::kSkippedByStage1 : 0;
+    spans.push_back({scanner.records_seen(), span.offset, span.length, span.flags | skipped});
+  };
   if (auto whole = source.contiguous()) {
-    // Roughly one record per kilobyte: one allocation for typical files.
-    spans.reserve(whole->size() / 1024 + 16);
-    std::size_t pos = 0, released = 0;
+    std::size_t pos = 0;
     for (;;) {
       const auto st = scanner.next(*whole, pos, 0, true, span, diags);
-      if (st == RecordScanner::Status::Record) spans.push_back(span);
-      else if (st != RecordScanner::Status::Skipped) break;
-      if (pos - released >= (64u << 20)) {
-        source.release_before(pos);
-        released = pos;
-      }
+      if (st != RecordScanner::Status::Record && st != RecordScanner::Status::Skipped) break;
+      keep(st);
     }
-    source.release_before(pos);
     return spans;
   }
   std::string buf;
@@ -478,9 +391,9 @@ std::vector<RecordSpan> build_index(ByteSource& source, ReadMode mode, Diagnosti
   bool eof = false;
   for (;;) {
     const auto st = scanner.next(buf, pos, base, eof, span, diags);
-    if (st == RecordScanner::Status::Record) spans.push_back(span);
-    else if (st == RecordScanner::Status::Skipped) continue;
-    else if (st == RecordScanner::Status::NeedMore) {
+    if (st == RecordScanner::Status::Record || st == RecordScanner::Status::Skipped) {
+      keep(st);
+    } else if (st == RecordScanner::Status::NeedMore) {
       buf.erase(0, pos);
       base += pos;
       pos = 0;

@@ -1,8 +1,6 @@
 #include "marcscope/read/stream_pipeline.h"
 
-#include <tbb/info.h>
 #include <tbb/parallel_pipeline.h>
-#include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
 #include <algorithm>
@@ -13,24 +11,39 @@
 #include <string>
 #include <string_view>
 
+#include "marcscope/core/executor.h"
+
 #include "core/inflight.h"
 #include "core/tsan_annotations.h"
 
 namespace marcscope {
 namespace {
 
-unsigned thread_count(const StreamPipelineOptions& o) {
-  return o.threads ? o.threads : static_cast<unsigned>(tbb::info::default_concurrency());
+std::size_t token_count(const ReadOptions& o, const Executor& executor) {
+  return o.tokens ? o.tokens : 2 * executor.threads() + 2;
 }
 
-std::size_t token_count(const StreamPipelineOptions& o) { return o.tokens ? o.tokens : 2 * thread_count(o) + 2; }
-
-/// What the CLI and every consumer expect of a batch's diagnostics.
+/// What the CLI and every consumer expect of a batch: skipped records listed, each record's
+/// status from its diagnostics, a Fatal diagnostic as a stop.
 void tally(Batch& batch) {
+  std::size_t r = 0;
   for (const auto& d : batch.diagnostics) {
-    if (d.code == Code::RecordSkipped) ++batch.skipped;
+    if (d.code == Code::RecordSkipped) batch.skipped.push_back({d.record, d.offset, {}});
     if (d.severity == Severity::Fatal) batch.stopped = true;
+    if (d.record == 0) continue;
+    while (r < batch.records.size() && batch.records[r].number < d.record) ++r;
+    if (r == batch.records.size() || batch.records[r].number != d.record) continue;
+    BatchRecord& rec = batch.records[r];
+    if (d.code == Code::RecordRepaired) {
+      rec.repaired = true;
+      rec.status |= RecordStatus::kRepaired;
+    } else if (d.severity >= Severity::Error) {
+      rec.status |= RecordStatus::kErrors;
+    } else if (d.severity == Severity::Warning) {
+      rec.status |= RecordStatus::kWarnings;
+    }
   }
+  for (auto& rec : batch.records) rec.status |= RecordStatus::kUtf8;
 }
 
 /// A second reader over a mapped file that another source owns: bytes already read are handed
@@ -61,15 +74,14 @@ class ViewSource final : public ByteSource {
 
 /// Reads batches from `stream` in order, runs `transform` on them in parallel and delivers them in
 /// order. `pending` diagnostics (found before) go with the first batch.
-void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_index, const StreamPipelineOptions& options,
-                std::optional<std::uint64_t> total_bytes, const BatchTransform& transform, const BatchConsumer& consume,
-                const ProgressCallback& progress, StreamPipelineResult& result) {
+void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_index, const ReadOptions& options,
+                Executor& executor, std::optional<std::uint64_t> total_bytes, const BatchTransform& transform,
+                const BatchConsumer& consume, const JobControl& control, StreamPipelineResult& result) {
   tbb::task_group_context context;
   bool done = false;      // slicer only
   bool finished = false;  // delivery only
   std::uint64_t index = first_index;
-  const auto started = std::chrono::steady_clock::now();
-  auto last_report = started;
+  ProgressThrottle progress(control);
   detail::Inflight<Batch> inflight;
 
   // Serial stages touch state of their own across calls, and items move between stages as raw
@@ -81,7 +93,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
       bool* token;
       ~Leave() { HAPPENS_BEFORE(token); }
     } leave{&done};
-    if (done) {
+    if (done || control.stop.stop_requested()) {
       fc.stop();
       return nullptr;
     }
@@ -98,6 +110,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
       BatchRecord rec;
       rec.number = stream.records_seen();
       rec.offset = stream.last_offset();
+      rec.end = stream.last_end();
       rec.record = std::move(record);
       batch->records.push_back(std::move(rec));
     }
@@ -137,13 +150,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
       finished = true;
       context.cancel_group_execution();
     }
-    if (progress) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_report >= std::chrono::milliseconds(200)) {
-        last_report = now;
-        progress({batch->records_seen, batch->end_offset, total_bytes, std::chrono::duration<double>(now - started).count()});
-      }
-    }
+    progress.report(batch->records_seen, batch->end_offset, total_bytes);
     return batch;
   });
   auto release = tbb::make_filter<Batch*, void>(tbb::filter_mode::parallel, [&](Batch* batch) {
@@ -151,10 +158,11 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
     inflight.claim(batch).reset();
   });
 
-  tbb::task_arena arena(static_cast<int>(thread_count(options)));
-  arena.execute([&] { tbb::parallel_pipeline(token_count(options), reader & work & deliver & release, context); });
+  executor.run([&] { tbb::parallel_pipeline(token_count(options, executor), reader & work & deliver & release, context); });
   HAPPENS_AFTER(&done);
   HAPPENS_AFTER(&finished);
+  result.records_seen = std::max(result.records_seen, stream.records_seen());
+  progress.report(result.records_seen, total_bytes.value_or(0), total_bytes, true);
 }
 
 // ------------------------------------------------------------------ MARCXML in chunks
@@ -272,10 +280,10 @@ struct Chunk {
 
 /// Parses chunks in parallel while they come out clean. Returns the number of records delivered
 /// and whether the serial reader must finish the file (from the start, skipping them).
-void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& name, const StreamPipelineOptions& options,
-                 const BatchTransform& transform, const BatchConsumer& consume, const ProgressCallback& progress,
-                 StreamPipelineResult& result, std::uint64_t& delivered, std::uint64_t& next_index, bool& consumer_stopped,
-                 ByteSource& source) {
+void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& name, const ReadOptions& options,
+                 Executor& executor, const BatchTransform& transform, const BatchConsumer& consume,
+                 const JobControl& control, StreamPipelineResult& result, std::uint64_t& delivered,
+                 std::uint64_t& next_index, bool& consumer_stopped, ByteSource& source) {
   tbb::task_group_context context;
   std::size_t pos = 0;                  // slicer only
   std::uint64_t index = 0;              // slicer only
@@ -283,8 +291,7 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
   std::uint64_t numbered = 0;           // numbering stage only
   bool finished = false;                // delivery only
   const std::size_t target = std::max<std::size_t>(options.chunk_bytes, 1);
-  const auto started = std::chrono::steady_clock::now();
-  auto last_report = started;
+  ProgressThrottle progress(control);
   detail::Inflight<Chunk> inflight;
 
   auto slicer = tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Chunk* {
@@ -293,7 +300,7 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
       std::size_t* token;
       ~Leave() { HAPPENS_BEFORE(token); }
     } leave{&pos};
-    if (pos >= doc.size() || fallback.load(std::memory_order_relaxed)) {
+    if (pos >= doc.size() || fallback.load(std::memory_order_relaxed) || control.stop.stop_requested()) {
       fc.stop();
       return nullptr;
     }
@@ -330,8 +337,7 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     if (!chunk->last) text += plan.closing;
     // Offsets in `text` map back to the file by one shift (records are never in the header).
     const std::uint64_t shift = first ? 0 : chunk->begin - plan.header.size();
-    StreamOptions sopts = options.read;
-    auto stream = open_record_stream(Format::MarcXml, make_memory_source(std::move(text), name), sopts);
+    auto stream = open_record_stream(Format::MarcXml, make_memory_source(std::move(text), name), options);
     Batch& batch = chunk->batch;
     batch.index = chunk->index;
     batch.begin_offset = chunk->begin;
@@ -340,6 +346,8 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     while (stream->next(record, batch.diagnostics)) {
       BatchRecord rec;
       rec.offset = stream->last_offset() + shift;
+      rec.end = stream->last_end() + shift;
+      rec.status = RecordStatus::kUtf8;
       rec.record = std::move(record);
       batch.records.push_back(std::move(rec));
     }
@@ -399,13 +407,7 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
       consumer_stopped = true;
       context.cancel_group_execution();
     }
-    if (progress) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now - last_report >= std::chrono::milliseconds(200)) {
-        last_report = now;
-        progress({batch.records_seen, batch.end_offset, doc.size(), std::chrono::duration<double>(now - started).count()});
-      }
-    }
+    progress.report(batch.records_seen, batch.end_offset, doc.size());
     return chunk;
   });
   auto release = tbb::make_filter<Chunk*, void>(tbb::filter_mode::parallel, [&](Chunk* chunk) {
@@ -413,9 +415,8 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     inflight.claim(chunk).reset();
   });
 
-  tbb::task_arena arena(static_cast<int>(thread_count(options)));
-  arena.execute([&] {
-    tbb::parallel_pipeline(token_count(options), slicer & parse & number & work & deliver & release, context);
+  executor.run([&] {
+    tbb::parallel_pipeline(token_count(options, executor), slicer & parse & number & work & deliver & release, context);
   });
   HAPPENS_AFTER(&pos);
   HAPPENS_AFTER(&numbered);
@@ -425,32 +426,33 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
 
 }  // namespace
 
-StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSource> source,
-                                         const StreamPipelineOptions& options, const BatchTransform& transform,
-                                         const BatchConsumer& consume, const ProgressCallback& progress) {
+StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSource> source, const ReadOptions& options,
+                                         const BatchTransform& transform, const BatchConsumer& consume,
+                                         const JobControl& control) {
   StreamPipelineResult result;
+  const std::shared_ptr<Executor> executor = Executor::use(options.executor, options.threads);
   const std::optional<std::uint64_t> total = source->size();
   const std::optional<std::string_view> doc = source->contiguous();
   if (format == Format::MarcXml && options.parallel_parse && doc) {
     if (const auto plan = plan_marcxml(*doc)) {
       std::uint64_t delivered = 0, next_index = 0;
       bool consumer_stopped = false;
-      run_chunked(*doc, *plan, source->name(), options, transform, consume, progress, result, delivered, next_index,
-                  consumer_stopped, *source);
-      if (consumer_stopped || !result.serial_fallback) return result;
+      run_chunked(*doc, *plan, source->name(), options, *executor, transform, consume, control, result, delivered,
+                  next_index, consumer_stopped, *source);
+      if (consumer_stopped || !result.serial_fallback || control.stop.stop_requested()) return result;
       // Take over from the start of the file with the serial reader; the records already
       // delivered come out the same (clean chunks) and are passed over.
-      auto stream = open_record_stream(format, std::make_unique<ViewSource>(*doc, *source), options.read);
+      auto stream = open_record_stream(format, std::make_unique<ViewSource>(*doc, *source), options);
       Diagnostics pending;
       Record record;
       for (std::uint64_t k = 0; k < delivered && stream->next(record, pending); ++k) {
       }
-      run_serial(*stream, std::move(pending), next_index, options, total, transform, consume, progress, result);
+      run_serial(*stream, std::move(pending), next_index, options, *executor, total, transform, consume, control, result);
       return result;
     }
   }
-  auto stream = open_record_stream(format, std::move(source), options.read);
-  run_serial(*stream, {}, 0, options, total, transform, consume, progress, result);
+  auto stream = open_record_stream(format, std::move(source), options);
+  run_serial(*stream, {}, 0, options, *executor, total, transform, consume, control, result);
   return result;
 }
 

@@ -74,6 +74,7 @@ struct Diagnostic {
   char subfield = 0;         ///< subfield code where known, else 0
   std::string message;       ///< one line a librarian understands
   std::string rule;          ///< for Code::RuleViolation: the stable rule id ("invalid-indicator"), else empty
+  std::int32_t field = -1;   ///< index of the field in its record where known, else -1
 
   Diagnostic() = default;
   Diagnostic(Severity severity_, Code code_, std::uint64_t record_, std::uint64_t offset_, std::string tag_,

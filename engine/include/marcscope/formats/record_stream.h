@@ -11,27 +11,11 @@
 #include "marcscope/io/byte_source.h"
 #include "marcscope/core/diagnostic.h"
 #include "marcscope/core/read_mode.h"
+#include "marcscope/formats/format.h"
 #include "marcscope/model/record.h"
+#include "marcscope/read/read_options.h"
 
 namespace marcscope {
-
-enum class Format : std::uint8_t {
-  Iso2709,       ///< MARC 21 exchange format (UTF-8 or MARC-8 by leader/09)
-  Iso2709Marc8,  ///< write only: ISO 2709 with MARC-8 character coding (leader/09 blank)
-  MarcXml,       ///< LoC MARC21 slim
-  Json,          ///< MARC-in-JSON: one array of records (a single object also reads)
-  NdJson,        ///< MARC-in-JSON, one record per line
-  Mrk,           ///< MARCMaker / MarcEdit mnemonic text
-  Csv,           ///< write only: chosen columns
-  Unknown,
-};
-
-std::string_view format_name(Format format);
-/// Accepts the names format_name() gives plus common aliases (marc, mrc, xml, marcxml, mij ...).
-bool parse_format_name(std::string_view name, Format& format);
-/// Guesses the format from the first bytes of the input (content first, `path` extension only
-/// to break ties). Returns Unknown when nothing fits.
-Format detect_format(std::string_view head, std::string_view path = {});
 
 /// Pulls owning UTF-8 records from an input, one at a time.
 class RecordStream {
@@ -44,15 +28,15 @@ class RecordStream {
   virtual std::uint64_t records_seen() const = 0;
   /// Byte offset in the input where the last delivered record started.
   virtual std::uint64_t last_offset() const = 0;
+  /// Byte offset just past the last delivered record's own bytes (its end tag, closing brace,
+  /// line or record terminator): with last_offset(), the stretch a record index keeps.
+  virtual std::uint64_t last_end() const = 0;
 };
 
-struct StreamOptions {
-  ReadMode mode = ReadMode::Permissive;
-};
-
-/// Opens a reader for `format` over `source` (Iso2709 decodes with default DecodeOptions).
+/// Opens a serial reader for `format` over `source` (Unknown: detected from the first bytes).
+/// Uses options.mode and options.decode (ISO 2709's character sets).
 std::unique_ptr<RecordStream> open_record_stream(Format format, std::unique_ptr<ByteSource> source,
-                                                 const StreamOptions& options = {});
+                                                 const ReadOptions& options = {});
 
 struct WriterOptions {
   bool crlf = false;                 ///< Mrk: CR LF line ends

@@ -10,13 +10,9 @@
 #include "marcscope/core/read_mode.h"
 #include "marcscope/iso2709/record_scanner.h"
 #include "marcscope/iso2709/record_view.h"
+#include "marcscope/read/read_options.h"
 
 namespace marcscope {
-
-struct ReadOptions {
-  ReadMode mode = ReadMode::Permissive;
-  DecodeOptions decode;
-};
 
 /// One step of reading: a delivered record, or diagnostics about input that yielded none.
 struct ReadItem {

@@ -91,8 +91,10 @@ class Record {
   bool operator==(const Record& other) const { return leader() == other.leader() && fields_ == other.fields_; }
 
   /// Builds an owning UTF-8 record from a view, converting MARC-8 (or repairing UTF-8) as the
-  /// options say; conversion problems become diagnostics. Leader/09 becomes 'a'.
-  static Record from_view(const RecordView& view, const DecodeOptions& options, Diagnostics& diags);
+  /// options say; conversion problems become diagnostics. Leader/09 becomes 'a'. `chosen`, when
+  /// given, receives the encoding the values were read in.
+  static Record from_view(const RecordView& view, const DecodeOptions& options, Diagnostics& diags,
+                          Encoding* chosen = nullptr);
 
  private:
   std::string leader_;

@@ -18,19 +18,12 @@
 #include <memory>
 
 #include "marcscope/io/byte_source.h"
-#include "marcscope/read/pipeline.h"
+#include "marcscope/core/control.h"
 #include "marcscope/formats/record_stream.h"
+#include "marcscope/read/batch.h"
+#include "marcscope/read/read_options.h"
 
 namespace marcscope {
-
-struct StreamPipelineOptions {
-  StreamOptions read;
-  unsigned threads = 0;                 ///< 0 = every core
-  std::size_t batch_records = 1000;     ///< records per batch when reading serially
-  std::size_t chunk_bytes = 1u << 20;   ///< MARCXML: a chunk ends at the first record end after this many bytes
-  std::size_t tokens = 0;               ///< batches in flight; 0 = 2 per thread + 2
-  bool parallel_parse = true;           ///< MARCXML: parse chunks in parallel where the document allows
-};
 
 struct StreamPipelineResult {
   bool stopped = false;            ///< Strict mode stopped on an error
@@ -41,11 +34,11 @@ struct StreamPipelineResult {
 
 /// Reads `source` as `format` (not ISO 2709, which has its own Pipeline) and hands every batch to
 /// `transform` (parallel, may be empty) and then to `consume` (in input order; return false to
-/// stop). Batches carry records with their number and byte offset, and every diagnostic.
-/// Exceptions from any stage are rethrown here. `progress`, when set, is called from the
-/// delivery stage.
-StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSource> source,
-                                         const StreamPipelineOptions& options, const BatchTransform& transform,
-                                         const BatchConsumer& consume, const ProgressCallback& progress = {});
+/// stop). Batches carry records with their number and byte offsets, and every diagnostic.
+/// Exceptions from any stage are rethrown here. Options used: mode, decode, executor/threads,
+/// batch_records, chunk_bytes, tokens, parallel_parse.
+StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSource> source, const ReadOptions& options,
+                                         const BatchTransform& transform, const BatchConsumer& consume,
+                                         const JobControl& control = {});
 
 }  // namespace marcscope

@@ -1,13 +1,15 @@
-#include "report.h"
+#include "marcscope/validate/report.h"
 
 #include <algorithm>
 #include <charconv>
 #include <cstdio>
 #include <cstring>
+#include <unordered_map>
 
 #include "marcscope/iso2709/record_view.h"
+#include "marcscope/validate/validator.h"
 
-namespace marcscope::cli {
+namespace marcscope {
 namespace {
 
 std::string json_string(std::string_view s) {
@@ -119,7 +121,76 @@ std::uint64_t kind_hash(Code code, Severity severity, std::string_view rule) {
              (static_cast<std::uint64_t>(severity) << 56));
 }
 
+/// Index + 1 of a rule id in Validator::rule_ids(), 0 when it names none.
+std::uint16_t rule_index(std::string_view rule) {
+  if (rule.empty()) return 0;
+  static const auto* const kIndex = [] {
+    auto* index = new std::unordered_map<std::string_view, std::uint16_t>;
+    const auto& ids = Validator::rule_ids();
+    for (std::size_t i = 0; i < ids.size(); ++i) (*index)[ids[i]] = static_cast<std::uint16_t>(i + 1);
+    return index;
+  }();
+  const auto it = kIndex->find(rule);
+  return it == kIndex->end() ? 0 : it->second;
+}
+
 }  // namespace
+
+CompactFinding CompactFinding::from(const Diagnostic& d) {
+  CompactFinding f;
+  const std::uint64_t field = d.field >= 0 && d.field < (1 << 24) - 1 ? static_cast<std::uint64_t>(d.field) + 1 : 0;
+  f.record_field = (d.record & ((1ull << 40) - 1)) | (field << 40);
+  f.offset = d.offset;
+  f.rule = rule_index(d.rule);
+  f.code = d.code;
+  f.severity = d.severity;
+  f.subfield = d.subfield;
+  return f;
+}
+
+std::optional<Severity> FileReport::worst(std::uint64_t number) const {
+  if (number == 0 || number > worst_severity.size() || worst_severity[number - 1] == 0) return std::nullopt;
+  return static_cast<Severity>(worst_severity[number - 1] - 1);
+}
+
+void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std::function<void(const Finding&)>& each,
+                           std::vector<char>* bad) {
+  records += batch.records.size();
+  skipped += batch.skipped.size();
+  stopped = stopped || batch.stopped;
+  if (batch.records_seen > worst_severity.size()) worst_severity.resize(batch.records_seen, 0);
+  // This runs in the serial delivery stage, once per finding: no maps, and each diagnostic is
+  // moved (the batch is done with it), not copied. Records are in number order, so a finding's
+  // record is a binary search away.
+  auto index_of = [&](std::uint64_t number) -> std::size_t {
+    auto it = std::lower_bound(batch.records.begin(), batch.records.end(), number,
+                               [](const BatchRecord& r, std::uint64_t n) { return r.number < n; });
+    return it != batch.records.end() && it->number == number ? static_cast<std::size_t>(it - batch.records.begin())
+                                                             : batch.records.size();
+  };
+  std::vector<char> troubled(batch.records.size(), 0);
+  for (auto& d : batch.diagnostics) {
+    const std::size_t k = index_of(d.record);
+    if ((d.severity >= Severity::Warning || d.code == Code::RecordRepaired) && k < troubled.size()) troubled[k] = 1;
+    if (d.record != 0) {
+      if (d.record > worst_severity.size()) worst_severity.resize(d.record, 0);
+      std::uint8_t& w = worst_severity[d.record - 1];
+      w = std::max<std::uint8_t>(w, static_cast<std::uint8_t>(static_cast<unsigned>(d.severity) + 1));
+    }
+    if (options.keep_findings) findings.push_back(CompactFinding::from(d));
+    Finding f{std::move(d), {}};
+    if (k < batch.records.size())
+      if (const Field* cf = batch.records[k].record.first("001")) f.control_number = cf->value();
+    add(f, options.max_examples);
+    if (each) each(f);
+  }
+  batch.diagnostics.clear();
+  for (std::size_t k = 0; k < batch.records.size(); ++k) {
+    if (batch.records[k].repaired) ++repaired;
+    if (!troubled[k]) ++clean;
+  }
+  if (bad) *bad = std::move(troubled);
+}
 
 void FileReport::add(const Finding& finding, std::size_t max_examples) {
   const Diagnostic& d = finding.diagnostic;
@@ -351,4 +422,4 @@ std::string html_report(const std::vector<FileReport>& reports) {
   return s + "</body></html>\n";
 }
 
-}  // namespace marcscope::cli
+}  // namespace marcscope

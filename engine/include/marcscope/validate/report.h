@@ -1,18 +1,23 @@
 #pragma once
-// The corpus report of `marcscope validate`: what was found in each file, as text, JSON, CSV or a
-// self-contained HTML page.
+// What validating an input found: counts by finding, severity and tag, the first examples of each
+// kind, the worst severity of every record and (for the app) every finding as a compact value;
+// written as text, JSON, CSV or a self-contained HTML page. The CLI, the app and the Python
+// module all report through this.
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
 
 #include "marcscope/core/diagnostic.h"
+#include "marcscope/read/batch.h"
 
-namespace marcscope::cli {
+namespace marcscope {
 
 enum class ReportFormat { Text, Json, Csv, Html };
 
@@ -22,8 +27,31 @@ struct Finding {
   std::string control_number;
 };
 
+/// A finding kept for later in 24 bytes, so that an app can hold millions: everything but the
+/// message, which describe_finding() (record_file.h) rebuilds from the record when it is shown.
+struct CompactFinding {
+  std::uint64_t record_field = 0;  ///< record number (low 40 bits) and field index + 1 (high 24 bits; 0 = none)
+  std::uint64_t offset = 0;        ///< absolute byte offset
+  std::uint16_t rule = 0;          ///< Validator::rule_ids() index + 1; 0 = not a rule violation
+  Code code = Code::NotMarc;
+  Severity severity = Severity::Info;
+  char subfield = 0;
+
+  std::uint64_t record() const { return record_field & ((1ull << 40) - 1); }
+  /// Index of the field in its record, or -1.
+  std::int64_t field() const { return static_cast<std::int64_t>(record_field >> 40) - 1; }
+  static CompactFinding from(const Diagnostic& d);
+};
+static_assert(sizeof(CompactFinding) == 24);
+
+struct ReportOptions {
+  std::size_t max_examples = 10;  ///< examples kept per kind of finding
+  bool keep_findings = false;     ///< keep every finding as a CompactFinding (the app's findings list)
+};
+
 struct FileReport {
   std::string file;
+  std::string rules;               ///< which rules were applied (e.g. "MARC 21 Bibliographic"), or empty
   std::uint64_t records = 0;       ///< delivered
   std::uint64_t clean = 0;         ///< delivered with no finding of warning or worse
   std::uint64_t skipped = 0;
@@ -35,8 +63,20 @@ struct FileReport {
   std::map<Severity, std::uint64_t> by_severity;
   /// first examples per (code name, rule)
   std::map<std::pair<std::string, std::string>, std::vector<Finding>> examples;
+  /// Per record (number - 1): 0 when it has no finding, else its worst Severity + 1.
+  std::vector<std::uint8_t> worst_severity;
+  /// Every finding, in input order, when ReportOptions::keep_findings.
+  std::vector<CompactFinding> findings;
 
+  /// Counts one finding, and keeps it as an example while its kind has fewer than `max_examples`.
   void add(const Finding& finding, std::size_t max_examples);
+  /// Everything in one delivered batch: its records, skipped records and diagnostics (moved out).
+  /// `each`, when set, sees every finding in input order. `bad`, when given, receives for each of
+  /// the batch's records whether it has a problem (a finding of warning or worse, or a repair).
+  void add_batch(Batch& batch, const ReportOptions& options, const std::function<void(const Finding&)>& each = {},
+                 std::vector<char>* bad = nullptr);
+  /// The worst severity of record `number`, or nullopt when it has no finding.
+  std::optional<Severity> worst(std::uint64_t number) const;
 
  private:
   /// Where add() counts: pointers to the entries of the maps above (map nodes never move), so that a finding of a
@@ -83,4 +123,4 @@ std::string text_summary(const FileReport& report);
 std::string json_report(const std::vector<FileReport>& reports);
 std::string html_report(const std::vector<FileReport>& reports);
 
-}  // namespace marcscope::cli
+}  // namespace marcscope

@@ -1,0 +1,27 @@
+#pragma once
+// The formats the engine reads and writes, their names, and detection from the first bytes.
+
+#include <cstdint>
+#include <string_view>
+
+namespace marcscope {
+
+enum class Format : std::uint8_t {
+  Iso2709,       ///< MARC 21 exchange format (UTF-8 or MARC-8 by leader/09)
+  Iso2709Marc8,  ///< write only: ISO 2709 with MARC-8 character coding (leader/09 blank)
+  MarcXml,       ///< LoC MARC21 slim
+  Json,          ///< MARC-in-JSON: one array of records (a single object also reads)
+  NdJson,        ///< MARC-in-JSON, one record per line
+  Mrk,           ///< MARCMaker / MarcEdit mnemonic text
+  Csv,           ///< write only: chosen columns
+  Unknown,
+};
+
+std::string_view format_name(Format format);
+/// Accepts the names format_name() gives plus common aliases (marc, mrc, xml, marcxml, mij ...).
+bool parse_format_name(std::string_view name, Format& format);
+/// Guesses the format from the first bytes of the input (content first, `path` extension only
+/// to break ties). Returns Unknown when nothing fits.
+Format detect_format(std::string_view head, std::string_view path = {});
+
+}  // namespace marcscope

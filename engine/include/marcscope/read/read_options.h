@@ -1,0 +1,46 @@
+#pragma once
+// How to read an input: one set of options for every format and every way of reading (the serial
+// readers, the pipelines, the push decoder, random fetch).
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "marcscope/charset/charset.h"
+#include "marcscope/core/read_mode.h"
+#include "marcscope/formats/format.h"
+
+namespace marcscope {
+
+class Executor;
+
+/// How a memory-mapped input will be read: a pass from start to end drops the pages it has read
+/// (bounded memory on files larger than RAM); a browser that jumps around keeps them.
+enum class AccessHint : std::uint8_t { Sequential, Random };
+
+struct ReadOptions {
+  ReadMode mode = ReadMode::Permissive;
+  DecodeOptions decode;          ///< character sets, for every format that has them
+  /// The input's format; detected from its first bytes when absent. Iso2709Marc8 reads ISO 2709
+  /// as MARC-8 whatever leader/09 says.
+  std::optional<Format> format;
+  bool decode_records = true;    ///< build owning UTF-8 Records (false: numbers, offsets, bytes and diagnostics only)
+
+  // Threads: a pool the host owns and shares between jobs, or (when null) one of `threads` made
+  // for each job (0 = every core).
+  std::shared_ptr<Executor> executor;
+  unsigned threads = 0;
+
+  // Tuning, with defaults measured on the benchmark corpora (docs/BENCHMARKS.md).
+  std::size_t slice_bytes = 256u << 10;  ///< ISO 2709: a slice is cut at the first record end after this many bytes
+                                         ///< (256 KiB: its decoded records stay in cache; 1 MiB measured
+                                         ///< 5-8% slower decoding to the model at 2 threads)
+  std::size_t batch_records = 1000;      ///< other formats: records per batch when reading serially
+  std::size_t chunk_bytes = 1u << 20;    ///< MARCXML: a chunk ends at the first record end after this many bytes
+  std::size_t tokens = 0;                ///< slices or batches in flight; 0 = 2 per thread + 2
+  bool parallel_parse = true;            ///< MARCXML: parse chunks in parallel where the document allows
+  AccessHint access = AccessHint::Sequential;
+};
+
+}  // namespace marcscope

@@ -1,0 +1,120 @@
+#include "iso_slice.h"
+
+#include <tbb/parallel_for.h>
+
+#include <string>
+
+#include "marcscope/core/executor.h"
+#include "marcscope/iso2709/record_view.h"
+
+namespace marcscope::detail {
+
+Diagnostic skipped_diagnostic(std::uint64_t number, std::uint64_t offset) {
+  return {Severity::Error, Code::RecordSkipped, number, offset, {}, 0, "record " + std::to_string(number) + " skipped"};
+}
+
+Diagnostic repaired_diagnostic(std::uint64_t number, std::uint64_t offset) {
+  return {Severity::Info, Code::RecordRepaired, number, offset, {}, 0,
+          "record " + std::to_string(number) + " was repaired; the diagnostics before this one say what changed"};
+}
+
+std::uint8_t status_of(const Diagnostics& diags, std::size_t from) {
+  std::uint8_t status = 0;
+  for (std::size_t i = from; i < diags.size(); ++i) {
+    if (diags[i].severity >= Severity::Error) status |= RecordStatus::kErrors;
+    else if (diags[i].severity == Severity::Warning) status |= RecordStatus::kWarnings;
+  }
+  return status;
+}
+
+Batch decode_slice(Slice& slice, const ReadOptions& options) {
+  Batch batch;
+  batch.index = slice.index;
+  batch.begin_offset = slice.begin;
+  batch.end_offset = slice.end;
+  batch.records_seen = slice.records_seen;
+  batch.stopped = slice.stopped;
+  batch.keep_alive = slice.keep_alive;
+  batch.records.reserve(slice.items.size());
+  const ReadMode mode = options.mode;
+  RecordView view;
+  for (auto& item : slice.items) {
+    for (auto& d : item.diags) batch.diagnostics.push_back(std::move(d));
+    if (item.kind == SliceItem::Note) continue;
+    const std::string_view bytes = slice.bytes_of(item.span);
+    if (item.kind == SliceItem::Skipped) {
+      batch.skipped.push_back({item.number, item.span.offset, bytes});
+      batch.diagnostics.push_back(skipped_diagnostic(item.number, item.span.offset));
+      continue;
+    }
+    const std::size_t first_diag = batch.diagnostics.size();
+    if (!view.parse(bytes, item.span.offset, item.number, mode, batch.diagnostics)) {
+      if (mode == ReadMode::Strict) {
+        batch.stopped = true;
+        break;
+      }
+      batch.skipped.push_back({item.number, item.span.offset, bytes});
+      batch.diagnostics.push_back(skipped_diagnostic(item.number, item.span.offset));
+      continue;
+    }
+    BatchRecord& rec = batch.records.emplace_back();
+    rec.number = item.number;
+    rec.offset = item.span.offset;
+    rec.end = item.span.offset + item.span.length;
+    rec.bytes = bytes;
+    rec.repaired = item.span.flags != 0 || view.repaired();
+    if (options.decode_records) {
+      Encoding encoding = Encoding::Utf8;
+      rec.record = Record::from_view(view, options.decode, batch.diagnostics, &encoding);
+      rec.status |= encoding == Encoding::Utf8 ? RecordStatus::kUtf8 : RecordStatus::kMarc8;
+      if ((encoding == Encoding::Utf8) != view.leader().declares_utf8()) rec.status |= RecordStatus::kEncodingOverridden;
+    }
+    rec.status |= status_of(batch.diagnostics, first_diag);
+    if (rec.repaired) {
+      rec.status |= RecordStatus::kRepaired;
+      batch.diagnostics.push_back(repaired_diagnostic(item.number, item.span.offset));
+    }
+  }
+  return batch;
+}
+
+Batch decode_slice_parallel(Slice& slice, const ReadOptions& options, Executor& executor) {
+  // Below this many records the hand-off costs more than it saves.
+  constexpr std::size_t kPerPart = 64;
+  const std::size_t n = slice.items.size();
+  const std::size_t parts = std::min<std::size_t>(executor.threads() * 4, n / kPerPart);
+  if (parts < 2) return decode_slice(slice, options);
+  std::vector<Slice> pieces(parts);
+  for (std::size_t p = 0; p < parts; ++p) {
+    Slice& piece = pieces[p];
+    piece.base = slice.base;
+    piece.base_offset = slice.base_offset;
+    const std::size_t from = n * p / parts, to = n * (p + 1) / parts;
+    piece.items.assign(std::make_move_iterator(slice.items.begin() + static_cast<std::ptrdiff_t>(from)),
+                       std::make_move_iterator(slice.items.begin() + static_cast<std::ptrdiff_t>(to)));
+  }
+  std::vector<Batch> done(parts);
+  executor.run([&] {
+    tbb::parallel_for(std::size_t{0}, parts, [&](std::size_t p) { done[p] = decode_slice(pieces[p], options); });
+  });
+  Batch batch;
+  batch.index = slice.index;
+  batch.begin_offset = slice.begin;
+  batch.end_offset = slice.end;
+  batch.records_seen = slice.records_seen;
+  batch.keep_alive = slice.keep_alive;
+  bool strict_stop = false;
+  for (auto& part : done) {
+    if (strict_stop) break;  // Strict stopped in an earlier part: nothing after it counts
+    batch.records.insert(batch.records.end(), std::make_move_iterator(part.records.begin()),
+                         std::make_move_iterator(part.records.end()));
+    batch.skipped.insert(batch.skipped.end(), part.skipped.begin(), part.skipped.end());
+    batch.diagnostics.insert(batch.diagnostics.end(), std::make_move_iterator(part.diagnostics.begin()),
+                             std::make_move_iterator(part.diagnostics.end()));
+    strict_stop = part.stopped;
+  }
+  batch.stopped = strict_stop || slice.stopped;
+  return batch;
+}
+
+}  // namespace marcscope::detail
