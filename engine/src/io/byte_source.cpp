@@ -20,13 +20,20 @@ std::uint64_t page_size() {
 
 std::string describe(const std::string& path) { return path == "-" ? std::string("standard input") : "'" + path + "'"; }
 
-/// A whole regular file, memory-mapped read-only.
+/// Unmaps a mapping when the last source over it goes.
+struct Mapping {
+  const char* data;
+  std::size_t size;
+  ~Mapping() { ::munmap(const_cast<char*>(data), size); }
+};
+
+/// Bytes mapped read-only (a whole regular file), owned by `owner`.
 class MappedSource final : public ByteSource {
   static constexpr std::size_t kReleaseStep = 8u << 20;
 
  public:
-  MappedSource(const char* data, std::size_t size, std::string name) : data_(data), size_(size), name_(std::move(name)) {}
-  ~MappedSource() override { ::munmap(const_cast<char*>(data_), size_); }
+  MappedSource(std::string_view bytes, std::shared_ptr<const void> owner, std::string name, bool drop_pages)
+      : data_(bytes.data()), size_(bytes.size()), owner_(std::move(owner)), name_(std::move(name)), drop_pages_(drop_pages) {}
 
   std::size_t read(char* buf, std::size_t n) override {
     const std::size_t k = std::min(n, size_ - pos_);
@@ -40,6 +47,7 @@ class MappedSource final : public ByteSource {
   }
   std::optional<std::string_view> contiguous() const override { return std::string_view(data_, size_); }
   void release_before(std::uint64_t offset) override {
+    if (!drop_pages_) return;
     // The mapping is private and never written, so dropped pages simply fault in again from the
     // file if anyone still reads them: this only bounds resident memory. Dropped 8 MB at a time:
     // each madvise makes the kernel interrupt every other core running this process to flush
@@ -68,9 +76,11 @@ class MappedSource final : public ByteSource {
  private:
   const char* data_;
   std::size_t size_;
+  std::shared_ptr<const void> owner_;
   std::size_t pos_ = 0;
   std::uint64_t released_ = 0;
   std::string name_;
+  bool drop_pages_;
 };
 
 class FdSource final : public ByteSource {
@@ -204,6 +214,11 @@ std::unique_ptr<ByteSource> make_callback_source(std::function<std::size_t(char*
   return std::make_unique<CallbackSource>(std::move(fill), std::move(name));
 }
 
+std::unique_ptr<ByteSource> make_mapped_source(std::string_view bytes, std::shared_ptr<const void> owner, std::string name,
+                                               bool drop_pages) {
+  return std::make_unique<MappedSource>(bytes, std::move(owner), std::move(name), drop_pages);
+}
+
 std::unique_ptr<ByteSource> make_memory_source(std::string bytes, std::string name) {
   return std::make_unique<MemorySource>(std::move(bytes), std::move(name));
 }
@@ -265,7 +280,10 @@ std::unique_ptr<ByteSource> open_source(const std::string& path) {
     if (p != MAP_FAILED) {
       ::close(fd);
       ::madvise(p, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
-      return maybe_gunzip(std::make_unique<MappedSource>(static_cast<const char*>(p), static_cast<std::size_t>(st.st_size), path));
+      // Made in place: a temporary Mapping would unmap the file as it goes.
+      std::shared_ptr<const Mapping> mapping(new Mapping{static_cast<const char*>(p), static_cast<std::size_t>(st.st_size)});
+      const std::string_view bytes(mapping->data, mapping->size);
+      return maybe_gunzip(std::make_unique<MappedSource>(bytes, std::move(mapping), path, true));
     }
   }
   std::optional<std::uint64_t> size;

@@ -70,6 +70,7 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
       if ((encoding == Encoding::Utf8) != view.leader().declares_utf8()) rec.status |= RecordStatus::kEncodingOverridden;
     }
     rec.status |= status_of(batch.diagnostics, first_diag);
+    if (item.span.flags != 0) rec.status |= RecordStatus::kFoundByTerminator;
     if (rec.repaired) {
       rec.status |= RecordStatus::kRepaired;
       batch.diagnostics.push_back(repaired_diagnostic(item.number, item.span.offset));

@@ -57,9 +57,11 @@ std::string shown_start(std::string_view head) {
 
 Format detect_input_format(std::unique_ptr<ByteSource>& source, const ReadOptions& options) {
   if (options.format) return *options.format;
-  const std::string head = peek(source, 65536);
+  return detect_input_format(peek(source, 65536), source->name());
+}
+
+Format detect_input_format(std::string_view head, const std::string& name) {
   if (head.empty()) return Format::Iso2709;  // nothing to read: no records, no error
-  const std::string& name = source->name();
   const bool is_path = !name.empty() && name.front() != '<';
   const Format format = detect_format(head, is_path ? std::string_view(name) : std::string_view{});
   if (format == Format::Unknown || (is_iso2709(format) && !looks_like_iso2709(head)))

@@ -14,6 +14,7 @@
 #include "marcscope/core/executor.h"
 
 #include "core/inflight.h"
+#include "stream_batch.h"
 #include "core/tsan_annotations.h"
 
 namespace marcscope {
@@ -21,29 +22,6 @@ namespace {
 
 std::size_t token_count(const ReadOptions& o, const Executor& executor) {
   return o.tokens ? o.tokens : 2 * executor.threads() + 2;
-}
-
-/// What the CLI and every consumer expect of a batch: skipped records listed, each record's
-/// status from its diagnostics, a Fatal diagnostic as a stop.
-void tally(Batch& batch) {
-  std::size_t r = 0;
-  for (const auto& d : batch.diagnostics) {
-    if (d.code == Code::RecordSkipped) batch.skipped.push_back({d.record, d.offset, {}});
-    if (d.severity == Severity::Fatal) batch.stopped = true;
-    if (d.record == 0) continue;
-    while (r < batch.records.size() && batch.records[r].number < d.record) ++r;
-    if (r == batch.records.size() || batch.records[r].number != d.record) continue;
-    BatchRecord& rec = batch.records[r];
-    if (d.code == Code::RecordRepaired) {
-      rec.repaired = true;
-      rec.status |= RecordStatus::kRepaired;
-    } else if (d.severity >= Severity::Error) {
-      rec.status |= RecordStatus::kErrors;
-    } else if (d.severity == Severity::Warning) {
-      rec.status |= RecordStatus::kWarnings;
-    }
-  }
-  for (auto& rec : batch.records) rec.status |= RecordStatus::kUtf8;
 }
 
 /// A second reader over a mapped file that another source owns: bytes already read are handed
@@ -114,7 +92,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
       rec.record = std::move(record);
       batch->records.push_back(std::move(rec));
     }
-    tally(*batch);
+    detail::tally_stream_batch(*batch);
     if (batch->stopped) done = true;
     batch->records_seen = stream.records_seen();
     batch->end_offset = stream.last_offset();

@@ -48,6 +48,11 @@ class ByteSource {
 std::unique_ptr<ByteSource> make_callback_source(std::function<std::size_t(char*, std::size_t)> fill,
                                                  std::string name = "<callback>");
 
+/// Reads bytes mapped or held elsewhere, kept alive by `owner`, without copying them (contiguous).
+/// `drop_pages`: release_before() gives pages behind the reader back to the system (mapped files).
+std::unique_ptr<ByteSource> make_mapped_source(std::string_view bytes, std::shared_ptr<const void> owner,
+                                               std::string name, bool drop_pages);
+
 /// Reads bytes already in memory (copied in).
 std::unique_ptr<ByteSource> make_memory_source(std::string bytes, std::string name = "<memory>");
 

@@ -24,6 +24,7 @@ struct RecordStatus {
     kUtf8 = 1u << 4,              ///< read as UTF-8
     kMarc8 = 1u << 5,             ///< read as MARC-8
     kEncodingOverridden = 1u << 6,///< read in another encoding than leader/09 declares
+    kFoundByTerminator = 1u << 7, ///< ISO 2709: stage 1 found its end by the record terminator, not leader/00-04
   };
 };
 

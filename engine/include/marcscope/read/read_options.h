@@ -15,10 +15,6 @@ namespace marcscope {
 
 class Executor;
 
-/// How a memory-mapped input will be read: a pass from start to end drops the pages it has read
-/// (bounded memory on files larger than RAM); a browser that jumps around keeps them.
-enum class AccessHint : std::uint8_t { Sequential, Random };
-
 struct ReadOptions {
   ReadMode mode = ReadMode::Permissive;
   DecodeOptions decode;          ///< character sets, for every format that has them
@@ -40,7 +36,6 @@ struct ReadOptions {
   std::size_t chunk_bytes = 1u << 20;    ///< MARCXML: a chunk ends at the first record end after this many bytes
   std::size_t tokens = 0;                ///< slices or batches in flight; 0 = 2 per thread + 2
   bool parallel_parse = true;            ///< MARCXML: parse chunks in parallel where the document allows
-  AccessHint access = AccessHint::Sequential;
 };
 
 }  // namespace marcscope

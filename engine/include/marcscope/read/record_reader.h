@@ -118,5 +118,7 @@ class RecordReader {
 /// Detects the format of `source` (not consuming what it looks at): options.format when given,
 /// else from the first 64 KB. Throws NotMarcError when nothing fits and the input is not empty.
 Format detect_input_format(std::unique_ptr<ByteSource>& source, const ReadOptions& options);
+/// The same from the first bytes of an input (up to 64 KB) and its name (a path, or "<stdin>"...).
+Format detect_input_format(std::string_view head, const std::string& name);
 
 }  // namespace marcscope

@@ -1,0 +1,60 @@
+#pragma once
+// The push decoder: the caller reads, the engine decodes. A host that must do its own reading
+// (Python with a file object: read() needs the GIL) feeds chunks as it reads them and gets back
+// the records each chunk completed; decoding runs on the calling thread, or on the executor's
+// threads for large chunks, and never calls back into the caller's I/O.
+//
+//   Decoder decoder(options);
+//   while (read(chunk)) consume(decoder.feed(chunk));
+//   consume(decoder.finish());
+//
+// The records, diagnostics, numbers and offsets are those RecordReader gives for the same bytes,
+// whatever the chunk sizes.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "marcscope/read/batch.h"
+#include "marcscope/read/read_options.h"
+
+namespace marcscope {
+
+class Decoder {
+ public:
+  /// `name` names the input in messages. The format is options.format, or detected from the
+  /// first bytes fed (up to 64 KB are held back until it can be told).
+  explicit Decoder(ReadOptions options = {}, std::string name = "<stream>");
+  ~Decoder();
+  Decoder(const Decoder&) = delete;
+  Decoder& operator=(const Decoder&) = delete;
+
+  /// Adds `bytes` and returns the records (and skipped records, and diagnostics) they completed.
+  /// Throws NotMarcError when the first bytes are not MARC, std::logic_error after finish().
+  Batch feed(std::string_view bytes);
+  /// The input has ended: returns what is left (a record cut short is reported, not dropped).
+  Batch finish();
+
+  /// Unknown until enough bytes were fed to tell.
+  Format format() const;
+  /// True when Strict mode stopped on an error: later feeds return nothing.
+  bool stopped() const;
+  /// Records seen so far, delivered or skipped.
+  std::uint64_t records_seen() const;
+  /// Bytes fed so far.
+  std::uint64_t bytes_fed() const;
+
+  struct Impl;
+
+ private:
+  Batch decode_held(bool at_end);
+  ReadOptions options_;
+  std::string name_;
+  std::string held_;  ///< bytes fed before the format could be told
+  std::uint64_t fed_ = 0;
+  bool finished_ = false;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace marcscope

@@ -1,0 +1,516 @@
+// The engine's front door: every way of reading an input gives the same records and diagnostics
+// (RecordReader from a path, a stream, bytes; one at a time or in batches; the push Decoder in
+// chunks of any size); the record index equals a serial scan, numbers skipped records, grows
+// while readers use it and resumes after a stop; records are fetched on demand from several
+// threads at once; a file truncated under its mapping gives an error, not a crash.
+#include <QtTest>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+#include <thread>
+
+#include "marcscope/core/executor.h"
+#include "marcscope/formats/mrk_writer.h"
+#include "marcscope/io/byte_source.h"
+#include "marcscope/read/decoder.h"
+#include "marcscope/read/pipeline.h"
+#include "marcscope/read/record_file.h"
+#include "marcscope/read/record_index.h"
+#include "marcscope/read/record_reader.h"
+#include "test_support.h"
+
+using namespace marcscope;
+using namespace marcscope::test;
+
+namespace {
+
+/// Everything reading an input gives, as text lines that compare and print well.
+struct Trace {
+  std::vector<std::string> records;  ///< "number offset-end status: mrk text"
+  std::vector<std::string> skipped;  ///< "number offset"
+  std::vector<std::string> diags;    ///< "record offset code severity"
+  bool stopped = false;
+
+  void add(const Batch& b) {
+    for (const auto& r : b.records) add_record(r);
+    for (const auto& s : b.skipped) skipped.push_back(std::to_string(s.number) + " " + std::to_string(s.offset));
+    for (const auto& d : b.diagnostics) add_diag(d);
+    stopped = stopped || b.stopped;
+  }
+  void add_record(const BatchRecord& r) {
+    std::string text;
+    write_mrk(r.record, text);
+    records.push_back(std::to_string(r.number) + " " + std::to_string(r.offset) + "-" + std::to_string(r.end) + " " +
+                      std::to_string(r.status) + (r.repaired ? " repaired" : "") + ": " + text);
+  }
+  void add_diag(const Diagnostic& d) {
+    diags.push_back(std::to_string(d.record) + " " + std::to_string(d.offset) + " " + std::string(code_name(d.code)) +
+                    " " + std::string(severity_name(d.severity)));
+  }
+};
+
+void compare(const Trace& got, const Trace& want, const QString& what) {
+  auto same = [&](const std::vector<std::string>& a, const std::vector<std::string>& b, const char* kind) {
+    const std::size_t n = std::min(a.size(), b.size());
+    for (std::size_t i = 0; i < n; ++i)
+      if (a[i] != b[i])
+        return QString("%1: %2 %3 differs:\n got  %4\n want %5")
+            .arg(what, kind)
+            .arg(i)
+            .arg(QString::fromStdString(a[i].substr(0, 300)), QString::fromStdString(b[i].substr(0, 300)));
+    if (a.size() != b.size()) return QString("%1: %2 %3, want %4").arg(what, kind).arg(a.size()).arg(b.size());
+    return QString();
+  };
+  for (const QString& problem : {same(got.records, want.records, "records"), same(got.skipped, want.skipped, "skipped"),
+                                 same(got.diags, want.diags, "diagnostics")})
+    QVERIFY2(problem.isEmpty(), qPrintable(problem));
+  QVERIFY2(got.stopped == want.stopped, qPrintable(what + ": stopped differs"));
+}
+
+ReadOptions options_for(ReadMode mode, unsigned threads = 2) {
+  ReadOptions o;
+  o.mode = mode;
+  o.threads = threads;
+  return o;
+}
+
+Trace run_reader(RecordReader& reader) {
+  Trace t;
+  reader.run([&](Batch& b) {
+    t.add(b);
+    return true;
+  });
+  return t;
+}
+
+Trace pull_batches(RecordReader& reader, std::size_t n) {
+  Trace t;
+  for (Batch b = reader.next_batch(n); !b.empty(); b = reader.next_batch(n)) {
+    if (b.records.size() > n) t.diags.push_back("batch larger than asked");
+    t.add(b);
+  }
+  t.stopped = reader.stopped();
+  return t;
+}
+
+Trace pull_one_by_one(RecordReader& reader) {
+  Trace t;
+  BatchRecord rec;
+  Diagnostics diags;
+  for (;;) {
+    const ReadStep step = reader.next(rec, diags);
+    if (step == ReadStep::End) break;
+    if (step == ReadStep::Record) t.add_record(rec);
+    else t.skipped.push_back(std::to_string(rec.number) + " " + std::to_string(rec.offset));
+  }
+  for (const auto& d : diags) t.add_diag(d);
+  t.stopped = reader.stopped();
+  return t;
+}
+
+Trace push_decoded(const std::string& bytes, std::size_t chunk, const ReadOptions& options) {
+  Decoder decoder(options, "<test>");
+  Trace t;
+  for (std::size_t at = 0; at < bytes.size(); at += chunk)
+    t.add(decoder.feed(std::string_view(bytes).substr(at, chunk)));
+  t.add(decoder.finish());
+  return t;
+}
+
+std::unique_ptr<ByteSource> trickle(const std::string& bytes, std::size_t chunk) {
+  auto pos = std::make_shared<std::size_t>(0);
+  return make_callback_source([bytes, chunk, pos](char* buf, std::size_t n) {
+    const std::size_t k = std::min({n, chunk, bytes.size() - *pos});
+    std::memcpy(buf, bytes.data() + *pos, k);
+    *pos += k;
+    return k;
+  }, "<trickle>");
+}
+
+QStringList all_fixtures() {
+  QStringList out;
+  for (const QString dir : {"valid", "malformed", "pairs", "xml", "json", "mrk", "marc8"}) {
+    const QDir d(data_dir() + "/" + dir);
+    for (const QString& f : d.entryList(QDir::Files, QDir::Name)) {
+      if (f.endsWith(".md") || f.endsWith(".txt") || f.endsWith(".tsv")) continue;
+      out << dir + "/" + f;
+    }
+  }
+  return out;
+}
+
+bool readable(const QString& rel) {
+  try {
+    RecordReader::open(data_path(rel));
+    return true;
+  } catch (const NotMarcError&) {
+    return false;
+  }
+}
+
+/// A file of about `bytes` bytes made of copies of real records, in a temporary directory.
+QString big_file(QTemporaryDir& dir, std::size_t bytes) {
+  const std::string base = read_bytes("valid/solrmarc-uva_001_2000.mrc");
+  const QString path = dir.filePath("big.mrc");
+  QFile f(path);
+  if (!f.open(QIODevice::WriteOnly)) return {};
+  std::size_t written = 0;
+  while (written < bytes) {
+    f.write(base.data(), qint64(base.size()));
+    written += base.size();
+  }
+  return path;
+}
+
+}  // namespace
+
+class TestFrontDoor : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void entry_points_agree_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("mode");
+    for (const QString& f : all_fixtures()) {
+      if (!readable(f)) continue;
+      for (const ReadMode m : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover})
+        QTest::newRow(qPrintable(f + " " + QString::fromLatin1(read_mode_name(m).data()))) << f << int(m);
+    }
+  }
+  /// Path, stream, bytes; run, batches, one by one: the same records and diagnostics.
+  void entry_points_agree() {
+    QFETCH(QString, file);
+    QFETCH(int, mode);
+    const ReadOptions o = options_for(static_cast<ReadMode>(mode));
+    const std::string bytes = read_bytes(file);
+    auto reference = RecordReader::open(data_path(file), o);
+    const Trace want = run_reader(*reference);
+    QVERIFY(!want.records.empty() || !want.diags.empty() || bytes.empty());
+    {
+      auto r = RecordReader::open(data_path(file), o);
+      compare(pull_batches(*r, 7), want, "next_batch(7)");
+    }
+    {
+      auto r = RecordReader::open(data_path(file), o);
+      compare(pull_one_by_one(*r), want, "next()");
+    }
+    {
+      ReadOptions shared = o;
+      shared.executor = std::make_shared<Executor>(2);
+      auto r = RecordReader::open(trickle(bytes, 4093), shared);
+      QCOMPARE(r->format(), reference->format());
+      compare(run_reader(*r), want, "stream");
+    }
+    {
+      auto r = RecordReader::open_bytes(bytes, o);
+      compare(run_reader(*r), want, "bytes");
+    }
+  }
+
+  void decoder_matches_reader_data() { entry_points_agree_data(); }
+  /// The push decoder gives what the path reader gives, for chunks of 1 byte to 1 MiB.
+  void decoder_matches_reader() {
+    QFETCH(QString, file);
+    QFETCH(int, mode);
+    const ReadOptions o = options_for(static_cast<ReadMode>(mode));
+    const std::string bytes = read_bytes(file);
+    auto reference = RecordReader::open(data_path(file), o);
+    const Trace want = run_reader(*reference);
+    std::vector<std::size_t> chunks{7, 4096, 65536, 1u << 20};
+    if (bytes.size() <= 40000) chunks.insert(chunks.begin(), 1);
+    for (const std::size_t chunk : chunks)
+      compare(push_decoded(bytes, chunk, o), want, QString("chunks of %1").arg(chunk));
+  }
+
+  /// Anything that is not MARC is refused at the door, by every way in.
+  void not_marc_is_refused() {
+    for (const std::string text : {std::string("hello, world. this is plain text\n"), std::string("\x7F" "ELF\x02\x01\x01", 7)}) {
+      QVERIFY_THROWS_EXCEPTION(NotMarcError, RecordReader::open_bytes(text));
+      Decoder d2;
+      (void)d2.feed(text);  // held back until 64 KB or the end
+      QVERIFY_THROWS_EXCEPTION(NotMarcError, d2.finish());
+      QVERIFY_THROWS_EXCEPTION(NotMarcError, RecordFile::open(MappedFile::from_bytes(text)));
+    }
+    // An empty input is no error: no records.
+    auto empty = RecordReader::open_bytes("");
+    QCOMPARE(run_reader(*empty).records.size(), std::size_t(0));
+    Decoder d;
+    QVERIFY(d.finish().empty());
+  }
+
+  void index_matches_serial_scan_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("mode");
+    for (const QString& f : all_fixtures()) {
+      if (!is_iso2709_name(f) || !readable(f)) continue;
+      for (const ReadMode m : {ReadMode::Permissive, ReadMode::Recover})
+        QTest::newRow(qPrintable(f + " " + QString::fromLatin1(read_mode_name(m).data()))) << f << int(m);
+    }
+  }
+  /// One entry per record number, skipped records included, where stage 1 put them; each
+  /// diagnostic's record number names an entry.
+  void index_matches_serial_scan() {
+    QFETCH(QString, file);
+    QFETCH(int, mode);
+    const auto m = static_cast<ReadMode>(mode);
+    auto source = open_source(data_path(file));
+    Diagnostics scan_diags;
+    const auto spans = scan_spans(*source, m, scan_diags);
+    auto rf = RecordFile::open(data_path(file), options_for(m));
+    std::uint64_t last_diag_record = 0;
+    std::vector<std::uint64_t> skipped_numbers;
+    rf->build_index({}, [&](Batch& b) {
+      for (const auto& d : b.diagnostics) last_diag_record = std::max(last_diag_record, d.record);
+      for (const auto& s : b.skipped) skipped_numbers.push_back(s.number);
+      return true;
+    });
+    const RecordIndex& index = rf->index();
+    QVERIFY(index.complete());
+    QCOMPARE(index.size(), std::uint64_t(spans.size()));
+    QVERIFY(last_diag_record <= index.size());
+    for (std::uint64_t n = 1; n <= index.size(); ++n) {
+      const IndexEntry e = index.at(n);
+      const IndexedSpan& s = spans[n - 1];
+      QCOMPARE(e.number, n);
+      QCOMPARE(e.offset, s.offset);
+      QCOMPARE(e.length, std::uint64_t(s.length));
+      if (s.flags & IndexedSpan::kSkippedByStage1) QVERIFY(e.status & RecordStatus::kSkipped);
+    }
+    for (const auto n : skipped_numbers) QVERIFY(index.at(n).status & RecordStatus::kSkipped);
+  }
+
+  /// The example: a malformed file of 100 records has 100 entries in Permissive mode,
+  /// 16 of them skipped, and record numbers in diagnostics match positions.
+  void index_counts_skipped_records() {
+    auto rf = RecordFile::open(data_path("malformed/catmandu-bu_bibs.mrc"), options_for(ReadMode::Permissive));
+    rf->build_index();
+    QCOMPARE(rf->index().size(), std::uint64_t(100));
+    int skipped = 0;
+    for (std::uint64_t n = 1; n <= 100; ++n) {
+      const FetchedRecord f = rf->fetch(n);
+      QCOMPARE(f.record.number, n);
+      if (rf->index().at(n).status & RecordStatus::kSkipped) {
+        ++skipped;
+        QVERIFY(f.skipped);
+        for (const auto& d : f.diagnostics) QCOMPARE(d.record, n);
+      }
+    }
+    QCOMPARE(skipped, 16);
+  }
+
+  void fetch_matches_reading_data() {
+    QTest::addColumn<QString>("file");
+    for (const QString& f : all_fixtures())
+      if (readable(f)) QTest::newRow(qPrintable(f)) << f;
+  }
+  /// Every indexed record fetched on its own is the record reading the file gave, in every format.
+  void fetch_matches_reading() {
+    QFETCH(QString, file);
+    const ReadOptions o = options_for(ReadMode::Permissive);
+    auto reference = RecordReader::open(data_path(file), o);
+    std::map<std::uint64_t, std::string> want;
+    reference->run([&](Batch& b) {
+      for (const auto& r : b.records) {
+        Trace t;
+        t.add_record(r);
+        want[r.number] = t.records.front().substr(t.records.front().find(':'));
+      }
+      return true;
+    });
+    auto rf = RecordFile::open(data_path(file), o);
+    rf->build_index();
+    for (const auto& [number, text] : want) {
+      QVERIFY2(number <= rf->index().size(), qPrintable(QString("record %1 not indexed").arg(number)));
+      const FetchedRecord f = rf->fetch(number);
+      QVERIFY2(!f.skipped, qPrintable(QString("record %1 skipped on fetch").arg(number)));
+      Trace t;
+      t.add_record(f.record);
+      QCOMPARE(t.records.front().substr(t.records.front().find(':')), text);
+    }
+    // Reading a selection on the pipeline gives the same records, in the order asked.
+    std::vector<std::uint64_t> picks;
+    for (const auto& [number, text] : want)
+      if (number % 3 == 1) picks.push_back(number);
+    std::reverse(picks.begin(), picks.end());
+    auto selection = rf->read(picks);
+    std::size_t k = 0;
+    selection->run([&](Batch& b) {
+      for (const auto& r : b.records) {
+        if (k < picks.size() && r.number == picks[k]) {
+          Trace t;
+          t.add_record(r);
+          if (t.records.front().substr(t.records.front().find(':')) == want[r.number]) ++k;
+        }
+      }
+      return true;
+    });
+    QCOMPARE(k, picks.size());
+  }
+
+  /// The index can be read while it grows, and any published record fetched meanwhile.
+  void index_grows_while_read() {
+    QTemporaryDir dir;
+    const QString path = big_file(dir, 24u << 20);
+    ReadOptions o = options_for(ReadMode::Permissive);
+    o.slice_bytes = 64 * 1024;
+    auto rf = RecordFile::open(path.toStdString(), o);
+    std::atomic<bool> done{false};
+    std::thread indexer([&] {
+      rf->build_index();
+      done = true;
+    });
+    std::uint64_t last = 0, checks = 0, grew = 0;
+    std::mt19937_64 rng(42);
+    while (!done.load()) {
+      const std::uint64_t n = rf->index().size();
+      QVERIFY(n >= last);
+      if (n > last && last > 0) ++grew;
+      last = n;
+      if (n == 0) continue;
+      const std::uint64_t pick = 1 + rng() % n;
+      const FetchedRecord f = rf->fetch(pick);
+      QCOMPARE(f.record.number, pick);
+      QVERIFY(!f.skipped && !f.record.record.fields().empty());
+      ++checks;
+    }
+    indexer.join();
+    QVERIFY(rf->index().complete());
+    Diagnostics d;
+    auto source = open_source(path.toStdString());
+    QCOMPARE(rf->index().size(), std::uint64_t(scan_spans(*source, ReadMode::Permissive, d).size()));
+    QVERIFY2(checks > 0, "no fetch happened while the index grew");
+    qInfo("%llu fetches while indexing, %llu growth steps seen", (unsigned long long)checks, (unsigned long long)grew);
+  }
+
+  /// A stopped indexing pass resumes where it stopped and ends with the same index.
+  void index_resumes_after_stop() {
+    QTemporaryDir dir;
+    const QString path = big_file(dir, 6u << 20);
+    ReadOptions o = options_for(ReadMode::Permissive);
+    o.slice_bytes = 32 * 1024;
+    o.batch_records = 2;
+    auto whole = RecordFile::open(path.toStdString(), o);
+    whole->build_index();
+    for (const std::string fmt : {"iso", "mrk"}) {
+      std::shared_ptr<RecordFile> rf;
+      std::shared_ptr<RecordFile> ref = whole;
+      if (fmt == "iso") {
+        rf = RecordFile::open(path.toStdString(), o);
+      } else {
+        ref = RecordFile::open(data_path("mrk/marcperl-camel.mrk"), o);
+        ref->build_index();
+        rf = RecordFile::open(data_path("mrk/marcperl-camel.mrk"), o);
+      }
+      std::stop_source stop;
+      JobControl control;
+      control.stop = stop.get_token();
+      int batches = 0;
+      const marcscope::ReadSummary first = rf->build_index(control, [&](Batch&) {
+        if (++batches == 2) stop.request_stop();
+        return true;
+      });
+      QVERIFY2(first.cancelled, fmt.c_str());
+      QVERIFY(!rf->index().complete());
+      const std::uint64_t partial = rf->index().size();
+      QVERIFY(partial > 0);
+      rf->build_index();
+      QVERIFY(rf->index().complete());
+      QCOMPARE(rf->index().size(), ref->index().size());
+      for (std::uint64_t n = 1; n <= ref->index().size(); ++n) {
+        QCOMPARE(rf->index().at(n).offset, ref->index().at(n).offset);
+        QCOMPARE(rf->index().at(n).length, ref->index().at(n).length);
+      }
+      // Reading on from a given record gives exactly the rest.
+      std::uint64_t count = 0, first_number = 0;
+      rf->read_from(partial + 1)->run([&](Batch& b) {
+        if (!first_number && !b.records.empty()) first_number = b.records.front().number;
+        count += b.records.size();
+        return true;
+      });
+      QCOMPARE(count, ref->index().size() - partial);
+      if (count) QCOMPARE(first_number, partial + 1);
+    }
+  }
+
+  /// Several threads fetch at random from one mapping at once and get what reading gave.
+  void fetch_from_threads() {
+    const QString file = "valid/solrmarc-uva_001_2000.mrc";
+    auto rf = RecordFile::open(data_path(file), options_for(ReadMode::Permissive));
+    rf->build_index();
+    std::vector<std::string> want(rf->index().size() + 1);
+    RecordReader::open(data_path(file))->run([&](Batch& b) {
+      for (const auto& r : b.records) write_mrk(r.record, want[r.number]);
+      return true;
+    });
+    std::atomic<int> bad{0}, done{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 4; ++t) {
+      threads.emplace_back([&, t] {
+        std::mt19937_64 rng(t);
+        for (int i = 0; i < 3000; ++i) {
+          const std::uint64_t n = 1 + rng() % rf->index().size();
+          std::string text;
+          write_mrk(rf->fetch(n).record.record, text);
+          if (text != want[n]) ++bad;
+          if (rf->raw(n).size() != rf->index().at(n).length) ++bad;
+          ++done;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    QCOMPARE(bad.load(), 0);
+    QCOMPARE(done.load(), 12000);
+  }
+
+  /// A file cut short while it is mapped: fetch and read report an IoError instead of crashing.
+  void truncated_file_is_an_error() {
+    QTemporaryDir dir;
+    const QString path = big_file(dir, 1u << 20);
+    auto rf = RecordFile::open(path.toStdString(), options_for(ReadMode::Permissive));
+    rf->build_index();
+    const std::uint64_t n = rf->index().size();
+    QVERIFY(n > 100);
+    QVERIFY(!rf->fetch(n).skipped);
+    QCOMPARE(::truncate(path.toLocal8Bit().constData(), 4096), 0);
+    QVERIFY(!rf->mapping().intact());
+    QVERIFY_THROWS_EXCEPTION(IoError, rf->fetch(n));
+    QVERIFY_THROWS_EXCEPTION(IoError, rf->raw(1));
+    QVERIFY_THROWS_EXCEPTION(IoError, rf->read({1, 2, 3}));
+    QVERIFY_THROWS_EXCEPTION(std::out_of_range, rf->fetch(n + 1));
+  }
+
+  /// Nine bytes a record once a segment fills, big offsets and lengths through the side table.
+  void index_storage() {
+    RecordIndex index;
+    const std::uint64_t n = 300000;
+    std::uint64_t offset = 0;
+    for (std::uint64_t i = 0; i < n; ++i) {
+      const std::uint64_t length = i == 7 ? (40u << 20) : 500 + i % 1000;
+      index.append(i == 9 ? (3ull << 40) : offset, length, static_cast<std::uint8_t>(i & 0xFF));
+      offset += length;
+    }
+    QCOMPARE(index.size(), std::uint64_t(0));  // nothing published yet
+    index.publish();
+    QCOMPARE(index.size(), n);
+    QCOMPARE(index.at(8).length, std::uint64_t(40u << 20));
+    QCOMPARE(index.at(10).offset, 3ull << 40);
+    QCOMPARE(index.at(n).status, std::uint8_t((n - 1) & 0xFF));
+    std::uint64_t expect = 0;
+    for (std::uint64_t i = 1; i <= n; ++i) {
+      const IndexEntry e = index.at(i);
+      if (i != 10) QCOMPARE(e.offset, expect);
+      expect += e.length;
+    }
+    const double per_record = double(index.memory_bytes()) / double(n);
+    qInfo("index: %.2f bytes per record at %llu records", per_record, (unsigned long long)n);
+    QVERIFY2(per_record <= 16.0, qPrintable(QString::number(per_record)));
+    QVERIFY_THROWS_EXCEPTION(std::out_of_range, index.at(n + 1));
+    QVERIFY_THROWS_EXCEPTION(std::out_of_range, index.at(0));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestFrontDoor)
+#include "test_front_door.moc"
