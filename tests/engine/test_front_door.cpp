@@ -482,6 +482,47 @@ class TestFrontDoor : public QObject {
     QVERIFY_THROWS_EXCEPTION(std::out_of_range, rf->fetch(n + 1));
   }
 
+  /// Raw reading keeps every value's bytes as read (pymarc's to_unicode=False); leader/09 is kept
+  /// as read when asked, else becomes 'a' with the UTF-8 model.
+  void raw_values_and_leader_09() {
+    const QString file = "marc8/marccharset-cyrillic.marc";
+    const std::string bytes = read_bytes(file);
+    ReadOptions raw;
+    raw.decode.raw = true;
+    raw.decode.leader_utf8 = false;
+    ReadOptions utf8;
+    std::vector<Record> raws, decoded;
+    int bad = 0;
+    RecordReader::open_bytes(bytes, raw)->run([&](Batch& b) {
+      for (auto& r : b.records) {
+        // Every raw value is a substring of the record's bytes; the leader keeps its blank 09.
+        if (r.record.leader()[9] != r.bytes[9]) ++bad;
+        for (const auto& f : r.record.fields())
+          for (const auto& sf : f.subfields())
+            if (r.bytes.find(sf.value) == std::string_view::npos) ++bad;
+        raws.push_back(std::move(r.record));
+      }
+      return true;
+    });
+    QCOMPARE(bad, 0);
+    RecordReader::open_bytes(bytes, utf8)->run([&](Batch& b) {
+      for (auto& r : b.records) decoded.push_back(std::move(r.record));
+      return true;
+    });
+    QCOMPARE(raws.size(), decoded.size());
+    QVERIFY(!raws.empty());
+    QCOMPARE(decoded.front().leader()[9], 'a');
+    QCOMPARE(raws.front().leader()[9], ' ');
+    // MARC-8 Cyrillic: the raw values differ from their UTF-8 decoding somewhere.
+    bool differs = false;
+    for (std::size_t i = 0; i < raws.size(); ++i) differs = differs || !(raws[i] == decoded[i]);
+    QVERIFY(differs);
+    Record r;
+    r.set_leader_at(5, 'c');
+    QCOMPARE(r.leader(), std::string("00000cam a2200000 i 4500"));
+    QVERIFY_THROWS_EXCEPTION(std::out_of_range, r.set_leader_at(24, 'x'));
+  }
+
   /// Nine bytes a record once a segment fills, big offsets and lengths through the side table.
   void index_storage() {
     RecordIndex index;

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <cstring>
 #include <memory>
+#include <stdexcept>
 
 #include "marcscope/iso2709/record_view.h"
 
@@ -43,6 +44,12 @@ const std::string& Record::default_leader() {
 void Record::set_leader(std::string_view leader) {
   leader_.assign(leader.substr(0, 24));
   if (leader_.size() < 24) leader_.append(24 - leader_.size(), ' ');
+}
+
+void Record::set_leader_at(std::size_t position, char value) {
+  if (position >= 24) throw std::out_of_range("leader position " + std::to_string(position) + " is not 0-23");
+  if (leader_.empty()) leader_ = default_leader();
+  leader_[position] = value;
 }
 
 std::size_t Record::remove_fields(std::string_view tag) {
@@ -123,7 +130,8 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   const char* base = view.bytes().data();
   EncodingEvidence evidence;
   bool examined = false;
-  const Encoding enc = choose_encoding(view, options, diags, &evidence, &examined);
+  const Encoding enc = options.raw ? (view.leader().declares_utf8() ? Encoding::Utf8 : Encoding::Marc8)
+                                   : choose_encoding(view, options, diags, &evidence, &examined);
   if (chosen) *chosen = enc;
   // Values of a record already checked as valid UTF-8 are copied without checking each again.
   const bool trusted = enc == Encoding::Utf8 && examined && evidence.valid_utf8;
@@ -136,6 +144,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   // A value is only as valid as the record when the byte before it (a subfield code, an
   // indicator) is ASCII: otherwise that byte may have completed a sequence the value starts.
   auto copies_as_is = [&](std::string_view raw) {
+    if (options.raw) return true;
     if (trusted && (raw.data() == base || static_cast<unsigned char>(raw.data()[-1]) < 0x80)) return true;
     return plain_marc8 || (enc == Encoding::Marc8 && is_marc8_passthrough(raw));
   };
@@ -144,7 +153,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
     else decode_value(raw, enc, options, out, diags, view.number(), offset_of(raw), tag, code);
   };
   rec.set_leader(view.leader().bytes());
-  rec.leader_[9] = 'a';
+  if (options.leader_utf8) rec.leader_[9] = 'a';
   // Stage 2 read non-digit indicator/subfield-code counts as "22" (and said so): keep it that way.
   for (std::size_t i : {std::size_t(10), std::size_t(11)})
     if (rec.leader_[i] < '0' || rec.leader_[i] > '9') rec.leader_[i] = '2';

@@ -31,6 +31,12 @@ struct DecodeOptions {
   InvalidUtf8Policy invalid_utf8 = InvalidUtf8Policy::Replace;
   /// Report records whose leader/09 disagrees with their bytes (Code::EncodingLeaderLies).
   bool detect_leader_lies = true;
+  /// Keep every value's bytes as read: no character set conversion and no checks (pymarc's
+  /// to_unicode=False). The Record then holds the input's encoding, not UTF-8.
+  bool raw = false;
+  /// Set leader/09 to 'a' in decoded records (the model is UTF-8, and writers write UTF-8);
+  /// false keeps it as read (pymarc keeps it).
+  bool leader_utf8 = true;
   Marc8Options marc8;
 };
 

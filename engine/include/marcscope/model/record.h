@@ -77,6 +77,8 @@ class Record {
   static const std::string& default_leader();
   /// Sets the leader, padding or cutting to 24 characters.
   void set_leader(std::string_view leader);
+  /// Sets one leader position (0-23); out of range is std::out_of_range.
+  void set_leader_at(std::size_t position, char value);
 
   const std::vector<Field>& fields() const { return fields_; }
   std::vector<Field>& fields() { return fields_; }
@@ -91,7 +93,8 @@ class Record {
   bool operator==(const Record& other) const { return leader() == other.leader() && fields_ == other.fields_; }
 
   /// Builds an owning UTF-8 record from a view, converting MARC-8 (or repairing UTF-8) as the
-  /// options say; conversion problems become diagnostics. Leader/09 becomes 'a'. `chosen`, when
+  /// options say; conversion problems become diagnostics. Leader/09 becomes 'a' unless
+  /// options.leader_utf8 is false; options.raw keeps values as bytes as read. `chosen`, when
   /// given, receives the encoding the values were read in.
   static Record from_view(const RecordView& view, const DecodeOptions& options, Diagnostics& diags,
                           Encoding* chosen = nullptr);
