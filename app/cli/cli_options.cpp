@@ -13,6 +13,7 @@ Commands:
   count      count the records in each file
   dump       print records as MARCMaker text (.mrk)
   validate   report structural problems, with a summary per code
+  stats      count fields, subfields, indicators, record types, languages and dates
   convert    convert between ISO 2709 (UTF-8 or MARC-8), MARCXML, MARC-in-JSON,
              MARCMaker text and CSV/TSV
 
@@ -67,6 +68,15 @@ std::string command_help(const std::string& topic) {
                "  --examples N       examples per finding in json/html reports (default 10)\n"
                "  --split-good FILE  write records with no finding here (ISO 2709) ...\n"
                "  --split-bad FILE   ... and every other record here: each record goes to exactly one\n") +
+           kReading;
+  if (topic == "stats")
+    return std::string(
+               "Usage: marcscope stats [OPTIONS] FILE...\n\n"
+               "Counts what the records hold, as MarcEdit's field count does: for every field and\n"
+               "subfield, the records that have it and how often it occurs; indicator values; leader\n"
+               "values; record types (leader/06-07); languages, places and first dates from 008;\n"
+               "encodings, repaired and skipped records.\n\n"
+               "  --format FORMAT    text (default), json, or csv (one row per field and subfield)\n") +
            kReading;
   if (topic == "convert")
     return std::string(
@@ -130,6 +140,7 @@ Options parse_options(const std::vector<std::string>& args) {
   else if (cmd == "dump") o.command = Command::Dump;
   else if (cmd == "validate") o.command = Command::Validate;
   else if (cmd == "convert") o.command = Command::Convert;
+  else if (cmd == "stats") o.command = Command::Stats;
   else throw UsageError{"unknown command '" + cmd + "'; try 'marcscope --help'"};
 
   auto value = [&](std::size_t& i, const std::string& name) -> const std::string& {
@@ -242,6 +253,8 @@ Options parse_options(const std::vector<std::string>& args) {
     }
   }
   if (o.files.empty()) throw UsageError{"'" + cmd + "' needs at least one FILE (or '-' for standard input)"};
+  if (o.command == Command::Stats && o.report_format == "html")
+    throw UsageError{"stats --format must be text, json or csv"};
   if (o.split_good.empty() != o.split_bad.empty())
     throw UsageError{"--split-good and --split-bad go together: every record goes to one of them"};
   if (o.command == Command::Convert && o.output.empty()) {

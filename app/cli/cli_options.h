@@ -11,7 +11,7 @@
 
 namespace marcscope::cli {
 
-enum class Command { Count, Dump, Validate, Convert, Help, Version };
+enum class Command { Count, Dump, Validate, Convert, Stats, Help, Version };
 
 
 struct RecordRange {

@@ -16,6 +16,7 @@
 #include "marcscope/read/record_reader.h"
 #include "marcscope/model/record.h"
 #include "marcscope/formats/record_stream.h"
+#include "marcscope/stats/statistics.h"
 #include "marcscope/validate/report.h"
 #include "marcscope/validate/validation.h"
 
@@ -318,6 +319,39 @@ int write_records(const Options& options, Format format, const std::string& outp
 }
 
 }  // namespace
+
+int run_stats(const Options& options) {
+  return guarded([&] {
+    auto inputs = open_inputs(options, true);
+    Output out("-");
+    int status = kFine;
+    for (std::size_t i = 0; i < inputs.size(); ++i) {
+      const std::string name = display_name(options.files[i]);
+      StderrDiagnostics diags(options.quiet, name);
+      ProgressLine progress(options.quiet);
+      JobControl control;
+      control.progress = progress.callback(name);
+      Statistics stats;
+      try {
+        stats = collect_statistics(*inputs[i], control, [&](Batch& batch) {
+          progress.clear();
+          if (has_problem(batch)) status = kProblems;
+          for (const auto& d : batch.diagnostics) diags.add(d);
+          return true;
+        });
+      } catch (const IoError& e) {
+        throw CannotRun{e.what()};
+      }
+      progress.clear();
+      diags.finish();
+      if (options.report_format == "json") out.write(stats.to_json(name));
+      else if (options.report_format == "csv") out.write(stats.to_csv(name, i == 0));
+      else out.write(stats.to_text(name) + (i + 1 < inputs.size() ? "\n" : ""));
+    }
+    out.commit();
+    return status;
+  });
+}
 
 int run_dump(const Options& options) {
   return guarded([&] { return write_records(options, Format::Mrk, "-"); });

@@ -11,5 +11,6 @@ int run_count(const Options& options);
 int run_dump(const Options& options);
 int run_validate(const Options& options);
 int run_convert(const Options& options);
+int run_stats(const Options& options);
 
 }  // namespace marcscope::cli

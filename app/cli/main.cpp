@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
     case Command::Dump: return run_dump(options);
     case Command::Validate: return run_validate(options);
     case Command::Convert: return run_convert(options);
+    case Command::Stats: return run_stats(options);
   }
   return kCannotRun;
 }

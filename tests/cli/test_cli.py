@@ -16,9 +16,10 @@ from pathlib import Path
 import pytest
 
 import clitools
+import marcmodel
 from clitools import DATA, DIAGNOSTIC, SUMMARY_ROW, diagnostics, run, run_cached, stderr_lines
 
-COMMANDS = ["count", "dump", "validate", "convert"]
+COMMANDS = ["count", "dump", "validate", "convert", "stats"]
 ISO_VALID_PAIRS = clitools.iso_files("valid", "pairs")
 ISO_COUNTED = clitools.iso_files("valid", "pairs", "marc8")
 ISO_ALL = clitools.iso_files("valid", "pairs", "marc8", "malformed")
@@ -731,3 +732,48 @@ def test_validate_split_loses_nothing(tmp_path):
     assert sorted(records(good.read_bytes()) + records(bad.read_bytes())) == sorted(records(original))
     assert len(records(good.read_bytes())) > 0 and len(records(bad.read_bytes())) >= 16
     assert run("validate", "--split-good", good, path).returncode == 2
+
+
+@pytest.mark.parametrize("path", ["pairs/filemarc-music.xml", "pairs/marcperl-camel-batch-ns.xml", "xml/catmandu-marc.xml"])
+def test_stats_counts_what_an_independent_parser_counts(path):
+    """`stats --format json` agrees with counts made here from the Python MARCXML model."""
+    records = marcmodel.parse_marcxml(DATA / path)
+    want = collections.defaultdict(lambda: [0, 0])
+    want_sub = collections.defaultdict(lambda: [0, 0])
+    langs = collections.Counter()
+    for rec in records:
+        tags, codes = set(), set()
+        for f in rec.fields:
+            want[f.tag][1] += 1
+            tags.add(f.tag)
+            if f.tag == "008" and len(f.value) >= 38:
+                langs[f.value[35:38]] += 1
+            if not f.is_control():
+                for code, _ in f.subfields:
+                    want_sub[(f.tag, code)][1] += 1
+                    codes.add((f.tag, code))
+        for t in tags:
+            want[t][0] += 1
+        for k in codes:
+            want_sub[k][0] += 1
+    proc = run("stats", "--format", "json", path)
+    assert proc.returncode == 0, proc.stderr
+    got = json.loads(proc.stdout)
+    assert got["records"] == len(records)
+    assert {t: [v["records"], v["occurrences"]] for t, v in got["fields"].items()} == {t: v for t, v in want.items()}
+    got_sub = {(t, c): [s["records"], s["occurrences"]] for t, v in got["fields"].items() for c, s in v.get("subfields", {}).items()}
+    assert got_sub == dict(want_sub)
+    assert got["languages"] == dict(langs)
+    rows = list(csv.reader(io.StringIO(run("stats", "--format", "csv", path).stdout.decode())))
+    assert rows[0] == ["file", "field", "subfield", "records", "occurrences"]
+    assert len(rows) - 1 == len(want) + len(want_sub)
+    text = run("stats", path).stdout.decode()
+    assert f"{len(records)} records" in text.splitlines()[0]
+
+
+def test_stats_refuses_html_and_non_marc(tmp_path):
+    assert run("stats", "--format", "html", "pairs/marcperl-camel.usmarc").returncode == 2
+    junk = tmp_path / "junk.txt"
+    junk.write_text("hello, world\n")
+    proc = run("stats", junk)
+    assert proc.returncode == 2 and "not MARC" in proc.stderr.decode()

@@ -20,6 +20,7 @@
 #include "marcscope/read/record_file.h"
 #include "marcscope/read/record_index.h"
 #include "marcscope/read/record_reader.h"
+#include "marcscope/stats/statistics.h"
 #include "test_support.h"
 
 using namespace marcscope;
@@ -521,6 +522,40 @@ class TestFrontDoor : public QObject {
     r.set_leader_at(5, 'c');
     QCOMPARE(r.leader(), std::string("00000cam a2200000 i 4500"));
     QVERIFY_THROWS_EXCEPTION(std::out_of_range, r.set_leader_at(24, 'x'));
+  }
+
+  /// Statistics made per batch in parallel and merged equal those of one serial pass.
+  void statistics_merge_in_parallel() {
+    const std::string bytes = read_bytes("valid/solrmarc-uva_001_2000.mrc") + read_bytes("valid/evergreen-lul_fre_500.mrc") +
+                              read_bytes("malformed/catmandu-bu_bibs.mrc");
+    Statistics serial;
+    std::uint64_t skipped = 0;
+    RecordReader::open_bytes(bytes, options_for(ReadMode::Permissive, 1))->run([&](Batch& b) {
+      for (const auto& r : b.records) serial.add(r.record, r.status);
+      skipped += b.skipped.size();
+      return true;
+    });
+    ReadOptions o = options_for(ReadMode::Permissive, 2);
+    o.slice_bytes = 4096;
+    auto reader = RecordReader::open_bytes(bytes, o);
+    const Statistics parallel = collect_statistics(*reader);
+    QCOMPARE(parallel.records(), serial.records());
+    QCOMPARE(parallel.skipped(), skipped);
+    QVERIFY(skipped > 0);
+    QCOMPARE(parallel.marc8() + parallel.utf8(), parallel.records());
+    QCOMPARE(parallel.to_json("x"), [&] {
+      // The serial aggregate has no skipped count of its own: give it the same one.
+      Statistics with_skips;
+      Batch b;
+      b.skipped.resize(skipped);
+      with_skips.add(b);
+      with_skips.merge(serial);
+      return with_skips.to_json("x");
+    }());
+    const auto fields = parallel.fields();
+    QCOMPARE(fields.at("245").count.records, parallel.records());
+    QVERIFY(fields.at("650").count.occurrences > fields.at("650").count.records);
+    QVERIFY(fields.at("245").subfields.at('a').records > 0);
   }
 
   /// Nine bytes a record once a segment fills, big offsets and lengths through the side table.
