@@ -177,7 +177,16 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
       std::uint8_t& w = worst_severity[d.record - 1];
       w = std::max<std::uint8_t>(w, static_cast<std::uint8_t>(static_cast<unsigned>(d.severity) + 1));
     }
-    if (options.keep_findings) findings.push_back(CompactFinding::from(d));
+    if (options.keep_findings) {
+      CompactFinding c = CompactFinding::from(d);
+      // A record's findings are contiguous: count the ones of the same kind and place before it.
+      for (auto it = findings.rbegin(); it != findings.rend() && it->record() == c.record(); ++it)
+        if (it->same_place(c)) {
+          c.nth = static_cast<std::uint16_t>(it->nth + 1);
+          break;
+        }
+      findings.push_back(c);
+    }
     Finding f{std::move(d), {}};
     if (k < batch.records.size())
       if (const Field* cf = batch.records[k].record.first("001")) f.control_number = cf->value();

@@ -1,5 +1,7 @@
 #include "marcscope/validate/validation.h"
 
+#include "marcscope/iso2709/record_scanner.h"
+
 namespace marcscope {
 namespace {
 
@@ -40,6 +42,53 @@ FileReport validate_all(RecordReader& reader, const Validator* validator, const 
       },
       check, control);
   return report;
+}
+
+std::vector<std::uint64_t> records_with(const FileReport& report, Code code, std::string_view rule) {
+  const std::uint16_t wanted_rule = rule.empty() ? 0 : CompactFinding::from(Diagnostic{Severity::Info, code, 0, 0, {}, 0, {}, std::string(rule)}).rule;
+  std::vector<std::uint64_t> out;
+  for (const CompactFinding& f : report.findings) {
+    if (f.code != code || (!rule.empty() && f.rule != wanted_rule)) continue;
+    if (out.empty() || out.back() != f.record()) out.push_back(f.record());
+  }
+  return out;
+}
+
+Diagnostic describe_finding(const RecordFile& file, const CompactFinding& finding, const Validator* validator) {
+  const std::uint64_t number = finding.record();
+  const bool indexed = number >= 1 && number <= file.index().size();
+  Diagnostics all;
+  if ((indexed || number == 0) && (file.format() == Format::Iso2709 || file.format() == Format::Iso2709Marc8) &&
+      finding.offset < file.size()) {
+    // Stage 1 again, from the record's start (or, for bytes outside any record, from them): what
+    // it said about the boundaries.
+    file.mapping().check();
+    RecordScanner scanner(file.options().mode);
+    std::size_t pos = static_cast<std::size_t>(indexed ? file.index().at(number).offset : finding.offset);
+    RecordSpan span;
+    scanner.next(file.mapping().bytes(), pos, 0, true, span, all);
+    for (auto& d : all) d.record = d.record ? number : 0;
+  }
+  if (indexed) {
+    FetchedRecord fetched = file.fetch(number);
+    for (auto& d : fetched.diagnostics) all.push_back(std::move(d));
+    if (validator && !fetched.skipped) validator->validate(fetched.record.record, number, fetched.record.offset, all);
+  }
+  std::uint16_t nth = 0;
+  for (auto& d : all) {
+    if (!CompactFinding::from(d).same_place(finding)) continue;
+    if (nth++ == finding.nth) return std::move(d);
+  }
+  Diagnostic d;
+  d.severity = finding.severity;
+  d.code = finding.code;
+  d.record = number;
+  d.offset = finding.offset;
+  d.subfield = finding.subfield;
+  d.field = static_cast<std::int32_t>(finding.field());
+  d.message = std::string(code_name(finding.code)) + " at byte " + std::to_string(finding.offset) +
+              " (found while reading the whole file; reading this record on its own does not show it again)";
+  return d;
 }
 
 }  // namespace marcscope

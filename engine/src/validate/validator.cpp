@@ -482,6 +482,7 @@ struct ValidationRun {
   std::uint64_t offset;
   Diagnostics& out;
   Scratch& s;
+  std::int32_t field = -1;  ///< index of the field being checked, -1 for record-level rules
 
   bool on(Rule r) const { return v.enabled_[static_cast<std::size_t>(r)] != 0; }
 
@@ -498,6 +499,7 @@ struct ValidationRun {
     }
     out.emplace_back(v.severity_[i], Code::RuleViolation, number, offset, std::string(tag), sub, m.str(),
                      std::string(kRules[i].id));
+    out.back().field = field;
   }
 
   void run();
@@ -551,6 +553,7 @@ void ValidationRun::run() {
     if (n == 245) has245 = true;
     if (n >= 100 && n <= 199 && ++n1xx == 2) second1xx = &fields[i];
   }
+  if (n1xx > 1) field = static_cast<std::int32_t>(second1xx - fields.data());
   if (n1xx > 1)
     report(Rule::Multiple1xx, second1xx->tag(), 0, {}, [&](Msg& m) {
       put_num(m, n1xx);
@@ -564,11 +567,13 @@ void ValidationRun::run() {
       }
       m += "); only one 1XX is allowed";
     });
+  field = -1;
   if (!has245)
     report(Rule::Missing245, "245", 0, url245, [](Msg& m) { m += "the record has no 245 (title statement)"; });
 
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const Field& f = fields[i];
+    field = static_cast<std::int32_t>(i);
     const std::string& tag = f.tag();
     const int num = s.nums[i];
     unsigned occ;

@@ -58,6 +58,7 @@ struct Batch {
   std::vector<SkippedRecord> skipped;
   Diagnostics diagnostics;
   std::string output;              ///< free for the caller's transform (e.g. encoded output)
+  std::vector<std::uint64_t> selected;  ///< free for the caller's transform: numbers of records it picked
   bool stopped = false;            ///< Strict mode stopped inside this batch: nothing follows it
   std::shared_ptr<const void> keep_alive;  ///< owns the bytes `records[i].bytes` and `skipped[i].bytes` point into
 

@@ -36,11 +36,18 @@ struct CompactFinding {
   Code code = Code::NotMarc;
   Severity severity = Severity::Info;
   char subfield = 0;
+  /// How many findings of its record came before it with the same code, rule, offset, field and
+  /// subfield (several positions of one 008, say): which of them it is.
+  std::uint16_t nth = 0;
 
   std::uint64_t record() const { return record_field & ((1ull << 40) - 1); }
   /// Index of the field in its record, or -1.
   std::int64_t field() const { return static_cast<std::int64_t>(record_field >> 40) - 1; }
   static CompactFinding from(const Diagnostic& d);
+  /// Same code, rule, record, field, offset and subfield (nth aside).
+  bool same_place(const CompactFinding& o) const {
+    return record_field == o.record_field && offset == o.offset && rule == o.rule && code == o.code && subfield == o.subfield;
+  }
 };
 static_assert(sizeof(CompactFinding) == 24);
 
