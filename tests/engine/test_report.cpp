@@ -54,6 +54,33 @@ class TestReport : public QObject {
     QCOMPARE(rebuilt, full.size());
   }
 
+  /// The schema compiled into the library is the bundled JSON schema, to the last label, and its
+  /// binary form reads back as it was written; broken binaries are refused, not misread.
+  void embedded_schema_is_the_json_one() {
+    const std::string json = std::string(MARCSCOPE_TEST_SOURCE_DIR) + "/../../resources/validation/marc21-bibliographic.avram.json";
+    const Schema loaded = Schema::load(json);
+    const std::string binary = loaded.to_binary();
+    QCOMPARE(Schema::builtin()->to_binary(), binary);
+    const Schema back = Schema::from_binary(binary);
+    QCOMPARE(back.field_count(), loaded.field_count());
+    QCOMPARE(back.field("245")->label, loaded.field("245")->label);
+    QCOMPARE(back.field("245")->subfields, loaded.field("245")->subfields);
+    QCOMPARE(back.field("008")->fixed->types.size(), loaded.field("008")->fixed->types.size());
+    QCOMPARE(back.title(), loaded.title());
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, Schema::from_binary(binary.substr(0, binary.size() / 2)));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, Schema::from_binary("MSC0" + binary.substr(4)));
+    QVERIFY_THROWS_EXCEPTION(std::runtime_error, Schema::from_binary(binary + "x"));
+    // The code lists too: every file's codes are in the bundled lists.
+    const auto lists = CodeLists::builtin();
+    QVERIFY(lists->languages.contains("eng") && lists->languages.contains("fre"));
+    QVERIFY(lists->countries.contains("nyu"));
+    QVERIFY(!lists->languages.contains("xxx-not-a-code"));
+    const CodeLists from_dir = CodeLists::load(std::string(MARCSCOPE_TEST_SOURCE_DIR) + "/../../resources/validation");
+    QCOMPARE(lists->languages.size(), from_dir.languages.size());
+    QCOMPARE(lists->geographic_areas.size(), from_dir.geographic_areas.size());
+    QCOMPARE(lists->article_exceptions, from_dir.article_exceptions);
+  }
+
   /// Worst severity per record, and the records holding a finding.
   void worst_and_records_with() {
     const Validator validator;

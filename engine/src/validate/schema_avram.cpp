@@ -11,10 +11,6 @@
 
 #include "marcscope/validate/validator.h"
 
-#ifndef MARCSCOPE_RESOURCE_DIR
-#define MARCSCOPE_RESOURCE_DIR "resources"
-#endif
-
 namespace marcscope {
 
 namespace {
@@ -213,6 +209,13 @@ Schema::Schema(Schema&&) noexcept = default;
 Schema& Schema::operator=(Schema&&) noexcept = default;
 Schema::~Schema() = default;
 
+void Schema::add_field(std::unique_ptr<FieldSpec> f) {
+  const auto index = fields_.size();
+  if (f->tag.size() == 3 && all_digits(f->tag)) numeric_[to_number(f->tag)] = static_cast<std::int16_t>(index);
+  else other_[f->tag] = index;
+  fields_.push_back(std::move(f));
+}
+
 const FieldSpec* Schema::field(std::string_view tag) const {
   if (tag.size() == 3 && all_digits(tag)) {
     auto i = numeric_[to_number(tag)];
@@ -281,13 +284,7 @@ Schema Schema::build(const J& j, const std::string& origin) {
         f->fixed = fixed.get();
         s.fixed_.push_back(std::move(fixed));
       }
-      const auto index = s.fields_.size();
-      if (all_digits(tag)) {
-        s.numeric_[to_number(tag)] = static_cast<std::int16_t>(index);
-      } else {
-        s.other_[std::string(tag)] = index;
-      }
-      s.fields_.push_back(std::move(f));
+      s.add_field(std::move(f));
     }
   } catch (const typename J::exception& e) {
     throw std::runtime_error(where + ": " + e.what());
@@ -307,22 +304,9 @@ Schema Schema::parse(std::string_view text, const std::string& origin) {
 
 Schema Schema::load(const std::string& path) { return parse(read_text_file(path, "schema file"), path); }
 
-std::string Schema::resource_dir() {
-  if (const char* env = std::getenv("MARCSCOPE_RESOURCE_DIR"); env != nullptr && *env != '\0')
-    return std::string(env) + "/validation";
-  return std::string(MARCSCOPE_RESOURCE_DIR) + "/validation";
-}
+CodeList CodeList::load(const std::string& path) { return parse(read_text_file(path, "code list")); }
 
-std::shared_ptr<const Schema> Schema::builtin() {
-  static std::mutex mutex;
-  static std::shared_ptr<const Schema> cached;
-  std::lock_guard lock(mutex);
-  if (!cached) cached = std::make_shared<const Schema>(load(resource_dir() + "/marc21-bibliographic.avram.json"));
-  return cached;
-}
-
-CodeList CodeList::load(const std::string& path) {
-  const std::string text = read_text_file(path, "code list");
+CodeList CodeList::parse(std::string_view text) {
   CodeList list;
   std::size_t pos = 0;
   while (pos < text.size()) {
@@ -351,8 +335,12 @@ void CodeList::insert(std::string code) {
 }
 
 CodeLists CodeLists::load(const std::string& dir) {
+  return parse([&](const std::string& name) { return read_text_file(dir + "/" + name, "code list"); });
+}
+
+CodeLists CodeLists::parse(const std::function<std::string(const std::string& name)>& text) {
   CodeLists l;
-  auto file = [&](const char* name) { return CodeList::load(dir + "/" + name); };
+  auto file = [&](const char* name) { return CodeList::parse(text(name)); };
   l.languages = file("language-codes.txt");
   l.obsolete_languages = file("language-codes-obsolete.txt");
   l.geographic_areas = file("geographic-area-codes.txt");
@@ -365,7 +353,7 @@ CodeLists CodeLists::load(const std::string& dir) {
   l.obsolete_genre_sources = file("genre-sources-obsolete.txt");
 
   // articles.txt: "article language..." per line; keep the lowercase first word.
-  const std::string articles = read_text_file(dir + "/articles.txt", "article list");
+  const std::string articles = text("articles.txt");
   std::istringstream in(articles);
   std::string line;
   while (std::getline(in, line)) {
@@ -375,7 +363,7 @@ CodeLists CodeLists::load(const std::string& dir) {
     if (!word.empty()) l.articles.insert(std::move(word));
   }
   // article-exceptions.txt: one "quoted phrase" per line.
-  const std::string exceptions = read_text_file(dir + "/article-exceptions.txt", "article exception list");
+  const std::string exceptions = text("article-exceptions.txt");
   std::istringstream ex(exceptions);
   while (std::getline(ex, line)) {
     while (!line.empty() && line.back() == '\r') line.pop_back();
@@ -385,14 +373,6 @@ CodeLists CodeLists::load(const std::string& dir) {
     if (!line.empty()) l.article_exceptions.push_back(line);
   }
   return l;
-}
-
-std::shared_ptr<const CodeLists> CodeLists::builtin() {
-  static std::mutex mutex;
-  static std::shared_ptr<const CodeLists> cached;
-  std::lock_guard lock(mutex);
-  if (!cached) cached = std::make_shared<const CodeLists>(load(Schema::resource_dir()));
-  return cached;
 }
 
 }  // namespace marcscope

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <functional>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -80,10 +81,12 @@ class Schema {
   static Schema load(const std::string& path);
   /// Parses Avram JSON text; `origin` names it in error messages.
   static Schema parse(std::string_view json, const std::string& origin = "schema");
-  /// MARC 21 Bibliographic, resources/validation/marc21-bibliographic.avram.json (loaded once, shared).
+  /// MARC 21 Bibliographic (resources/validation/marc21-bibliographic.avram.json), compiled into
+  /// the library when it is built: loaded once from there, shared, needs no file at run time.
   static std::shared_ptr<const Schema> builtin();
-  /// Directory of the bundled validation data files (schema and code lists).
-  static std::string resource_dir();
+  /// A compact binary form of the whole schema, and back (what builtin() is made from).
+  std::string to_binary() const;
+  static Schema from_binary(std::string_view bytes);
 
   Schema();
   Schema(Schema&&) noexcept;
@@ -101,6 +104,7 @@ class Schema {
  private:
   template <class Json>
   static Schema build(const Json& document, const std::string& origin);
+  void add_field(std::unique_ptr<FieldSpec> field);
 
   std::string title_;
   std::vector<std::unique_ptr<FieldSpec>> fields_;
@@ -114,6 +118,7 @@ class Schema {
 class CodeList {
  public:
   static CodeList load(const std::string& path);  ///< throws std::runtime_error
+  static CodeList parse(std::string_view text);
   bool contains(std::string_view code) const {
     if (code.size() <= kShort) return std::binary_search(short_.begin(), short_.end(), pack(code));
     return long_.find(code) != long_.end();
@@ -149,7 +154,9 @@ struct CodeLists {
 
   /// Reads the files of the README in `dir`. Throws std::runtime_error when one is missing.
   static CodeLists load(const std::string& dir);
-  /// From Schema::resource_dir() (loaded once, shared).
+  /// From the texts of those files: `text(name)` returns the contents of file `name`.
+  static CodeLists parse(const std::function<std::string(const std::string& name)>& text);
+  /// The bundled lists, compiled into the library (loaded once, shared).
   static std::shared_ptr<const CodeLists> builtin();
 };
 
