@@ -212,6 +212,8 @@ int read_input(const Options& options, RecordReader& reader, const BatchTransfor
         },
         transform, control);
     if (summary.stopped) status = kProblems;
+    if (!summary.not_marc.empty())
+      throw CannotRun{"not MARC: '" + display_name(reader.name()) + "' holds no MARC record: " + summary.not_marc};
   } catch (const IoError& e) {
     throw CannotRun{e.what()};
   } catch (const std::invalid_argument& e) {
@@ -332,16 +334,22 @@ int run_stats(const Options& options) {
       JobControl control;
       control.progress = progress.callback(name);
       Statistics stats;
+      std::string not_marc;
       try {
         stats = collect_statistics(*inputs[i], control, [&](Batch& batch) {
           progress.clear();
           if (has_problem(batch)) status = kProblems;
-          for (const auto& d : batch.diagnostics) diags.add(d);
+          for (const auto& d : batch.diagnostics) {
+            diags.add(d);
+            if (d.code == Code::NotMarc && not_marc.empty()) not_marc = d.message;
+          }
           return true;
         });
       } catch (const IoError& e) {
         throw CannotRun{e.what()};
       }
+      if (stats.records() == 0 && stats.skipped() == 0 && !not_marc.empty())
+        throw CannotRun{"not MARC: '" + name + "' holds no MARC record: " + not_marc};
       progress.clear();
       diags.finish();
       if (options.report_format == "json") out.write(stats.to_json(name));

@@ -777,3 +777,31 @@ def test_stats_refuses_html_and_non_marc(tmp_path):
     junk.write_text("hello, world\n")
     proc = run("stats", junk)
     assert proc.returncode == 2 and "not MARC" in proc.stderr.decode()
+
+
+NOT_MARC = {
+    "hello.json": b'{"hello": "world"}\n',
+    "numbers.json": b"[1, 2, 3]",
+    "empty-array.json": b"[]",
+    "objects.ndjson": b'{"a": 1}\n{"b": 2}\n',
+    "turbomarc.xml": b'<?xml version="1.0"?>\n<c xmlns="http://www.indexdata.com/turbomarc"><r><l>00000nam a2200000 a 4500</l>'
+                     b"<c001>x</c001></r></c>\n",
+    "page.html": b"<html><body><p>not a catalogue</p></body></html>",
+    # No record in the first 64 KB either: told when the whole file has been read.
+    "long.xml": b'<?xml version="1.0"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n<!-- '
+                + b"x" * 70000 + b" -->\n<notarecord/>\n</collection>\n",
+}
+
+
+@pytest.mark.parametrize("cmd", COMMANDS)
+@pytest.mark.parametrize("name", sorted(NOT_MARC))
+def test_input_that_is_not_marc(tmp_path, cmd, name):
+    """Every command refuses an input that is not MARC with exit 2 and "not MARC: ..." naming it."""
+    path = tmp_path / name
+    path.write_bytes(NOT_MARC[name])
+    args = [cmd, path] + ([tmp_path / "out.mrc"] if cmd == "convert" else [])
+    proc = run(*args)
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, err
+    assert f"marcscope: not MARC: '{path}'" in err
+    assert not (tmp_path / "out.mrc").exists()

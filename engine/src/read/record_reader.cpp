@@ -64,10 +64,13 @@ Format detect_input_format(std::string_view head, const std::string& name) {
   if (head.empty()) return Format::Iso2709;  // nothing to read: no records, no error
   const bool is_path = !name.empty() && name.front() != '<';
   const Format format = detect_format(head, is_path ? std::string_view(name) : std::string_view{});
+  const std::string shown = is_path ? "'" + name + "'" : name == "<stdin>" ? "standard input" : name;
   if (format == Format::Unknown || (is_iso2709(format) && !looks_like_iso2709(head)))
-    throw NotMarcError("not MARC: " + (is_path ? "'" + name + "'" : name == "<stdin>" ? "standard input" : name) +
-                       " is not ISO 2709, MARCXML, MARC-in-JSON or MARCMaker text (it starts with \"" +
+    throw NotMarcError("not MARC: " + shown + " is not ISO 2709, MARCXML, MARC-in-JSON or MARCMaker text (it starts with \"" +
                        shown_start(head) + "\")");
+  std::string why;
+  if (marc_evidence(format, head, head.size() < 65536, &why) == MarcEvidence::No)
+    throw NotMarcError("not MARC: " + shown + " is " + why);
   return format;
 }
 
@@ -111,6 +114,12 @@ ReadSummary RecordReader::push_counted(const BatchConsumer& consume, const Batch
         summary.skipped += batch.skipped.size();
         for (const auto& r : batch.records) summary.repaired += r.repaired ? 1 : 0;
         if (batch.stopped) stopped_ = true;
+        if (summary.not_marc.empty())
+          for (const auto& d : batch.diagnostics)
+            if (d.code == Code::NotMarc) {
+              summary.not_marc = d.message;
+              break;
+            }
         const bool more = consume(batch);
         if (!more) consumer_ended = true;
         return more;
@@ -118,6 +127,7 @@ ReadSummary RecordReader::push_counted(const BatchConsumer& consume, const Batch
       transform, inner);
   summary.stopped = stopped_.load();
   summary.cancelled = consumer_ended || stop_.stop_requested();
+  if (summary.delivered > 0 || summary.skipped > 0) summary.not_marc.clear();
   return summary;
 }
 

@@ -2,6 +2,7 @@
 // The formats the engine reads and writes, their names, and detection from the first bytes.
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 namespace marcscope {
@@ -23,5 +24,13 @@ bool parse_format_name(std::string_view name, Format& format);
 /// Guesses the format from the first bytes of the input (content first, `path` extension only
 /// to break ties). Returns Unknown when nothing fits.
 Format detect_format(std::string_view head, std::string_view path = {});
+
+enum class MarcEvidence : std::uint8_t { Yes, No, Unsure };
+
+/// Whether the first bytes of an input in `format` hold MARC: No for a JSON document whose first
+/// object has no "leader" and no "fields" (or that is not an object or an array of objects), or
+/// XML with no <record> element; Unsure when `head` is cut before it can tell (`whole` says it
+/// is the whole input). `why`, when No, receives what the input is instead.
+MarcEvidence marc_evidence(Format format, std::string_view head, bool whole, std::string* why = nullptr);
 
 }  // namespace marcscope

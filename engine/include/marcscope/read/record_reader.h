@@ -49,6 +49,9 @@ struct ReadSummary {
   std::uint64_t repaired = 0;
   bool stopped = false;             ///< Strict mode stopped on an error
   bool cancelled = false;           ///< cancel(), the stop token or the consumer ended it early
+  /// The input held no record at all and its reader said why it is not MARC (an XML document
+  /// whose first 64 KB, where the format is told, had no sign of it): `not_marc` is that message.
+  std::string not_marc;
 };
 
 class RecordReader {
