@@ -161,7 +161,7 @@ ReadSummary RecordFile::build_index(const JobControl& control, const BatchConsum
 FetchedRecord RecordFile::fetch(std::uint64_t number) const {
   const IndexEntry entry = index_.at(number);
   file_->check();
-  IndexedSpan span = index_.spans(number, 1).front();
+  const IndexedSpan span = index_.span(number);
   const std::string_view bytes = file_->bytes().substr(static_cast<std::size_t>(entry.offset),
                                                        static_cast<std::size_t>(entry.length));
   Batch batch;

@@ -89,6 +89,8 @@ IndexedSpan span_of(const IndexEntry& e) {
 
 }  // namespace
 
+IndexedSpan RecordIndex::span(std::uint64_t number) const { return span_of(at(number)); }
+
 std::vector<IndexedSpan> RecordIndex::spans(std::uint64_t first, std::uint64_t count) const {
   std::vector<IndexedSpan> out;
   const std::uint64_t n = size();

@@ -43,6 +43,9 @@ class RecordIndex {
   /// Resident bytes (what the index costs beyond the input's mapping).
   std::size_t memory_bytes() const;
 
+  /// Record `number` as a span to read again (skipped and stage 1 repairs marked as the first
+  /// pass found them).
+  IndexedSpan span(std::uint64_t number) const;
   /// Spans of records [first, first + count) clipped to size(), for reading them on the pipeline.
   std::vector<IndexedSpan> spans(std::uint64_t first, std::uint64_t count) const;
   /// Spans of the given record numbers (each <= size()), in the order given.
