@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "marcscope/io/byte_source.h"
+#include "marcscope/io/output_file.h"
 #include "marcscope/iso2709/iso2709_writer.h"
 #include "marcscope/formats/mrk_writer.h"
 #include "marcscope/read/record_reader.h"
@@ -29,54 +30,6 @@ struct CannotRun {
 };
 
 std::string display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }
-
-/// Buffered output to a file or standard output. A file is written under a temporary name and
-/// renamed into place by commit(), so a command that cannot run never destroys an existing file.
-class Output {
- public:
-  explicit Output(const std::string& path) {
-    if (path.empty() || path == "-") {
-      file_ = stdout;
-      return;
-    }
-    path_ = path;
-    temp_ = path + ".marcscope-partial";
-    file_ = std::fopen(temp_.c_str(), "wb");
-    if (file_ == nullptr) throw CannotRun{"cannot write '" + path + "': " + std::strerror(errno)};
-  }
-  ~Output() {
-    if (!path_.empty() && file_ != nullptr) {
-      std::fclose(file_);
-      std::remove(temp_.c_str());
-    }
-  }
-  void write(std::string_view bytes) {
-    if (!bytes.empty() && std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) fail();
-  }
-  void commit() {
-    if (std::fflush(file_) != 0) fail();
-    if (path_.empty()) return;
-    if (std::fclose(file_) != 0) {
-      file_ = nullptr;
-      std::remove(temp_.c_str());
-      throw CannotRun{"cannot write '" + path_ + "': " + std::strerror(errno)};
-    }
-    file_ = nullptr;
-    if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
-      std::remove(temp_.c_str());
-      throw CannotRun{"cannot write '" + path_ + "': " + std::strerror(errno)};
-    }
-  }
-
- private:
-  [[noreturn]] void fail() {
-    throw CannotRun{"cannot write " + (path_.empty() ? std::string("standard output") : "'" + path_ + "'") + ": " +
-                    std::strerror(errno)};
-  }
-  std::FILE* file_ = nullptr;
-  std::string path_;
-  std::string temp_;
-};
 
 void append_diagnostic(std::string& out, const std::string& file, const Diagnostic& d) {
   out += file;
@@ -276,7 +229,7 @@ int write_records(const Options& options, Format format, const std::string& outp
   } catch (const std::invalid_argument& e) {
     throw CannotRun{e.what()};
   }
-  Output out(output_path);
+  OutputFile out(output_path);
   const auto range = options.records;
   // A JSON array's commas depend on what was written before: encode it in order.
   const bool ordered = format == Format::Json;
@@ -325,7 +278,7 @@ int write_records(const Options& options, Format format, const std::string& outp
 int run_stats(const Options& options) {
   return guarded([&] {
     auto inputs = open_inputs(options, true);
-    Output out("-");
+    OutputFile out("-");
     int status = kFine;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       const std::string name = display_name(options.files[i]);
@@ -416,12 +369,12 @@ int run_validate(const Options& options) {
   return guarded([&] {
     const auto validator = make_validator(options);
     auto inputs = open_inputs(options, true);
-    std::unique_ptr<Output> good, bad;
+    std::unique_ptr<OutputFile> good, bad;
     if (!options.split_good.empty()) {
-      good = std::make_unique<Output>(options.split_good);
-      bad = std::make_unique<Output>(options.split_bad);
+      good = std::make_unique<OutputFile>(options.split_good);
+      bad = std::make_unique<OutputFile>(options.split_bad);
     }
-    Output out("-");
+    OutputFile out("-");
     const std::string& fmt = options.report_format;
     if (fmt == "csv") out.write(csv_header());
     std::vector<FileReport> reports;

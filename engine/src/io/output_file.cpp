@@ -1,0 +1,58 @@
+#include "marcscope/io/output_file.h"
+
+#include <cerrno>
+#include <cstring>
+
+#include "marcscope/io/mapped_file.h"
+
+namespace marcscope {
+
+OutputFile::OutputFile(const std::string& path) {
+  if (path.empty() || path == "-") {
+    file_ = stdout;
+    return;
+  }
+  path_ = path;
+  temp_ = path + ".marcscope-partial";
+  file_ = std::fopen(temp_.c_str(), "wb");
+  if (file_ == nullptr) throw IoError("cannot write '" + path + "': " + std::strerror(errno));
+}
+
+OutputFile::~OutputFile() {
+  if (!path_.empty() && file_ != nullptr) {
+    std::fclose(file_);
+    std::remove(temp_.c_str());
+  }
+}
+
+void OutputFile::fail(int error) {
+  throw IoError("cannot write " + (path_.empty() ? std::string("standard output") : "'" + path_ + "'") + ": " +
+                std::strerror(error));
+}
+
+void OutputFile::write(std::string_view bytes) {
+  if (bytes.empty()) return;
+  if (file_ == nullptr) throw IoError("cannot write '" + path_ + "': it was already committed");
+  if (std::fwrite(bytes.data(), 1, bytes.size(), file_) != bytes.size()) fail(errno);
+  written_ += bytes.size();
+}
+
+void OutputFile::commit() {
+  if (file_ == nullptr) return;
+  if (std::fflush(file_) != 0) fail(errno);
+  if (path_.empty()) return;
+  if (std::fclose(file_) != 0) {
+    const int error = errno;
+    file_ = nullptr;
+    std::remove(temp_.c_str());
+    fail(error);
+  }
+  file_ = nullptr;
+  if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
+    const int error = errno;
+    std::remove(temp_.c_str());
+    fail(error);
+  }
+}
+
+}  // namespace marcscope

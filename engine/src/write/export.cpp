@@ -1,0 +1,80 @@
+#include "marcscope/write/export.h"
+
+namespace marcscope {
+namespace {
+
+enum class Action { Leave, Replace, CopyBytes, Write, CopyUnreadable, CannotWrite };
+
+}  // namespace
+
+ExportSummary export_records(const RecordFile& file, const ExportOptions& options, OutputFile& out,
+                             const JobControl& control, const BatchConsumer& also) {
+  ExportSummary summary;
+  const auto writer = make_writer(options.format, options.writer);
+  const bool iso_in = file.format() == Format::Iso2709 || file.format() == Format::Iso2709Marc8;
+  const bool keep_bytes = iso_in && options.format == Format::Iso2709;
+  // What happens to one record (`unreadable`: a skipped one); decided the same way where records
+  // are written (in parallel) and where they are counted (in order).
+  auto action = [&](std::uint64_t number, bool unreadable, std::string_view bytes, bool repaired) {
+    if (options.removed.count(number)) return Action::Leave;
+    if (options.replacements.count(number)) return Action::Replace;
+    if (unreadable) return keep_bytes && !bytes.empty() ? Action::CopyUnreadable : Action::CannotWrite;
+    return keep_bytes && !repaired && !bytes.empty() ? Action::CopyBytes : Action::Write;
+  };
+  // Every record and skipped record of a batch, in number order.
+  auto each = [&](const Batch& batch, const auto& visit) {
+    std::size_t r = 0, s = 0;
+    while (r < batch.records.size() || s < batch.skipped.size()) {
+      if (s == batch.skipped.size() || (r < batch.records.size() && batch.records[r].number < batch.skipped[s].number)) {
+        const BatchRecord& rec = batch.records[r++];
+        visit(rec.number, action(rec.number, false, rec.bytes, rec.repaired), rec.bytes, &rec.record);
+      } else {
+        const SkippedRecord& k = batch.skipped[s++];
+        visit(k.number, action(k.number, true, k.bytes, false), k.bytes, nullptr);
+      }
+    }
+  };
+  auto encode = [&](Batch& batch) {
+    each(batch, [&](std::uint64_t number, Action a, std::string_view bytes, const Record* record) {
+      switch (a) {
+        case Action::Replace: writer->write(options.replacements.at(number), number, batch.output, batch.diagnostics); break;
+        case Action::CopyBytes:
+        case Action::CopyUnreadable: batch.output.append(bytes); break;
+        case Action::Write: writer->write(*record, number, batch.output, batch.diagnostics); break;
+        case Action::Leave:
+        case Action::CannotWrite: break;
+      }
+    });
+  };
+  auto count = [&](const Batch& batch) {
+    each(batch, [&](std::uint64_t, Action a, std::string_view, const Record*) {
+      summary.written += a == Action::Replace || a == Action::CopyBytes || a == Action::Write;
+      summary.replaced += a == Action::Replace;
+      summary.copied += a == Action::CopyUnreadable;
+      summary.unwritten += a == Action::CannotWrite;
+    });
+  };
+  auto reader = options.numbers.empty() ? file.read_from(1) : file.read(options.numbers);
+  // A JSON array's commas depend on what came before: encoded in order, in the delivery stage.
+  const bool ordered = options.format == Format::Json;
+  std::string frame;
+  writer->begin(frame);
+  out.write(frame);
+  const ReadSummary read = reader->run(
+      [&](Batch& batch) {
+        if (ordered) encode(batch);
+        out.write(batch.output);
+        count(batch);
+        return also ? also(batch) : true;
+      },
+      ordered ? BatchTransform{} : BatchTransform(encode), control);
+  summary.cancelled = read.cancelled;
+  if (summary.cancelled) return summary;
+  frame.clear();
+  writer->end(frame);
+  out.write(frame);
+  out.commit();
+  return summary;
+}
+
+}  // namespace marcscope

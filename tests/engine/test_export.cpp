@@ -1,0 +1,154 @@
+// Writing an indexed file out again (Save As, Export): untouched records keep their bytes,
+// edits and removals apply, selections keep their order, unreadable records are not lost, and a
+// stopped or failed export never touches the file at its path.
+#include <QtTest>
+
+#include "marcscope/formats/mrk_writer.h"
+#include "marcscope/read/record_file.h"
+#include "marcscope/read/record_reader.h"
+#include "marcscope/write/export.h"
+#include "test_support.h"
+
+using namespace marcscope;
+using namespace marcscope::test;
+
+namespace {
+
+std::string slurp(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  const QByteArray b = f.readAll();
+  return std::string(b.constData(), std::size_t(b.size()));
+}
+
+std::vector<std::string> mrk_of(const std::string& path) {
+  std::vector<std::string> out;
+  RecordReader::open(path)->run([&](Batch& b) {
+    for (const auto& r : b.records) write_mrk(r.record, out.emplace_back());
+    return true;
+  });
+  return out;
+}
+
+std::string mrk(const Record& r) {
+  std::string s;
+  write_mrk(r, s);
+  return s;
+}
+
+/// The ISO 2709 records of `bytes`, cut at record terminators.
+std::multiset<std::string> records_in(const std::string& bytes) {
+  std::multiset<std::string> out;
+  std::size_t start = 0;
+  for (std::size_t i = 0; i < bytes.size(); ++i)
+    if (bytes[i] == '\x1D') {
+      out.insert(bytes.substr(start, i + 1 - start));
+      start = i + 1;
+    }
+  return out;
+}
+
+}  // namespace
+
+class TestExport : public QObject {
+  Q_OBJECT
+
+ private Q_SLOTS:
+  void untouched_iso_keeps_its_bytes() {
+    QTemporaryDir dir;
+    const std::string in = data_path("valid/solrmarc-uva_001_2000.mrc");
+    auto file = RecordFile::open(in);
+    file->build_index();
+    const QString out = dir.filePath("copy.mrc");
+    OutputFile sink(out.toStdString());
+    const ExportSummary s = export_records(*file, {}, sink);
+    QCOMPARE(s.written, std::uint64_t(2000));
+    QVERIFY(!s.cancelled);
+    QVERIFY(slurp(out) == read_bytes("valid/solrmarc-uva_001_2000.mrc"));
+    QVERIFY(!QFile::exists(out + ".marcscope-partial"));
+  }
+
+  /// Nothing read is lost: every record of a damaged file, readable or not, is in the copy.
+  void unreadable_records_are_copied() {
+    QTemporaryDir dir;
+    auto file = RecordFile::open(data_path("malformed/catmandu-bu_bibs.mrc"));
+    file->build_index();
+    const QString out = dir.filePath("copy.mrc");
+    OutputFile sink(out.toStdString());
+    const ExportSummary s = export_records(*file, {}, sink);
+    QCOMPARE(s.written, std::uint64_t(84));
+    QCOMPARE(s.copied, std::uint64_t(16));
+    QCOMPARE(records_in(slurp(out)), records_in(read_bytes("malformed/catmandu-bu_bibs.mrc")));
+  }
+
+  void edits_removals_and_selections() {
+    QTemporaryDir dir;
+    const std::string in = data_path("valid/solrmarc-uva_001_2000.mrc");
+    auto file = RecordFile::open(in);
+    file->build_index();
+    ExportOptions o;
+    Record edited = file->fetch(2).record.record;
+    for (auto& f : edited.fields())
+      if (f.tag() == "245") f.subfields().front().value = "An edited title /";
+    o.replacements[2] = edited;
+    o.removed.insert(3);
+    const QString out = dir.filePath("edited.mrc");
+    {
+      OutputFile sink(out.toStdString());
+      const ExportSummary s = export_records(*file, o, sink);
+      QCOMPARE(s.written, std::uint64_t(1999));
+      QCOMPARE(s.replaced, std::uint64_t(1));
+    }
+    const auto got = mrk_of(out.toStdString());
+    const auto want = mrk_of(in);
+    QCOMPARE(got.size(), std::size_t(1999));
+    QCOMPARE(got[0], want[0]);
+    // The same fields; the leader's length and base address are the writer's to recompute.
+    const auto fields_of = [](const std::string& text) { return text.substr(text.find('\n')); };
+    QCOMPARE(fields_of(got[1]), fields_of(mrk(edited)));
+    QVERIFY(got[1].find("An edited title") != std::string::npos);
+    QCOMPARE(got[2], want[3]);  // record 3 left out
+    QCOMPARE(got.back(), want.back());
+
+    // A selection, in the order given, as MARCXML.
+    ExportOptions pick;
+    pick.numbers = {5, 1, 3};
+    pick.format = Format::MarcXml;
+    const QString xml = dir.filePath("pick.xml");
+    OutputFile sink(xml.toStdString());
+    QCOMPARE(export_records(*file, pick, sink).written, std::uint64_t(3));
+    const auto picked = mrk_of(xml.toStdString());
+    QCOMPARE(picked.size(), std::size_t(3));
+    QCOMPARE(picked[0], mrk(file->fetch(5).record.record));
+    QCOMPARE(picked[1], mrk(file->fetch(1).record.record));
+    QCOMPARE(picked[2], mrk(file->fetch(3).record.record));
+  }
+
+  /// A stopped export, or one whose output cannot be written, leaves the file at its path alone.
+  void stopped_export_touches_nothing() {
+    QTemporaryDir dir;
+    auto file = RecordFile::open(data_path("valid/solrmarc-uva_001_2000.mrc"));
+    file->build_index();
+    const QString out = dir.filePath("keep.mrc");
+    {
+      QFile f(out);
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write("precious");
+    }
+    std::stop_source stop;
+    stop.request_stop();
+    JobControl control;
+    control.stop = stop.get_token();
+    {
+      OutputFile sink(out.toStdString());
+      const ExportSummary s = export_records(*file, {}, sink, control);
+      QVERIFY(s.cancelled);
+    }
+    QCOMPARE(slurp(out), std::string("precious"));
+    QVERIFY(!QFile::exists(out + ".marcscope-partial"));
+    QVERIFY_THROWS_EXCEPTION(IoError, OutputFile(dir.filePath("no/such/dir/x.mrc").toStdString()));
+  }
+};
+
+QTEST_GUILESS_MAIN(TestExport)
+#include "test_export.moc"
