@@ -22,6 +22,9 @@ struct ReadOptions {
 struct ReadItem {
   bool has_record = false;  ///< false: `diagnostics` describe skipped bytes or a skipped record
   RecordView view;          ///< valid while the Reader lives
+  /// The bytes of a record that was skipped (empty otherwise), as the pipeline's
+  /// Batch::skipped_bytes keeps them; valid while the Reader lives.
+  std::string_view skipped;
   Diagnostics diagnostics;  ///< everything found since the previous item
 };
 
