@@ -44,6 +44,7 @@ std::string_view code_name(Code code) {
     case Code::NoMarc8Equivalent: return "no-marc8-equivalent";
     case Code::IndicatorInvalid: return "indicator-invalid";
     case Code::RuleViolation: return "rule-violation";
+    case Code::DataOutsideFields: return "data-outside-fields";
   }
   return "unknown";
 }

@@ -7,6 +7,7 @@ Iso2709Reader::Iso2709Reader(InputBuffer input, ReadOptions options)
 
 bool Iso2709Reader::next(ReadItem& item) {
   item.has_record = false;
+  item.skipped = {};
   item.diagnostics.clear();
   if (done_) return false;
   const std::string_view data = input_.bytes();
@@ -23,6 +24,7 @@ bool Iso2709Reader::next(ReadItem& item) {
         stopped_ = true;
         return true;
       case RecordScanner::Status::Skipped:
+        item.skipped = data.substr(static_cast<std::size_t>(span.offset), span.length);
         item.diagnostics.push_back({Severity::Error, Code::RecordSkipped, scanner_.records_seen(), span.offset, {}, 0,
                                     "record " + std::to_string(scanner_.records_seen()) + " skipped"});
         return true;
@@ -35,6 +37,7 @@ bool Iso2709Reader::next(ReadItem& item) {
             stopped_ = true;
             return true;
           }
+          item.skipped = bytes;
           item.diagnostics.push_back({Severity::Error, Code::RecordSkipped, scanner_.records_seen(), span.offset, {}, 0,
                                       "record " + std::to_string(scanner_.records_seen()) + " skipped"});
           return true;

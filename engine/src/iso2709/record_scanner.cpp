@@ -1,6 +1,7 @@
 #include "marcscope/iso2709/record_scanner.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "marcscope/iso2709/leader.h"
@@ -38,6 +39,16 @@ inline bool starts_like_leader(std::string_view data, std::size_t pos) {
   for (std::size_t i = 0; i < 5; ++i)
     if (data[pos + i] < '0' || data[pos + i] > '9') return false;
   return true;
+}
+
+/// A record at `pos` shows itself: its leader's length ends on a record terminator inside
+/// `data`, and its base address follows a field terminator (the directory's).
+inline bool starts_like_record(std::string_view data, std::size_t pos) {
+  if (!starts_like_leader(data, pos) || pos + 17 > data.size()) return false;
+  const auto len = parse_digits(data.substr(pos, 5));
+  const auto base = parse_digits(data.substr(pos + 12, 5));
+  return len && base && *len >= kMinRecord && pos + *len <= data.size() && data[pos + *len - 1] == '\x1D' &&
+         *base > 24 && *base < *len && data[pos + *base - 1] == '\x1E';
 }
 
 /// UTF-8 characters in `bytes` (counting lead bytes): to spot lengths counted in characters.
@@ -114,7 +125,8 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
       prefetch_ahead(data, pos, len);
       return Status::Record;
     }
-    if (pos + len > n && !at_eof) return Status::NeedMore;
+    // Below, the five bytes after the declared end are looked at too.
+    if (pos + len + 5 > n && !at_eof) return Status::NeedMore;
   } else if (!at_eof && n - pos < kMinRecord) {
     return Status::NeedMore;
   }
@@ -135,7 +147,62 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
   }
 
   ++seen_;
-  std::string where = "record " + std::to_string(seen_);
+  if (declared && *declared >= kMinRecord) {
+    const std::size_t len = *declared;
+    // No record terminator where the length says the record ends, but a field terminator ends it
+    // there and the next leader (or the end of the input) follows: trust the length. A length
+    // that counted the lost terminator ends one byte into the next record.
+    for (const std::size_t end : {pos + len, pos + len - 1}) {
+      if (end > n || data[end - 1] != '\x1E' || (hit && term < end)) continue;
+      // A byte short of the declared end, the next record must show itself: its own length
+      // ends on a record terminator.
+      if (end < n && !(end == pos + len ? starts_like_leader(data, end) : starts_like_record(data, end))) continue;
+      std::string msg = end == pos + len
+                            ? "record does not end with a record terminator (0x1D) at byte " + std::to_string(len) +
+                                  " where leader/00-04 says it ends"
+                            : "record has no record terminator (0x1D): leader/00-04 counts one at byte " +
+                                  std::to_string(len) + ", but a field terminator ends the record at byte " +
+                                  std::to_string(len - 1) +
+                                  (end == n ? ", the end of the input" : ", where the next record starts");
+      return unterminated(pos, end, base, end == pos + len, span, diags, std::move(msg));
+    }
+    // The terminator's byte holds something else, after the last field terminator, and the next
+    // record follows: the record ends where its length says (stage 2 reports the stray byte).
+    const std::size_t end = pos + len;
+    if (end <= n && data[end - 2] == '\x1E' && (!hit || term >= end) && (end == n || starts_like_record(data, end))) {
+      std::string shown = data[end - 1] >= 0x20 && data[end - 1] < 0x7F ? std::string(1, data[end - 1]) : "?";
+      char hex[8];
+      std::snprintf(hex, sizeof hex, "0x%02X", static_cast<unsigned>(static_cast<unsigned char>(data[end - 1])));
+      return unterminated(pos, end, base, true, span, diags,
+                          "record does not end with a record terminator (0x1D): byte " + std::to_string(len) +
+                              ", where leader/00-04 says it ends, is " + hex + " ('" + shown + "')");
+    }
+  }
+  if (hit) {
+    // A record starts inside these bytes: a leader whose own length ends exactly at the record
+    // terminator found. What comes before it is a record that lost its terminator, or stray
+    // bytes too few to be a record.
+    for (std::size_t q = pos + 1; q + kMinRecord <= term + 1; ++q) {
+      if (!starts_like_record(data, q) || q + *parse_digits(data.substr(q, 5)) != term + 1) continue;
+      // Far from the start and not right after a field terminator (the end of a record's last
+      // field, as when only the record terminator was lost), only a MARC 21 leader will do: the
+      // record before lost its end.
+      if (q - pos >= kMinRecord && data[q - 1] != '\x1E' &&
+          (data.compare(q + 10, 2, "22") != 0 || data.compare(q + 20, 3, "450") != 0))
+        continue;
+      if (q - pos < kMinRecord) {
+        return bad_record(data, pos, base, at_eof, span, diags, Code::RecordTooShort,
+                          std::to_string(q - pos) + " byte" + (q - pos == 1 ? "" : "s") +
+                              " before the record at byte " + std::to_string(base + q) + " are too few to be a record",
+                          q);
+      }
+      std::string msg = "record has no record terminator (0x1D): the next record starts at byte " + std::to_string(base + q);
+      msg += data[q - 1] == '\x1E' ? ", right after a field terminator; leader/00-04 " : "; leader/00-04 ";
+      msg += declared ? "says " + std::to_string(*declared) + " bytes, the record has " + std::to_string(q - pos)
+                      : "is not a number";
+      return unterminated(pos, q, base, false, span, diags, std::move(msg));
+    }
+  }
   if (!declared) {
     std::string shown(data.substr(pos, std::min<std::size_t>(5, n - pos)));
     for (char& c : shown)
@@ -153,23 +220,6 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
                       "leader/00-04 gives a record length of " + std::to_string(len) +
                           ", too short for a leader and directory");
   }
-  // Terminator missing at the declared end, but the declared length lands on the next leader:
-  // trust the length.
-  if (pos + len <= n && data[pos + len - 1] == '\x1E' && (pos + len == n || starts_like_leader(data, pos + len)) &&
-      (!hit || term >= pos + len)) {
-    const Severity sev = mode_ == ReadMode::Strict ? Severity::Fatal : Severity::Error;
-    diags.push_back({sev, Code::MissingRecordTerminator, seen_, base + pos + len - 1, {}, 0,
-                     "record does not end with a record terminator (0x1D) at byte " + std::to_string(len) +
-                         " where leader/00-04 says it ends"});
-    if (mode_ == ReadMode::Strict) {
-      stopped_ = true;
-      return Status::Stopped;
-    }
-    span = {base + pos, static_cast<std::uint32_t>(len), RecordSpan::kNoTerminator};
-    pos += len;
-    if (mode_ == ReadMode::Permissive) return Status::Skipped;
-    return Status::Record;
-  }
   if (!hit) {
     return bad_record(data, pos, base, at_eof, span, diags, Code::RecordTruncated,
                       "input ends inside a record: leader/00-04 says " + std::to_string(len) + " bytes, only " +
@@ -181,12 +231,29 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
   return bad_record(data, pos, base, at_eof, span, diags, Code::RecordLengthMismatch, std::move(msg));
 }
 
+RecordScanner::Status RecordScanner::unterminated(std::size_t& pos, std::size_t end, std::uint64_t base,
+                                                  bool length_right, RecordSpan& span, Diagnostics& diags,
+                                                  std::string message) {
+  const Severity sev = mode_ == ReadMode::Strict ? Severity::Fatal : Severity::Error;
+  diags.push_back({sev, Code::MissingRecordTerminator, seen_, base + end - 1, {}, 0, std::move(message)});
+  if (mode_ == ReadMode::Strict) {
+    stopped_ = true;
+    return Status::Stopped;
+  }
+  span = {base + pos, static_cast<std::uint32_t>(end - pos),
+          RecordSpan::kNoTerminator | (length_right ? 0u : static_cast<std::uint32_t>(RecordSpan::kLengthRepaired))};
+  pos = end;
+  if (mode_ == ReadMode::Permissive) return Status::Skipped;
+  return Status::Record;
+}
+
 RecordScanner::Status RecordScanner::bad_record(std::string_view data, std::size_t& pos, std::uint64_t base,
                                                 bool /*at_eof*/, RecordSpan& span, Diagnostics& diags, Code code,
-                                                std::string message) {
+                                                std::string message, std::size_t until) {
   const std::size_t n = data.size();
-  const void* hit = std::memchr(data.data() + pos, '\x1D', n - pos);
-  const std::size_t end = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - data.data()) + 1 : n;
+  const void* hit = until != 0 ? nullptr : std::memchr(data.data() + pos, '\x1D', n - pos);
+  const std::size_t end =
+      until != 0 ? until : hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - data.data()) + 1 : n;
   const std::size_t actual = end - pos;
 
   const Severity sev = mode_ == ReadMode::Strict ? Severity::Fatal : Severity::Error;

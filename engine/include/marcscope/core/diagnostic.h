@@ -57,6 +57,8 @@ enum class Code : std::uint16_t {
   IndicatorInvalid,        ///< an indicator that is not a lowercase letter, digit or blank
   // Validation against a schema and content rules (validator.h); Diagnostic::rule names the rule.
   RuleViolation,           ///< a record breaks a validation rule (unknown tag, bad indicator, bad ISBN ...)
+  // Stage 2, added later.
+  DataOutsideFields,       ///< bytes of a record's data that no field holds (after a field's terminator or the last field)
   // Add new codes above this line; never reorder or rename.
 };
 

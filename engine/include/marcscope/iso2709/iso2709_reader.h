@@ -18,6 +18,9 @@ namespace marcscope {
 struct ReadItem {
   bool has_record = false;  ///< false: `diagnostics` describe skipped bytes or a skipped record
   RecordView view;          ///< valid while the Reader lives
+  /// The bytes of a record that was skipped (empty otherwise), as the pipeline's
+  /// Batch::skipped keeps them; valid while the Reader lives.
+  std::string_view skipped;
   Diagnostics diagnostics;  ///< everything found since the previous item
 };
 

@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "marcscope/core/diagnostic.h"
@@ -49,8 +50,13 @@ class RecordScanner {
   ReadMode mode() const { return mode_; }
 
  private:
+  /// A record without its terminator that ends at `end` (its last field terminator is the byte
+  /// before): Strict stops, Permissive skips it, Recover delivers it.
+  Status unterminated(std::size_t& pos, std::size_t end, std::uint64_t base, bool length_right, RecordSpan& span,
+                      Diagnostics& diags, std::string message);
+  /// A bad record from `pos` to the next record terminator (or to `until` when not 0).
   Status bad_record(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof,
-                    RecordSpan& span, Diagnostics& diags, Code code, std::string message);
+                    RecordSpan& span, Diagnostics& diags, Code code, std::string message, std::size_t until = 0);
 
   ReadMode mode_;
   std::uint64_t seen_ = 0;

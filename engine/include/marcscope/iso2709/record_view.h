@@ -42,10 +42,12 @@ struct FieldView {
   std::uint32_t offset = 0;  ///< offset of `data` from the start of the record
 
   bool is_control() const { return is_control_tag(tag); }
-  /// Indicator 1 or 2 (blank when the field is too short to have it).
+  /// Indicator 1 or 2. Indicators end at the first subfield delimiter: one the field lacks (it is
+  /// too short, or a delimiter comes first) is blank, as the subfield area starts at that delimiter.
   char indicator(int which) const {
-    std::size_t i = which == 1 ? 0 : 1;
-    return i < data.size() && data[i] != kSubfieldDelimiter ? data[i] : ' ';
+    if (data.size() >= 2 && data[0] != kSubfieldDelimiter && data[1] != kSubfieldDelimiter)
+      return data[which == 1 ? 0 : 1];
+    return which == 1 && !data.empty() && data[0] != kSubfieldDelimiter ? data[0] : ' ';
   }
   /// Bytes after the indicators: the subfield area, starting at the first delimiter.
   std::string_view subfield_area(std::uint32_t indicator_count = 2) const {
