@@ -74,7 +74,10 @@ std::string write_all(Format format, const std::vector<Record>& records, Diagnos
   std::string out;
   writer->begin(out);
   std::uint64_t n = 0;
-  for (const auto& r : records) writer->write(r, ++n, out, diags);
+  for (const auto& r : records) {
+    ++n;
+    writer->write(r, n, 1000 * n, out, diags);
+  }
   writer->end(out);
   return out;
 }
@@ -173,15 +176,34 @@ std::string xml_safe(const std::string& v) {
   return out;
 }
 
+/// What every writer writes for a value: ISO 2709's structure bytes become U+FFFD.
+std::string structure_safe(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c >= 0x1D && c <= 0x1F) out += "\xEF\xBF\xBD";
+    else out += c;
+  }
+  return out;
+}
+
 /// `rs` as it comes back from `format` (what that format cannot hold removed or replaced).
 std::vector<Record> as_format_holds(const std::vector<Record>& rs, Format format) {
   std::vector<Record> out;
   for (const auto& r : rs) {
-    Record c = format == Format::MarcXml ? map_values(r, xml_safe) : r;
+    Record c = map_values(r, format == Format::MarcXml ? xml_safe : structure_safe);
     if (format == Format::MarcXml || format == Format::Json || format == Format::NdJson) {
       for (auto& f : c.fields()) f.set_leading_data({});
       std::string l = c.leader();
       if (format == Format::MarcXml) l = xml_safe(l);
+      c.set_leader(l);
+    } else {
+      for (auto& f : c.fields()) f.set_leading_data(structure_safe(f.leading_data()));
+    }
+    if (format == Format::Iso2709) {
+      // The writer describes its own structure in leader/10-11 and 20-23.
+      std::string l = c.leader();
+      l.replace(10, 2, "22");
+      l.replace(20, 4, "4500");
       c.set_leader(l);
     }
     out.push_back(std::move(c));
@@ -782,7 +804,18 @@ class TestFormats : public QObject {
         "=LDR  00000cam  2200000 a 4500\n"
         "=001  third, no blank line before, none at the end";
     const Read r = read_bytes_as(Format::Mrk, text, ReadMode::Strict);
-    QVERIFY2(r.diags.empty(), qPrintable(describe(r.diags)));
+    // Names in braces that are no mnemonic are kept, with a warning; a subfield delimiter inside a
+    // value is not (U+FFFD, with a warning).
+    QCOMPARE(r.diags.size(), std::size_t(3));
+    QCOMPARE(r.diags[0].code, Code::MrkSyntaxError);
+    QCOMPARE(r.diags[0].severity, Severity::Warning);
+    QCOMPARE(r.diags[0].message, std::string("line 3: unknown mnemonic {wn}; kept as written"));
+    QCOMPARE(r.diags[0].tag, std::string("245"));
+    QCOMPARE(r.diags[1].code, Code::StructureByteInData);
+    QCOMPARE(r.diags[1].tag, std::string("520"));
+    QCOMPARE(r.diags[1].subfield, 'a');
+    QVERIFY(r.diags[1].message.starts_with("line 6: 0x1F (subfield delimiter) in field 520 $a"));
+    QCOMPARE(r.diags[2].message, std::string("line 6: unknown mnemonic {unknown}; kept as written"));
     QCOMPARE(r.records.size(), std::size_t(3));
     const Record& a = r.records[0];
     QCOMPARE(a.leader(), std::string("00000nam a2200000 a 4500"));  // backslash = blank; leader/09 = a
@@ -793,7 +826,7 @@ class TestFormats : public QObject {
     QCOMPARE(*t->subfield('b'), std::string("$"));
     QCOMPARE(*t->subfield('c'), std::string("\xC3\xA9" "cole \xC5\x81\xC3\xB3" "d\xC5\xBA \xC3\xA9t\xC3\xA9"));
     QCOMPARE(*a.first("500")->subfield('a'), std::string("A long note that MARC.pm wrapped over two lines."));
-    QCOMPARE(*a.first("520")->subfield('a'), std::string("Ctl\x1Bx\x1Fy \xC3\x86 \xC2\xA3" "5 \xC2\xA9 {unknown} {1}"));
+    QCOMPARE(*a.first("520")->subfield('a'), std::string("Ctl\x1Bx\xEF\xBF\xBDy \xC3\x86 \xC2\xA3" "5 \xC2\xA9 {unknown} 1"));
     const Field* stray = a.first("2 4");
     QVERIFY(stray);
     QCOMPARE(stray->indicator1(), ' ');
@@ -830,12 +863,23 @@ class TestFormats : public QObject {
       o.crlf = crlf;
       Diagnostics d;
       const std::string text = write_all(Format::Mrk, {r, r}, d, o);
+      // The field terminator inside 245 $a is written as U+FFFD, once per record, with its number
+      // and offset.
+      QCOMPARE(d.size(), std::size_t(2));
+      for (std::size_t k = 0; k < 2; ++k) {
+        QCOMPARE(d[k].code, Code::StructureByteInData);
+        QCOMPARE(d[k].record, std::uint64_t(k + 1));
+        QCOMPARE(d[k].offset, std::uint64_t(1000 * (k + 1)));
+      }
       const Read back = read_bytes_as(Format::Mrk, text, ReadMode::Strict);
+      // Braces in the data ("{wn}") are written as {lcub} and {rcub}: no unknown mnemonic.
       QVERIFY2(back.diags.empty(), qPrintable(describe(back.diags)));
       QCOMPARE(back.records.size(), std::size_t(2));
-      // A backslash indicator is written as '\', which reads as a blank: the one thing not kept.
+      // A backslash indicator is written as '\', which reads as a blank: the one thing not kept
+      // besides the field terminator.
       Record expected = r;
       expected.fields()[2].set_indicators(' ', ' ');
+      expected.fields()[1].subfields()[0].value = "{wn} $5 \\x\xEF\xBF\xBD";
       QVERIFY2(record_diff(back.records[1], expected, true, false).isEmpty(), qPrintable(record_diff(back.records[1], expected, true, false)));
     }
   }
@@ -1115,7 +1159,7 @@ class TestFormats : public QObject {
     auto bytes = std::make_shared<std::string>();
     Diagnostics wd;
     writer->begin(*bytes);
-    for (int i = 1; i <= kRecords; ++i) writer->write(sample_record(i), std::uint64_t(i), *bytes, wd);
+    for (int i = 1; i <= kRecords; ++i) writer->write(sample_record(i), std::uint64_t(i), 0, *bytes, wd);
     writer->end(*bytes);
     QVERIFY(wd.empty());
     QVERIFY(bytes->size() > 5'000'000);

@@ -2,10 +2,14 @@
 
 #include <stdexcept>
 
+#include "formats/format_support.h"
+#include "marcscope/charset/marc8.h"
 #include "marcscope/iso2709/record_view.h"
 
 namespace marcscope {
 namespace {
+
+using detail::is_structure_byte;
 
 void put_number(std::string& out, std::size_t pos, std::size_t width, std::size_t value) {
   for (std::size_t i = 0; i < width; ++i) {
@@ -21,9 +25,103 @@ std::size_t field_length(const Field& f) {
   return n;
 }
 
-}  // namespace
+/// True when no byte of `s` is below 0x20 or above 0x7F: eight bytes at a time.
+bool printable_ascii(std::string_view s) {
+  using namespace detail;
+  return no_byte(s, 0x2020202020202020ull, [](std::uint64_t w) { return (w | ((w - 0x2020202020202020ull) & ~w)) & kHigh; });
+}
 
-void write_iso2709(const Record& record, std::string& out) {
+bool has_structure_byte(std::string_view s) {
+  for (const char c : s)
+    if (is_structure_byte(static_cast<unsigned char>(c))) return true;
+  return false;
+}
+
+/// A value the writer can copy as it is: no structure byte, and UTF-8 when the values are.
+bool value_ok(std::string_view v, bool utf8) {
+  if (printable_ascii(v)) return true;
+  return !has_structure_byte(v) && (!utf8 || is_valid_utf8(v));
+}
+
+bool record_ok(const Record& record, bool utf8) {
+  if (has_structure_byte(record.leader())) return false;
+  for (const auto& f : record.fields()) {
+    if (has_structure_byte(f.tag())) return false;
+    if (f.is_control()) {
+      if (!value_ok(f.value(), utf8)) return false;
+      continue;
+    }
+    if (is_structure_byte(static_cast<unsigned char>(f.indicator1())) ||
+        is_structure_byte(static_cast<unsigned char>(f.indicator2())) || !value_ok(f.leading_data(), utf8))
+      return false;
+    for (const auto& s : f.subfields())
+      if (is_structure_byte(static_cast<unsigned char>(s.code)) || !value_ok(s.value, utf8)) return false;
+  }
+  return true;
+}
+
+/// A copy of `record` that record_ok() accepts, with a diagnostic for each thing changed.
+Record cleaned(const Record& record, bool utf8, Diagnostics& diags, std::uint64_t number, std::uint64_t offset) {
+  auto value = [&](const std::string& v, const std::string& tag, char code) {
+    if (value_ok(v, utf8)) return v;
+    std::string out;
+    detail::EscapeProblems p;
+    if (utf8) {
+      detail::append_clean_text(v, out, p);
+      detail::report_escape_problems(p, "ISO 2709", number, offset, tag, code, diags);
+      return out;
+    }
+    // MARC-8 bytes: a structure byte becomes '?' (LoC's fallback for what cannot be written).
+    out = v;
+    for (char& c : out) {
+      if (!is_structure_byte(static_cast<unsigned char>(c))) continue;
+      p.structure.add(static_cast<unsigned char>(c));
+      c = '?';
+    }
+    diags.push_back(detail::structure_bytes_diagnostic(p.structure, number, offset, tag, code, "written as '?'"));
+    return out;
+  };
+  auto one = [](char c, detail::StructureBytes& found) {
+    if (!is_structure_byte(static_cast<unsigned char>(c))) return c;
+    found.add(static_cast<unsigned char>(c));
+    return '?';
+  };
+
+  Record out;
+  std::string leader = record.leader();
+  detail::StructureBytes in_leader;
+  for (char& c : leader)
+    if (is_structure_byte(static_cast<unsigned char>(c))) {
+      in_leader.add(static_cast<unsigned char>(c));
+      c = ' ';
+    }
+  if (in_leader.count)
+    diags.push_back({Severity::Warning, Code::StructureByteInData, number, offset, "LDR", 0,
+                     "the leader holds " + detail::structure_byte_name(in_leader.first) + "; written as a blank"});
+  out.set_leader(leader);
+  out.fields().reserve(record.fields().size());
+  for (const auto& f : record.fields()) {
+    detail::StructureBytes odd;
+    std::string tag = f.tag();
+    for (char& c : tag) c = one(c, odd);
+    if (f.is_control()) {
+      out.add_field(Field(tag, value(f.value(), tag, 0)));
+    } else {
+      Field nf(tag, one(f.indicator1(), odd), one(f.indicator2(), odd), {});
+      nf.set_leading_data(value(f.leading_data(), tag, 0));
+      nf.subfields().reserve(f.subfields().size());
+      for (const auto& s : f.subfields()) nf.add_subfield(one(s.code, odd), value(s.value, tag, s.code));
+      out.add_field(std::move(nf));
+    }
+    if (odd.count)
+      diags.push_back({Severity::Warning, Code::StructureByteInData, number, offset, tag, 0,
+                       "field " + detail::printable(tag) + " has " + detail::structure_byte_name(odd.first) +
+                           " in its tag, indicators or a subfield code; written as '?'"});
+  }
+  return out;
+}
+
+void write_clean(const Record& record, std::string& out, bool utf8) {
   const auto& fields = record.fields();
   const std::size_t base = 24 + 12 * fields.size() + 1;
   std::size_t data_size = 0;
@@ -41,7 +139,10 @@ void write_iso2709(const Record& record, std::string& out) {
   out.append(record.leader());
   put_number(out, start + 0, 5, total);
   put_number(out, start + 12, 5, base);
-  out[start + 9] = 'a';
+  out[start + 9] = utf8 ? 'a' : ' ';
+  // Two indicators and one-character codes, directory entries of 4 + 5 digits: what is written.
+  out.replace(start + 10, 2, "22");
+  out.replace(start + 20, 4, "4500");
 
   std::size_t pos = 0;
   for (const auto& f : fields) {
@@ -70,6 +171,27 @@ void write_iso2709(const Record& record, std::string& out) {
     out.push_back(kFieldTerminator);
   }
   out.push_back(kRecordTerminator);
+}
+
+}  // namespace
+
+void write_iso2709(const Record& record, std::string& out, Diagnostics& diags, std::uint64_t number,
+                   std::uint64_t offset, const Iso2709WriteOptions& options) {
+  if (record_ok(record, options.utf8)) {
+    write_clean(record, out, options.utf8);
+    return;
+  }
+  // Rare: diagnostics only once the record is known to fit, so a record that is not written is
+  // reported for that alone.
+  Diagnostics found;
+  const Record fixed = cleaned(record, options.utf8, found, number, offset);
+  write_clean(fixed, out, options.utf8);
+  diags.insert(diags.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
+}
+
+void write_iso2709(const Record& record, std::string& out) {
+  Diagnostics ignored;
+  write_iso2709(record, out, ignored, 0, 0);
 }
 
 std::string to_iso2709(const Record& record) {

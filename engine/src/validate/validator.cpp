@@ -10,6 +10,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "marcscope/charset/utf8.h"
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/validate/validator.h"
 
@@ -161,17 +162,24 @@ void put_ordinal(Msg& s, unsigned n) {
   s += (t >= 11 && t <= 13) ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
 }
 
+/// Appends text that may start or end inside a character (a fixed-width code cut out of a value,
+/// a value of a record built by hand): a broken sequence becomes U+FFFD, so messages stay UTF-8.
+void put_text(Msg& s, std::string_view v) {
+  if (is_valid_utf8(v)) {
+    s += v;
+    return;
+  }
+  std::string fixed;
+  append_utf8_replacing(v, fixed);
+  s += fixed;
+}
+
 /// A value quoted for a message, cut at 60 bytes on a UTF-8 boundary.
 void put_quote(Msg& s, std::string_view v) {
   s += '"';
-  if (v.size() > 60) {
-    std::size_t cut = 60;
-    while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
-    s += v.substr(0, cut);
-    s += "...";
-  } else {
-    s += v;
-  }
+  const std::string_view shown = utf8_prefix(v, 60);
+  put_text(s, shown);
+  if (shown.size() < v.size()) s += "...";
   s += '"';
 }
 
@@ -201,10 +209,8 @@ void put_quote(Msg& s, std::string_view v) {
   }
 }
 
-/// The last 10 bytes of a value, quoted ("it ends ...").
-[[gnu::always_inline]] inline void put_tail(Msg& s, std::string_view v) {
-  put_quote(s, v.substr(v.size() > 10 ? v.size() - 10 : 0));
-}
+/// The last 10 bytes of a value, quoted ("it ends ..."), starting at a character.
+[[gnu::always_inline]] inline void put_tail(Msg& s, std::string_view v) { put_quote(s, utf8_suffix(v, 10)); }
 
 /// The values an indicator allows: "blank, 0, 1".
 std::string valid_list(const std::bitset<128>& allowed) {
