@@ -848,6 +848,91 @@ class TestFormats : public QObject {
     QVERIFY(has_code(noldr.diags, Code::RecordStructureInvalid));
   }
 
+  /// Every name of the Library of Congress MARCMaker table (text-to-MARC 21 conversion table of
+  /// MARCMaker 2.5, the names listed here from it) is a mnemonic; anything else shaped like a name
+  /// is kept as written with a warning.
+  void mrk_mnemonics_loc_table() {
+    static const char* const kLocNames[] = {
+    "Aacute", "aacute", "Abreve", "abreve", "Acirc", "acirc", "acute", "Acy", "acy", "AElig", "aelig", "agr",
+    "Agrave", "agrave", "alif", "amp", "Aogon", "aogon", "apos", "arab", "Aring", "aring", "ast", "asuper",
+    "Atilde", "atilde", "Auml", "auml", "ayn", "bcy", "Bcy", "bgr", "breve", "breveb", "brvbar", "bsol",
+    "bull", "Cacute", "cacute", "candra", "caron", "Ccaron", "ccaron", "Ccedil", "ccedil", "cedil", "cent",
+    "CHcy", "chcy", "circ", "circb", "cjk", "colon", "comma", "commaa", "commab", "commat", "copy", "curren",
+    "cyril", "Dagger", "dagger", "dblac", "dbldotb", "dblunder", "Dcaron", "dcaron", "Dcy", "dcy", "deg",
+    "diaer", "divide", "djecy", "DJEcy", "dollar", "dot", "dotb", "Dstrok", "dstrok", "DZEcy", "dzecy",
+    "DZHEcy", "dzhecy", "Eacute", "eacute", "Ecaron", "ecaron", "Ecirc", "ecirc", "Ecy", "ecy", "Egrave",
+    "egrave", "Ehookr", "ehookr", "Eogon", "eogon", "equals", "esc", "eth", "ETH", "Euml", "euml", "excl",
+    "Fcy", "fcy", "flat", "fnof", "frac12", "frac14", "frac34", "Gcy", "gcy", "GEcy", "gecy", "ggr", "GHcy",
+    "ghcy", "GJEcy", "gjecy", "grave", "greek", "gs", "gt", "HARDcy", "hardcy", "hardsign", "Hcy", "hcy",
+    "hebrew", "hellip", "hooka", "hookl", "hookr", "hyphen", "Iacute", "iacute", "Icaron", "icaron", "Icirc",
+    "icirc", "Icy", "icy", "Idot", "IEcy", "iecy", "iexcl", "Igrave", "igrave", "IJlig", "ijlig", "inodot",
+    "IOcy", "iocy", "iquest", "Iuml", "iuml", "Iumlcy", "iumlcy", "IYcy", "iycy", "Jcy", "jcy", "JEcy", "jecy",
+    "JIcy", "jicy", "joiner", "Kcy", "kcy", "KHcy", "khcy", "KJEcy", "kjecy", "Lacute", "lacute", "laquo",
+    "latin", "lcub", "Lcy", "lcy", "ldbltil", "ldquo", "LJEcy", "ljecy", "llig", "lpar", "lsqb", "lsquo",
+    "lsquor", "Lstrok", "lstrok", "lt", "macr", "Mcy", "mcy", "mdash", "middot", "mllhring", "mlprime",
+    "mlPrime", "mlrhring", "Nacute", "nacute", "Ncaron", "ncaron", "Ncy", "ncy", "ndash", "NJEcy", "njecy",
+    "No", "nonjoin", "Ntilde", "ntilde", "num", "Oacute", "oacute", "Ocirc", "ocirc", "Ocy", "ocy", "Odblac",
+    "odblac", "OElig", "oelig", "ogon", "Ograve", "ograve", "Ohorn", "ohorn", "ordf", "ordm", "Ostrok",
+    "ostrok", "osuper", "Otilde", "otilde", "Ouml", "ouml", "para", "Pcy", "pcy", "percnt", "period", "phono",
+    "pipe", "plus", "plusmn", "pound", "quest", "quot", "Racute", "racute", "raquo", "Rcaron", "rcaron",
+    "rcedil", "rcommaa", "rcub", "Rcy", "rcy", "rdbltil", "rdquofh", "rdquor", "reg", "ring", "ringb", "rlig",
+    "rpar", "rs", "rsqb", "rsquo", "rsquor", "Sacute", "sacute", "Scommab", "scommab", "scriptl", "Scy", "scy",
+    "sect", "semi", "sharp", "SHCHcy", "shchcy", "SHcy", "shcy", "shy", "SOFTcy", "softcy", "softsign", "sol",
+    "space", "spcirc", "spgrave", "sptilde", "spundscr", "squf", "sub", "sup1", "sup2", "sup3", "super",
+    "szlig", "Tcaron", "tcaron", "Tcommab", "tcommab", "Tcy", "tcy", "THORN", "thorn", "tilde", "times",
+    "trade", "TScy", "tscy", "TSHEcy", "tshecy", "Uacute", "uacute", "Ubrevecy", "ubrevecy", "Ucirc", "ucirc",
+    "Ucy", "ucy", "Udblac", "udblac", "Ugrave", "ugrave", "Uhorn", "uhorn", "uml", "under", "Uring", "uring",
+    "us", "Uuml", "uuml", "Vcy", "vcy", "verbar", "vlineb", "Yacute", "yacute", "YAcy", "yacy", "Ycy", "ycy",
+    "YEcy", "yecy", "yen", "YIcy", "yicy", "YUcy", "yucy", "Zacute", "zacute", "Zcy", "zcy", "Zdot", "zdot",
+    "ZHcy", "zhcy", "ZHuacy", "zhuacy",
+    };
+    std::string text = "=LDR  00000nam a2200000 a 4500\n";
+    int n = 0;
+    for (const char* name : kLocNames) {
+      // One field per name, after a letter (a diacritic alone attaches to the letter after it).
+      text += "=500  \\\\$ax{" + std::string(name) + "}y\n";
+      ++n;
+    }
+    const Read r = read_bytes_as(Format::Mrk, text);
+    QCOMPARE(r.records.size(), std::size_t(1));
+    QCOMPARE(int(r.records[0].fields().size()), n);
+    QCOMPARE(count_code(r.diags, Code::MrkSyntaxError), 0);
+    for (int i = 0; i < n; ++i) {
+      const std::string& v = r.records[0].fields()[std::size_t(i)].subfields()[0].value;
+      QVERIFY2(v != "x{" + std::string(kLocNames[i]) + "}y" && v.size() > 2 && v.starts_with("x") && is_valid_utf8(v), kLocNames[i]);
+    }
+    auto one = [](const std::string& value) {
+      const Read x = read_bytes_as(Format::Mrk, "=LDR  00000nam a2200000 a 4500\n=245  10$a" + value + "\n");
+      return std::make_pair(*x.records.at(0).first("245")->subfield('a'), x.diags);
+    };
+    const std::pair<const char*, const char*> cases[] = {
+        {"{oelig}uvre", "\xC5\x93uvre"},  {"{OElig}", "\xC5\x92"},          {"{eacute}t{eacute}", "\xC3\xA9t\xC3\xA9"},
+        {"{acute}e", "\xC3\xA9"},          {"{E2}e", "\xC3\xA9"},              {"{A1}", "\xC5\x81"},
+        {"{A}{1}", "A1"},                  {"{SHCHcy}i", "Shchi"},             {"{ldquo}x{rdquor}", "\xE2\x80\x9Cx\xE2\x80\x9D"},
+        {"{agr}", "\xCE\xB1"},             {"{sup1}", "\xC2\xB9"},             {"{frac12}", "\xC2\xBD"},
+        {"{Ecy}", "\xC4\x96"},             {"{mdash}", "\xE2\x80\x94"},       {"{Ycirc}", "\xC5\xB6"},
+        {"{curren}", "\xC2\xA4"},          {"{szlig}", "\xC3\x9F"},            {"{euro}", "\xE2\x82\xAC"},
+        // Escape sequences written with {esc} read as the MARC-8 they spell.
+        {"H{esc}b2{esc}sO", "H\xE2\x82\x82O"},
+        {"{esc}{cyril}mOSKWA{esc}{latin}", "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0"},
+        {"{esc}{greek}{agr}{esc}s", "\xCE\xB1"},
+        // ... unless they spell nothing: the ESC is kept as a control character.
+        {"a{esc}zb", "a\x1B" "zb"},
+    };
+    for (const auto& [in, want] : cases) {
+      const auto [got, diags] = one(in);
+      QVERIFY2(got == want, in);
+      QVERIFY2(diags.empty(), qPrintable(QString(in) + ": " + describe(diags)));
+    }
+    // Unknown names: kept, one warning per line naming the first.
+    const auto [kept, diags] = one("{zilch} and {wn}");
+    QCOMPARE(kept, std::string("{zilch} and {wn}"));
+    QCOMPARE(diags.size(), std::size_t(1));
+    QCOMPARE(diags[0].message, std::string("line 2: unknown mnemonic {zilch} (and 1 more); kept as written"));
+    // Braces around what is no name stay text, silently.
+    QVERIFY(one("{a b} {} {{x}}").second.empty());
+  }
+
   /// Everything the .mrk writer can write reads back the same, braces, dollars, backslashes,
   /// control characters and text before the first subfield included.
   void mrk_write_read() {
