@@ -57,6 +57,8 @@ std::string command_help(const std::string& topic) {
                "indicators, subfield codes, leader and 006/007/008 code lists, ISBN/ISSN check digits,\n"
                "language and geographic codes, 245 punctuation ...). Every finding names its record\n"
                "number, byte offset, 001, tag and subfield; a summary counts findings per code.\n"
+               "Authority, holdings, classification and community information records get the\n"
+               "rules every MARC 21 record must meet, and an info line saying so.\n"
                "Exits 1 when anything was found.\n\n"
                "  --format FORMAT    text (default), json, csv, or html (a self-contained page)\n"
                "  --schema FILE      an Avram schema instead of the bundled MARC 21 bibliographic one\n"
