@@ -2,6 +2,10 @@
 
 #include <stdexcept>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "formats/format_support.h"
 #include "marcscope/charset/marc8.h"
 #include "marcscope/iso2709/record_view.h"
@@ -43,24 +47,47 @@ bool value_ok(std::string_view v, bool utf8) {
   return !has_structure_byte(v) && (!utf8 || is_valid_utf8(v));
 }
 
-bool record_ok(const Record& record, bool utf8) {
-  if (has_structure_byte(record.leader())) return false;
-  for (const auto& f : record.fields()) {
-    if (has_structure_byte(f.tag())) return false;
-    if (f.is_control()) {
-      if (!value_ok(f.value(), utf8)) return false;
-      continue;
+/// One look at written bytes: how many 0x1D-0x1F they hold, and whether any is above ASCII.
+struct Census {
+  std::size_t structure = 0;
+  bool high = false;
+};
+
+/// Sixteen bytes at a time (SSE2; a byte loop elsewhere).
+Census census(std::string_view s) {
+  Census c;
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  const __m128i low = _mm_set1_epi8(0x1D), top = _mm_set1_epi8(2), zero = _mm_setzero_si128();
+  __m128i high = zero;
+  // Hits are counted per byte lane (255 blocks at most before a lane could wrap), then summed.
+  auto sum = [&](__m128i lanes) {
+    const __m128i halves = _mm_sad_epu8(lanes, zero);
+    c.structure += static_cast<std::size_t>(_mm_cvtsi128_si32(halves)) +
+                   static_cast<std::size_t>(_mm_cvtsi128_si32(_mm_srli_si128(halves, 8)));
+  };
+  while (i + 16 <= s.size()) {
+    __m128i lanes = zero;
+    for (int k = 0; k < 255 && i + 16 <= s.size(); ++k, i += 16) {
+      const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+      high = _mm_or_si128(high, w);
+      // w - 0x1D is 0..2 (unsigned) exactly for the three structure bytes.
+      const __m128i v = _mm_sub_epi8(w, low);
+      lanes = _mm_sub_epi8(lanes, _mm_cmpeq_epi8(_mm_min_epu8(v, top), v));
     }
-    if (is_structure_byte(static_cast<unsigned char>(f.indicator1())) ||
-        is_structure_byte(static_cast<unsigned char>(f.indicator2())) || !value_ok(f.leading_data(), utf8))
-      return false;
-    for (const auto& s : f.subfields())
-      if (is_structure_byte(static_cast<unsigned char>(s.code)) || !value_ok(s.value, utf8)) return false;
+    sum(lanes);
   }
-  return true;
+  c.high = _mm_movemask_epi8(high) != 0;
+#endif
+  for (; i < s.size(); ++i) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    c.structure += is_structure_byte(b);
+    c.high = c.high || b >= 0x80;
+  }
+  return c;
 }
 
-/// A copy of `record` that record_ok() accepts, with a diagnostic for each thing changed.
+/// A copy of `record` with nothing the writer must not write, with a diagnostic for each thing changed.
 Record cleaned(const Record& record, bool utf8, Diagnostics& diags, std::uint64_t number, std::uint64_t offset) {
   auto value = [&](const std::string& v, const std::string& tag, char code) {
     if (value_ok(v, utf8)) return v;
@@ -90,14 +117,24 @@ Record cleaned(const Record& record, bool utf8, Diagnostics& diags, std::uint64_
   Record out;
   std::string leader = record.leader();
   detail::StructureBytes in_leader;
-  for (char& c : leader)
-    if (is_structure_byte(static_cast<unsigned char>(c))) {
-      in_leader.add(static_cast<unsigned char>(c));
+  const bool leader_utf8 = !utf8 || is_valid_utf8(leader);
+  std::size_t broken = 0;
+  for (char& c : leader) {
+    const auto b = static_cast<unsigned char>(c);
+    if (is_structure_byte(b)) {
+      in_leader.add(b);
+      c = ' ';
+    } else if (b >= 0x80 && !leader_utf8) {
+      ++broken;
       c = ' ';
     }
+  }
   if (in_leader.count)
     diags.push_back({Severity::Warning, Code::StructureByteInData, number, offset, "LDR", 0,
                      "the leader holds " + detail::structure_byte_name(in_leader.first) + "; written as a blank"});
+  if (broken)
+    diags.push_back({Severity::Warning, Code::InvalidUtf8, number, offset, "LDR", 0,
+                     std::to_string(broken) + " byte(s) of the leader are not UTF-8; written as blanks"});
   out.set_leader(leader);
   out.fields().reserve(record.fields().size());
   for (const auto& f : record.fields()) {
@@ -177,10 +214,18 @@ void write_clean(const Record& record, std::string& out, bool utf8) {
 
 void write_iso2709(const Record& record, std::string& out, Diagnostics& diags, std::uint64_t number,
                    std::uint64_t offset, const Iso2709WriteOptions& options) {
-  if (record_ok(record, options.utf8)) {
-    write_clean(record, out, options.utf8);
-    return;
-  }
+  // Written as it is, then checked in one pass over the bytes (two for non-ASCII UTF-8): the structure bytes are exactly
+  // the ones written (a terminator per field and the directory, a delimiter per subfield, the
+  // record terminator), and with UTF-8 values the record is UTF-8. Cheaper than a look at each
+  // value, and every record but a broken one passes.
+  const std::size_t start = out.size();
+  write_clean(record, out, options.utf8);
+  std::size_t expected = 2 + record.fields().size();
+  for (const auto& f : record.fields()) expected += f.subfields().size();
+  const std::string_view written = std::string_view(out).substr(start);
+  const Census c = census(written);
+  if (c.structure == expected && (!options.utf8 || !c.high || is_valid_utf8(written))) return;
+  out.resize(start);
   // Rare: diagnostics only once the record is known to fit, so a record that is not written is
   // reported for that alone.
   Diagnostics found;
