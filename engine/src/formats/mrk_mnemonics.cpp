@@ -415,14 +415,6 @@ constexpr std::array<std::pair<std::string_view, char32_t>, 12> kAccents{{
     {"caron", 0x030C}, {"ring", 0x030A},  {"dblac", 0x030B}, {"ogon", 0x0328}, {"macr", 0x0304},  {"breve", 0x0306},
 }};
 
-std::string utf8_of(char32_t cp) {
-  std::string s;
-  const std::size_t n = static_cast<std::size_t>(
-      utf8proc_encode_char(static_cast<utf8proc_int32_t>(cp), reinterpret_cast<utf8proc_uint8_t*>(s.assign(4, '\0').data())));
-  s.resize(n);
-  return s;
-}
-
 /// True when `s` is one combining mark.
 bool is_one_mark(std::string_view s) {
   utf8proc_int32_t cp = 0;
@@ -491,7 +483,9 @@ const Table& table() {
           const auto end = t.named.begin() + static_cast<std::ptrdiff_t>(listed);
           if (auto it = std::lower_bound(t.named.begin(), end, name, by_name); it != end && it->first == name) continue;
           MnemonicValue v;
-          v.text = nfc(std::string(1, letter) + utf8_of(mark));
+          std::string decomposed(1, letter);
+          append_utf8(mark, decomposed);
+          v.text = nfc(decomposed);
           utf8_to_marc8(v.text, v.marc8);
           t.named.emplace_back(std::move(name), std::move(v));
         }

@@ -16,8 +16,6 @@
 // 2), when that reads without a problem. Anything else in braces that looks like a name ("{wn}" in
 // real MarcEdit data) is kept as written, with a warning; other braces are text.
 #include <algorithm>
-#include <array>
-#include <iterator>
 
 #include "format_support.h"
 #include "marcscope/charset/marc8.h"
