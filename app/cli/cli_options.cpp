@@ -32,8 +32,9 @@ Reading options:
   --mode MODE        strict: stop at the first structural error;
                      permissive (default): skip bad records, go on with the next;
                      recover: repair what can be repaired and mark it
-  --encoding ENC     leader (default: leader/09 decides), utf8, marc8, or auto
-                     (trust the bytes when leader/09 lies)
+  --encoding ENC     auto (default): per record, from its bytes where leader/09 lies
+                     (UTF-8 under a MARC-8 leader/09 and the reverse), with a warning
+                     each time; leader: leader/09 decides; utf8 or marc8: forced
   --marc8-loc-ligatures  decode MARC-8 ligature halves to U+0361/U+0360 (LoC)
                      instead of U+FE20-U+FE23 (pymarc)
   -j, --threads N    worker threads (default: every core)
@@ -57,6 +58,8 @@ std::string command_help(const std::string& topic) {
                "indicators, subfield codes, leader and 006/007/008 code lists, ISBN/ISSN check digits,\n"
                "language and geographic codes, 245 punctuation ...). Every finding names its record\n"
                "number, byte offset, 001, tag and subfield; a summary counts findings per code.\n"
+               "Authority, holdings, classification and community information records get the\n"
+               "rules every MARC 21 record must meet, and an info line saying so.\n"
                "Exits 1 when anything was found.\n\n"
                "  --format FORMAT    text (default), json, csv, or html (a self-contained page)\n"
                "  --schema FILE      an Avram schema instead of the bundled MARC 21 bibliographic one\n"
@@ -125,6 +128,9 @@ bool parse_range(const std::string& text, RecordRange& range) {
 
 Options parse_options(const std::vector<std::string>& args) {
   Options o;
+  // The bytes decide where leader/09 lies (UNIMARC and careless exports); the engine's own
+  // default stays leader/09, which is what the standard and pymarc do.
+  o.read.decode.encoding = EncodingChoice::Auto;
   if (args.empty()) throw UsageError{"no command given; try 'marcscope --help'"};
   const std::string& cmd = args[0];
   if (cmd == "-h" || cmd == "--help" || cmd == "help") {

@@ -241,7 +241,7 @@ int write_records(const Options& options, Format format, const std::string& outp
     batch.output.reserve(batch.output.size() + estimate * 5 / 2);
     for (auto& rec : batch.records) {
       if (range && !range->contains(rec.number)) continue;
-      writer->write(rec.record, rec.number, batch.output, batch.diagnostics);
+      writer->write(rec.record, rec.number, rec.offset, batch.output, batch.diagnostics);
     }
   };
   std::string frame;

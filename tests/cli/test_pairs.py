@@ -324,9 +324,11 @@ def test_music_marc8_decoding_matches_xml_except_505a():
     it is record 1 (001 000073594). Its bytes E2 99 AD are UTF-8 for U+266D (flat sign); read as
     MARC-8 they are acute + unmapped 0x99 + U+01AF. A decoder puts the acute after its base
     character: "B\\u1ee8" when it drops the unmapped code, "B\\ufffd\\u0301\\u01af" when it
-    replaces it with U+FFFD (marcscope's documented replacement); never "B\\u0301"."""
+    replaces it with U+FFFD (marcscope's documented replacement); never "B\\u0301".
+    leader/09 decides here (--encoding leader): the default, auto, reads records 1 and 3 as the
+    UTF-8 they are (next test)."""
     xml = parse_marcxml(DATA / MUSIC_XML)
-    got, proc = dump_records(MUSIC_BIN)
+    got, proc = dump_records(MUSIC_BIN, "--encoding", "leader")
     assert len(xml) == len(got) == 3
     assert_same(xml[1:], got[1:], "records 2-3: ")
     assert marcmodel.leader_key(xml[0].leader) == marcmodel.leader_key(got[0].leader)
@@ -336,15 +338,16 @@ def test_music_marc8_decoding_matches_xml_except_505a():
     (xa,), (ga,) = xml[0].fields[differ[0]].get("a"), got[0].fields[differ[0]].get("a")
     assert "Blues in B\u0301\u01af." in xa
     assert ga in (xa.replace("B\u0301\u01af", "B\u1ee8"), xa.replace("B\u0301\u01af", "B\ufffd\u0301\u01af"))
-    unmapped = warnings_for(MUSIC_BIN, "marc8-unmapped-code")
+    unmapped = warnings_for(MUSIC_BIN, "marc8-unmapped-code", "--encoding", "leader")
     assert [(m["record"], m["tag"], m["subfield"]) for m in unmapped] == [("1", "505", "a")]
 
 
-def test_music_auto_encoding_recovers_the_utf8_text():
+@pytest.mark.parametrize("options", [(), ("--encoding", "auto")], ids=["default", "explicit"])
+def test_music_auto_encoding_recovers_the_utf8_text(options):
     """Records 1 and 3 are UTF-8 under a blank leader/09; the XML was made by decoding them as
-    MARC-8. --encoding auto reads the bytes as UTF-8 and gets the real text back."""
+    MARC-8. --encoding auto (the default) reads the bytes as UTF-8 and gets the real text back."""
     xml = parse_marcxml(DATA / MUSIC_XML)
-    got, proc = dump_records(MUSIC_BIN, "--encoding", "auto")
+    got, proc = dump_records(MUSIC_BIN, *options)
     assert len(got) == 3
     assert_same(xml[1:2], got[1:2], "record 2: ")
     fixes = {0: ("B\u0301\u01af", "B\u266d"), 2: ("Cort\u00a9\u00b7ge", "Cort\u00e8ge")}
@@ -353,7 +356,11 @@ def test_music_auto_encoding_recovers_the_utf8_text():
         assert [xml[n].fields[i].tag for i in differ] == ["505"]
         (xa,), (ga,) = xml[n].fields[differ[0]].get("a"), got[n].fields[differ[0]].get("a")
         assert wrong in xa and ga == xa.replace(wrong, right)
-    assert sorted(m["record"] for m in warnings_for(MUSIC_BIN, "encoding-leader-lies", "--encoding", "auto")) == ["1", "3"]
+    lies = warnings_for(MUSIC_BIN, "encoding-leader-lies", *options)
+    assert sorted(m["record"] for m in lies) == ["1", "3"]
+    # Each names its record and says what was assumed.
+    assert all(m["message"].startswith("record " + m["record"] + " (001 ") and m["message"].endswith("; read as UTF-8")
+               for m in lies)
 
 
 # --------------------------------------------------------------------------------------------

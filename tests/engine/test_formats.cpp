@@ -74,7 +74,10 @@ std::string write_all(Format format, const std::vector<Record>& records, Diagnos
   std::string out;
   writer->begin(out);
   std::uint64_t n = 0;
-  for (const auto& r : records) writer->write(r, ++n, out, diags);
+  for (const auto& r : records) {
+    ++n;
+    writer->write(r, n, 1000 * n, out, diags);
+  }
   writer->end(out);
   return out;
 }
@@ -173,15 +176,34 @@ std::string xml_safe(const std::string& v) {
   return out;
 }
 
+/// What every writer writes for a value: ISO 2709's structure bytes become U+FFFD.
+std::string structure_safe(const std::string& v) {
+  std::string out;
+  for (char c : v) {
+    if (c >= 0x1D && c <= 0x1F) out += "\xEF\xBF\xBD";
+    else out += c;
+  }
+  return out;
+}
+
 /// `rs` as it comes back from `format` (what that format cannot hold removed or replaced).
 std::vector<Record> as_format_holds(const std::vector<Record>& rs, Format format) {
   std::vector<Record> out;
   for (const auto& r : rs) {
-    Record c = format == Format::MarcXml ? map_values(r, xml_safe) : r;
+    Record c = map_values(r, format == Format::MarcXml ? xml_safe : structure_safe);
     if (format == Format::MarcXml || format == Format::Json || format == Format::NdJson) {
       for (auto& f : c.fields()) f.set_leading_data({});
       std::string l = c.leader();
       if (format == Format::MarcXml) l = xml_safe(l);
+      c.set_leader(l);
+    } else {
+      for (auto& f : c.fields()) f.set_leading_data(structure_safe(f.leading_data()));
+    }
+    if (format == Format::Iso2709) {
+      // The writer describes its own structure in leader/10-11 and 20-23.
+      std::string l = c.leader();
+      l.replace(10, 2, "22");
+      l.replace(20, 4, "4500");
       c.set_leader(l);
     }
     out.push_back(std::move(c));
@@ -782,7 +804,18 @@ class TestFormats : public QObject {
         "=LDR  00000cam  2200000 a 4500\n"
         "=001  third, no blank line before, none at the end";
     const Read r = read_bytes_as(Format::Mrk, text, ReadMode::Strict);
-    QVERIFY2(r.diags.empty(), qPrintable(describe(r.diags)));
+    // Names in braces that are no mnemonic are kept, with a warning; a subfield delimiter inside a
+    // value is not (U+FFFD, with a warning).
+    QCOMPARE(r.diags.size(), std::size_t(3));
+    QCOMPARE(r.diags[0].code, Code::MrkSyntaxError);
+    QCOMPARE(r.diags[0].severity, Severity::Warning);
+    QCOMPARE(r.diags[0].message, std::string("line 3: unknown mnemonic {wn}; kept as written"));
+    QCOMPARE(r.diags[0].tag, std::string("245"));
+    QCOMPARE(r.diags[1].code, Code::StructureByteInData);
+    QCOMPARE(r.diags[1].tag, std::string("520"));
+    QCOMPARE(r.diags[1].subfield, 'a');
+    QVERIFY(r.diags[1].message.starts_with("line 6: 0x1F (subfield delimiter) in field 520 $a"));
+    QCOMPARE(r.diags[2].message, std::string("line 6: unknown mnemonic {unknown}; kept as written"));
     QCOMPARE(r.records.size(), std::size_t(3));
     const Record& a = r.records[0];
     QCOMPARE(a.leader(), std::string("00000nam a2200000 a 4500"));  // backslash = blank; leader/09 = a
@@ -793,7 +826,7 @@ class TestFormats : public QObject {
     QCOMPARE(*t->subfield('b'), std::string("$"));
     QCOMPARE(*t->subfield('c'), std::string("\xC3\xA9" "cole \xC5\x81\xC3\xB3" "d\xC5\xBA \xC3\xA9t\xC3\xA9"));
     QCOMPARE(*a.first("500")->subfield('a'), std::string("A long note that MARC.pm wrapped over two lines."));
-    QCOMPARE(*a.first("520")->subfield('a'), std::string("Ctl\x1Bx\x1Fy \xC3\x86 \xC2\xA3" "5 \xC2\xA9 {unknown} {1}"));
+    QCOMPARE(*a.first("520")->subfield('a'), std::string("Ctl\x1Bx\xEF\xBF\xBDy \xC3\x86 \xC2\xA3" "5 \xC2\xA9 {unknown} 1"));
     const Field* stray = a.first("2 4");
     QVERIFY(stray);
     QCOMPARE(stray->indicator1(), ' ');
@@ -815,6 +848,91 @@ class TestFormats : public QObject {
     QVERIFY(has_code(noldr.diags, Code::RecordStructureInvalid));
   }
 
+  /// Every name of the Library of Congress MARCMaker table (text-to-MARC 21 conversion table of
+  /// MARCMaker 2.5, the names listed here from it) is a mnemonic; anything else shaped like a name
+  /// is kept as written with a warning.
+  void mrk_mnemonics_loc_table() {
+    static const char* const kLocNames[] = {
+    "Aacute", "aacute", "Abreve", "abreve", "Acirc", "acirc", "acute", "Acy", "acy", "AElig", "aelig", "agr",
+    "Agrave", "agrave", "alif", "amp", "Aogon", "aogon", "apos", "arab", "Aring", "aring", "ast", "asuper",
+    "Atilde", "atilde", "Auml", "auml", "ayn", "bcy", "Bcy", "bgr", "breve", "breveb", "brvbar", "bsol",
+    "bull", "Cacute", "cacute", "candra", "caron", "Ccaron", "ccaron", "Ccedil", "ccedil", "cedil", "cent",
+    "CHcy", "chcy", "circ", "circb", "cjk", "colon", "comma", "commaa", "commab", "commat", "copy", "curren",
+    "cyril", "Dagger", "dagger", "dblac", "dbldotb", "dblunder", "Dcaron", "dcaron", "Dcy", "dcy", "deg",
+    "diaer", "divide", "djecy", "DJEcy", "dollar", "dot", "dotb", "Dstrok", "dstrok", "DZEcy", "dzecy",
+    "DZHEcy", "dzhecy", "Eacute", "eacute", "Ecaron", "ecaron", "Ecirc", "ecirc", "Ecy", "ecy", "Egrave",
+    "egrave", "Ehookr", "ehookr", "Eogon", "eogon", "equals", "esc", "eth", "ETH", "Euml", "euml", "excl",
+    "Fcy", "fcy", "flat", "fnof", "frac12", "frac14", "frac34", "Gcy", "gcy", "GEcy", "gecy", "ggr", "GHcy",
+    "ghcy", "GJEcy", "gjecy", "grave", "greek", "gs", "gt", "HARDcy", "hardcy", "hardsign", "Hcy", "hcy",
+    "hebrew", "hellip", "hooka", "hookl", "hookr", "hyphen", "Iacute", "iacute", "Icaron", "icaron", "Icirc",
+    "icirc", "Icy", "icy", "Idot", "IEcy", "iecy", "iexcl", "Igrave", "igrave", "IJlig", "ijlig", "inodot",
+    "IOcy", "iocy", "iquest", "Iuml", "iuml", "Iumlcy", "iumlcy", "IYcy", "iycy", "Jcy", "jcy", "JEcy", "jecy",
+    "JIcy", "jicy", "joiner", "Kcy", "kcy", "KHcy", "khcy", "KJEcy", "kjecy", "Lacute", "lacute", "laquo",
+    "latin", "lcub", "Lcy", "lcy", "ldbltil", "ldquo", "LJEcy", "ljecy", "llig", "lpar", "lsqb", "lsquo",
+    "lsquor", "Lstrok", "lstrok", "lt", "macr", "Mcy", "mcy", "mdash", "middot", "mllhring", "mlprime",
+    "mlPrime", "mlrhring", "Nacute", "nacute", "Ncaron", "ncaron", "Ncy", "ncy", "ndash", "NJEcy", "njecy",
+    "No", "nonjoin", "Ntilde", "ntilde", "num", "Oacute", "oacute", "Ocirc", "ocirc", "Ocy", "ocy", "Odblac",
+    "odblac", "OElig", "oelig", "ogon", "Ograve", "ograve", "Ohorn", "ohorn", "ordf", "ordm", "Ostrok",
+    "ostrok", "osuper", "Otilde", "otilde", "Ouml", "ouml", "para", "Pcy", "pcy", "percnt", "period", "phono",
+    "pipe", "plus", "plusmn", "pound", "quest", "quot", "Racute", "racute", "raquo", "Rcaron", "rcaron",
+    "rcedil", "rcommaa", "rcub", "Rcy", "rcy", "rdbltil", "rdquofh", "rdquor", "reg", "ring", "ringb", "rlig",
+    "rpar", "rs", "rsqb", "rsquo", "rsquor", "Sacute", "sacute", "Scommab", "scommab", "scriptl", "Scy", "scy",
+    "sect", "semi", "sharp", "SHCHcy", "shchcy", "SHcy", "shcy", "shy", "SOFTcy", "softcy", "softsign", "sol",
+    "space", "spcirc", "spgrave", "sptilde", "spundscr", "squf", "sub", "sup1", "sup2", "sup3", "super",
+    "szlig", "Tcaron", "tcaron", "Tcommab", "tcommab", "Tcy", "tcy", "THORN", "thorn", "tilde", "times",
+    "trade", "TScy", "tscy", "TSHEcy", "tshecy", "Uacute", "uacute", "Ubrevecy", "ubrevecy", "Ucirc", "ucirc",
+    "Ucy", "ucy", "Udblac", "udblac", "Ugrave", "ugrave", "Uhorn", "uhorn", "uml", "under", "Uring", "uring",
+    "us", "Uuml", "uuml", "Vcy", "vcy", "verbar", "vlineb", "Yacute", "yacute", "YAcy", "yacy", "Ycy", "ycy",
+    "YEcy", "yecy", "yen", "YIcy", "yicy", "YUcy", "yucy", "Zacute", "zacute", "Zcy", "zcy", "Zdot", "zdot",
+    "ZHcy", "zhcy", "ZHuacy", "zhuacy",
+    };
+    std::string text = "=LDR  00000nam a2200000 a 4500\n";
+    int n = 0;
+    for (const char* name : kLocNames) {
+      // One field per name, after a letter (a diacritic alone attaches to the letter after it).
+      text += "=500  \\\\$ax{" + std::string(name) + "}y\n";
+      ++n;
+    }
+    const Read r = read_bytes_as(Format::Mrk, text);
+    QCOMPARE(r.records.size(), std::size_t(1));
+    QCOMPARE(int(r.records[0].fields().size()), n);
+    QCOMPARE(count_code(r.diags, Code::MrkSyntaxError), 0);
+    for (int i = 0; i < n; ++i) {
+      const std::string& v = r.records[0].fields()[std::size_t(i)].subfields()[0].value;
+      QVERIFY2(v != "x{" + std::string(kLocNames[i]) + "}y" && v.size() > 2 && v.starts_with("x") && is_valid_utf8(v), kLocNames[i]);
+    }
+    auto one = [](const std::string& value) {
+      const Read x = read_bytes_as(Format::Mrk, "=LDR  00000nam a2200000 a 4500\n=245  10$a" + value + "\n");
+      return std::make_pair(*x.records.at(0).first("245")->subfield('a'), x.diags);
+    };
+    const std::pair<const char*, const char*> cases[] = {
+        {"{oelig}uvre", "\xC5\x93uvre"},  {"{OElig}", "\xC5\x92"},          {"{eacute}t{eacute}", "\xC3\xA9t\xC3\xA9"},
+        {"{acute}e", "\xC3\xA9"},          {"{E2}e", "\xC3\xA9"},              {"{A1}", "\xC5\x81"},
+        {"{A}{1}", "A1"},                  {"{SHCHcy}i", "Shchi"},             {"{ldquo}x{rdquor}", "\xE2\x80\x9Cx\xE2\x80\x9D"},
+        {"{agr}", "\xCE\xB1"},             {"{sup1}", "\xC2\xB9"},             {"{frac12}", "\xC2\xBD"},
+        {"{Ecy}", "\xC4\x96"},             {"{mdash}", "\xE2\x80\x94"},       {"{Ycirc}", "\xC5\xB6"},
+        {"{curren}", "\xC2\xA4"},          {"{szlig}", "\xC3\x9F"},            {"{euro}", "\xE2\x82\xAC"},
+        // Escape sequences written with {esc} read as the MARC-8 they spell.
+        {"H{esc}b2{esc}sO", "H\xE2\x82\x82O"},
+        {"{esc}{cyril}mOSKWA{esc}{latin}", "\xD0\x9C\xD0\xBE\xD1\x81\xD0\xBA\xD0\xB2\xD0\xB0"},
+        {"{esc}{greek}{agr}{esc}s", "\xCE\xB1"},
+        // ... unless they spell nothing: the ESC is kept as a control character.
+        {"a{esc}zb", "a\x1B" "zb"},
+    };
+    for (const auto& [in, want] : cases) {
+      const auto [got, diags] = one(in);
+      QVERIFY2(got == want, in);
+      QVERIFY2(diags.empty(), qPrintable(QString(in) + ": " + describe(diags)));
+    }
+    // Unknown names: kept, one warning per line naming the first.
+    const auto [kept, diags] = one("{zilch} and {wn}");
+    QCOMPARE(kept, std::string("{zilch} and {wn}"));
+    QCOMPARE(diags.size(), std::size_t(1));
+    QCOMPARE(diags[0].message, std::string("line 2: unknown mnemonic {zilch} (and 1 more); kept as written"));
+    // Braces around what is no name stay text, silently.
+    QVERIFY(one("{a b} {} {{x}}").second.empty());
+  }
+
   /// Everything the .mrk writer can write reads back the same, braces, dollars, backslashes,
   /// control characters and text before the first subfield included.
   void mrk_write_read() {
@@ -830,12 +948,23 @@ class TestFormats : public QObject {
       o.crlf = crlf;
       Diagnostics d;
       const std::string text = write_all(Format::Mrk, {r, r}, d, o);
+      // The field terminator inside 245 $a is written as U+FFFD, once per record, with its number
+      // and offset.
+      QCOMPARE(d.size(), std::size_t(2));
+      for (std::size_t k = 0; k < 2; ++k) {
+        QCOMPARE(d[k].code, Code::StructureByteInData);
+        QCOMPARE(d[k].record, std::uint64_t(k + 1));
+        QCOMPARE(d[k].offset, std::uint64_t(1000 * (k + 1)));
+      }
       const Read back = read_bytes_as(Format::Mrk, text, ReadMode::Strict);
+      // Braces in the data ("{wn}") are written as {lcub} and {rcub}: no unknown mnemonic.
       QVERIFY2(back.diags.empty(), qPrintable(describe(back.diags)));
       QCOMPARE(back.records.size(), std::size_t(2));
-      // A backslash indicator is written as '\', which reads as a blank: the one thing not kept.
+      // A backslash indicator is written as '\', which reads as a blank: the one thing not kept
+      // besides the field terminator.
       Record expected = r;
       expected.fields()[2].set_indicators(' ', ' ');
+      expected.fields()[1].subfields()[0].value = "{wn} $5 \\x\xEF\xBF\xBD";
       QVERIFY2(record_diff(back.records[1], expected, true, false).isEmpty(), qPrintable(record_diff(back.records[1], expected, true, false)));
     }
   }
@@ -1115,7 +1244,7 @@ class TestFormats : public QObject {
     auto bytes = std::make_shared<std::string>();
     Diagnostics wd;
     writer->begin(*bytes);
-    for (int i = 1; i <= kRecords; ++i) writer->write(sample_record(i), std::uint64_t(i), *bytes, wd);
+    for (int i = 1; i <= kRecords; ++i) writer->write(sample_record(i), std::uint64_t(i), 0, *bytes, wd);
     writer->end(*bytes);
     QVERIFY(wd.empty());
     QVERIFY(bytes->size() > 5'000'000);

@@ -115,7 +115,12 @@ class TestReader : public QObject {
       const bool declared_utf8 = item.view.leader().declares_utf8();
       if (declared_utf8 && diags.empty() && item.diagnostics.empty()) {
         ++utf8_clean;
-        if (one == std::string(item.view.bytes())) ++identical;
+        // The writer writes leader/10-11 and 20-23 for the structure it writes ("22", "4500");
+        // leader/23 is undefined and some files carry another digit there.
+        std::string original(item.view.bytes());
+        original.replace(10, 2, "22");
+        original.replace(20, 4, "4500");
+        if (one == original) ++identical;
         else
           QFAIL(qPrintable(QString("record %1 of a clean UTF-8 file does not write back byte-identically")
                                .arg(item.view.number())));
@@ -138,10 +143,24 @@ class TestReader : public QObject {
       Record rec = Record::from_view(item.view, DecodeOptions{}, diags);
       QVERIFY(i < first.size());
       QCOMPARE(rec.fields().size(), first[i].fields().size());
-      QVERIFY2(rec.fields() == first[i].fields(), qPrintable(QString("record %1 differs after the round trip").arg(i + 1)));
-      // Lengths and base address are recomputed on writing; every other leader byte stays.
-      QCOMPARE(rec.leader().substr(5, 7), first[i].leader().substr(5, 7));
-      QCOMPARE(rec.leader().substr(17), first[i].leader().substr(17));
+      // Structure bytes inside values (MARC::Lint's 007 with subfield delimiters) are written as U+FFFD.
+      Record expected = first[i];
+      for (auto& f : expected.fields()) {
+        auto fix = [](std::string v) {
+          std::string out;
+          for (char c : v) out += (c >= 0x1D && c <= 0x1F) ? std::string("\xEF\xBF\xBD") : std::string(1, c);
+          return out;
+        };
+        if (f.is_control()) f.set_value(fix(f.value()));
+        for (auto& sf : f.subfields()) sf.value = fix(sf.value);
+      }
+      QVERIFY2(rec.fields() == expected.fields(), qPrintable(QString("record %1 differs after the round trip").arg(i + 1)));
+      // Lengths, base address, leader/10-11 and 20-23 describe what is written ("22", "4500");
+      // every other leader byte stays.
+      QCOMPARE(rec.leader().substr(5, 5), first[i].leader().substr(5, 5));
+      QCOMPARE(rec.leader().substr(10, 2), std::string("22"));
+      QCOMPARE(rec.leader().substr(17, 3), first[i].leader().substr(17, 3));
+      QCOMPARE(rec.leader().substr(20), std::string("4500"));
       ++i;
     }
     QCOMPARE(i, first.size());

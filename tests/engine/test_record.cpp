@@ -213,15 +213,21 @@ class TestRecord : public QObject {
     QVERIFY(crlf.ends_with("\r\n\r\n"));
   }
 
-  /// Control characters never reach .mrk text raw.
+  /// Control characters never reach .mrk text raw; ISO 2709's structure bytes are not written
+  /// inside a value at all (U+FFFD, reported).
   void mrk_control_characters() {
     Record r;
     r.add_field(Field("001", std::string("a\x1B" "b\x01", 4)));
     r.add_field(Field("500", ' ', ' ', {{'a', std::string("x\x1Ey")}}));
     std::string out;
-    write_mrk(r, out);
+    Diagnostics diags;
+    write_mrk(r, out, MrkOptions{}, diags, 3, 300);
     QVERIFY(out.find("=001  a{esc}b{01}\n") != std::string::npos);
-    QVERIFY(out.find("$ax{1E}y\n") != std::string::npos);
+    QVERIFY(out.find("$ax\xEF\xBF\xBDy\n") != std::string::npos);
+    QCOMPARE(diags.size(), std::size_t(1));
+    QCOMPARE(diags[0].code, Code::StructureByteInData);
+    QCOMPARE(diags[0].record, std::uint64_t(3));
+    QCOMPARE(diags[0].offset, std::uint64_t(300));
   }
 
   /// The .mrk of a real file matches its MarcEdit twin line for line. MarcEdit is inconsistent

@@ -1,6 +1,6 @@
 // Recover mode on real records damaged the ways files in the wild are (issue #11): fields that
 // lost bytes while their directory entries kept their lengths, fields without indicators, garbage
-// and shifted directories, missing terminators. Each fixture (tests/data/make_recover_fixtures.py)
+// and shifted directories, missing terminators. Each fixture (tools/make_recover_fixtures.py)
 // is read in all three modes; what recover delivers is compared field for field with the
 // undamaged record it was made from, every input byte is accounted for, the serial reader and
 // the pipeline agree, and randomly damaged records keep recover's promises.

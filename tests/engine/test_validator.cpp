@@ -14,6 +14,7 @@
 #include <functional>
 #include <thread>
 
+#include "marcscope/formats/record_stream.h"
 #include "marcscope/validate/validator.h"
 #include "test_support.h"
 
@@ -555,6 +556,81 @@ class TestValidator : public QObject {
       QFAIL("no exception");
     } catch (const std::runtime_error& e) {
       QVERIFY(QString::fromUtf8(e.what()).contains("missing.json"));
+    }
+  }
+
+  /// Authority, holdings, classification and community information records are not checked
+  /// against the bibliographic schema: one Info per record says so, and the rules for every MARC
+  /// 21 record still apply.
+  void otherFormatsStructureOnly() {
+    for (const char type : {'z', 'u', 'v', 'x', 'y', 'w', 'q'}) {
+      Record r;
+      r.set_leader(std::string("00000n") + type + "  a2200000n  4500");
+      r.add_field(Field("001", "n123"));
+      r.add_field(Field("005", "20241399000000.0"));             // month 13
+      r.add_field(Field("007", "ta\x1F" "b"));                    // a subfield delimiter
+      r.add_field(Field("008", "short"));                        // 008 differs per format: not checked
+      r.add_field(Field("150", ' ', '0', {{'a', "Subject"}}));   // not a bibliographic tag: fine
+      r.add_field(Field("880", ' ', ' ', {{'a', "no linkage"}}));
+      const auto d = check(*v_, r);
+      QStringList expected = {"005 005-format", "007 control-field-delimiter", "880 880-linkage $6", "LDR "};
+      expected.sort();
+      QVERIFY2(found(d) == expected, qPrintable(QString(type) + "\n" + dump(d)));
+      int info = 0;
+      for (const auto& x : d) {
+        if (x.code != Code::StructureOnly) continue;
+        ++info;
+        QCOMPARE(x.severity, Severity::Info);
+        QVERIFY(x.message.starts_with("record 1 is a"));
+        QVERIFY(x.message.find(std::string("(leader/06 '") + type + "')") != std::string::npos);
+        QVERIFY(x.message.find("MARC 21 Format for Bibliographic Data does not describe") != std::string::npos);
+      }
+      QCOMPARE(info, 1);
+    }
+    // Rules can still be turned off.
+    ValidatorOptions o;
+    o.disabled_rules = {"005-format"};
+    Record a;
+    a.set_leader("00000nz  a2200000n  4500");
+    a.add_field(Field("005", "x"));
+    QVERIFY(found(check(Validator(o), a)).contains("005 fixed-field-length"));
+    a.fields()[0].set_value("20241399000000.0");
+    QCOMPARE(found(check(Validator(o), a)), QStringList{"LDR "});
+    // A bibliographic record without 245 is still told; a leader/06 of no format gets every rule.
+    Record b = clean();
+    b.remove_fields("245");
+    QVERIFY(found(check(*v_, b)).contains("245 missing-245"));
+    b.set_leader("00000n#m a2200000 a 4500");
+    const QStringList odd = found(check(*v_, b));
+    QVERIFY(odd.contains("245 missing-245"));
+    QVERIFY(odd.contains("LDR leader-value"));
+    // A schema whose leader says nothing about leader/06 applies to every record.
+    auto schema = std::make_shared<const Schema>(Schema::parse(kUserSchema));
+    Record z;
+    z.set_leader("00000nz  a2200000n  4500");
+    z.add_field(Field("100", '1', ' ', {{'a', "Name"}}));
+    QCOMPARE(found(check(Validator(schema), z)), (QStringList{"100 unknown-tag", "245 missing-245"}));
+  }
+
+  /// Real authority and holdings files: no bibliographic findings, one Info per record.
+  void otherFormatsFiles() {
+    for (const QString file : {"valid/evergreen-auth-1066.mrc", "xml/evergreen-serials_mfhd.xml"}) {
+      std::vector<Record> records;
+      auto stream = open_record_stream(Format::Unknown, open_source(data_path(file)));
+      Record rec;
+      Diagnostics reading;
+      while (stream->next(rec, reading)) records.push_back(std::move(rec));
+      QVERIFY(!records.empty());
+      Diagnostics d;
+      for (std::size_t i = 0; i < records.size(); ++i) v_->validate(records[i], i + 1, 0, d);
+      int info = 0;
+      for (const auto& x : d) {
+        if (x.code == Code::StructureOnly) ++info;
+        else QVERIFY2(x.rule == "005-format" || x.rule == "control-field-delimiter" || x.rule == "880-linkage" ||
+                          x.rule == "fixed-field-length",
+                      qPrintable(file + ": " + QString::fromStdString(x.to_string())));
+      }
+      QCOMPARE(info, int(records.size()));
     }
   }
 

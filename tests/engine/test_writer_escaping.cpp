@@ -64,7 +64,17 @@ struct Escaped {
   std::size_t control = 0;  ///< characters replaced because the format cannot hold them
   std::size_t invalid = 0;  ///< bytes replaced because they are not UTF-8
   char32_t first_control = 0;
+  std::size_t structure = 0;  ///< ISO 2709's 0x1D-0x1F, which no writer writes inside a value
+  char32_t first_structure = 0;
 };
+
+/// 0x1D-0x1F become U+FFFD in every format; true when `cp` was one.
+bool structure(char32_t cp, Escaped& e) {
+  if (cp < 0x1D || cp > 0x1F) return false;
+  e.text += kFffd;
+  if (e.structure++ == 0) e.first_structure = cp;
+  return true;
+}
 
 /// Both references: each character of `s` goes to `escape(cp, bytes, e)`, each byte that does not
 /// start a valid UTF-8 sequence becomes U+FFFD and counts as invalid.
@@ -90,6 +100,7 @@ Escaped escape_each(const std::string& s, Escape escape) {
 /// its code point (a control character by its byte), and so does this.
 Escaped ref_xml(const std::string& s, bool attr) {
   return escape_each(s, [attr](char32_t cp, std::string_view bytes, Escaped& e) {
+    if (structure(cp, e)) return;
     const bool not_xml = cp == 0xFFFE || cp == 0xFFFF || (cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r');
     if (not_xml) {
       e.text += kFffd;
@@ -117,6 +128,7 @@ Escaped ref_xml(const std::string& s, bool attr) {
 /// The inside of a JSON string.
 Escaped ref_json(const std::string& s) {
   return escape_each(s, [](char32_t cp, std::string_view bytes, Escaped& e) {
+    if (structure(cp, e)) return;
     switch (cp) {
       case '"': e.text += "\\\""; break;
       case '\\': e.text += "\\\\"; break;
@@ -145,7 +157,8 @@ Escaped ref_json(const std::string& s) {
 /// Pieces that need a look, and some that look like them but do not.
 const std::vector<std::string>& units() {
   static const std::vector<std::string> u = {
-      "&", "<", ">", "\"", "'", "\\", "\t", "\n", "\r", std::string(1, '\0'), "\x01", "\x08", "\x0c", "\x1f",
+      "&", "<", ">", "\"", "'", "\\", "\t", "\n", "\r", std::string(1, '\0'), "\x01", "\x08", "\x0c", "\x1c", "\x1d",
+      "\x1e", "\x1f",
       "\x7f", " ", "=", "?", "@", ";", "%",
       // valid UTF-8
       "\xC2\x80", "\xC3\xA9", "\xDF\xBF", "\xE0\xA0\x80", "\xE2\x82\xAC", "\xED\x9F\xBF", "\xEE\x80\x80",
@@ -240,7 +253,7 @@ std::string write_one(Format format, bool pretty, const Record& r, Diagnostics& 
   options.pretty = pretty;
   auto writer = make_writer(format, options);
   std::string out;
-  writer->write(r, 7, out, diags);
+  writer->write(r, 7, 4711, out, diags);
   return out;
 }
 
@@ -321,6 +334,12 @@ bool check_value(Format format, bool pretty, Place place, const std::string& v, 
     want.emplace_back(Code::ControlCharacter, std::to_string(ref.control) + " character(s) in ");
     want.back().second += first;  // checked as two parts below
   }
+  if (ref.structure) {
+    static constexpr const char* kNames[] = {"0x1D (record terminator)", "0x1E (field terminator)", "0x1F (subfield delimiter)"};
+    const std::string first = kNames[ref.first_structure - 0x1D];
+    want.emplace_back(Code::StructureByteInData,
+                      ref.structure == 1 ? first : std::to_string(ref.structure) + " structure bytes (first " + first + ")");
+  }
   if (ref.invalid) want.emplace_back(Code::InvalidUtf8, std::to_string(ref.invalid) + " invalid UTF-8 sequence(s)");
   if (diags.size() != want.size()) {
     why = QString::fromStdString("value \"" + show(v) + "\": " + std::to_string(diags.size()) + " warnings, want " +
@@ -329,7 +348,7 @@ bool check_value(Format format, bool pretty, Place place, const std::string& v, 
   }
   for (std::size_t k = 0; k < want.size(); ++k) {
     const Diagnostic& d = diags[k];
-    bool ok = d.code == want[k].first && d.severity == Severity::Warning && d.record == 7;
+    bool ok = d.code == want[k].first && d.severity == Severity::Warning && d.record == 7 && d.offset == 4711;
     if (want[k].first == Code::ControlCharacter) {
       const std::string& w = want[k].second;
       const std::size_t cut = w.find("(first");
@@ -388,7 +407,12 @@ class TestWriterEscaping : public QObject {
     QCOMPARE(bad.invalid, std::size_t(3));
     QCOMPARE(bad.first_control, U'\x01');
     QCOMPARE(ref_xml("A\xEF\xBF\xBF\x01", false).first_control, U'\uFFFF');
-    QCOMPARE(ref_json(std::string("\"\\\b\f\x01\x1f\x7f", 7)).text, std::string("\\\"\\\\\\b\\f\\u0001\\u001f\x7f"));
+    QCOMPARE(ref_json(std::string("\"\\\b\f\x01\x1c\x7f", 7)).text, std::string("\\\"\\\\\\b\\f\\u0001\\u001c\x7f"));
+    const Escaped st = ref_json("a\x1E" "b\x1D\x1F");
+    QCOMPARE(st.text, "a" + kFffd + "b" + kFffd + kFffd);
+    QCOMPARE(st.structure, std::size_t(3));
+    QCOMPARE(st.first_structure, U'\x1E');
+    QCOMPARE(ref_xml("\x1F", false).control, std::size_t(0));
     QCOMPARE(ref_json("\xC3\xA9\xC3").text, std::string("\xC3\xA9\xEF\xBF\xBD"));
   }
 
@@ -426,7 +450,7 @@ class TestWriterEscaping : public QObject {
       Diagnostics diags, want_diags;
       for (std::size_t k = 0; k < 2000; ++k) {
         const Record r = record_with(static_cast<Place>(k % 3), values[k * 7 % values.size()]);
-        writer->write(r, 7, out, diags);
+        writer->write(r, 7, 4711, out, diags);
         if (f == Format::Json && k > 0) want += ",\n";
         want += write_one(f, false, r, want_diags);
       }

@@ -86,6 +86,41 @@ Utf8Scan scan_utf8(std::string_view sv) {
   return result;
 }
 
+Utf8Census census_utf8(std::string_view sv) {
+  Utf8Census c;
+  const auto* s = reinterpret_cast<const unsigned char*>(sv.data());
+  const std::size_t n = sv.size();
+  for (std::size_t i = 0; i < n;) {
+    if (s[i] < 0x80) {
+      ++i;
+      continue;
+    }
+    if (const std::size_t len = valid_sequence_length(s, i, n)) {
+      ++c.multibyte;
+      i += len;
+    } else {
+      ++c.invalid;
+      i += invalid_run_length(s, i, n);
+    }
+  }
+  return c;
+}
+
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t cut = max_bytes;
+  // Back up over continuation bytes to the start of the character the cut falls in.
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;
+  return s.substr(0, cut);
+}
+
+std::string_view utf8_suffix(std::string_view s, std::size_t max_bytes) {
+  if (s.size() <= max_bytes) return s;
+  std::size_t start = s.size() - max_bytes;
+  while (start < s.size() && (static_cast<unsigned char>(s[start]) & 0xC0) == 0x80) ++start;
+  return s.substr(start);
+}
+
 bool looks_like_utf8(std::string_view sv) {
   const auto* s = reinterpret_cast<const unsigned char*>(sv.data());
   const std::size_t n = sv.size();

@@ -2,7 +2,28 @@
 
 #include <algorithm>
 
+#include "marcscope/charset/utf8.h"
+
 namespace marcscope {
+
+namespace {
+
+void keep_utf8(std::string& s) {
+  if (is_valid_utf8(s)) return;
+  std::string fixed;
+  append_utf8_replacing(s, fixed);
+  s = std::move(fixed);
+}
+
+}  // namespace
+
+Diagnostic::Diagnostic(Severity severity_, Code code_, std::uint64_t record_, std::uint64_t offset_, std::string tag_,
+                       char subfield_, std::string message_, std::string rule_)
+    : severity(severity_), code(code_), record(record_), offset(offset_), tag(std::move(tag_)), subfield(subfield_),
+      message(std::move(message_)), rule(std::move(rule_)) {
+  keep_utf8(tag);
+  keep_utf8(message);
+}
 
 std::string_view code_name(Code code) {
   switch (code) {
@@ -45,6 +66,8 @@ std::string_view code_name(Code code) {
     case Code::IndicatorInvalid: return "indicator-invalid";
     case Code::RuleViolation: return "rule-violation";
     case Code::DataOutsideFields: return "data-outside-fields";
+    case Code::StructureByteInData: return "structure-byte-in-data";
+    case Code::StructureOnly: return "structure-only";
   }
   return "unknown";
 }
@@ -75,8 +98,10 @@ Severity default_severity(Code code) {
     case Code::Marc8UnknownEscape:
     case Code::Marc8UnmappedCode:
     case Code::Marc8TruncatedSequence:
+    case Code::StructureByteInData:
       return Severity::Warning;
     case Code::RecordRepaired:
+    case Code::StructureOnly:
       return Severity::Info;
     case Code::NotMarc:
       return Severity::Fatal;

@@ -88,17 +88,21 @@ class CsvWriter final : public RecordWriter {
   }
 
   void begin(std::string& out) const override {
-    cell("id", out);
+    EscapeProblems unused;
+    cell("id", out, unused);
     for (const auto& c : columns_) {
       out += sep_;
-      cell(c.header, out);
+      cell(c.header, out, unused);
     }
     out += eol_;
   }
 
-  void write(const Record& record, std::uint64_t number, std::string& out, Diagnostics&) const override {
+  void write(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
+             Diagnostics& diags) const override {
     const Field* id = record.first("001");
-    cell(id && id->is_control() ? id->value() : std::to_string(number), out);
+    EscapeProblems p;
+    cell(id && id->is_control() ? id->value() : std::to_string(number), out, p);
+    if (p.structure.count || p.invalid) report_escape_problems(p, "CSV", number, offset, "001", 0, diags);
     std::string value, item;
     for (const auto& c : columns_) {
       out += sep_;
@@ -136,13 +140,18 @@ class CsvWriter final : public RecordWriter {
           if (found) add(item);
         }
       }
-      cell(value, out);
+      p = {};
+      cell(value, out, p);
+      if (p.structure.count || p.invalid)
+        report_escape_problems(p, "CSV", number, offset, c.tag == "LDR" ? "LDR" : c.tag, c.codes.size() == 1 ? c.codes[0] : 0, diags);
     }
     out += eol_;
   }
 
  private:
-  void cell(std::string_view v, std::string& out) const {
+  /// A cell: quoted when it holds the separator, a quote or a line break; UTF-8 with no structure
+  /// byte (records built by hand may hold either; both become U+FFFD, counted in `p`).
+  void cell(std::string_view v, std::string& out, EscapeProblems& p) const {
     bool quote = false;
     for (char ch : v) {
       if (ch == sep_ || ch == '"' || ch == '\n' || ch == '\r') {
@@ -151,14 +160,16 @@ class CsvWriter final : public RecordWriter {
       }
     }
     if (!quote) {
-      out += v;
+      append_clean_text(v, out, p);
       return;
     }
     out += '"';
+    std::string doubled;
     for (char ch : v) {
-      if (ch == '"') out += '"';
-      out += ch;
+      if (ch == '"') doubled += '"';
+      doubled += ch;
     }
+    append_clean_text(doubled, out, p);
     out += '"';
   }
 

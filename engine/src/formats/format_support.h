@@ -9,6 +9,7 @@
 #include <string_view>
 #include <utility>
 
+#include "marcscope/charset/utf8.h"
 #include "marcscope/io/byte_source.h"
 #include "marcscope/core/diagnostic.h"
 #include "marcscope/core/read_mode.h"
@@ -198,16 +199,68 @@ inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avai
   return len;
 }
 
+/// The record a writer's diagnostics are about: its number and its byte offset in the input.
+struct Origin {
+  std::uint64_t number = 0;
+  std::uint64_t offset = 0;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Structure bytes
+// ---------------------------------------------------------------------------------------------
+
+/// ISO 2709's record terminator (0x1D), field terminator (0x1E) and subfield delimiter (0x1F).
+/// The model never holds one inside a value or as a subfield code: readers of text formats
+/// replace them, and writers do again for records built by hand, so that no output gains a
+/// field or subfield that was not there.
+constexpr bool is_structure_byte(unsigned char c) { return c >= 0x1D && c <= 0x1F; }
+
+/// "0x1F (subfield delimiter)".
+std::string structure_byte_name(unsigned char c);
+
+/// How many structure bytes a value held, and the first.
+struct StructureBytes {
+  std::size_t count = 0;
+  unsigned char first = 0;
+  void add(unsigned char c) {
+    if (count++ == 0) first = c;
+  }
+};
+
+/// Replaces each structure byte of `value` with U+FFFD, counting them in `found`.
+void replace_structure_bytes(std::string& value, StructureBytes& found);
+
+/// The warning for structure bytes found in `tag` / `code` of record `number` at `offset`:
+/// "<count> ... in field 245 $a (first 0x1F (subfield delimiter)); <action>".
+Diagnostic structure_bytes_diagnostic(const StructureBytes& found, std::uint64_t number, std::uint64_t offset,
+                                      std::string_view tag, char code, std::string_view action);
+
+/// For readers of text formats: takes the structure bytes out of a value (U+FFFD in their place)
+/// with one warning, whose message starts with `prefix` ("line 12: ").
+void clean_read_value(std::string& value, Diagnostics& diags, std::uint64_t number, std::uint64_t offset,
+                      std::string_view tag, char code, std::string_view prefix = {});
+/// For readers of text formats: a subfield code that is a structure byte becomes '?', with a
+/// warning.
+char clean_read_code(char code, Diagnostics& diags, std::uint64_t number, std::uint64_t offset, std::string_view tag,
+                     std::string_view prefix = {});
+
 /// What escaping a value for XML or JSON had to change.
 struct EscapeProblems {
   std::size_t control = 0;   ///< characters the format cannot hold, replaced by U+FFFD
   std::size_t invalid = 0;   ///< invalid UTF-8 sequences, replaced by U+FFFD
   char32_t first_control = 0;  ///< the first of them: a C0 control, or U+FFFE / U+FFFF in XML
+  StructureBytes structure;  ///< 0x1D-0x1F, replaced by U+FFFD (not counted in `control`)
 };
 
-/// Reports what escaping changed, against `tag` / `code` of record `number`.
+/// Reports what escaping changed, against `tag` / `code` of record `number` at `offset`: the
+/// characters the format cannot hold, then structure bytes, then invalid UTF-8.
 void report_escape_problems(const EscapeProblems& p, std::string_view format, std::uint64_t number,
-                            std::string_view tag, char code, Diagnostics& diags);
+                            std::uint64_t offset, std::string_view tag, char code, Diagnostics& diags);
+
+/// Appends `value` to `out` as valid UTF-8 with no structure byte: both replaced by U+FFFD and
+/// counted (the MARCMaker and CSV writers, which copy values as they are). True when nothing
+/// had to change.
+bool append_clean_text(std::string_view value, std::string& out, EscapeProblems& problems);
 
 /// The character an indicator or a subfield code read from text stands for: exactly one
 /// character is expected. Empty gives a blank, several give the first; a character that is not

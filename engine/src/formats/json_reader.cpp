@@ -65,6 +65,7 @@ class MijHandler {
         return true;
       case S::Field:
         if (!tag_ok_) return true;
+        clean_read_value(value, diags_, number_, offset_, tag_, 0);
         rec_.add_field(Field(tag_, std::move(value)));
         return true;
       case S::Data:
@@ -77,6 +78,7 @@ class MijHandler {
         if (expect_ == V::Subfields) return wrong("\"subfields\" of field " + tag_, "a string", "an array");
         return true;
       case S::Subfield:
+        clean_read_value(value, diags_, number_, offset_, tag_, code_);
         field_.add_subfield(code_, std::move(value));
         return true;
       case S::Top:
@@ -110,6 +112,7 @@ class MijHandler {
       case S::Subfield:
         code_ = single_char(k, true, problem_);
         if (!problem_.empty()) warn(Code::RecordStructureInvalid, tag_, "a subfield code of field " + tag_ + " " + problem_);
+        code_ = clean_read_code(code_, diags_, number_, offset_, tag_);
         return true;
       default:
         return true;

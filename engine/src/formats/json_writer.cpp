@@ -66,6 +66,12 @@ char* escape_json(std::string_view s, std::size_t i, char* o, Sink& sink, Escape
       continue;
     }
     room_for_escape();
+    if (is_structure_byte(static_cast<unsigned char>(c))) {
+      problems.structure.add(static_cast<unsigned char>(c));
+      o = put(o, std::string_view(kReplacement, 3));
+      ++i;
+      continue;
+    }
     o[0] = '\\';
     switch (c) {
       case '"': o[1] = '"'; o += 2; break;
@@ -118,19 +124,20 @@ class JsonWriter final : public RecordWriter {
     if (!ndjson_) out += first_.load(std::memory_order_relaxed) ? "]\n" : "\n]\n";
   }
 
-  void write(const Record& record, std::uint64_t number, std::string& out, Diagnostics& diags) const override {
+  void write(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
+             Diagnostics& diags) const override {
     const bool comma = !ndjson_ && !first_.exchange(false, std::memory_order_relaxed);
     if (pretty_)
-      write_record<true>(record, number, comma, ndjson_, out, diags);
+      write_record<true>(record, {number, offset}, comma, ndjson_, out, diags);
     else
-      write_record<false>(record, number, comma, ndjson_, out, diags);
+      write_record<false>(record, {number, offset}, comma, ndjson_, out, diags);
   }
 
  private:
   // Between two values at most 128 bytes of punctuation are written: the room (kRoom) that every
   // value leaves, and that the record starts with, holds them.
   template <bool Pretty>
-  static void write_record(const Record& record, std::uint64_t number, bool comma, bool ndjson, std::string& out,
+  static void write_record(const Record& record, Origin origin, bool comma, bool ndjson, std::string& out,
                            Diagnostics& diags) {
     using M = Markup<Pretty>;
     Sink sink(out);
@@ -138,7 +145,7 @@ class JsonWriter final : public RecordWriter {
       char* o = sink.need(sink.start(), kRoom);
       if (comma) o = put(o, ",\n");
       o = put(o, M::record_open);
-      o = str(record.leader(), o, sink, "LDR", 0, number, diags);
+      o = str(record.leader(), o, sink, "LDR", 0, origin, diags);
       o = put(o, M::fields_open);
       bool first_field = true;
       for (const auto& f : record.fields()) {
@@ -147,31 +154,31 @@ class JsonWriter final : public RecordWriter {
         first_field = false;
         o = put(o, M::field_sep);
         o = put(o, "{\"");
-        o = key(tag, o, sink, tag, number, diags);
+        o = key(tag, o, sink, tag, origin, diags);
         o = put(o, M::tag_close);
         if (f.is_control()) {
           *o++ = '"';
-          o = str(f.value(), o, sink, tag, 0, number, diags);
+          o = str(f.value(), o, sink, tag, 0, origin, diags);
           o = put(o, "\"}");
           continue;
         }
         if (!f.leading_data().empty())
-          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, number, 0, tag, 0,
+          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, origin.number, origin.offset, tag, 0,
                            "field " + tag + ": the text before its first subfield (\"" + printable(f.leading_data()) +
                                "\") cannot be written in MARC-in-JSON; left out"});
         o = put(o, M::ind1_open);
-        o = str(f.indicator1(), o, sink, tag, 0, number, diags);
+        o = str(f.indicator1(), o, sink, tag, 0, origin, diags);
         o = put(o, M::ind2_open);
-        o = str(f.indicator2(), o, sink, tag, 0, number, diags);
+        o = str(f.indicator2(), o, sink, tag, 0, origin, diags);
         o = put(o, M::subfields_open);
         bool first_sub = true;
         for (const auto& s : f.subfields()) {
           if (!first_sub) o = put(o, M::sub_sep);
           first_sub = false;
           o = put(o, "{\"");
-          o = str(s.code, o, sink, tag, s.code, number, diags);
+          o = str(s.code, o, sink, tag, s.code, origin, diags);
           o = put(o, M::code_close);
-          o = str(s.value, o, sink, tag, s.code, number, diags);
+          o = str(s.value, o, sink, tag, s.code, origin, diags);
           o = put(o, "\"}");
         }
         o = put(o, "]}}");
@@ -186,40 +193,40 @@ class JsonWriter final : public RecordWriter {
   }
 
   /// The inside of a string.
-  static char* str(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, std::uint64_t number,
+  static char* str(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
                    Diagnostics& diags) {
     o = sink.need(o, v.size() + kRoom);
     // Most values need no escaping: copied here, without a call.
     const std::size_t k = copy_clean(v.data(), v.size(), o);
     if (k == v.size()) return o + k;
-    return escaped(v, k, o + k, sink, tag, code, number, diags);
+    return escaped(v, k, o + k, sink, tag, code, origin, diags);
   }
   /// A tag: usually three plain characters.
-  static char* key(std::string_view v, char* o, Sink& sink, std::string_view tag, std::uint64_t number,
+  static char* key(std::string_view v, char* o, Sink& sink, std::string_view tag, Origin origin,
                    Diagnostics& diags) {
     o = sink.need(o, v.size() + kRoom);
     if (v.size() == 3 && kPlain[static_cast<unsigned char>(v[0])] && kPlain[static_cast<unsigned char>(v[1])] &&
         kPlain[static_cast<unsigned char>(v[2])])
       return put(o, std::string_view(v.data(), 3));
-    return escaped(v, 0, o, sink, tag, 0, number, diags);
+    return escaped(v, 0, o, sink, tag, 0, origin, diags);
   }
   /// A one-character string (an indicator, a subfield code).
-  static char* str(char c, char* o, Sink& sink, std::string_view tag, char code, std::uint64_t number,
+  static char* str(char c, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
                    Diagnostics& diags) {
     o = sink.need(o, 1 + kRoom);
     if (kPlain[static_cast<unsigned char>(c)]) {
       *o = c;
       return o + 1;
     }
-    return escaped(std::string_view(&c, 1), 0, o, sink, tag, code, number, diags);
+    return escaped(std::string_view(&c, 1), 0, o, sink, tag, code, origin, diags);
   }
   /// Escapes v[i, n) at o (room made) and reports what had to change. Out of line, so that the
   /// fast paths above stay small enough to inline.
   [[gnu::noinline]] static char* escaped(std::string_view v, std::size_t i, char* o, Sink& sink, std::string_view tag,
-                                         char code, std::uint64_t number, Diagnostics& diags) {
+                                         char code, Origin origin, Diagnostics& diags) {
     EscapeProblems p;
     o = escape_json(v, i, o, sink, p);
-    if (p.invalid) report_escape_problems(p, "JSON", number, tag, code, diags);
+    if (p.invalid || p.structure.count) report_escape_problems(p, "JSON", origin.number, origin.offset, tag, code, diags);
     return o;
   }
 

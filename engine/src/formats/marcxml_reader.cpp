@@ -663,7 +663,7 @@ class MarcXmlStream final : public RecordStream {
       warned_text_ = true;
       warn(Code::RecordStructureInvalid, part_ == Part::Data ? tag_ : std::string(), 0,
            "text outside any leader, controlfield or subfield in record " + std::to_string(number_) + " (\"" +
-               printable(std::string_view(s, static_cast<std::size_t>(std::min(len, 40)))) + "\"); ignored");
+               printable(utf8_prefix(std::string_view(s, static_cast<std::size_t>(len)), 40)) + "\"); ignored");
     }
   }
 

@@ -89,7 +89,8 @@ char* escape_xml(std::string_view s, std::size_t i, char* o, Sink& sink, EscapeP
       case '\t': esc = Attr ? "&#9;" : "\t"; break;
       default:  // another C0 control
         esc = std::string_view(kReplacement, 3);
-        if (problems.control++ == 0) problems.first_control = static_cast<char32_t>(c);
+        if (is_structure_byte(static_cast<unsigned char>(c))) problems.structure.add(static_cast<unsigned char>(c));
+        else if (problems.control++ == 0) problems.first_control = static_cast<char32_t>(c);
     }
     room_for_escape();
     o = put(o, esc);
@@ -130,52 +131,53 @@ class MarcXmlWriter final : public RecordWriter {
   }
   void end(std::string& out) const override { out += "</collection>\n"; }
 
-  void write(const Record& record, std::uint64_t number, std::string& out, Diagnostics& diags) const override {
+  void write(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
+             Diagnostics& diags) const override {
     if (pretty_)
-      write_record<true>(record, number, out, diags);
+      write_record<true>(record, {number, offset}, out, diags);
     else
-      write_record<false>(record, number, out, diags);
+      write_record<false>(record, {number, offset}, out, diags);
   }
 
  private:
   // Between two values at most 128 bytes of markup are written: the room (kRoom) that every
   // value leaves, and that the record starts with, holds them.
   template <bool Pretty>
-  static void write_record(const Record& record, std::uint64_t number, std::string& out, Diagnostics& diags) {
+  static void write_record(const Record& record, Origin origin, std::string& out, Diagnostics& diags) {
     using M = Markup<Pretty>;
     Sink sink(out);
     try {
       char* o = sink.need(sink.start(), kRoom);
       o = put(o, M::record_open);
-      o = value(record.leader(), o, sink, "LDR", 0, number, diags);
+      o = value(record.leader(), o, sink, "LDR", 0, origin, diags);
       o = put(o, M::leader_close);
       for (const auto& f : record.fields()) {
         const std::string& tag = f.tag();
         if (f.is_control()) {
           o = put(o, M::control_open);
-          o = attribute(tag, o, sink, tag, 0, number, diags);
+          o = attribute(tag, o, sink, tag, 0, origin, diags);
           o = put(o, "\">");
-          o = value(f.value(), o, sink, tag, 0, number, diags);
+          o = value(f.value(), o, sink, tag, 0, origin, diags);
           o = put(o, M::control_close);
           continue;
         }
         o = put(o, M::data_open);
-        o = attribute(tag, o, sink, tag, 0, number, diags);
+        o = attribute(tag, o, sink, tag, 0, origin, diags);
         o = put(o, "\" ind1=\"");
-        o = attribute(f.indicator1(), o, sink, tag, 0, number, diags);
+        o = attribute(f.indicator1(), o, sink, tag, 0, origin, diags);
         o = put(o, "\" ind2=\"");
-        o = attribute(f.indicator2(), o, sink, tag, 0, number, diags);
+        o = attribute(f.indicator2(), o, sink, tag, 0, origin, diags);
         o = put(o, "\">");
         o = put(o, M::nl);
         if (!f.leading_data().empty())
-          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, number, 0, tag, 0,
+          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, origin.number, origin.offset, tag, 0,
                            "field " + tag + ": the text before its first subfield (\"" + printable(f.leading_data()) +
                                "\") cannot be written in MARCXML; left out"});
         for (const auto& s : f.subfields()) {
           o = put(o, M::sub_open);
-          o = attribute(s.code, o, sink, tag, s.code, number, diags);
+          o = attribute(s.code, o, sink, tag, s.code, origin, diags);
           o = put(o, "\">");
-          o = value(s.value, o, sink, tag, s.code, number, diags);
+          o = value(s.value, o, sink, tag, s.code, origin, diags);
           o = put(o, M::sub_close);
         }
         o = put(o, M::data_close);
@@ -189,41 +191,42 @@ class MarcXmlWriter final : public RecordWriter {
   }
 
   /// Element content.
-  static char* value(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, std::uint64_t number,
+  static char* value(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
                      Diagnostics& diags) {
     o = sink.need(o, v.size() + kRoom);
     // Most values need no escaping: copied here, without a call.
     const std::size_t k = copy_clean<false>(v.data(), v.size(), o);
     if (k == v.size()) return o + k;
-    return escaped<false>(v, k, o + k, sink, tag, code, number, diags);
+    return escaped<false>(v, k, o + k, sink, tag, code, origin, diags);
   }
   /// An attribute value (a tag: usually three plain characters).
   static char* attribute(std::string_view v, char* o, Sink& sink, std::string_view tag, char code,
-                         std::uint64_t number, Diagnostics& diags) {
+                         Origin origin, Diagnostics& diags) {
     o = sink.need(o, v.size() + kRoom);
     if (v.size() == 3 && kPlainAttr[static_cast<unsigned char>(v[0])] &&
         kPlainAttr[static_cast<unsigned char>(v[1])] && kPlainAttr[static_cast<unsigned char>(v[2])])
       return put(o, std::string_view(v.data(), 3));
-    return escaped<true>(v, 0, o, sink, tag, code, number, diags);
+    return escaped<true>(v, 0, o, sink, tag, code, origin, diags);
   }
   /// A one-character attribute value (an indicator, a subfield code).
-  static char* attribute(char c, char* o, Sink& sink, std::string_view tag, char code, std::uint64_t number,
+  static char* attribute(char c, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
                          Diagnostics& diags) {
     o = sink.need(o, 1 + kRoom);
     if (kPlainAttr[static_cast<unsigned char>(c)]) {
       *o = c;
       return o + 1;
     }
-    return escaped<true>(std::string_view(&c, 1), 0, o, sink, tag, code, number, diags);
+    return escaped<true>(std::string_view(&c, 1), 0, o, sink, tag, code, origin, diags);
   }
   /// Escapes v[i, n) at o (room made) and reports what had to change. Out of line, so that the
   /// fast paths above stay small enough to inline.
   template <bool Attr>
   [[gnu::noinline]] static char* escaped(std::string_view v, std::size_t i, char* o, Sink& sink, std::string_view tag,
-                                         char code, std::uint64_t number, Diagnostics& diags) {
+                                         char code, Origin origin, Diagnostics& diags) {
     EscapeProblems p;
     o = escape_xml<Attr>(v, i, o, sink, p);
-    if (p.control || p.invalid) report_escape_problems(p, "XML", number, tag, code, diags);
+    if (p.control || p.structure.count || p.invalid)
+      report_escape_problems(p, "XML", origin.number, origin.offset, tag, code, diags);
     return o;
   }
 

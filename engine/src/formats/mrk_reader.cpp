@@ -9,168 +9,87 @@
 // or a tab continues the previous line (MARC.pm wraps long lines at 66 columns that way); the text
 // is appended as it is. Any other line is an mrk-syntax-error.
 //
-// Mnemonics in braces: {dollar} {lcub} {rcub} {bsol} {esc}, two hex digits for control characters
-// ({1B}, {1F}), the ANSEL specials and diacritics of the LoC MARCMaker table ({eth}, {aelig},
-// {pound}, {acute}, {uml} ...: combining marks come before their base letter, as in MARC-8, and are
-// moved after it, then the value is NFC-composed), common ASCII names ({quot}, {amp}, {lt} ...) and
-// letter+accent names ({eacute}, {Ouml}). Anything else in braces ("{wn}" in real MarcEdit data)
-// is kept literally, with no diagnostic.
+// Mnemonics in braces ({dollar}, {lcub}, {eacute}, {1F} ...) are those of the Library of Congress
+// MARCMaker table (mrk_mnemonics.h): a MARC-8 diacritic ({acute}) comes before its letter, as in
+// MARC-8, and is moved after it, then the value is NFC-composed. A value holding ESC ({esc}, {1B})
+// is read as MARCMaker means it, as MARC-8 with escape sequences ("{esc}b2{esc}s" is a subscript
+// 2), when that reads without a problem. Anything else in braces that looks like a name ("{wn}" in
+// real MarcEdit data) is kept as written, with a warning; other braces are text.
 #include <algorithm>
-#include <array>
-#include <iterator>
 
 #include "format_support.h"
+#include "marcscope/charset/marc8.h"
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/charset/utf8.h"
+#include "mrk_mnemonics.h"
 
 namespace marcscope::detail {
 namespace {
 
-struct Mnemonic {
-  std::string_view name;
-  char32_t cp;
-  bool combining;
+/// Names of unknown mnemonics met while decoding (the first, and how many).
+struct Unknown {
+  std::size_t count = 0;
+  std::string first;
 };
 
-// Sorted by name (checked in a test through the reader).
-constexpr Mnemonic kMnemonics[] = {
-    {"AElig", 0x00C6, false},   {"Dstrok", 0x0110, false},  {"Eth", 0x0110, false},     {"Lstrok", 0x0141, false},
-    {"OElig", 0x0152, false},   {"Ohorn", 0x01A0, false},   {"Ostrok", 0x00D8, false},  {"THORN", 0x00DE, false},
-    {"Uhorn", 0x01AF, false},   {"acute", 0x0301, true},    {"aelig", 0x00E6, false},   {"alif", 0x02BC, false},
-    {"amp", 0x0026, false},     {"apos", 0x0027, false},    {"ast", 0x002A, false},     {"ayn", 0x02BB, false},
-{"breve", 0x0306, true},    {"breveb", 0x032E, true},   {"bsol", 0x005C, false},
-    {"candra", 0x0310, true},   {"caron", 0x030C, true},    {"cedil", 0x0327, true},    {"circ", 0x0302, true},
-{"colon", 0x003A, false},   {"comma", 0x002C, false},   {"commaa", 0x0313, true},
-    {"commab", 0x0326, true},   {"commat", 0x0040, false},  {"copy", 0x00A9, false},    {"curren", 0x00A4, false},
-    {"dagger", 0x2020, false},  {"dblac", 0x030B, true},    {"dbldotb", 0x0324, true},  {"dblunder", 0x0333, true},
-    {"deg", 0x00B0, false},     {"diaer", 0x0308, true},    {"dollar", 0x0024, false},  {"dot", 0x0307, true},
-    {"dotb", 0x0323, true},     {"dstrok", 0x0111, false},  {"equals", 0x003D, false},  {"esc", 0x001B, false},
-    {"eth", 0x00F0, false},     {"euro", 0x20AC, false},    {"excl", 0x0021, false},    {"flat", 0x266D, false},
-    {"grave", 0x0300, true},    {"gs", 0x001D, false},      {"gt", 0x003E, false},      {"hardsign", 0x02BA, false},
-    {"hooka", 0x0309, true},    {"hookl", 0x0326, true},    {"hookr", 0x0328, true},    {"hyphen", 0x002D, false},
-    {"iexcl", 0x00A1, false},   {"inodot", 0x0131, false},  {"iquest", 0x00BF, false},  {"joiner", 0x200D, false},
-    {"laquo", 0x00AB, false},   {"lcub", 0x007B, false},    {"ldbltil", 0xFE22, true},  {"ldquo", 0x201C, false},
-    {"llig", 0xFE20, true},     {"lpar", 0x0028, false},    {"lsqb", 0x005B, false},    {"lsquo", 0x2018, false},
-    {"lstrok", 0x0142, false},  {"lt", 0x003C, false},      {"macr", 0x0304, true},     {"mdash", 0x2014, false},
-    {"middot", 0x00B7, false},  {"mlPrime", 0x02BA, false}, {"mllhring", 0x02BB, false},{"mlprime", 0x02B9, false},
-    {"mlrhring", 0x02BC, false},{"nbsp", 0x00A0, false},    {"ndash", 0x2013, false},   {"nonjoin", 0x200C, false},
-    {"num", 0x0023, false},     {"ogon", 0x0328, true},     {"ohorn", 0x01A1, false},   {"ostrok", 0x00F8, false},
-    {"para", 0x00B6, false},    {"percnt", 0x0025, false},  {"period", 0x002E, false},  {"phono", 0x2117, false},
-    {"plus", 0x002B, false},    {"plusmn", 0x00B1, false},  {"pound", 0x00A3, false},   {"quest", 0x003F, false},
-    {"quot", 0x0022, false},    {"raquo", 0x00BB, false},   {"rcedil", 0x031C, true},   {"rcommaa", 0x0315, true},
-    {"rcub", 0x007D, false},    {"rdbltil", 0xFE23, true},  {"rdquo", 0x201D, false},   {"reg", 0x00AE, false},
-    {"ring", 0x030A, true},     {"ringb", 0x0325, true},    {"rlig", 0xFE21, true},     {"rpar", 0x0029, false},
-    {"rs", 0x001E, false},      {"rsqb", 0x005D, false},    {"rsquo", 0x2019, false},   {"scriptl", 0x2113, false},
-    {"sect", 0x00A7, false},    {"semi", 0x003B, false},    {"sharp", 0x266F, false},   {"softsign", 0x02B9, false},
-    {"sol", 0x002F, false},     {"space", 0x0020, false},   {"spcirc", 0x005E, false},  {"spgrave", 0x0060, false},
-    {"sptilde", 0x007E, false}, {"spundscr", 0x005F, false},{"szlig", 0x00DF, false},   {"thorn", 0x00FE, false},
-    {"tilde", 0x0303, true},    {"uhorn", 0x01B0, false},   {"uml", 0x0308, true},      {"under", 0x0332, true},
-    {"us", 0x001F, false},
-};
-static_assert(std::is_sorted(std::begin(kMnemonics), std::end(kMnemonics),
-                             [](const Mnemonic& a, const Mnemonic& b) { return a.name < b.name; }));
-
-// Letter + accent names ({eacute}, {Ouml}, {ccedil} ...): the accent's combining mark after the letter.
-struct Accent {
-  std::string_view suffix;
-  char32_t mark;
-};
-constexpr std::array<Accent, 12> kAccents{{
-    {"acute", 0x0301}, {"grave", 0x0300}, {"circ", 0x0302}, {"uml", 0x0308},  {"tilde", 0x0303}, {"cedil", 0x0327},
-    {"caron", 0x030C}, {"ring", 0x030A},  {"dblac", 0x030B}, {"ogon", 0x0328}, {"macr", 0x0304},  {"breve", 0x0306},
-}};
-
-const Mnemonic* find_mnemonic(std::string_view name) {
-  const auto it = std::lower_bound(std::begin(kMnemonics), std::end(kMnemonics), name,
-                                   [](const Mnemonic& m, std::string_view n) { return m.name < n; });
-  if (it == std::end(kMnemonics) || it->name != name) return nullptr;
-  return &*it;
+/// "{name}" at in[i] when name is 1-16 letters or digits: its length with the braces, else 0.
+std::size_t mnemonic_at(std::string_view in, std::size_t i) {
+  std::size_t k = i + 1;
+  while (k < in.size() && k - i <= 16 &&
+         ((in[k] >= 'a' && in[k] <= 'z') || (in[k] >= 'A' && in[k] <= 'Z') || (in[k] >= '0' && in[k] <= '9')))
+    ++k;
+  return k > i + 1 && k < in.size() && in[k] == '}' ? k + 1 - i : 0;
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
-}
-
-/// What "{name}" stands for: up to two code points (a letter and its mark); false when unknown.
-bool decode_mnemonic(std::string_view name, char32_t& first, char32_t& second, bool& combining) {
-  second = 0;
-  combining = false;
-  if (name.size() == 2) {
-    const int hi = hex_value(name[0]), lo = hex_value(name[1]);
-    if (hi >= 0 && lo >= 0) {
-      const int v = hi * 16 + lo;
-      if (v < 0x20 || v == 0x7F) {
-        first = static_cast<char32_t>(v);
-        return true;
-      }
-      return false;
-    }
-  }
-  if (const Mnemonic* m = find_mnemonic(name)) {
-    first = m->cp;
-    combining = m->combining;
-    return true;
-  }
-  if (name.size() > 1) {
-    const char letter = name[0];
-    if ((letter >= 'a' && letter <= 'z') || (letter >= 'A' && letter <= 'Z')) {
-      for (const auto& a : kAccents) {
-        if (name.substr(1) == a.suffix) {
-          first = static_cast<char32_t>(letter);
-          second = a.mark;
-          return true;
-        }
-      }
-    }
-  }
-  return false;
-}
-
-/// Decodes MARCMaker text: mnemonics, and '\' as a blank where `backslash_blank`.
-void decode_text(std::string_view in, bool backslash_blank, std::string& out) {
+/// Decodes MARCMaker text into `out`: mnemonics, and '\' as a blank where `backslash_blank`.
+void decode_text(std::string_view in, bool backslash_blank, std::string& out, Unknown& unknown) {
   out.clear();
+  if (in.find('{') == std::string_view::npos && (!backslash_blank || in.find('\\') == std::string_view::npos) &&
+      in.find('\x1B') == std::string_view::npos) {
+    out.assign(in);
+    return;
+  }
   std::string pending;  // combining marks waiting for their base character
   bool composed = false;
-  std::size_t i = 0;
+  bool escape = in.find('\x1B') != std::string_view::npos;
+  // The same text as MARC-8 bytes (mnemonics as their LoC bytes), in case it holds escape sequences.
+  std::string marc8;
   auto flush_pending = [&] {
     if (!pending.empty()) {
       out += pending;
       pending.clear();
     }
   };
-  while (i < in.size()) {
+  for (std::size_t i = 0; i < in.size();) {
     const char c = in[i];
     if (c == '{') {
-      const std::size_t close = in.find('}', i + 1);
-      if (close != std::string_view::npos && close - i <= 16) {
-        char32_t a = 0, b = 0;
-        bool combining = false;
-        if (decode_mnemonic(in.substr(i + 1, close - i - 1), a, b, combining)) {
-          if (combining) {
-            append_utf8(a, pending);
+      if (const std::size_t len = mnemonic_at(in, i)) {
+        const std::string_view name = in.substr(i + 1, len - 2);
+        if (const MnemonicValue* v = find_mnemonic(name)) {
+          if (v->combining) {
+            pending += v->text;
             composed = true;
           } else {
-            append_utf8(a, out);
+            out += v->text;
             flush_pending();
-            if (b) {
-              append_utf8(b, out);
-              composed = true;
-            }
+            composed = composed || v->text.size() > 1;
           }
-          i = close + 1;
+          marc8 += v->marc8;
+          escape = escape || v->marc8.find('\x1B') != std::string::npos;
+          i += len;
           continue;
         }
+        if (unknown.count++ == 0) unknown.first = std::string(in.substr(i, len));
       }
       out += '{';
+      marc8 += '{';
       flush_pending();
       ++i;
       continue;
     }
     if (backslash_blank && c == '\\') {
       out += ' ';
+      marc8 += ' ';
       flush_pending();
       ++i;
       continue;
@@ -181,10 +100,20 @@ void decode_text(std::string_view in, bool backslash_blank, std::string& out) {
     if (u >= 0xC0) len = u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : 2;
     len = std::min(len, in.size() - i);
     out.append(in.data() + i, len);
+    if (u < 0x80) marc8 += c;
+    else utf8_to_marc8(in.substr(i, len), marc8);
     flush_pending();
     i += len;
   }
   flush_pending();
+  if (escape) {
+    std::string as_marc8;
+    std::vector<Marc8Problem> problems;
+    if (marc8_to_utf8(marc8, as_marc8, &problems)) {
+      out = std::move(as_marc8);
+      return;
+    }
+  }
   if (composed && is_valid_utf8(out)) out = nfc(out);
 }
 
@@ -231,7 +160,7 @@ class MrkStream final : public RecordStream {
       }
       if (line[0] != '=') {
         flush_line();
-        syntax_error(at, line_no_, "a line that does not start with '=' (\"" + printable(line.substr(0, 40)) + "\")");
+        syntax_error(at, line_no_, "a line that does not start with '=' (\"" + printable(utf8_prefix(line, 40)) + "\")");
         continue;
       }
       flush_line();
@@ -298,11 +227,32 @@ class MrkStream final : public RecordStream {
   void flush_line() {
     if (!have_line_) return;
     have_line_ = false;
-    const std::string_view line = line_;
+    std::string_view line = line_;
     if (!in_record_) begin_record(line_at_);
+    // The model holds UTF-8: a line that is not (a Latin-1 export) gets U+FFFD where it breaks.
+    std::string fixed;
+    if (!is_valid_utf8(line)) {
+      const std::size_t n = append_utf8_replacing(line, fixed);
+      line = fixed;
+      warn(Code::InvalidUtf8, {}, std::to_string(n) + " invalid UTF-8 sequence(s) replaced with U+FFFD");
+    }
+    Unknown unknown;
+    const std::string tag = read_line(line, unknown);
+    // Names in braces that are no mnemonic are kept as written, with one warning per line.
+    if (unknown.count)
+      warn(Code::MrkSyntaxError, tag,
+           "unknown mnemonic " + printable(unknown.first) +
+               (unknown.count > 1 ? " (and " + std::to_string(unknown.count - 1) + " more)" : std::string()) +
+               "; kept as written");
+  }
+
+  /// Reads one field line (continuations included); returns its tag.
+  std::string read_line(std::string_view line, Unknown& unknown) {
+    const std::string at_line = "line " + std::to_string(line_no_at_) + ": ";
+    auto decode = [&](std::string_view in, bool backslash_blank) { decode_text(in, backslash_blank, text_, unknown); };
     if (line.size() < 4) {
       syntax_error(line_at_, line_no_at_, "a line too short to hold a tag (\"" + printable(line) + "\")");
-      return;
+      return {};
     }
     std::string tag(line.substr(1, 3));
     for (char& c : tag)
@@ -316,20 +266,21 @@ class MrkStream final : public RecordStream {
       data = line.substr(5);
       warn(Code::MrkSyntaxError, tag, "one blank after the tag instead of two");
     } else {
-      syntax_error(line_at_, line_no_at_, "the tag is not followed by two blanks (\"" + printable(line.substr(0, 40)) + "\")");
-      return;
+      syntax_error(line_at_, line_no_at_, "the tag is not followed by two blanks (\"" + printable(utf8_prefix(line, 40)) + "\")");
+      return tag;
     }
     if (tag == "LDR") {
       if (leader_seen_) warn(Code::RecordStructureInvalid, "LDR", "a second =LDR line in the record; it replaces the first");
-      decode_text(data, true, text_);
+      decode(data, true);
       set_text_leader(cur_, text_, *diags_, number_, line_at_, "line " + std::to_string(line_no_at_) + ": the");
       leader_seen_ = true;
-      return;
+      return tag;
     }
     if (is_control_tag(tag)) {
-      decode_text(data, true, text_);
+      decode(data, true);
+      clean_read_value(text_, *diags_, number_, line_at_, tag, 0, at_line);
       cur_.add_field(Field(tag, text_));
-      return;
+      return tag;
     }
     char ind1 = ' ', ind2 = ' ';
     std::string_view rest;
@@ -353,7 +304,8 @@ class MrkStream final : public RecordStream {
     Field field(tag, ind1, ind2, {});
     const std::size_t first = rest.find('$');
     if (first != 0 && !rest.empty()) {
-      decode_text(rest.substr(0, first), true, text_);
+      decode(rest.substr(0, first), true);
+      clean_read_value(text_, *diags_, number_, line_at_, tag, 0, at_line);
       field.set_leading_data(text_);
     }
     std::size_t i = first;
@@ -376,21 +328,24 @@ class MrkStream final : public RecordStream {
         code = '?';
       }
       if (piece[0] == '{') {
-        const std::size_t close = piece.find('}');
-        if (close != std::string_view::npos) {
-          decode_text(piece.substr(0, close + 1), false, text_);
-          if (text_.size() == 1) {
-            code = text_[0];
-            skip = close + 1;
+        // A code written as a mnemonic ("${dollar}"): one character, or the '{' itself.
+        if (const std::size_t len = mnemonic_at(piece, 0)) {
+          const MnemonicValue* v = find_mnemonic(piece.substr(1, len - 2));
+          if (v != nullptr && v->text.size() == 1) {
+            code = v->text[0];
+            skip = len;
           }
         }
       }
-      decode_text(piece.substr(skip), false, text_);
+      code = clean_read_code(code, *diags_, number_, line_at_, tag, at_line);
+      decode(piece.substr(skip), false);
+      clean_read_value(text_, *diags_, number_, line_at_, tag, code, at_line);
       field.add_subfield(code, text_);
     }
     if (field.subfields().empty() && field.leading_data().empty())
       warn(Code::RecordStructureInvalid, tag, "field " + tag + " has no subfields; kept as it is");
     cur_.add_field(std::move(field));
+    return tag;
   }
 
   void finish_record() {

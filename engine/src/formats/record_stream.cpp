@@ -169,37 +169,146 @@ namespace detail {
 std::string printable(std::string_view s) {
   static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out;
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
+  const auto* u = reinterpret_cast<const unsigned char*>(s.data());
+  for (std::size_t i = 0; i < s.size();) {
+    const unsigned c = u[i];
     if (c >= 0x20 && c < 0x7F) {
-      out += ch;
-    } else if (c >= 0x80) {
-      out += ch;  // part of a UTF-8 character (readers hand over valid UTF-8)
-    } else {
-      out += "0x";
-      out += kHex[c >> 4];
-      out += kHex[c & 15];
+      out += static_cast<char>(c);
+      ++i;
+      continue;
     }
+    // A whole UTF-8 character as it is; a control byte, or a byte of no valid character (a
+    // value cut inside one, input that is not UTF-8), by its number: the message stays UTF-8.
+    if (const std::size_t len = c >= 0x80 ? utf8_sequence_length(u + i, s.size() - i) : 0) {
+      out.append(s.substr(i, len));
+      i += len;
+      continue;
+    }
+    out += "0x";
+    out += kHex[c >> 4];
+    out += kHex[c & 15];
+    ++i;
   }
   return out;
 }
 
-void report_escape_problems(const EscapeProblems& p, std::string_view format, std::uint64_t number,
-                            std::string_view tag, char code, Diagnostics& diags) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
+namespace {
+
+/// "field 245 $a", "the leader", "a value".
+std::string where_of(std::string_view tag, char code) {
   std::string where = tag.empty() ? std::string("a value") : tag == "LDR" ? std::string("the leader") : "field " + std::string(tag);
-  if (code != 0) where += std::string(" $") + ((static_cast<unsigned char>(code) >= 0x20 && static_cast<unsigned char>(code) < 0x7F) ? std::string(1, code) : std::string("?"));
+  if (code != 0) where += std::string(" $") + ((static_cast<unsigned char>(code) > 0x20 && static_cast<unsigned char>(code) < 0x7F) ? std::string(1, code) : std::string("?"));
+  return where;
+}
+
+}  // namespace
+
+std::string structure_byte_name(unsigned char c) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string s = "0x";
+  s += kHex[c >> 4];
+  s += kHex[c & 15];
+  s += c == 0x1D ? " (record terminator)" : c == 0x1E ? " (field terminator)" : c == 0x1F ? " (subfield delimiter)" : "";
+  return s;
+}
+
+void replace_structure_bytes(std::string& value, StructureBytes& found) {
+  std::size_t at = value.find_first_of("\x1D\x1E\x1F");
+  if (at == std::string::npos) return;
+  std::string out(value, 0, at);
+  for (; at < value.size(); ++at) {
+    const auto c = static_cast<unsigned char>(value[at]);
+    if (is_structure_byte(c)) {
+      found.add(c);
+      out += "\xEF\xBF\xBD";
+    } else {
+      out += value[at];
+    }
+  }
+  value = std::move(out);
+}
+
+Diagnostic structure_bytes_diagnostic(const StructureBytes& found, std::uint64_t number, std::uint64_t offset,
+                                      std::string_view tag, char code, std::string_view action) {
+  const std::string first = structure_byte_name(found.first);
+  return {Severity::Warning, Code::StructureByteInData, number, offset, std::string(tag), code,
+          (found.count == 1 ? first : std::to_string(found.count) + " structure bytes (first " + first + ")") + " in " +
+              where_of(tag, code) + ", where ISO 2709 would end a " +
+              (found.first == 0x1D ? "record" : found.first == 0x1E ? "field" : "subfield") + "; " + std::string(action)};
+}
+
+void clean_read_value(std::string& value, Diagnostics& diags, std::uint64_t number, std::uint64_t offset,
+                      std::string_view tag, char code, std::string_view prefix) {
+  StructureBytes found;
+  replace_structure_bytes(value, found);
+  if (found.count == 0) return;
+  diags.push_back(structure_bytes_diagnostic(found, number, offset, tag, code, "read as U+FFFD"));
+  diags.back().message.insert(0, prefix);
+}
+
+char clean_read_code(char code, Diagnostics& diags, std::uint64_t number, std::uint64_t offset, std::string_view tag,
+                     std::string_view prefix) {
+  const auto c = static_cast<unsigned char>(code);
+  if (!is_structure_byte(c)) return code;
+  diags.push_back({Severity::Warning, Code::StructureByteInData, number, offset, std::string(tag), 0,
+                   std::string(prefix) + "field " + std::string(tag) + " has " + structure_byte_name(c) +
+                       " as a subfield code, where ISO 2709 would end a " + (c == 0x1D ? "record" : c == 0x1E ? "field" : "subfield") +
+                       "; read as '?'"});
+  return '?';
+}
+
+void report_escape_problems(const EscapeProblems& p, std::string_view format, std::uint64_t number,
+                            std::uint64_t offset, std::string_view tag, char code, Diagnostics& diags) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  const std::string where = where_of(tag, code);
   if (p.control) {
     // A control character by its byte (0x01), a noncharacter by its code point (U+FFFE).
     std::string byte = p.first_control < 0x80 ? "0x" : "U+";
     for (int shift = p.first_control < 0x80 ? 4 : 12; shift >= 0; shift -= 4) byte += kHex[(p.first_control >> shift) & 15];
-    diags.push_back({Severity::Warning, Code::ControlCharacter, number, 0, std::string(tag), code,
+    diags.push_back({Severity::Warning, Code::ControlCharacter, number, offset, std::string(tag), code,
                      std::to_string(p.control) + " character(s) in " + where + " (first " + byte + ") cannot be written in " +
                          std::string(format) + "; replaced by U+FFFD"});
   }
+  if (p.structure.count) diags.push_back(structure_bytes_diagnostic(p.structure, number, offset, tag, code, "written as U+FFFD"));
   if (p.invalid)
-    diags.push_back({Severity::Warning, Code::InvalidUtf8, number, 0, std::string(tag), code,
+    diags.push_back({Severity::Warning, Code::InvalidUtf8, number, offset, std::string(tag), code,
                      std::to_string(p.invalid) + " invalid UTF-8 sequence(s) in " + where + "; written as U+FFFD"});
+}
+
+bool append_clean_text(std::string_view value, std::string& out, EscapeProblems& problems) {
+  // Most values are printable ASCII: one look at eight bytes at a time, then one copy.
+  if (no_byte(value, 0x2020202020202020ull, [](std::uint64_t w) { return (w | ((w - 0x2020202020202020ull) & ~w)) & kHigh; })) {
+    out.append(value);
+    return true;
+  }
+  const auto* u = reinterpret_cast<const unsigned char*>(value.data());
+  bool clean = true;
+  std::size_t i = 0;
+  while (i < value.size()) {
+    // Runs of printable ASCII and of controls other than the structure bytes are copied at once.
+    std::size_t k = i;
+    while (k < value.size() && u[k] < 0x80 && !is_structure_byte(u[k])) ++k;
+    out.append(value.substr(i, k - i));
+    i = k;
+    if (i == value.size()) break;
+    if (is_structure_byte(u[i])) {
+      problems.structure.add(u[i]);
+      out += "\xEF\xBF\xBD";
+      clean = false;
+      ++i;
+      continue;
+    }
+    if (const std::size_t len = utf8_sequence_length(u + i, value.size() - i)) {
+      out.append(value.substr(i, len));
+      i += len;
+      continue;
+    }
+    ++problems.invalid;
+    out += "\xEF\xBF\xBD";
+    clean = false;
+    ++i;
+  }
+  return clean;
 }
 
 bool set_text_leader(Record& record, std::string_view leader, Diagnostics& diags, std::uint64_t number,
@@ -480,14 +589,13 @@ std::unique_ptr<RecordStream> open_record_stream(Format format, std::unique_ptr<
 namespace {
 
 /// Writes with write_iso2709; a record the format cannot hold is reported and not written.
-bool append_iso2709(const Record& record, std::uint64_t number, std::string& out, Diagnostics& diags) {
-  const std::size_t start = out.size();
+bool append_iso2709(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
+                    Diagnostics& diags, const Iso2709WriteOptions& options = {}) {
   try {
-    write_iso2709(record, out);
+    write_iso2709(record, out, diags, number, offset, options);
     return true;
   } catch (const std::exception& e) {
-    out.resize(start);
-    diags.push_back({Severity::Error, Code::RecordStructureInvalid, number, 0, {}, 0,
+    diags.push_back({Severity::Error, Code::RecordStructureInvalid, number, offset, {}, 0,
                      std::string("record not written as ISO 2709: ") + e.what()});
     return false;
   }
@@ -495,14 +603,16 @@ bool append_iso2709(const Record& record, std::uint64_t number, std::string& out
 
 class Iso2709Writer final : public RecordWriter {
  public:
-  void write(const Record& record, std::uint64_t number, std::string& out, Diagnostics& diags) const override {
-    append_iso2709(record, number, out, diags);
+  void write(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
+             Diagnostics& diags) const override {
+    append_iso2709(record, number, offset, out, diags);
   }
 };
 
 class Iso2709Marc8Writer final : public RecordWriter {
  public:
-  void write(const Record& record, std::uint64_t number, std::string& out, Diagnostics& diags) const override {
+  void write(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
+             Diagnostics& diags) const override {
     Record m;
     m.set_leader(record.leader());
     m.fields().reserve(record.fields().size());
@@ -519,14 +629,25 @@ class Iso2709Marc8Writer final : public RecordWriter {
         if (std::find(designations.begin(), designations.end(), d) == designations.end()) designations.push_back(d);
       }
     };
+    std::string cleaned;
     auto convert = [&](const std::string& value, const std::string& tag, char code) {
+      // Structure bytes first become U+FFFD (which MARC-8 then holds as a character reference):
+      // the converter passes control characters through, where they would end the field.
+      const std::string* in = &value;
+      if (value.find_first_of("\x1D\x1E\x1F") != std::string::npos) {
+        cleaned = value;
+        detail::StructureBytes found;
+        detail::replace_structure_bytes(cleaned, found);
+        diags.push_back(detail::structure_bytes_diagnostic(found, number, offset, tag, code, "written as U+FFFD"));
+        in = &cleaned;
+      }
       std::string converted;
-      converted.reserve(value.size());
+      converted.reserve(in->size());
       problems.clear();
-      utf8_to_marc8(value, converted, &problems);
+      utf8_to_marc8(*in, converted, &problems);
       note_designations(converted);
       for (const auto& p : problems)
-        diags.push_back({Severity::Warning, Code::NoMarc8Equivalent, number, 0, tag, code,
+        diags.push_back({Severity::Warning, Code::NoMarc8Equivalent, number, offset, tag, code,
                          "no MARC-8 form: " + p.detail + "; written as a numeric character reference"});
       return converted;
     };
@@ -548,16 +669,18 @@ class Iso2709Marc8Writer final : public RecordWriter {
       auto at = std::find_if(m.fields().begin(), m.fields().end(), [](const Field& f) { return f.tag() > "066"; });
       m.fields().insert(at, std::move(f066));
     }
-    const std::size_t start = out.size();
-    if (append_iso2709(m, number, out, diags)) out[start + 9] = ' ';  // leader/09 blank: MARC-8
+    Iso2709WriteOptions marc8;
+    marc8.utf8 = false;
+    append_iso2709(m, number, offset, out, diags, marc8);
   }
 };
 
 class MrkWriter final : public RecordWriter {
  public:
   explicit MrkWriter(const WriterOptions& options) { options_.crlf = options.crlf; }
-  void write(const Record& record, std::uint64_t, std::string& out, Diagnostics&) const override {
-    write_mrk(record, out, options_);
+  void write(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
+             Diagnostics& diags) const override {
+    write_mrk(record, out, options_, diags, number, offset);
   }
 
  private:

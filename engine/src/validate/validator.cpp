@@ -10,6 +10,7 @@
 #include <ctime>
 #include <stdexcept>
 
+#include "marcscope/charset/utf8.h"
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/validate/validator.h"
 
@@ -161,17 +162,24 @@ void put_ordinal(Msg& s, unsigned n) {
   s += (t >= 11 && t <= 13) ? "th" : n % 10 == 1 ? "st" : n % 10 == 2 ? "nd" : n % 10 == 3 ? "rd" : "th";
 }
 
+/// Appends text that may start or end inside a character (a fixed-width code cut out of a value,
+/// a value of a record built by hand): a broken sequence becomes U+FFFD, so messages stay UTF-8.
+void put_text(Msg& s, std::string_view v) {
+  if (is_valid_utf8(v)) {
+    s += v;
+    return;
+  }
+  std::string fixed;
+  append_utf8_replacing(v, fixed);
+  s += fixed;
+}
+
 /// A value quoted for a message, cut at 60 bytes on a UTF-8 boundary.
 void put_quote(Msg& s, std::string_view v) {
   s += '"';
-  if (v.size() > 60) {
-    std::size_t cut = 60;
-    while (cut > 0 && (static_cast<unsigned char>(v[cut]) & 0xC0) == 0x80) --cut;
-    s += v.substr(0, cut);
-    s += "...";
-  } else {
-    s += v;
-  }
+  const std::string_view shown = utf8_prefix(v, 60);
+  put_text(s, shown);
+  if (shown.size() < v.size()) s += "...";
   s += '"';
 }
 
@@ -201,10 +209,8 @@ void put_quote(Msg& s, std::string_view v) {
   }
 }
 
-/// The last 10 bytes of a value, quoted ("it ends ...").
-[[gnu::always_inline]] inline void put_tail(Msg& s, std::string_view v) {
-  put_quote(s, v.substr(v.size() > 10 ? v.size() - 10 : 0));
-}
+/// The last 10 bytes of a value, quoted ("it ends ..."), starting at a character.
+[[gnu::always_inline]] inline void put_tail(Msg& s, std::string_view v) { put_quote(s, utf8_suffix(v, 10)); }
 
 /// The values an indicator allows: "blank, 0, 1".
 std::string valid_list(const std::bitset<128>& allowed) {
@@ -379,6 +385,7 @@ struct Validator::Tables {
   const CompiledType* f007_common = nullptr;
   std::array<std::string_view, 256> f007_label{};            ///< by 007/00: the label of the code (the type's name)
   std::array<const CompiledType*, 256> f007_type{};          ///< by 007/00: the positions of that type
+  std::bitset<256> record_types;                             ///< leader/06 codes the schema describes (none: any)
   std::vector<std::unique_ptr<CompiledType>> owned;
 
   explicit Tables(const Schema& schema);
@@ -421,7 +428,15 @@ Validator::Tables::Tables(const Schema& schema) : valid_indicators(1000) {
     for (std::size_t i = 0; i < 2; ++i)
       if (f->ind[i].defined) valid_indicators[static_cast<std::size_t>(n)][i] = valid_list(f->ind[i].allowed);
   }
-  if (const FixedFieldSpec* ldr = schema.leader()) leader = compile(ldr, "All Materials");
+  if (const FixedFieldSpec* ldr = schema.leader()) {
+    leader = compile(ldr, "All Materials");
+    // The kinds of record the schema is about: the codes its leader/06 accepts.
+    if (const auto* all = ldr->type("All Materials"))
+      for (const auto& p : *all)
+        if (p.start == 6 && p.end == 7)
+          for (const auto& code : p.codes)
+            if (code.size() == 1) record_types.set(static_cast<unsigned char>(code[0]));
+  }
   auto fixed = [&](int n, Fixed& out) {
     const FieldSpec* f = spec[static_cast<std::size_t>(n)];
     if (f == nullptr || f->fixed == nullptr) return;
@@ -532,6 +547,9 @@ struct ValidationRun {
   void check_source(const Field& f, std::string_view tag, int num, unsigned occ);
   void check_005(const Field& f, unsigned occ);
   void check_008(const Field& f, unsigned occ);
+  /// A record of another MARC 21 format (`format`, e.g. "an authority record") than the schema
+  /// describes: one Info saying so, and only the rules that hold for every MARC 21 record.
+  void run_structure_only(std::string_view format);
 };
 
 void ValidationRun::run() {
@@ -1364,10 +1382,90 @@ Validator::Validator(std::shared_ptr<const Schema> schema, ValidatorOptions opti
   tables_ = std::make_shared<const Tables>(*schema_);
 }
 
+namespace {
+
+/// What a leader/06 code says a record is, for the MARC 21 formats other than bibliographic
+/// (https://www.loc.gov/marc/): empty for bibliographic codes and for codes of no format.
+std::string_view other_format(char type) {
+  switch (type) {
+    case 'z': return "an authority record";
+    case 'u': case 'v': case 'x': case 'y': return "a holdings record";
+    case 'w': return "a classification record";
+    case 'q': return "a community information record";
+    default: return {};
+  }
+}
+
+}  // namespace
+
+void ValidationRun::run_structure_only(std::string_view format) {
+  const std::string& l = rec.leader();
+  std::string msg = "record " + std::to_string(number) + " is " + std::string(format) + " (leader/06 '" +
+                    std::string(1, l[6]) + "'), which ";
+  msg += v.schema_->title().empty() ? std::string("the schema") : v.schema_->title();
+  while (!msg.empty() && msg.back() == '.') msg.pop_back();
+  msg += " does not describe: only the rules for every MARC 21 record were applied (control fields hold no subfield "
+         "delimiter, 005 is a yyyymmddhhmmss.f timestamp, 880 $6 is a tag-occurrence linkage)";
+  out.emplace_back(Severity::Info, Code::StructureOnly, number, offset, "LDR", 0, std::move(msg));
+
+  unsigned n005 = 0, n880 = 0;
+  for (const Field& f : rec.fields()) {
+    const std::string& tag = f.tag();
+    if (f.is_control()) {
+      const unsigned occ = tag == "005" ? ++n005 : 0;
+      const std::string& value = f.value();
+      if (value.find('\x1F') != std::string::npos)
+        report(Rule::ControlFieldDelimiter, tag, 0, {}, [&](Msg& m) {
+          put_where(m, occ, tag);
+          m += ": ";
+          put_quote(m, value);
+          m += " holds a subfield delimiter; control fields have no subfields";
+        });
+      if (tag != "005") continue;
+      if (value.size() != 16) {
+        report(Rule::FixedFieldLength, tag, 0, {}, [&](Msg& m) {
+          put_where(m, occ, tag);
+          m += " is ";
+          put_num(m, value.size());
+          m += " characters long, not 16: ";
+          put_quote(m, value);
+        });
+        continue;
+      }
+      check_005(f, occ);
+      continue;
+    }
+    if (tag != "880") continue;
+    const unsigned occ = ++n880;
+    const std::string* six = f.subfield('6');
+    const bool well_formed = six != nullptr && six->size() >= 6 && tag_number(std::string_view(*six).substr(0, 3)) >= 0 &&
+                             (*six)[3] == '-' && is_digit((*six)[4]) && is_digit((*six)[5]);
+    if (!well_formed)
+      report(Rule::Linkage880, tag, '6', {}, [&](Msg& m) {
+        put_where(m, occ, tag);
+        if (six == nullptr) {
+          m += ": no $6 linking it to another field";
+        } else {
+          m += " $6: ";
+          put_quote(m, *six);
+          m += " is not a linkage of the form tag-occurrence (e.g. \"100-01\")";
+        }
+      });
+  }
+}
+
 void Validator::validate(const Record& rec, std::uint64_t number, std::uint64_t offset, Diagnostics& out) const {
   Scratch& s = tls_scratch;
   ScratchReset reset{s};
   ValidationRun run{*this, *tables_, rec, number, offset, out, s};
+  // Authority, holdings ... records under a bibliographic schema: no "missing 245" for each.
+  const char type = rec.leader().size() > 6 ? rec.leader()[6] : ' ';
+  if (tables_->record_types.any() && !tables_->record_types[static_cast<unsigned char>(type)]) {
+    if (const std::string_view format = other_format(type); !format.empty()) {
+      run.run_structure_only(format);
+      return;
+    }
+  }
   run.run();
 }
 

@@ -27,27 +27,29 @@ ExportSummary export_records(const RecordFile& file, const ExportOptions& option
     while (r < batch.records.size() || s < batch.skipped.size()) {
       if (s == batch.skipped.size() || (r < batch.records.size() && batch.records[r].number < batch.skipped[s].number)) {
         const BatchRecord& rec = batch.records[r++];
-        visit(rec.number, action(rec.number, false, rec.bytes, rec.repaired), rec.bytes, &rec.record);
+        visit(rec.number, rec.offset, action(rec.number, false, rec.bytes, rec.repaired), rec.bytes, &rec.record);
       } else {
         const SkippedRecord& k = batch.skipped[s++];
-        visit(k.number, action(k.number, true, k.bytes, false), k.bytes, nullptr);
+        visit(k.number, k.offset, action(k.number, true, k.bytes, false), k.bytes, nullptr);
       }
     }
   };
   auto encode = [&](Batch& batch) {
-    each(batch, [&](std::uint64_t number, Action a, std::string_view bytes, const Record* record) {
+    each(batch, [&](std::uint64_t number, std::uint64_t offset, Action a, std::string_view bytes, const Record* record) {
       switch (a) {
-        case Action::Replace: writer->write(options.replacements.at(number), number, batch.output, batch.diagnostics); break;
+        case Action::Replace:
+          writer->write(options.replacements.at(number), number, offset, batch.output, batch.diagnostics);
+          break;
         case Action::CopyBytes:
         case Action::CopyUnreadable: batch.output.append(bytes); break;
-        case Action::Write: writer->write(*record, number, batch.output, batch.diagnostics); break;
+        case Action::Write: writer->write(*record, number, offset, batch.output, batch.diagnostics); break;
         case Action::Leave:
         case Action::CannotWrite: break;
       }
     });
   };
   auto count = [&](const Batch& batch) {
-    each(batch, [&](std::uint64_t, Action a, std::string_view, const Record*) {
+    each(batch, [&](std::uint64_t, std::uint64_t, Action a, std::string_view, const Record*) {
       summary.written += a == Action::Replace || a == Action::CopyBytes || a == Action::Write;
       summary.replaced += a == Action::Replace;
       summary.copied += a == Action::CopyUnreadable;

@@ -18,7 +18,12 @@ enum class EncodingChoice : std::uint8_t {
   FromLeader,  ///< leader/09 'a' = UTF-8, anything else = MARC-8 (what the standard says)
   ForceUtf8,
   ForceMarc8,
-  Auto,        ///< trust the bytes: valid UTF-8 with multi-byte sequences is read as UTF-8
+  /// Trust the bytes, in both directions: a record declared MARC-8 whose bytes are valid UTF-8
+  /// with multi-byte sequences (and no ESC) is read as UTF-8; a record declared UTF-8 that is not
+  /// valid UTF-8 (or holds ESC) is read as MARC-8 when reads_cleanly_as_marc8() says it can be
+  /// and no valid multi-byte UTF-8 sequence is in it. Each override is an EncodingLeaderLies
+  /// warning naming the record and what was assumed.
+  Auto,
 };
 
 enum class InvalidUtf8Policy : std::uint8_t {
@@ -49,6 +54,13 @@ struct EncodingEvidence {
 };
 
 EncodingEvidence examine_encoding(const RecordView& record);
+
+/// True when every value of `record` converts from MARC-8 without a problem (no unknown escape,
+/// no code missing from its set, nothing cut short) and every combining mark has a letter to
+/// carry it (none at the start of a value or after a blank or a control character: MARC-8
+/// puts marks before the letter they modify, so a single-byte code page read as MARC-8 leaves
+/// its accented letters at word ends as marks on the blank that follows).
+bool reads_cleanly_as_marc8(const RecordView& record, const Marc8Options& options = {});
 
 /// Decides the encoding for a record, appending an EncodingLeaderLies diagnostic when asked to
 /// detect it and the evidence contradicts leader/09.

@@ -21,6 +21,20 @@ Utf8Scan scan_utf8(std::string_view s);
 
 inline bool is_valid_utf8(std::string_view s) { return find_invalid_utf8(s) == std::string_view::npos; }
 
+/// A scan of the whole string: how many valid multi-byte sequences and how many invalid ones
+/// (maximal subparts, as append_utf8_replacing counts them) it holds.
+struct Utf8Census {
+  std::size_t multibyte = 0;
+  std::size_t invalid = 0;
+};
+Utf8Census census_utf8(std::string_view s);
+
+/// The longest prefix of `s` of at most `max_bytes` bytes that does not end inside a multi-byte
+/// sequence (for quoting a value in a message).
+std::string_view utf8_prefix(std::string_view s, std::size_t max_bytes);
+/// The longest suffix of `s` of at most `max_bytes` bytes that does not start inside one.
+std::string_view utf8_suffix(std::string_view s, std::size_t max_bytes);
+
 /// True when `s` contains at least one valid multi-byte sequence and no invalid one: the signature
 /// of UTF-8 text (ANSEL bytes almost never form valid sequences).
 bool looks_like_utf8(std::string_view s);

@@ -57,8 +57,10 @@ enum class Code : std::uint16_t {
   IndicatorInvalid,        ///< an indicator that is not a lowercase letter, digit or blank
   // Validation against a schema and content rules (validator.h); Diagnostic::rule names the rule.
   RuleViolation,           ///< a record breaks a validation rule (unknown tag, bad indicator, bad ISBN ...)
-  // Stage 2, added later.
+  // Added later; at the end so that no code changes its number.
   DataOutsideFields,       ///< bytes of a record's data that no field holds (after a field's terminator or the last field)
+  StructureByteInData,     ///< 0x1D, 0x1E or 0x1F (record/field terminator, subfield delimiter) inside a value or as a code: replaced
+  StructureOnly,           ///< a record of a MARC 21 format the schema does not describe: only structural rules were applied
   // Add new codes above this line; never reorder or rename.
 };
 
@@ -79,10 +81,10 @@ struct Diagnostic {
   std::int32_t field = -1;   ///< index of the field in its record where known, else -1
 
   Diagnostic() = default;
+  /// Every output of the engine is UTF-8: a tag or message that quotes bytes which are not
+  /// (a cut character, a raw byte of a broken record) gets U+FFFD in their place here.
   Diagnostic(Severity severity_, Code code_, std::uint64_t record_, std::uint64_t offset_, std::string tag_,
-             char subfield_, std::string message_, std::string rule_ = {})
-      : severity(severity_), code(code_), record(record_), offset(offset_), tag(std::move(tag_)),
-        subfield(subfield_), message(std::move(message_)), rule(std::move(rule_)) {}
+             char subfield_, std::string message_, std::string rule_ = {});
 
   /// "record 12 at byte 4711, field 245 $a: message [code]" or "... [rule-violation: rule]"
   std::string to_string() const;

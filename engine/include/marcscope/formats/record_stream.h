@@ -52,9 +52,11 @@ class RecordWriter {
  public:
   virtual ~RecordWriter() = default;
   virtual void begin(std::string& out) const { (void)out; }
-  /// Appends `record`. Problems (a value with no MARC-8 form, a record too long for ISO 2709)
-  /// are appended to `diags`; `number` is the record's number for them.
-  virtual void write(const Record& record, std::uint64_t number, std::string& out, Diagnostics& diags) const = 0;
+  /// Appends `record`. Problems (a value with no MARC-8 form, a record too long for ISO 2709, a
+  /// structure byte inside a value) are appended to `diags`, which name the record by `number`
+  /// and `offset`, its 1-based number and byte offset in the input it was read from.
+  virtual void write(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
+                     Diagnostics& diags) const = 0;
   virtual void end(std::string& out) const { (void)out; }
 };
 

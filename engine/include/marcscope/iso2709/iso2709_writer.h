@@ -1,17 +1,37 @@
 #pragma once
 // Writing records as ISO 2709 (MARC 21 exchange format), UTF-8.
 
+#include <cstdint>
 #include <string>
 
+#include "marcscope/core/diagnostic.h"
 #include "marcscope/model/record.h"
 
 namespace marcscope {
 
-/// Appends `record` to `out` as ISO 2709: leader/00-04 (record length), leader/12-16 (base
-/// address) and the directory are computed; leader/09 is set to 'a' (UTF-8). Every other leader
-/// byte is kept, so reading then writing a well-formed UTF-8 record gives back the same bytes.
+struct Iso2709WriteOptions {
+  /// Values are UTF-8 and leader/09 becomes 'a'; bytes that are not UTF-8 are written as U+FFFD.
+  /// False: values are MARC-8 already (utf8_to_marc8's output), written as they are, and
+  /// leader/09 becomes blank.
+  bool utf8 = true;
+};
+
+/// Appends `record` to `out` as ISO 2709. The writer describes what it writes: leader/00-04
+/// (record length), leader/12-16 (base address) and the directory are computed, leader/09 says
+/// the character coding, leader/10-11 is "22" (two indicators, one-character subfield codes) and
+/// leader/20-23 "4500" (the directory's entry map). Every other leader byte is kept, so reading
+/// then writing a well-formed UTF-8 record gives back the same bytes.
+/// No value gains structure: 0x1D, 0x1E or 0x1F inside a value (or in the leader) is written as
+/// U+FFFD (a blank in the leader, '?' in MARC-8 values), and as '?' in a tag, an indicator or a
+/// subfield code; each is reported in `diags` against record `number` at byte `offset` of its
+/// input, as is invalid UTF-8.
 /// Throws std::length_error when the record or a field exceeds what the format can express
-/// (99,999 bytes per record, 9,999 per field).
+/// (99,999 bytes per record, 9,999 per field) and std::invalid_argument for a tag that is not 3
+/// bytes long; `out` is then unchanged.
+void write_iso2709(const Record& record, std::string& out, Diagnostics& diags, std::uint64_t number,
+                   std::uint64_t offset, const Iso2709WriteOptions& options = {});
+
+/// The same with nowhere to report what was replaced.
 void write_iso2709(const Record& record, std::string& out);
 
 std::string to_iso2709(const Record& record);

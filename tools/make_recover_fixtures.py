@@ -6,14 +6,14 @@ tests/data/SOURCES.md, "malformed/recover-*"), with good records between the dam
 engine tests (tests/engine/test_recover.cpp) read the same source records to compare what recover
 mode gives back with the undamaged original, so the (file, record) choices here are repeated there.
 
-Run from the repository root: python3 tests/data/make_recover_fixtures.py
+Run from the repository root: python3 tools/make_recover_fixtures.py
 The output is deterministic (no randomness beyond a fixed seed).
 """
 
 import random
 from pathlib import Path
 
-DATA = Path(__file__).resolve().parent
+DATA = Path(__file__).resolve().parent.parent / "tests" / "data"
 FT, RT, SF = b"\x1e", b"\x1d", b"\x1f"
 
 
