@@ -444,12 +444,15 @@ PyObject* make_record(NativeRecord* native, bool to_unicode, bool force_utf8) {
 PyObject* make_diagnostic(const Diagnostic& d) {
   py::object none = py::none();
   py::object subfield = d.subfield ? py::object(py::reinterpret_steal<py::object>(code_string(d.subfield))) : none;
-  py::object rule = d.rule.empty() ? none : py::object(py::str(d.rule));
-  py::object tag = d.tag.empty() ? none : py::object(py::str(d.tag));
+  auto text = [](const std::string& s) {
+    return py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace"));
+  };
+  py::object rule = d.rule.empty() ? none : text(d.rule);
+  py::object tag = d.tag.empty() ? none : text(d.tag);
   py::object field = d.field < 0 ? none : py::object(py::int_(d.field));
   py::object out = py::reinterpret_borrow<py::object>(types().diagnostic)(
       std::string(severity_name(d.severity)), std::string(code_name(d.code)), d.record, d.offset, tag, subfield,
-      py::str(PyUnicode_DecodeUTF8(d.message.data(), static_cast<Py_ssize_t>(d.message.size()), "replace")), rule,
+      text(d.message), rule,
       field);
   return out.release().ptr();
 }
