@@ -189,6 +189,9 @@ def main() -> None:
     ap.add_argument("--sizes", default="100k")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--pymarc-repeats", type=int, default=1)
+    ap.add_argument("--big-workloads", default="iterate title",
+                    help="workloads on the sizes after the first (the 1M corpus takes long)")
+    ap.add_argument("--skip-threads", action="store_true")
     ap.add_argument("--callgrind-corpus", default="")
     ap.add_argument("--output", default="")
     args = ap.parse_args()
@@ -213,8 +216,9 @@ def main() -> None:
         # pymarc takes minutes on the big corpus: it runs on the first size only.
         if size != args.sizes.split()[0]:
             readers = [r for r in readers if r != "pymarc"]
+        workloads = WORKLOADS if size == args.sizes.split()[0] else args.big_workloads.split()
         for rep in range(args.repeats):
-            for workload in WORKLOADS:
+            for workload in workloads:
                 for reader in readers:
                     if reader == "pymarc" and rep >= args.pymarc_repeats:
                         continue
@@ -223,6 +227,8 @@ def main() -> None:
                     results["runs"].append(m)
                     print(f"{size} {workload:8} {reader:12} {m['records'] / m['wall']:>12,.0f} rec/s "
                           f"wall {m['wall']:6.2f}s cpu {m['cpu']:6.2f}s rss {m['rss_mb']:7.1f} MB", file=sys.stderr)
+        if args.skip_threads:
+            continue
         # N Python threads, each its own copy of the corpus.
         counts = sorted({1, 2, ncores} | ({4} if ncores >= 4 else set()))
         copies = []
@@ -273,6 +279,8 @@ def report(results: dict) -> str:
                   "| workload | reader | records/s | vs pymarc | vs one thread | CPU/wall | peak RSS MB |",
                   "|---|---|---:|---:|---:|---:|---:|"]
         for workload in WORKLOADS:
+            if not any(r["size"] == size and r["workload"] == workload for r in runs):
+                continue
             base = rate(first, "pymarc", workload)
             one = rate(size, "one thread", workload)
             for reader in READERS:
@@ -287,9 +295,12 @@ def report(results: dict) -> str:
                 cpu = field(size, reader, workload, "cpu") / field(size, reader, workload, "wall")
                 lines.append(f"| {workload} | {reader} | {x:,.0f} | {vs_pymarc} | {vs_one} | {cpu:.2f} | "
                              f"{field(size, reader, workload, 'rss_mb'):.0f} |")
+        one = rate(size, "1 Python threads", "title")
+        if one is None:
+            lines.append("")
+            continue
         lines += ["", "| Python threads (own copy each, title) | records/s | vs 1 thread | CPU/wall |",
                   "|---|---:|---:|---:|"]
-        one = rate(size, "1 Python threads", "title")
         for n in sorted({r.get("threads", 0) for r in runs if r["size"] == size and r.get("threads")}):
             x = rate(size, f"{n} Python threads", "title")
             cpu = field(size, f"{n} Python threads", "title", "cpu") / field(size, f"{n} Python threads", "title", "wall")

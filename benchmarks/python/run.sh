@@ -9,7 +9,6 @@ SCRIPT=python-bench
 source "$(dirname "$0")/../common.sh"
 SIZES="100k"
 REPEATS=3
-OUTPUT="$ROOT/docs/BENCHMARKS-python.md"
 PYMARC=()
 CALLGRIND_ARGS=()
 while (($#)); do
@@ -17,7 +16,6 @@ while (($#)); do
     --sizes) SIZES=$2; shift 2 ;;
     --repeats) REPEATS=$2; shift 2 ;;
     --pymarc) PYMARC=(--pymarc "$2"); shift 2 ;;
-    --output) OUTPUT=$2; shift 2 ;;
     --callgrind) CALLGRIND_ARGS=(--callgrind-corpus "$CORPUS/utf8-10k.mrc"); shift ;;
     *) die "unknown option $1" ;;
   esac
@@ -38,5 +36,4 @@ trap 'rm -rf "$TMP"' EXIT
 log "measuring (sizes: $SIZES, repeats: $REPEATS)"
 PYTHONPATH="$BUILD/python" /usr/bin/python3 "$BENCH/python/bench_python.py" --corpus "$CORPUS" --sizes "$SIZES" \
   --repeats "$REPEATS" --tmp "$TMP" "${PYMARC[@]}" "${CALLGRIND_ARGS[@]}" --output "$RESULTS/python.md"
-cp "$RESULTS/python.md" "$OUTPUT.raw"
-log "figures in $RESULTS/python.md (and .json); report: $OUTPUT.raw"
+log "figures in $RESULTS/python.md (and python.json)"

@@ -153,6 +153,7 @@ class MARCReader(_core.Reader):
 
 
 Reader.register(MARCReader)
+_core._fast_iteration(MARCReader)
 
 
 def read(

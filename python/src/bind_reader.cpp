@@ -21,6 +21,7 @@
 #include <optional>
 #include <thread>
 #include <unordered_set>
+#include <utility>
 
 #include "bindings.h"
 #include "marcscope/core/executor.h"
@@ -126,14 +127,14 @@ class Reader {
 
   /// The next record (a Python Record), None for a bad record (pymarc), or null at the end.
   py::object next() {
-    auto lock = acquire();
+    auto held = acquire();
     py::object out;
     next_locked(out);
     return out;
   }
 
   py::list read_batch(std::size_t n) {
-    auto lock = acquire();
+    auto held = acquire();
     py::list out;
     for (std::size_t i = 0; i < n; ++i) {
       py::object item;
@@ -143,8 +144,8 @@ class Reader {
     return out;
   }
 
-  py::object bad() const {
-    std::lock_guard lock(state_mutex_);
+  py::object bad() {
+    auto held = acquire();
     if (!bad_) return py::none();
     py::list diags;
     for (const Diagnostic& d : bad_->diagnostics) diags.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
@@ -152,16 +153,15 @@ class Reader {
   }
 
   /// The bytes of the last record handed over (pymarc's current_chunk), or None.
-  py::object chunk() const {
-    std::lock_guard lock(state_mutex_);
+  py::object chunk() {
+    auto held = acquire();
     if (bad_) return py::bytes(bad_->chunk);
-    if (!last_keep_ && last_bytes_.empty()) return py::none();
     if (last_bytes_.empty()) return py::none();
     return py::bytes(last_bytes_.data(), last_bytes_.size());
   }
 
-  py::list diagnostics() const {
-    std::lock_guard lock(state_mutex_);
+  py::list diagnostics() {
+    auto held = acquire();
     py::list out;
     for (const Diagnostic& d : diagnostics_) out.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
     return out;
@@ -178,7 +178,7 @@ class Reader {
   }
 
   void close() {
-    auto lock = acquire();
+    auto held = acquire();
     if (pull_) pull_->cancel();
     ended_ = true;
     batch_ = Batch{};
@@ -187,9 +187,20 @@ class Reader {
   }
 
  private:
+  /// The reader taken: its mutex, and which thread holds it (cleared before the mutex is released).
+  struct Held {
+    std::unique_lock<std::mutex> lock;
+    std::atomic<std::thread::id>* owner;
+    Held(std::unique_lock<std::mutex> l, std::atomic<std::thread::id>* o) : lock(std::move(l)), owner(o) {}
+    Held(Held&& other) noexcept : lock(std::move(other.lock)), owner(std::exchange(other.owner, nullptr)) {}
+    ~Held() {
+      if (owner) owner->store(std::thread::id());
+    }
+  };
+
   /// Takes the reader: the mutex with the GIL released, then the GIL again. A thread that already
   /// holds it (a file object's read() calling back into its own reader) gets an error, not a hang.
-  std::unique_lock<std::mutex> acquire() {
+  Held acquire() {
     if (owner_.load() == std::this_thread::get_id()) throw std::logic_error("this reader is already being read by this thread");
     std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
     if (!lock.owns_lock()) {
@@ -197,13 +208,8 @@ class Reader {
       lock.lock();
     }
     owner_ = std::this_thread::get_id();
-    return lock;
+    return Held(std::move(lock), &owner_);
   }
-
-  struct OwnerReset {
-    std::atomic<std::thread::id>& owner;
-    ~OwnerReset() { owner = std::thread::id(); }
-  };
 
   void not_marc(const std::string& message) {
     Item item;
@@ -218,7 +224,6 @@ class Reader {
 
   /// Fills `out` with the next item; false at the end. Mutex held, GIL held.
   bool next_locked(py::object& out) {
-    OwnerReset reset{owner_};
     for (;;) {
       if (stop_) return false;
       if (next_item_ < items_.size()) {
@@ -248,12 +253,8 @@ class Reader {
         native->diagnostics = std::move(item.diagnostics);
         PyObject* rec = make_record(native, config_.to_unicode, config_.force_utf8);
         if (rec == nullptr) throw py::error_already_set();
-        {
-          std::lock_guard lock(state_mutex_);
-          bad_.reset();
-          last_bytes_ = br.bytes;
-          last_keep_ = batch_.keep_alive;
-        }
+        bad_.reset();
+        last_bytes_ = br.bytes;  // valid while batch_ is: refill() forgets it first
         ++delivered_;
         out = py::reinterpret_steal<py::object>(rec);
         return true;
@@ -276,12 +277,8 @@ class Reader {
     for (const Diagnostic& d : bad.diagnostics)
       if (d.severity >= Severity::Error && config_.fatal_codes.count(std::string(code_name(d.code)))) fatal = true;
     if (fatal) stop_ = true;  // pymarc stops after a fatal reader error; this None is the last item
-    {
-      std::lock_guard lock(state_mutex_);
-      bad_ = std::move(bad);
-      last_bytes_ = {};
-      last_keep_.reset();
-    }
+    bad_ = std::move(bad);
+    last_bytes_ = {};
     out = py::none();
     return true;
   }
@@ -298,11 +295,7 @@ class Reader {
     } else {
       batch = feed_file();
     }
-    {
-      std::lock_guard lock(state_mutex_);
-      last_bytes_ = {};
-      last_keep_.reset();
-    }
+    last_bytes_ = {};
     batch_ = std::move(batch);
     lay_out();
     if (batch_.empty() && items_.empty()) ended_ = true;
@@ -402,7 +395,6 @@ class Reader {
       items_.push_back(std::move(it));
     }
     if (batch_.diagnostics.empty()) return;
-    std::lock_guard lock(state_mutex_);
     bool lost = false;
     for (Diagnostic& d : batch_.diagnostics) {
       diagnostics_.push_back(d);
@@ -439,7 +431,6 @@ class Reader {
 
   std::mutex mutex_;                 ///< the reader: taken for each next()/read_batch()
   std::atomic<std::thread::id> owner_{};  ///< who holds mutex_ (to refuse a re-entrant call)
-  mutable std::mutex state_mutex_;   ///< what properties read: bad_, last_bytes_, diagnostics_
   Batch batch_;
   std::vector<Item> items_;
   std::size_t next_item_ = 0;
@@ -448,10 +439,34 @@ class Reader {
   std::string not_marc_message_;
   std::optional<BadItem> bad_;
   std::string_view last_bytes_;
-  std::shared_ptr<const void> last_keep_;
   Diagnostics diagnostics_;
   std::uint64_t seen_ = 0, delivered_ = 0, skipped_ = 0;
 };
+
+/// tp_iternext of the reader classes: iteration without pybind11's argument dispatch (this runs
+/// once per record). Null with no error set is the end.
+PyObject* reader_iternext(PyObject* self) {
+  try {
+    Reader* reader = py::cast<Reader*>(py::handle(self));
+    py::object out = reader->next();
+    return out ? out.release().ptr() : nullptr;
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (...) {
+    // The translators bind_errors() registered (and pybind11's own), newest first, as pybind11's
+    // dispatcher applies them.
+    auto& translators = py::detail::get_internals().registered_exception_translators;
+    for (auto& translate : translators) {
+      try {
+        translate(std::current_exception());
+        return nullptr;
+      } catch (...) {
+      }
+    }
+    PyErr_SetString(PyExc_SystemError, "marcscope: unknown C++ exception while reading");
+  }
+  return nullptr;
+}
 
 ReadMode parse_mode(const std::string& text) {
   ReadMode mode;
@@ -513,6 +528,18 @@ void bind_reader(py::module_& m) {
       .def_property_readonly("records_skipped", &Reader::skipped)
       .def_property_readonly("name", &Reader::name)
       .def_property_readonly("format", &Reader::format);
+
+  m.def(
+      "_fast_iteration",
+      [](py::type cls) {
+        auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+        if (!py::isinstance(cls, py::type::of<Reader>()) &&
+            !PyType_IsSubtype(type, reinterpret_cast<PyTypeObject*>(py::type::of<Reader>().ptr())))
+          throw py::type_error("not a Reader class");
+        type->tp_iternext = reader_iternext;
+        PyType_Modified(type);
+      },
+      "Makes next() on instances of a Reader class (or subclass) skip pybind11's dispatch.");
 }
 
 }  // namespace marcscope::python
