@@ -72,6 +72,7 @@ class Reader {
   };
 
   Reader(py::object source, const std::string& kind, Config config) : config_(std::move(config)) {
+    if (!types().ready()) throw std::logic_error("marcscope._core: the Python classes are not registered (import marcscope)");
     options_.mode = config_.mode;
     options_.format = config_.format;
     options_.decode.encoding = config_.force_utf8 ? EncodingChoice::ForceUtf8 : EncodingChoice::FromLeader;

@@ -442,6 +442,10 @@ PyObject* make_record(NativeRecord* native, bool to_unicode, bool force_utf8) {
 }
 
 PyObject* make_diagnostic(const Diagnostic& d) {
+  if (types().diagnostic == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, "marcscope._core: the Python classes are not registered (import marcscope)");
+    throw py::error_already_set();
+  }
   py::object none = py::none();
   py::object subfield = d.subfield ? py::object(py::reinterpret_steal<py::object>(code_string(d.subfield))) : none;
   auto text = [](const std::string& s) {
