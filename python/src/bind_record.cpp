@@ -96,6 +96,9 @@ PyObject* make_pair(PyTypeObject* type, PyObject* a, PyObject* b) {
   }
   PyTuple_SET_ITEM(t, 0, a);
   PyTuple_SET_ITEM(t, 1, b);
+  // Two strings (or bytes) cannot be part of a cycle: keep the pair out of the cyclic GC's lists,
+  // as CPython does for such tuples, so that records kept in bulk (read_batch) cost it nothing.
+  PyObject_GC_UnTrack(t);
   return t;
 }
 
