@@ -1,0 +1,81 @@
+"""Diagnostics and validation results as Python objects.
+
+Every problem the engine finds is a Diagnostic: severity ("info", "warning", "error", "fatal"),
+a stable code ("record-length-mismatch", "invalid-utf8", "rule-violation" ...), the 1-based record
+number, the byte offset in the input, the tag and subfield where known, a message, and for
+validation findings the rule id ("invalid-indicator", "isbn-check-digit" ...).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+__all__ = ["Diagnostic", "Finding", "ValidationReport"]
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    severity: str
+    code: str
+    record: int
+    offset: int
+    tag: Optional[str]
+    subfield: Optional[str]
+    message: str
+    rule: Optional[str] = None
+    field: Optional[int] = None
+
+    def __str__(self) -> str:
+        where = []
+        if self.record:
+            where.append(f"record {self.record}")
+        where.append(f"at byte {self.offset}")
+        text = " ".join(where)
+        if self.tag:
+            text += f", field {self.tag}"
+            if self.subfield:
+                text += f" ${self.subfield}"
+        kind = f"{self.code}: {self.rule}" if self.rule else self.code
+        return f"{text}: {self.message} [{kind}]"
+
+
+@dataclass(frozen=True)
+class Finding(Diagnostic):
+    """A Diagnostic with the control number (001) of its record, where it has one."""
+
+    control_number: Optional[str] = None
+
+    @classmethod
+    def of(cls, diagnostic: Diagnostic, control_number: Optional[str]) -> "Finding":
+        return cls(
+            diagnostic.severity, diagnostic.code, diagnostic.record, diagnostic.offset, diagnostic.tag,
+            diagnostic.subfield, diagnostic.message, diagnostic.rule, diagnostic.field, control_number,
+        )
+
+
+@dataclass
+class ValidationReport:
+    """What marcscope.validate() found."""
+
+    findings: list = field(default_factory=list)
+    records: int = 0
+    clean: int = 0
+    skipped: int = 0
+    repaired: int = 0
+    stopped: bool = False
+    summary: str = ""
+
+    def by_code(self) -> dict:
+        """{code or "rule-violation: rule": count}."""
+        counts: dict = {}
+        for f in self.findings:
+            key = f"{f.code}: {f.rule}" if f.rule else f.code
+            counts[key] = counts.get(key, 0) + 1
+        return counts
+
+    def __iter__(self):
+        return iter(self.findings)
+
+    def __len__(self) -> int:
+        return len(self.findings)

@@ -1,0 +1,88 @@
+"""MARCXML: reading through the engine's MARCXML reader, and pymarc's record_to_xml."""
+
+from __future__ import annotations
+
+
+import unicodedata
+import xml.etree.ElementTree as ET
+from typing import Any, Callable, Optional
+
+from .marc8 import MARC8ToUnicode
+from .reader import MARCReader, _text_source
+from .record import Record
+
+__all__ = ["parse_xml_to_array", "map_xml", "record_to_xml", "record_to_xml_node", "MARC_XML_NS", "MARC_XML_SCHEMA", "XSI_NS"]
+
+XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
+MARC_XML_NS = "http://www.loc.gov/MARC21/slim"
+MARC_XML_SCHEMA = "http://www.loc.gov/MARC21/slim http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd"
+
+
+def _xml_records(xml_file: Any):
+    source, _ = _text_source(xml_file, "utf-8")
+    return MARCReader(source, format="marcxml", mode="permissive", _yield_bad=False)
+
+
+def _normalize(record: Record, form: str) -> Record:
+    for field in record.fields:
+        if field.control_field:
+            if isinstance(field.data, str):
+                field.data = unicodedata.normalize(form, field.data)
+        else:
+            field.subfields = [type(s)(s.code, unicodedata.normalize(form, s.value)) for s in field.subfields]
+    return record
+
+
+def parse_xml_to_array(xml_file: Any, strict: bool = False, normalize_form: Optional[str] = None) -> list:
+    """Every record of a MARCXML document (a path, a file object or bytes). ``normalize_form``
+    ("NFC", "NFD", "NFKC", "NFKD") normalises every value."""
+    records = list(_xml_records(xml_file))
+    if normalize_form is not None:
+        records = [_normalize(r, normalize_form) for r in records]
+    return records
+
+
+def map_xml(function: Callable[[Record], Any], *files: Any) -> None:
+    """Calls `function` on each record of each MARCXML file, as it is read."""
+    for xml_file in files:
+        for record in _xml_records(xml_file):
+            function(record)
+
+
+def record_to_xml_node(record: Record, quiet: bool = False, namespace: bool = False) -> ET.Element:
+    """The record as an ElementTree ``<record>`` element (with the MARCXML namespace when asked)."""
+    marc8 = MARC8ToUnicode(quiet=quiet)
+
+    def text(data: Any) -> str:
+        return data if isinstance(data, str) else marc8.translate(data)
+
+    root = ET.Element("record")
+    if namespace:
+        root.set("xmlns", MARC_XML_NS)
+        root.set("xmlns:xsi", XSI_NS)
+        root.set("xsi:schemaLocation", MARC_XML_SCHEMA)
+    leader = ET.SubElement(root, "leader")
+    leader.text = str(record.leader)
+    for field in record.fields:
+        if field.control_field:
+            control = ET.SubElement(root, "controlfield")
+            control.set("tag", field.tag)
+            control.text = text(field.data)
+        else:
+            data = ET.SubElement(root, "datafield")
+            data.set("ind1", field.indicators.first)
+            data.set("ind2", field.indicators.second)
+            data.set("tag", field.tag)
+            for subfield in field.subfields:
+                sub = ET.SubElement(data, "subfield")
+                sub.set("code", subfield.code)
+                sub.text = text(subfield.value)
+    return root
+
+
+def record_to_xml(record: Record, quiet: bool = False, namespace: bool = False) -> bytes:
+    """The record as a MARCXML ``<record>`` element (bytes)."""
+    return ET.tostring(record_to_xml_node(record, quiet, namespace))
+
+
+

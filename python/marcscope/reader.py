@@ -1,0 +1,252 @@
+"""Readers: pymarc's MARCReader, JSONReader and MARCMakerReader, and ``marcscope.read``.
+
+Every reader here reads through the engine (``marcscope._core.Reader``): ISO 2709, MARCXML,
+MARC-in-JSON and MARCMaker text, from a path (read natively, the GIL released), bytes, or any
+binary file object (read in 1 MiB chunks, decoded with the GIL released).
+"""
+
+from __future__ import annotations
+
+import abc
+import io
+import os
+from typing import Any, Callable, Optional, Union
+
+from . import _core
+from .exceptions import (
+    EXCEPTION_FOR_CODE,
+    FATAL_CODES,
+    NotMarcError,
+    RecordInvalid,
+)
+from .record import Record
+
+__all__ = ["Reader", "MARCReader", "JSONReader", "MARCMakerReader", "map_records", "read", "decode_one"]
+
+_UTF8_HANDLING = ("strict", "replace", "ignore")
+
+
+class Reader(abc.ABC):
+    """Base of every iterating reader (pymarc's ``pymarc.Reader``)."""
+
+    def __iter__(self):
+        return self
+
+
+def _source_kind(target: Any) -> tuple[Any, str]:
+    if isinstance(target, (bytes, bytearray, memoryview)):
+        return bytes(target), "bytes"
+    if isinstance(target, (str, os.PathLike)):
+        return os.fspath(target), "path"
+    if hasattr(target, "readinto") or hasattr(target, "read"):
+        return target, "file"
+    raise TypeError(f"a reader reads a path, bytes or a binary file object, not {type(target).__name__}")
+
+
+def _exception_from(bad: Optional[tuple]) -> Optional[Exception]:
+    if bad is None:
+        return None
+    kind, chunk, diagnostics, message = bad
+    if kind == "utf8":
+        first = next((d for d in diagnostics if d.code == "invalid-utf8"), None)
+        exc: Exception = UnicodeDecodeError("utf-8", chunk, 0, len(chunk), first.message if first else "invalid UTF-8")
+    elif kind == "not-marc":
+        exc = NotMarcError(message)
+    else:
+        cls = RecordInvalid
+        for d in diagnostics:
+            if d.severity in ("error", "fatal") and d.code in EXCEPTION_FOR_CODE:
+                cls = EXCEPTION_FOR_CODE[d.code]
+                break
+        exc = cls()
+    exc.diagnostics = diagnostics  # type: ignore[attr-defined]
+    return exc
+
+
+class MARCReader(_core.Reader):
+    """Reads MARC records: ``for record in MARCReader(open('file.mrc', 'rb')): ...``.
+
+    ``marc_target`` is a binary file object (read in large chunks), bytes, or - beyond pymarc - a
+    path (``str`` or ``os.PathLike``), which the engine reads itself, memory-mapped or gunzipped,
+    with the GIL released, parsing ahead on the process's worker threads.
+
+    pymarc's behaviour on bad records is kept: a record that cannot be read is handed over as
+    ``None`` with ``current_exception`` (one of pymarc's exceptions, with ``.diagnostics``) and
+    ``current_chunk`` (its bytes) set; after a fatal reader error (``FatalReaderError``) the
+    iteration ends. Giving ``mode`` ("strict", "permissive" or "recover") reads on past bad
+    records as that mode says instead (the engine's modes; nothing is skipped without a
+    diagnostic in ``reader.diagnostics``).
+
+    Beyond pymarc: ``threads`` (None: the process's shared pool; 1: everything on the calling
+    thread), ``format`` (detected when None: "marc", "marcxml", "json", "ndjson", "mrk"),
+    ``chunk_size`` for file objects, ``read_batch(n)``, ``diagnostics``, ``records_seen``.
+    """
+
+    def __init__(
+        self,
+        marc_target: Union[bytes, str, os.PathLike, Any],
+        to_unicode: bool = True,
+        force_utf8: bool = False,
+        hide_utf8_warnings: bool = False,
+        utf8_handling: str = "strict",
+        file_encoding: str = "iso8859-1",
+        permissive: bool = False,
+        *,
+        mode: Optional[str] = None,
+        threads: Optional[int] = None,
+        format: Optional[str] = None,
+        chunk_size: int = 1 << 20,
+        _yield_bad: bool = True,
+    ) -> None:
+        if utf8_handling not in _UTF8_HANDLING:
+            raise ValueError(f"utf8_handling must be one of {_UTF8_HANDLING}")
+        if file_encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
+            force_utf8 = True
+        elif file_encoding.lower().replace("_", "-") not in ("iso8859-1", "iso-8859-1", "latin-1", "latin1"):
+            raise ValueError(
+                f"file_encoding {file_encoding!r}: records not in UTF-8 are read as MARC-8 (pymarc's default, "
+                "'iso8859-1') or as UTF-8 ('utf-8'); other encodings are not supported"
+            )
+        source, kind = _source_kind(marc_target)
+        self.to_unicode = to_unicode
+        self.force_utf8 = force_utf8
+        self.hide_utf8_warnings = hide_utf8_warnings
+        self.utf8_handling = utf8_handling
+        self.file_encoding = file_encoding
+        self.permissive = permissive
+        self.file_handle = source if kind == "file" else None
+        super().__init__(
+            source,
+            kind,
+            to_unicode=to_unicode,
+            force_utf8=force_utf8,
+            utf8_strict=utf8_handling == "strict",
+            yield_bad=_yield_bad,
+            fatal_codes=FATAL_CODES if mode is None else [],
+            mode=mode or "permissive",
+            threads=threads,
+            format=format,
+            chunk_size=chunk_size,
+        )
+
+    @property
+    def current_exception(self) -> Optional[Exception]:
+        """Why the last record handed over was None (None after a good record)."""
+        return _exception_from(self._bad())
+
+    @property
+    def current_chunk(self) -> Optional[bytes]:
+        """The bytes of the last record handed over (ISO 2709 input), good or bad."""
+        return self._chunk()
+
+    def close(self) -> None:
+        """Stops reading and closes the file object it was given (as pymarc does)."""
+        super().close()
+        if self.file_handle is not None:
+            self.file_handle.close()
+
+    def __enter__(self) -> "MARCReader":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+
+Reader.register(MARCReader)
+_core._fast_iteration(MARCReader)
+
+
+def read(
+    source: Union[str, os.PathLike, bytes, Any],
+    *,
+    threads: Optional[int] = None,
+    mode: str = "permissive",
+    to_unicode: bool = True,
+    force_utf8: bool = False,
+    format: Optional[str] = None,
+) -> MARCReader:
+    """Every good record of `source`, parsed ahead on the process's worker threads while Python
+    consumes them, in file order; memory is bounded by the read-ahead, not the file size.
+
+    Bad records are not handed over (no ``None``): each is named, with its record number, byte
+    offset and code, in ``reader.diagnostics``, and counted in ``reader.records_skipped``.
+    ``threads``: None for the shared pool (every core), or a number of threads for this read.
+    """
+    return MARCReader(
+        source,
+        to_unicode=to_unicode,
+        force_utf8=force_utf8,
+        utf8_handling="replace",
+        mode=mode,
+        threads=threads,
+        format=format,
+        _yield_bad=False,
+    )
+
+
+def decode_one(data: bytes, *, to_unicode: bool = True, force_utf8: bool = False, utf8_handling: str = "strict") -> Record:
+    """One ISO 2709 record from its bytes (pymarc's ``Record(data=...)``): raises pymarc's exception
+    for a record that cannot be read."""
+    reader = MARCReader(bytes(data), to_unicode=to_unicode, force_utf8=force_utf8, utf8_handling=utf8_handling,
+                        threads=1, format="marc")
+    for record in reader:
+        if record is None:
+            exc = reader.current_exception
+            raise exc if exc is not None else RecordInvalid()
+        return record
+    raise NotMarcError("no record in the data given")
+
+
+def map_records(f: Callable[[Record], Any], *files: Any) -> None:
+    """Calls `f` on every record of every file (pymarc's map_records)."""
+    for file in files:
+        list(map(f, MARCReader(file)))
+
+
+def _text_source(target: Any, encoding: str) -> tuple[Any, str]:
+    """Paths stay paths; text (str) that is not a path, and text files, become bytes."""
+    if isinstance(target, (bytes, bytearray)):
+        return bytes(target), "bytes"
+    if isinstance(target, os.PathLike) or (isinstance(target, str) and os.path.exists(target)):
+        return os.fspath(target), "path"
+    if isinstance(target, str):
+        return target.encode(encoding), "bytes"
+    if isinstance(target, io.TextIOBase):
+        return target.read().encode(encoding), "bytes"
+    if hasattr(target, "read"):
+        return target, "file"
+    raise TypeError(f"cannot read records from {type(target).__name__}")
+
+
+class _FormatReader(Reader):
+    """Records of one text format, read by the engine; a record that cannot be read raises."""
+
+    _format = ""
+
+    def __init__(self, target: Any, encoding: str = "utf-8") -> None:
+        source, _ = _text_source(target, encoding)
+        self.encoding = encoding
+        self._reader = MARCReader(source, format=self._format, mode="permissive", _yield_bad=False)
+
+    def __next__(self) -> Record:
+        return next(self._reader)
+
+    @property
+    def diagnostics(self) -> list:
+        return self._reader.diagnostics
+
+
+class JSONReader(_FormatReader):
+    """MARC-in-JSON (an array of records, one object, or one object per line)."""
+
+    _format = "json"
+
+    def __init__(self, marc_target: Union[bytes, str, Any], encoding: str = "utf-8", stream: bool = False) -> None:
+        super().__init__(marc_target, encoding)
+
+
+class MARCMakerReader(_FormatReader):
+    """MARCMaker text (``=LDR  ...``, ``=245  10$a...``), records separated by a blank line."""
+
+    _format = "mrk"
+

@@ -1,0 +1,546 @@
+// Reading from Python: one Reader over a path, bytes or a file object, iterated record by record
+// (pymarc's MARCReader) or in batches (read_batch).
+//
+//   path / bytes   RecordReader::open: the pipeline runs ahead on the process's executor on a
+//                  background thread (memory bounded by its queue); threads=1 instead feeds the
+//                  push Decoder from the file on the calling thread, one core and nothing ahead.
+//   file object    the push Decoder: chunks of `chunk_size` (1 MiB) read with the file's
+//                  readinto()/read() with the GIL held, decoded with it released.
+//
+// Records of one engine batch are handed over one by one; a Python Record is made only when it is
+// handed over (and its fields later, when asked for: py_types.h).
+//
+// GIL and threads: the GIL is released while the engine reads and decodes a batch and re-taken to
+// make Python objects. A reader may be shared between Python threads: a mutex serialises its use,
+// always taken with the GIL released (mutex first, then GIL), so a thread waiting for the reader
+// never holds the GIL that the reader's current user needs. Each record goes to one caller.
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_set>
+#include <utility>
+
+#include "bindings.h"
+#include "marcscope/core/executor.h"
+#include "marcscope/io/byte_source.h"
+#include "marcscope/read/decoder.h"
+#include "marcscope/read/record_reader.h"
+#include "py_types.h"
+
+namespace marcscope::python {
+
+namespace {
+
+/// How bad records are shown to Python.
+struct BadItem {
+  std::string chunk;       ///< the bytes of the record, where the format has them
+  Diagnostics diagnostics; ///< why it could not be read
+  std::string kind;        ///< "skipped", "utf8" (strict utf8_handling), "not-marc"
+  std::string message;     ///< for not-marc: the engine's message
+};
+
+/// One thing to hand over, in input order.
+struct Item {
+  enum Kind : std::uint8_t { Delivered, Skipped, Lost } kind = Delivered;
+  std::uint32_t index = 0;  ///< into batch.records or batch.skipped
+  std::uint64_t number = 0;
+  std::uint64_t offset = 0;
+  Diagnostics diagnostics;
+};
+
+bool has_code(const Diagnostics& diags, Code code) {
+  return std::any_of(diags.begin(), diags.end(), [&](const Diagnostic& d) { return d.code == code; });
+}
+
+class Reader {
+ public:
+  struct Config {
+    bool to_unicode = true;
+    bool force_utf8 = false;
+    bool utf8_strict = true;     ///< pymarc's utf8_handling="strict": a record with invalid UTF-8 is bad
+    bool yield_bad = true;       ///< pymarc: a bad record is handed over as None
+    std::unordered_set<std::string> fatal_codes;  ///< pymarc: after a bad record with one of these, stop
+    ReadMode mode = ReadMode::Permissive;
+    std::optional<unsigned> threads;  ///< none: the process's executor
+    std::optional<Format> format;
+    std::size_t chunk_size = 1u << 20;
+    std::size_t batch_records = 1024;
+    bool marc8_space = true;     ///< MARC-8 codes with no character become a space (pymarc)
+  };
+
+  Reader(py::object source, const std::string& kind, Config config) : config_(std::move(config)) {
+    if (!types().ready()) throw std::logic_error("marcscope._core: the Python classes are not registered (import marcscope)");
+    options_.mode = config_.mode;
+    options_.format = config_.format;
+    options_.decode.encoding = config_.force_utf8 ? EncodingChoice::ForceUtf8 : EncodingChoice::FromLeader;
+    options_.decode.raw = !config_.to_unicode;
+    options_.decode.leader_utf8 = false;
+    if (config_.marc8_space) options_.decode.marc8.replacement = U' ';
+    if (config_.threads) {
+      options_.threads = *config_.threads;
+    } else {
+      options_.executor = process_executor();
+    }
+    try {
+      if (kind == "path") {
+        name_ = py::str(source);
+        if (config_.threads && *config_.threads == 1) {
+          py::gil_scoped_release nogil;
+          native_source_ = open_source(name_);
+          decoder_ = std::make_unique<Decoder>(options_, name_);
+        } else {
+          py::gil_scoped_release nogil;
+          pull_ = RecordReader::open(name_, options_);
+        }
+      } else if (kind == "bytes") {
+        name_ = "<bytes>";
+        std::string bytes = py::bytes(source);
+        if (config_.threads && *config_.threads == 1) {
+          native_source_ = make_memory_source(std::move(bytes), name_);
+          decoder_ = std::make_unique<Decoder>(options_, name_);
+        } else {
+          py::gil_scoped_release nogil;
+          pull_ = RecordReader::open_bytes(std::move(bytes), options_, name_);
+        }
+      } else if (kind == "file") {
+        name_ = py::hasattr(source, "name") ? std::string(py::str(source.attr("name"))) : std::string("<file>");
+        file_ = source;
+        if (py::hasattr(source, "readinto")) readinto_ = source.attr("readinto");
+        read_ = source.attr("read");
+        decoder_ = std::make_unique<Decoder>(options_, name_);
+        buffer_.resize(config_.chunk_size);
+      } else {
+        throw py::value_error("Reader: kind must be 'path', 'bytes' or 'file'");
+      }
+    } catch (const NotMarcError& e) {
+      if (!config_.yield_bad) throw;
+      not_marc(e.what());
+    }
+  }
+
+  ~Reader() {
+    // Stopping the pipeline joins threads that never need the GIL.
+    if (pull_) pull_->cancel();
+  }
+
+  /// The next record (a Python Record), None for a bad record (pymarc), or null at the end.
+  py::object next() {
+    auto held = acquire();
+    py::object out;
+    next_locked(out);
+    return out;
+  }
+
+  py::list read_batch(std::size_t n) {
+    auto held = acquire();
+    py::list out;
+    for (std::size_t i = 0; i < n; ++i) {
+      py::object item;
+      if (!next_locked(item)) break;
+      out.append(item);
+    }
+    return out;
+  }
+
+  py::object bad() {
+    auto held = acquire();
+    if (!bad_) return py::none();
+    py::list diags;
+    for (const Diagnostic& d : bad_->diagnostics) diags.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
+    return py::make_tuple(bad_->kind, py::bytes(bad_->chunk), diags, bad_->message);
+  }
+
+  /// The bytes of the last record handed over (pymarc's current_chunk), or None.
+  py::object chunk() {
+    auto held = acquire();
+    if (bad_) return py::bytes(bad_->chunk);
+    if (last_bytes_.empty()) return py::none();
+    return py::bytes(last_bytes_.data(), last_bytes_.size());
+  }
+
+  py::list diagnostics() {
+    auto held = acquire();
+    py::list out;
+    for (const Diagnostic& d : diagnostics_) out.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
+    return out;
+  }
+
+  std::uint64_t records_seen() const { return seen_; }
+  std::uint64_t delivered() const { return delivered_; }
+  std::uint64_t skipped() const { return skipped_; }
+  const std::string& name() const { return name_; }
+  std::string format() const {
+    if (pull_) return std::string(format_name(pull_->format()));
+    if (decoder_) return std::string(format_name(decoder_->format()));
+    return "unknown";
+  }
+
+  void close() {
+    auto held = acquire();
+    if (pull_) pull_->cancel();
+    ended_ = true;
+    batch_ = Batch{};
+    items_.clear();
+    next_item_ = 0;
+  }
+
+ private:
+  /// The reader taken: its mutex, and which thread holds it (cleared before the mutex is released).
+  struct Held {
+    std::unique_lock<std::mutex> lock;
+    std::atomic<std::thread::id>* owner;
+    Held(std::unique_lock<std::mutex> l, std::atomic<std::thread::id>* o) : lock(std::move(l)), owner(o) {}
+    Held(Held&& other) noexcept : lock(std::move(other.lock)), owner(std::exchange(other.owner, nullptr)) {}
+    ~Held() {
+      if (owner) owner->store(std::thread::id());
+    }
+  };
+
+  /// Takes the reader: the mutex with the GIL released, then the GIL again. A thread that already
+  /// holds it (a file object's read() calling back into its own reader) gets an error, not a hang.
+  Held acquire() {
+    if (owner_.load() == std::this_thread::get_id()) throw std::logic_error("this reader is already being read by this thread");
+    std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
+    if (!lock.owns_lock()) {
+      py::gil_scoped_release nogil;
+      lock.lock();
+    }
+    owner_ = std::this_thread::get_id();
+    return Held(std::move(lock), &owner_);
+  }
+
+  void not_marc(const std::string& message) {
+    Item item;
+    item.kind = Item::Lost;
+    Diagnostic d(Severity::Fatal, Code::NotMarc, 0, 0, {}, 0, message);
+    item.diagnostics.push_back(d);
+    diagnostics_.push_back(d);
+    items_.push_back(std::move(item));
+    not_marc_message_ = message;
+    ended_ = true;  // nothing follows
+  }
+
+  /// Fills `out` with the next item; false at the end. Mutex held, GIL held.
+  bool next_locked(py::object& out) {
+    for (;;) {
+      if (stop_) return false;
+      if (next_item_ < items_.size()) {
+        if (hand_over(items_[next_item_++], out)) return true;
+        continue;
+      }
+      if (ended_) return false;
+      refill();
+    }
+  }
+
+  /// Makes the Python object for one item; false when it is not handed over (a bad record when
+  /// bad records are not yielded).
+  bool hand_over(Item& item, py::object& out) {
+    ++seen_;
+    if (item.kind == Item::Delivered) {
+      BatchRecord& br = batch_.records[item.index];
+      const bool bad_utf8 = config_.to_unicode && config_.utf8_strict && config_.yield_bad &&
+                            has_code(item.diagnostics, Code::InvalidUtf8);
+      if (!bad_utf8) {
+        auto* native = new NativeRecord;
+        native->record = std::move(br.record);
+        native->number = br.number;
+        native->offset = br.offset;
+        native->status = br.status;
+        native->raw = !config_.to_unicode;
+        native->diagnostics = std::move(item.diagnostics);
+        PyObject* rec = make_record(native, config_.to_unicode, config_.force_utf8);
+        if (rec == nullptr) throw py::error_already_set();
+        bad_.reset();
+        last_bytes_ = br.bytes;  // valid while batch_ is: refill() forgets it first
+        ++delivered_;
+        out = py::reinterpret_steal<py::object>(rec);
+        return true;
+      }
+      BadItem bad{std::string(br.bytes), std::move(item.diagnostics), "utf8", {}};
+      return hand_over_bad(std::move(bad), out);
+    }
+    ++skipped_;
+    BadItem bad;
+    bad.kind = item.kind == Item::Skipped ? "skipped" : (not_marc_message_.empty() ? "lost" : "not-marc");
+    bad.message = not_marc_message_;
+    if (item.kind == Item::Skipped) bad.chunk = std::string(batch_.skipped[item.index].bytes);
+    bad.diagnostics = std::move(item.diagnostics);
+    return hand_over_bad(std::move(bad), out);
+  }
+
+  bool hand_over_bad(BadItem bad, py::object& out) {
+    if (!config_.yield_bad) return false;
+    bool fatal = false;
+    for (const Diagnostic& d : bad.diagnostics)
+      if (d.severity >= Severity::Error && config_.fatal_codes.count(std::string(code_name(d.code)))) fatal = true;
+    if (fatal) stop_ = true;  // pymarc stops after a fatal reader error; this None is the last item
+    bad_ = std::move(bad);
+    last_bytes_ = {};
+    out = py::none();
+    return true;
+  }
+
+  /// Reads the next engine batch and lays out its items. Mutex held, GIL held on entry and exit.
+  void refill() {
+    Batch batch;
+    if (pull_) {
+      py::gil_scoped_release nogil;
+      batch = pull_->next_batch(config_.batch_records);
+    } else if (native_source_) {
+      py::gil_scoped_release nogil;
+      batch = feed_native();
+    } else {
+      batch = feed_file();
+    }
+    last_bytes_ = {};
+    batch_ = std::move(batch);
+    lay_out();
+    if (batch_.empty() && items_.empty()) ended_ = true;
+    if (batch_.stopped) ended_ = true;
+  }
+
+  /// threads=1 over a path or bytes: the Decoder fed from the source on this thread. GIL released.
+  Batch feed_native() {
+    if (buffer_.empty()) buffer_.resize(config_.chunk_size);
+    for (;;) {
+      if (decoder_finished_) return {};
+      const std::size_t n = native_source_->read(buffer_.data(), buffer_.size());
+      Batch b;
+      if (n == 0) {
+        decoder_finished_ = true;
+        b = decoder_->finish();
+      } else {
+        b = decoder_->feed(std::string_view(buffer_.data(), n));
+      }
+      if (!b.empty() || decoder_finished_ || decoder_->stopped()) {
+        if (decoder_->stopped()) decoder_finished_ = true;
+        return b;
+      }
+    }
+  }
+
+  /// A file object: read a chunk with the GIL held, decode it with the GIL released.
+  Batch feed_file() {
+    for (;;) {
+      if (decoder_finished_) return {};
+      std::size_t n = 0;
+      if (readinto_) {
+        py::object view = py::reinterpret_steal<py::object>(
+            PyMemoryView_FromMemory(buffer_.data(), static_cast<Py_ssize_t>(buffer_.size()), PyBUF_WRITE));
+        if (!view) throw py::error_already_set();
+        py::object got = readinto_(view);
+        view.attr("release")();
+        if (got.is_none()) throw py::value_error("the file object's readinto() returned None (a non-blocking file?)");
+        n = got.cast<std::size_t>();
+        if (n > buffer_.size()) throw py::value_error("the file object's readinto() returned more than it was given room for");
+      } else {
+        py::object got = read_(buffer_.size());
+        if (!PyBytes_Check(got.ptr()) && !PyByteArray_Check(got.ptr())) {
+          if (PyUnicode_Check(got.ptr()))
+            throw py::type_error("MARCReader needs a file opened in binary mode ('rb'): read() returned str");
+          throw py::type_error("the file object's read() must return bytes");
+        }
+        std::string_view bytes = PyBytes_Check(got.ptr())
+                                     ? std::string_view(PyBytes_AS_STRING(got.ptr()), PyBytes_GET_SIZE(got.ptr()))
+                                     : std::string_view(PyByteArray_AS_STRING(got.ptr()), PyByteArray_GET_SIZE(got.ptr()));
+        n = bytes.size();
+        std::copy(bytes.begin(), bytes.end(), buffer_.begin());
+      }
+      Batch b;
+      try {
+        py::gil_scoped_release nogil;
+        if (n == 0) {
+          decoder_finished_ = true;
+          b = decoder_->finish();
+        } else {
+          b = decoder_->feed(std::string_view(buffer_.data(), n));
+        }
+      } catch (const NotMarcError& e) {
+        if (!config_.yield_bad) throw;
+        decoder_finished_ = true;
+        not_marc(e.what());
+        return {};
+      }
+      if (decoder_->stopped()) decoder_finished_ = true;
+      if (!b.empty() || decoder_finished_) return b;
+    }
+  }
+
+  /// Orders the batch's records and skipped records by number and gives each its diagnostics.
+  void lay_out() {
+    items_.clear();
+    next_item_ = 0;
+    const auto& recs = batch_.records;
+    const auto& skips = batch_.skipped;
+    items_.reserve(recs.size() + skips.size());
+    std::size_t i = 0, j = 0;
+    while (i < recs.size() || j < skips.size()) {
+      Item it;
+      if (j >= skips.size() || (i < recs.size() && recs[i].number < skips[j].number)) {
+        it.kind = Item::Delivered;
+        it.index = static_cast<std::uint32_t>(i);
+        it.number = recs[i].number;
+        it.offset = recs[i].offset;
+        ++i;
+      } else {
+        it.kind = Item::Skipped;
+        it.index = static_cast<std::uint32_t>(j);
+        it.number = skips[j].number;
+        it.offset = skips[j].offset;
+        ++j;
+      }
+      items_.push_back(std::move(it));
+    }
+    if (batch_.diagnostics.empty()) return;
+    bool lost = false;
+    for (Diagnostic& d : batch_.diagnostics) {
+      diagnostics_.push_back(d);
+      if (d.record == 0) continue;
+      auto at = std::lower_bound(items_.begin(), items_.end(), d.record,
+                                 [](const Item& item, std::uint64_t n) { return item.number < n; });
+      if (at != items_.end() && at->number == d.record) {
+        at->diagnostics.push_back(std::move(d));
+      } else if (d.severity >= Severity::Error) {
+        // A record that is neither delivered nor skipped (Strict stopped on it): it is handed
+        // over as bad too, so that nothing disappears without a word.
+        Item it;
+        it.kind = Item::Lost;
+        it.number = d.record;
+        it.offset = d.offset;
+        it.diagnostics.push_back(std::move(d));
+        items_.insert(at, std::move(it));
+        lost = true;
+      }
+    }
+    (void)lost;
+    batch_.diagnostics.clear();
+  }
+
+  Config config_;
+  ReadOptions options_;
+  std::string name_;
+  std::unique_ptr<RecordReader> pull_;
+  std::unique_ptr<ByteSource> native_source_;
+  std::unique_ptr<Decoder> decoder_;
+  bool decoder_finished_ = false;
+  py::object file_, readinto_, read_;
+  std::vector<char> buffer_;
+
+  std::mutex mutex_;                 ///< the reader: taken for each next()/read_batch()
+  std::atomic<std::thread::id> owner_{};  ///< who holds mutex_ (to refuse a re-entrant call)
+  Batch batch_;
+  std::vector<Item> items_;
+  std::size_t next_item_ = 0;
+  bool ended_ = false;
+  bool stop_ = false;
+  std::string not_marc_message_;
+  std::optional<BadItem> bad_;
+  std::string_view last_bytes_;
+  Diagnostics diagnostics_;
+  std::uint64_t seen_ = 0, delivered_ = 0, skipped_ = 0;
+};
+
+/// tp_iternext of the reader classes: iteration without pybind11's argument dispatch (this runs
+/// once per record). Null with no error set is the end.
+PyObject* reader_iternext(PyObject* self) {
+  try {
+    Reader* reader = py::cast<Reader*>(py::handle(self));
+    py::object out = reader->next();
+    return out ? out.release().ptr() : nullptr;
+  } catch (py::error_already_set& e) {
+    e.restore();
+  } catch (...) {
+    // The translators bind_errors() registered (and pybind11's own), newest first, as pybind11's
+    // dispatcher applies them.
+    auto& translators = py::detail::get_internals().registered_exception_translators;
+    for (auto& translate : translators) {
+      try {
+        translate(std::current_exception());
+        return nullptr;
+      } catch (...) {
+      }
+    }
+    PyErr_SetString(PyExc_SystemError, "marcscope: unknown C++ exception while reading");
+  }
+  return nullptr;
+}
+
+ReadMode parse_mode(const std::string& text) {
+  ReadMode mode;
+  if (!parse_read_mode(text, mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover', not '" + text + "'");
+  return mode;
+}
+
+Format parse_format(const std::string& text) {
+  Format f;
+  if (!parse_format_name(text, f)) throw py::value_error("unknown format '" + text + "'");
+  return f;
+}
+
+}  // namespace
+
+void bind_reader(py::module_& m) {
+  py::class_<Reader>(m, "Reader", py::dynamic_attr(),
+                     "The engine's reader over a path, bytes or a binary file object (see marcscope.MARCReader).")
+      .def(py::init([](py::object source, const std::string& kind, bool to_unicode, bool force_utf8, bool utf8_strict,
+                       bool yield_bad, std::vector<std::string> fatal_codes, const std::string& mode,
+                       std::optional<unsigned> threads, std::optional<std::string> format, std::size_t chunk_size,
+                       std::size_t batch_records, bool marc8_space) {
+             Reader::Config c;
+             c.to_unicode = to_unicode;
+             c.force_utf8 = force_utf8;
+             c.utf8_strict = utf8_strict;
+             c.yield_bad = yield_bad;
+             c.fatal_codes.insert(fatal_codes.begin(), fatal_codes.end());
+             c.mode = parse_mode(mode);
+             if (threads && *threads == 0) threads.reset();
+             c.threads = threads;
+             if (format) c.format = parse_format(*format);
+             if (chunk_size < 4096) throw py::value_error("chunk_size must be at least 4096 bytes");
+             c.chunk_size = chunk_size;
+             c.batch_records = std::max<std::size_t>(batch_records, 1);
+             c.marc8_space = marc8_space;
+             return std::make_unique<Reader>(std::move(source), kind, std::move(c));
+           }),
+           py::arg("source"), py::arg("kind"), py::arg("to_unicode") = true, py::arg("force_utf8") = false,
+           py::arg("utf8_strict") = true, py::arg("yield_bad") = true, py::arg("fatal_codes") = std::vector<std::string>{},
+           py::arg("mode") = "permissive", py::arg("threads") = py::none(), py::arg("format") = py::none(),
+           py::arg("chunk_size") = std::size_t(1) << 20, py::arg("batch_records") = 1024, py::arg("marc8_space") = true)
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__",
+           [](Reader& r) {
+             // Set by next_locked for each item: a record, or None for a bad one (pymarc).
+             py::object out = r.next();
+             if (!out) throw py::stop_iteration();
+             return out;
+           })
+      .def("read_batch", &Reader::read_batch, py::arg("n"),
+           "Up to n records (fewer only at the end; an empty list means the end).")
+      .def("_bad", &Reader::bad, "(kind, chunk, diagnostics, message) of the last bad record, else None.")
+      .def("_chunk", &Reader::chunk, "The bytes of the last record handed over, or None.")
+      .def("close", &Reader::close, "Stops reading; later reads end at once.")
+      .def_property_readonly("diagnostics", &Reader::diagnostics, "Every diagnostic found so far, in input order.")
+      .def_property_readonly("records_seen", &Reader::records_seen)
+      .def_property_readonly("records_delivered", &Reader::delivered)
+      .def_property_readonly("records_skipped", &Reader::skipped)
+      .def_property_readonly("name", &Reader::name)
+      .def_property_readonly("format", &Reader::format);
+
+  m.def(
+      "_fast_iteration",
+      [](py::type cls) {
+        auto* type = reinterpret_cast<PyTypeObject*>(cls.ptr());
+        if (!py::isinstance(cls, py::type::of<Reader>()) &&
+            !PyType_IsSubtype(type, reinterpret_cast<PyTypeObject*>(py::type::of<Reader>().ptr())))
+          throw py::type_error("not a Reader class");
+        type->tp_iternext = reader_iternext;
+        PyType_Modified(type);
+      },
+      "Makes next() on instances of a Reader class (or subclass) skip pybind11's dispatch.");
+}
+
+}  // namespace marcscope::python

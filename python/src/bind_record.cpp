@@ -1,0 +1,554 @@
+// Records handed to Python: building Record and Field objects from engine records (lazily, one
+// field at a time where a script asks for one), and turning a Python Record back into an engine
+// record to write or validate it.
+//
+// The functions a script calls once per record or per field (record['245'], '245' in record,
+// record.fields) are plain METH_FASTCALL C functions rather than pybind11 functions: pybind11's
+// argument dispatch costs more than the work they do.
+//
+// GIL: held throughout this file (nothing here runs long enough to be worth releasing it).
+
+#include <Python.h>
+#include <structmember.h>
+
+#include <array>
+#include <cstring>
+#include <string_view>
+
+#include "bindings.h"
+#include "marcscope/iso2709/iso2709_writer.h"
+#include "py_types.h"
+
+namespace marcscope::python {
+
+namespace {
+
+constexpr const char* kCapsuleName = "marcscope.NativeRecord";
+
+PyObject** slot(PyObject* o, Py_ssize_t offset) { return reinterpret_cast<PyObject**>(reinterpret_cast<char*>(o) + offset); }
+/// Borrowed; null when the slot is unset.
+PyObject* get_slot(PyObject* o, Py_ssize_t offset) { return *slot(o, offset); }
+/// Steals `value`.
+void set_slot(PyObject* o, Py_ssize_t offset, PyObject* value) {
+  PyObject* old = *slot(o, offset);
+  *slot(o, offset) = value;
+  Py_XDECREF(old);
+}
+bool is_none_or_unset(PyObject* v) { return v == nullptr || v == Py_None; }
+
+/// Byte offset of `name` in instances of `type`, which must be one of its __slots__.
+Py_ssize_t slot_offset(PyTypeObject* type, const char* name) {
+  py::object descr = py::reinterpret_steal<py::object>(PyObject_GetAttrString(reinterpret_cast<PyObject*>(type), name));
+  if (!descr) throw py::error_already_set();
+  if (!Py_IS_TYPE(descr.ptr(), &PyMemberDescr_Type))
+    throw py::type_error(std::string(type->tp_name) + "." + name + " is not a __slots__ member");
+  auto* member = reinterpret_cast<PyMemberDescrObject*>(descr.ptr())->d_member;
+  if (member->type != T_OBJECT_EX) throw py::type_error(std::string(name) + ": unexpected slot kind");
+  return member->offset;
+}
+
+// Tags are mostly three digits: one interned string per numeric tag, made on first use.
+std::array<PyObject*, 1000> g_numeric_tags{};
+// Indicator pairs of printable ASCII: one Indicators tuple each, shared (they are immutable).
+std::array<PyObject*, 128 * 128> g_indicators{};
+
+PyObject* tag_string(const std::string& tag) {
+  if (tag.size() == 3 && tag[0] >= '0' && tag[0] <= '9' && tag[1] >= '0' && tag[1] <= '9' && tag[2] >= '0' &&
+      tag[2] <= '9') {
+    const int n = (tag[0] - '0') * 100 + (tag[1] - '0') * 10 + (tag[2] - '0');
+    PyObject*& cached = g_numeric_tags[n];
+    if (cached == nullptr) {
+      cached = PyUnicode_FromStringAndSize(tag.data(), 3);
+      if (cached == nullptr) return nullptr;
+      PyUnicode_InternInPlace(&cached);
+    }
+    Py_INCREF(cached);
+    return cached;
+  }
+  return PyUnicode_DecodeUTF8(tag.data(), static_cast<Py_ssize_t>(tag.size()), "replace");
+}
+
+/// A one-character code: ASCII as itself, any other byte as its Latin-1 character (pymarc
+/// normalises such codes; we keep the byte visible instead).
+PyObject* code_string(char code) {
+  const char c = code;
+  return PyUnicode_DecodeLatin1(&c, 1, nullptr);
+}
+
+PyObject* value_object(const std::string& value, bool raw) {
+  if (raw) return PyBytes_FromStringAndSize(value.data(), static_cast<Py_ssize_t>(value.size()));
+  return PyUnicode_DecodeUTF8(value.data(), static_cast<Py_ssize_t>(value.size()), "replace");
+}
+
+/// A namedtuple instance of `type` from two new references (stolen), the way tuple.__new__ makes
+/// instances of a tuple subclass.
+PyObject* make_pair(PyTypeObject* type, PyObject* a, PyObject* b) {
+  if (a == nullptr || b == nullptr) {
+    Py_XDECREF(a);
+    Py_XDECREF(b);
+    return nullptr;
+  }
+  PyObject* t = type->tp_alloc(type, 2);
+  if (t == nullptr) {
+    Py_DECREF(a);
+    Py_DECREF(b);
+    return nullptr;
+  }
+  PyTuple_SET_ITEM(t, 0, a);
+  PyTuple_SET_ITEM(t, 1, b);
+  // Two strings (or bytes) cannot be part of a cycle: keep the pair out of the cyclic GC's lists,
+  // as CPython does for such tuples, so that records kept in bulk (read_batch) cost it nothing.
+  PyObject_GC_UnTrack(t);
+  return t;
+}
+
+PyObject* indicators_object(char i1, char i2) {
+  const auto u1 = static_cast<unsigned char>(i1), u2 = static_cast<unsigned char>(i2);
+  if (u1 < 128 && u2 < 128) {
+    PyObject*& cached = g_indicators[u1 * 128 + u2];
+    if (cached == nullptr) {
+      cached = make_pair(types().indicators, code_string(i1), code_string(i2));
+      if (cached == nullptr) return nullptr;
+    }
+    Py_INCREF(cached);
+    return cached;
+  }
+  return make_pair(types().indicators, code_string(i1), code_string(i2));
+}
+
+PyObject* make_field(const Field& f, bool raw) {
+  const PyTypes& t = types();
+  PyTypeObject* type = raw ? t.raw_field : t.field;
+  PyObject* o = type->tp_alloc(type, 0);
+  if (o == nullptr) return nullptr;
+  PyObject* tag = tag_string(f.tag());
+  if (tag == nullptr) {
+    Py_DECREF(o);
+    return nullptr;
+  }
+  set_slot(o, t.fld_tag, tag);
+  if (f.is_control()) {
+    PyObject* data = value_object(f.value(), raw);
+    PyObject* subfields = PyList_New(0);
+    if (data == nullptr || subfields == nullptr) {
+      Py_XDECREF(data);
+      Py_XDECREF(subfields);
+      Py_DECREF(o);
+      return nullptr;
+    }
+    set_slot(o, t.fld_data, data);
+    set_slot(o, t.fld_subfields, subfields);
+    set_slot(o, t.fld_indicators, Py_NewRef(Py_None));
+    set_slot(o, t.fld_control, Py_NewRef(Py_True));
+    return o;
+  }
+  const auto& subs = f.subfields();
+  PyObject* list = PyList_New(static_cast<Py_ssize_t>(subs.size()));
+  if (list == nullptr) {
+    Py_DECREF(o);
+    return nullptr;
+  }
+  set_slot(o, t.fld_subfields, list);
+  for (std::size_t i = 0; i < subs.size(); ++i) {
+    PyObject* sf = make_pair(t.subfield, code_string(subs[i].code), value_object(subs[i].value, raw));
+    if (sf == nullptr) {
+      Py_DECREF(o);
+      return nullptr;
+    }
+    PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), sf);
+  }
+  PyObject* ind = indicators_object(f.indicator1(), f.indicator2());
+  if (ind == nullptr) {
+    Py_DECREF(o);
+    return nullptr;
+  }
+  set_slot(o, t.fld_indicators, ind);
+  set_slot(o, t.fld_data, Py_NewRef(Py_None));
+  set_slot(o, t.fld_control, Py_NewRef(Py_False));
+  return o;
+}
+
+void destroy_native(PyObject* capsule) {
+  delete static_cast<NativeRecord*>(PyCapsule_GetPointer(capsule, kCapsuleName));
+}
+
+bool check_record(PyObject* o) {
+  if (!types().ready()) {
+    PyErr_SetString(PyExc_RuntimeError, "marcscope._core: the Python classes are not registered");
+    return false;
+  }
+  if (!PyObject_TypeCheck(o, types().record)) {
+    PyErr_SetString(PyExc_TypeError, "expected a marcscope Record");
+    return false;
+  }
+  return true;
+}
+
+/// Field `i` of a record that still has its native record: the cached object, or a new one
+/// (cached). New reference.
+PyObject* cached_field(PyObject* rec, NativeRecord* native, std::size_t i) {
+  const PyTypes& t = types();
+  PyObject* cache = get_slot(rec, t.rec_cache);
+  if (is_none_or_unset(cache)) {
+    const auto n = static_cast<Py_ssize_t>(native->record.fields().size());
+    cache = PyList_New(n);
+    if (cache == nullptr) return nullptr;
+    for (Py_ssize_t k = 0; k < n; ++k) PyList_SET_ITEM(cache, k, Py_NewRef(Py_None));
+    set_slot(rec, t.rec_cache, cache);
+  }
+  PyObject* f = PyList_GET_ITEM(cache, static_cast<Py_ssize_t>(i));
+  if (f != Py_None) return Py_NewRef(f);
+  f = make_field(native->record.fields()[i], native->raw);
+  if (f == nullptr) return nullptr;
+  PyList_SetItem(cache, static_cast<Py_ssize_t>(i), Py_NewRef(f));
+  return f;
+}
+
+bool tag_view(PyObject* tag, std::string_view& out) {
+  Py_ssize_t n = 0;
+  const char* s = PyUnicode_Check(tag) ? PyUnicode_AsUTF8AndSize(tag, &n) : nullptr;
+  if (s == nullptr) {
+    if (!PyErr_Occurred()) PyErr_SetString(PyExc_TypeError, "a tag is a str");
+    return false;
+  }
+  out = std::string_view(s, static_cast<std::size_t>(n));
+  return true;
+}
+
+/// The whole field list (new reference), made once: cached fields keep their identity. The Python
+/// list becomes the record's `fields`; the engine record is no longer needed and is freed.
+PyObject* materialise(PyObject* rec) {
+  const PyTypes& t = types();
+  PyObject* existing = get_slot(rec, t.rec_fields);
+  if (!is_none_or_unset(existing)) return Py_NewRef(existing);
+  NativeRecord* native = native_of(rec);
+  if (native == nullptr) {
+    PyObject* empty = PyList_New(0);
+    if (empty == nullptr) return nullptr;
+    set_slot(rec, t.rec_fields, Py_NewRef(empty));
+    return empty;
+  }
+  const auto n = native->record.fields().size();
+  PyObject* list = PyList_New(static_cast<Py_ssize_t>(n));
+  if (list == nullptr) return nullptr;
+  PyObject* cache = get_slot(rec, t.rec_cache);
+  for (std::size_t i = 0; i < n; ++i) {
+    PyObject* f = nullptr;
+    if (!is_none_or_unset(cache) && PyList_GET_ITEM(cache, static_cast<Py_ssize_t>(i)) != Py_None)
+      f = Py_NewRef(PyList_GET_ITEM(cache, static_cast<Py_ssize_t>(i)));
+    else
+      f = make_field(native->record.fields()[i], native->raw);
+    if (f == nullptr) {
+      Py_DECREF(list);
+      return nullptr;
+    }
+    PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), f);
+  }
+  // The engine record keeps its leader (the `leader` property may still ask for it).
+  native->record.fields().clear();
+  native->record.fields().shrink_to_fit();
+  set_slot(rec, t.rec_fields, Py_NewRef(list));
+  set_slot(rec, t.rec_cache, Py_NewRef(Py_None));
+  return list;
+}
+
+// ---- METH_FASTCALL entry points -----------------------------------------------------------
+
+PyObject* py_record_field(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "_record_field(record, tag)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  std::string_view tag;
+  if (!tag_view(args[1], tag)) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  if (native == nullptr) Py_RETURN_NONE;
+  const auto& fields = native->record.fields();
+  for (std::size_t i = 0; i < fields.size(); ++i)
+    if (fields[i].tag() == tag) return cached_field(args[0], native, i);
+  Py_RETURN_NONE;
+}
+
+PyObject* py_record_has(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2) {
+    PyErr_SetString(PyExc_TypeError, "_record_has(record, tag)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  std::string_view tag;
+  if (!PyUnicode_Check(args[1])) Py_RETURN_FALSE;  // pymarc compares with ==: anything else is absent
+  if (!tag_view(args[1], tag)) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  if (native != nullptr)
+    for (const Field& f : native->record.fields())
+      if (f.tag() == tag) Py_RETURN_TRUE;
+  Py_RETURN_FALSE;
+}
+
+/// _record_fields(record, tags): the fields whose tag is one of `tags` (a tuple of str), in order.
+PyObject* py_record_fields(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2 || !PyTuple_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "_record_fields(record, tags: tuple)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  PyObject* out = PyList_New(0);
+  if (out == nullptr || native == nullptr) return out;
+  const Py_ssize_t ntags = PyTuple_GET_SIZE(args[1]);
+  std::array<std::string_view, 32> small;
+  std::vector<std::string_view> many;
+  std::string_view* tags = small.data();
+  if (ntags > static_cast<Py_ssize_t>(small.size())) {
+    many.resize(static_cast<std::size_t>(ntags));
+    tags = many.data();
+  }
+  Py_ssize_t usable = 0;
+  for (Py_ssize_t k = 0; k < ntags; ++k) {
+    PyObject* tag = PyTuple_GET_ITEM(args[1], k);
+    if (!PyUnicode_Check(tag)) continue;  // never equal to a tag
+    if (!tag_view(tag, tags[usable])) {
+      Py_DECREF(out);
+      return nullptr;
+    }
+    ++usable;
+  }
+  const auto& fields = native->record.fields();
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    bool wanted = false;
+    for (Py_ssize_t k = 0; k < usable && !wanted; ++k) wanted = fields[i].tag() == tags[k];
+    if (!wanted) continue;
+    PyObject* f = cached_field(args[0], native, i);
+    if (f == nullptr || PyList_Append(out, f) < 0) {
+      Py_XDECREF(f);
+      Py_DECREF(out);
+      return nullptr;
+    }
+    Py_DECREF(f);
+  }
+  return out;
+}
+
+PyObject* py_record_materialise(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1) {
+    PyErr_SetString(PyExc_TypeError, "_record_materialise(record)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  return materialise(args[0]);
+}
+
+/// The leader as read (a str), or None for a record with no native record.
+PyObject* py_record_leader(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1) {
+    PyErr_SetString(PyExc_TypeError, "_record_leader(record)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  if (native == nullptr) Py_RETURN_NONE;
+  const std::string& leader = native->record.leader();
+  return PyUnicode_DecodeLatin1(leader.data(), static_cast<Py_ssize_t>(leader.size()), nullptr);
+}
+
+PyMethodDef g_fast_methods[] = {
+    {"_record_field", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_field)), METH_FASTCALL,
+     "First field with a tag, made lazily (None when absent)."},
+    {"_record_has", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_has)), METH_FASTCALL,
+     "Whether a native record has a field with a tag."},
+    {"_record_fields", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_fields)), METH_FASTCALL,
+     "Fields with any of the tags, made lazily."},
+    {"_record_materialise", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_materialise)),
+     METH_FASTCALL, "The record's whole field list, made once."},
+    {"_record_leader", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_leader)), METH_FASTCALL,
+     "The native record's leader as read."},
+    {nullptr, nullptr, 0, nullptr},
+};
+
+void append_utf8(PyObject* value, std::string& out, const char* what) {
+  if (PyUnicode_Check(value)) {
+    Py_ssize_t n = 0;
+    const char* s = PyUnicode_AsUTF8AndSize(value, &n);
+    if (s == nullptr) throw py::error_already_set();
+    out.append(s, static_cast<std::size_t>(n));
+  } else if (PyBytes_Check(value)) {
+    out.append(PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value)));
+  } else if (value != Py_None) {
+    throw py::type_error(std::string(what) + " must be str or bytes, not " + Py_TYPE(value)->tp_name);
+  }
+}
+
+char one_char(PyObject* value, const char* what) {
+  std::string s;
+  append_utf8(value, s, what);
+  if (s.empty()) return ' ';
+  return s[0];
+}
+
+void field_to_engine(py::handle f, Record& out) {
+  std::string tag;
+  append_utf8(f.attr("tag").ptr(), tag, "a field's tag");
+  if (py::bool_(f.attr("control_field"))) {
+    std::string data;
+    append_utf8(f.attr("data").ptr(), data, "a control field's data");
+    out.add_field(Field(std::move(tag), std::move(data)));
+    return;
+  }
+  const char i1 = one_char(f.attr("indicator1").ptr(), "an indicator");
+  const char i2 = one_char(f.attr("indicator2").ptr(), "an indicator");
+  std::vector<Subfield> subs;
+  for (py::handle sf : f.attr("subfields")) {
+    py::sequence pair = py::reinterpret_borrow<py::sequence>(sf);
+    if (pair.size() != 2) throw py::value_error("a subfield is a (code, value) pair");
+    Subfield s;
+    s.code = one_char(py::object(pair[0]).ptr(), "a subfield code");
+    append_utf8(py::object(pair[1]).ptr(), s.value, "a subfield value");
+    subs.push_back(std::move(s));
+  }
+  out.add_field(Field(std::move(tag), i1, i2, std::move(subs)));
+}
+
+}  // namespace
+
+PyTypes& types() {
+  static PyTypes t;
+  return t;
+}
+
+NativeRecord* native_of(PyObject* record) {
+  PyObject* capsule = get_slot(record, types().rec_native);
+  if (is_none_or_unset(capsule)) return nullptr;
+  return static_cast<NativeRecord*>(PyCapsule_GetPointer(capsule, kCapsuleName));
+}
+
+PyObject* make_record(NativeRecord* native, bool to_unicode, bool force_utf8) {
+  const PyTypes& t = types();
+  PyObject* capsule = PyCapsule_New(native, kCapsuleName, destroy_native);
+  if (capsule == nullptr) {
+    delete native;
+    return nullptr;
+  }
+  PyObject* o = t.record->tp_alloc(t.record, 0);
+  if (o == nullptr) {
+    Py_DECREF(capsule);
+    return nullptr;
+  }
+  set_slot(o, t.rec_native, capsule);
+  set_slot(o, t.rec_fields, Py_NewRef(Py_None));
+  set_slot(o, t.rec_cache, Py_NewRef(Py_None));
+  set_slot(o, t.rec_leader, Py_NewRef(Py_None));
+  set_slot(o, t.rec_pos, PyLong_FromLong(0));
+  set_slot(o, t.rec_force_utf8, Py_NewRef(force_utf8 ? Py_True : Py_False));
+  set_slot(o, t.rec_to_unicode, Py_NewRef(to_unicode ? Py_True : Py_False));
+  return o;
+}
+
+PyObject* make_diagnostic(const Diagnostic& d) {
+  if (types().diagnostic == nullptr) {
+    PyErr_SetString(PyExc_RuntimeError, "marcscope._core: the Python classes are not registered (import marcscope)");
+    throw py::error_already_set();
+  }
+  py::object none = py::none();
+  py::object subfield = d.subfield ? py::object(py::reinterpret_steal<py::object>(code_string(d.subfield))) : none;
+  auto text = [](const std::string& s) {
+    return py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace"));
+  };
+  py::object rule = d.rule.empty() ? none : text(d.rule);
+  py::object tag = d.tag.empty() ? none : text(d.tag);
+  py::object field = d.field < 0 ? none : py::object(py::int_(d.field));
+  py::object out = py::reinterpret_borrow<py::object>(types().diagnostic)(
+      std::string(severity_name(d.severity)), std::string(code_name(d.code)), d.record, d.offset, tag, subfield,
+      text(d.message), rule,
+      field);
+  return out.release().ptr();
+}
+
+void record_to_engine(PyObject* rec, Record& out) {
+  const PyTypes& t = types();
+  if (!PyObject_TypeCheck(rec, t.record)) throw py::type_error("expected a marcscope Record");
+  NativeRecord* native = native_of(rec);
+  PyObject* leader_slot = get_slot(rec, t.rec_leader);
+  if (native != nullptr && is_none_or_unset(get_slot(rec, t.rec_fields)) && is_none_or_unset(get_slot(rec, t.rec_cache))) {
+    out = native->record;
+    if (!is_none_or_unset(leader_slot)) {
+      std::string leader;
+      append_utf8(py::str(leader_slot).ptr(), leader, "the leader");
+      out.set_leader(leader);
+    }
+    return;
+  }
+  py::handle r(rec);
+  out = Record();
+  std::string leader;
+  append_utf8(py::str(r.attr("leader")).ptr(), leader, "the leader");
+  out.set_leader(leader);
+  for (py::handle f : r.attr("fields")) field_to_engine(f, out);
+}
+
+void bind_record(py::module_& m) {
+  for (PyMethodDef* def = g_fast_methods; def->ml_name != nullptr; ++def) {
+    py::object fn = py::reinterpret_steal<py::object>(PyCFunction_NewEx(def, nullptr, m.attr("__name__").ptr()));
+    if (!fn) throw py::error_already_set();
+    m.add_object(def->ml_name, fn);
+  }
+
+  m.def(
+      "_register",
+      [](py::type record, py::type field, py::type raw_field, py::type subfield, py::type indicators,
+         py::object diagnostic) {
+        PyTypes& t = types();
+        auto keep = [](py::handle h) { return reinterpret_cast<PyTypeObject*>(h.inc_ref().ptr()); };
+        auto* rec = reinterpret_cast<PyTypeObject*>(record.ptr());
+        auto* fld = reinterpret_cast<PyTypeObject*>(field.ptr());
+        t.rec_native = slot_offset(rec, "_native");
+        t.rec_fields = slot_offset(rec, "_fields");
+        t.rec_cache = slot_offset(rec, "_cache");
+        t.rec_leader = slot_offset(rec, "_leader");
+        t.rec_pos = slot_offset(rec, "pos");
+        t.rec_force_utf8 = slot_offset(rec, "force_utf8");
+        t.rec_to_unicode = slot_offset(rec, "to_unicode");
+        t.fld_tag = slot_offset(fld, "tag");
+        t.fld_data = slot_offset(fld, "data");
+        t.fld_indicators = slot_offset(fld, "_indicators");
+        t.fld_subfields = slot_offset(fld, "subfields");
+        t.fld_control = slot_offset(fld, "control_field");
+        if (!PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(raw_field.ptr()), fld))
+          throw py::type_error("RawField must subclass Field");
+        if (!PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(subfield.ptr()), &PyTuple_Type) ||
+            !PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(indicators.ptr()), &PyTuple_Type))
+          throw py::type_error("Subfield and Indicators must be named tuples");
+        t.record = keep(record);
+        t.field = keep(field);
+        t.raw_field = keep(raw_field);
+        t.subfield = keep(subfield);
+        t.indicators = keep(indicators);
+        t.diagnostic = diagnostic.inc_ref().ptr();
+      },
+      "Registers the pure-Python classes the bindings build (called once by marcscope/__init__.py).");
+
+  m.def(
+      "record_as_marc",
+      [](py::handle record) {
+        Record scratch;
+        record_to_engine(record.ptr(), scratch);
+        std::string out;
+        write_iso2709(scratch, out);
+        return py::bytes(out);
+      },
+      py::arg("record"), "The record as ISO 2709 bytes (UTF-8; leader/09 'a').");
+
+  m.def(
+      "record_info",
+      [](py::handle record) -> py::object {
+        if (!PyObject_TypeCheck(record.ptr(), types().record)) throw py::type_error("expected a marcscope Record");
+        NativeRecord* native = native_of(record.ptr());
+        if (native == nullptr) return py::none();
+        py::list diags;
+        for (const Diagnostic& d : native->diagnostics) diags.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
+        return py::make_tuple(native->number, native->offset, native->status, diags);
+      },
+      py::arg("record"), "(number, offset, status, diagnostics) of a record read from an input, else None.");
+}
+
+}  // namespace marcscope::python

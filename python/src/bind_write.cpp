@@ -1,0 +1,197 @@
+// Writing from Python: the engine's writers for every format (records written one by one from
+// Python Records), whole-file conversion on the pipeline, and MARC-8 to Unicode.
+//
+// GIL: EngineWriter holds it (each call turns one Python Record into an engine record, which
+// needs it); convert() releases it for the whole run (nothing in it touches Python);
+// marc8_to_utf8 releases it around the conversion of long values only.
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "bindings.h"
+#include "marcscope/charset/marc8.h"
+#include "marcscope/core/executor.h"
+#include "marcscope/formats/record_stream.h"
+#include "marcscope/io/mapped_file.h"
+#include "marcscope/read/record_reader.h"
+#include "py_types.h"
+
+namespace marcscope::python {
+
+namespace {
+
+Format format_from(const std::string& name) {
+  Format f;
+  if (!parse_format_name(name, f)) throw py::value_error("unknown format '" + name + "'");
+  return f;
+}
+
+WriterOptions writer_options(bool pretty, bool crlf, const std::vector<std::string>& columns, const std::string& sep) {
+  WriterOptions o;
+  o.pretty = pretty;
+  o.crlf = crlf;
+  o.columns = columns;
+  if (sep.size() != 1) throw py::value_error("csv_separator is one character");
+  o.csv_separator = sep[0];
+  return o;
+}
+
+/// One of the engine's writers, fed Python Records.
+class EngineWriter {
+ public:
+  EngineWriter(const std::string& format, const WriterOptions& options)
+      : format_(format_from(format)), writer_(make_writer(format_, options)) {
+    if (!writer_) throw py::value_error("no writer for format '" + format + "'");
+  }
+  py::bytes begin() {
+    std::string out;
+    writer_->begin(out);
+    return py::bytes(out);
+  }
+  py::bytes write(py::handle record) {
+    Record r;
+    record_to_engine(record.ptr(), r);
+    std::string out;
+    writer_->write(r, ++written_, out, diagnostics_);
+    return py::bytes(out);
+  }
+  py::bytes end() {
+    std::string out;
+    writer_->end(out);
+    return py::bytes(out);
+  }
+  py::list diagnostics() const {
+    py::list out;
+    for (const Diagnostic& d : diagnostics_) out.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
+    return out;
+  }
+  std::uint64_t written() const { return written_; }
+
+ private:
+  Format format_;
+  std::unique_ptr<RecordWriter> writer_;
+  std::uint64_t written_ = 0;
+  Diagnostics diagnostics_;
+};
+
+/// Reads `source` on the pipeline and writes every record to `dest` in `format`; the output is
+/// written to a temporary name beside `dest` and renamed into place, so a failed conversion never
+/// leaves half a file where a good one was.
+py::dict convert(const std::string& source, const std::string& dest, const std::string& format, const std::string& mode,
+                 std::optional<unsigned> threads, const WriterOptions& wopts) {
+  ReadOptions options;
+  if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
+  if (threads && *threads > 0) {
+    options.threads = *threads;
+  } else {
+    options.executor = process_executor();
+  }
+  const Format out_format = format_from(format);
+  auto writer = make_writer(out_format, wopts);
+  if (!writer) throw py::value_error("no writer for format '" + format + "'");
+  ReadSummary summary;
+  Diagnostics diags;
+  const std::string temp = dest + ".marcscope-tmp";
+  {
+    py::gil_scoped_release nogil;
+    auto reader = RecordReader::open(source, options);
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    if (!out) throw IoError("cannot write " + temp);
+    std::string head;
+    writer->begin(head);
+    out << head;
+    // The JSON array puts commas between records, so its records are written in order in the
+    // delivering stage; every other writer encodes in the parallel stage.
+    const bool ordered = out_format == Format::Json;
+    auto encode = [&](Batch& b) {
+      for (const BatchRecord& r : b.records) writer->write(r.record, r.number, b.output, b.diagnostics);
+    };
+    summary = reader->run(
+        [&](Batch& b) {
+          if (ordered) encode(b);
+          out.write(b.output.data(), static_cast<std::streamsize>(b.output.size()));
+          diags.insert(diags.end(), b.diagnostics.begin(), b.diagnostics.end());
+          return static_cast<bool>(out);
+        },
+        ordered ? BatchTransform{} : BatchTransform(encode));
+    std::string tail;
+    writer->end(tail);
+    out << tail;
+    out.close();
+    if (!out) {
+      std::remove(temp.c_str());
+      throw IoError("cannot write " + dest);
+    }
+    std::error_code ec;
+    std::filesystem::rename(temp, dest, ec);
+    if (ec) {
+      std::remove(temp.c_str());
+      throw IoError("cannot rename " + temp + " to " + dest + ": " + ec.message());
+    }
+  }
+  py::list dl;
+  for (const Diagnostic& d : diags) dl.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
+  py::dict result;
+  result["records"] = summary.delivered;
+  result["skipped"] = summary.skipped;
+  result["repaired"] = summary.repaired;
+  result["stopped"] = summary.stopped;
+  result["diagnostics"] = dl;
+  return result;
+}
+
+}  // namespace
+
+void bind_write(py::module_& m) {
+  py::class_<EngineWriter>(m, "EngineWriter", "One of the engine's writers (ISO 2709, MARC-8, MARCXML, JSON, NDJSON, .mrk, CSV).")
+      .def(py::init([](const std::string& format, bool pretty, bool crlf, std::vector<std::string> columns,
+                       const std::string& csv_separator) {
+             return std::make_unique<EngineWriter>(format, writer_options(pretty, crlf, columns, csv_separator));
+           }),
+           py::arg("format"), py::arg("pretty") = false, py::arg("crlf") = false,
+           py::arg("columns") = std::vector<std::string>{}, py::arg("csv_separator") = ",")
+      .def("begin", &EngineWriter::begin, "What goes before the first record (XML declaration, '[', CSV header).")
+      .def("write", &EngineWriter::write, py::arg("record"), "One record, encoded.")
+      .def("end", &EngineWriter::end, "What goes after the last record.")
+      .def_property_readonly("diagnostics", &EngineWriter::diagnostics)
+      .def_property_readonly("written", &EngineWriter::written);
+
+  m.def(
+      "convert",
+      [](const std::string& source, const std::string& dest, const std::string& format, const std::string& mode,
+         std::optional<unsigned> threads, bool pretty, bool crlf, std::vector<std::string> columns,
+         const std::string& csv_separator) {
+        return convert(source, dest, format, mode, threads, writer_options(pretty, crlf, columns, csv_separator));
+      },
+      py::arg("source"), py::arg("dest"), py::arg("format"), py::arg("mode") = "permissive",
+      py::arg("threads") = py::none(), py::arg("pretty") = false, py::arg("crlf") = false,
+      py::arg("columns") = std::vector<std::string>{}, py::arg("csv_separator") = ",",
+      "Converts a file to another format on the pipeline (the GIL released throughout).");
+
+  m.def(
+      "marc8_to_utf8",
+      [](py::bytes data, bool space_for_unknown, bool nfc) {
+        std::string_view in = data;
+        std::string out;
+        std::vector<Marc8Problem> problems;
+        Marc8Options options;
+        options.normalize_nfc = nfc;
+        if (space_for_unknown) options.replacement = U' ';
+        if (in.size() > 4096) {
+          py::gil_scoped_release nogil;
+          marc8_to_utf8(in, out, &problems, options);
+        } else {
+          marc8_to_utf8(in, out, &problems, options);
+        }
+        py::list details;
+        for (const Marc8Problem& p : problems) details.append(py::make_tuple(p.offset, p.detail));
+        return py::make_tuple(
+            py::reinterpret_steal<py::str>(PyUnicode_DecodeUTF8(out.data(), static_cast<Py_ssize_t>(out.size()), "replace")),
+            details);
+      },
+      py::arg("data"), py::arg("space_for_unknown") = true, py::arg("nfc") = true,
+      "MARC-8 bytes to (str, [(offset, problem)]): every LoC character set, NFC, combining marks after their base.");
+}
+
+}  // namespace marcscope::python

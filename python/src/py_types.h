@@ -1,0 +1,65 @@
+#pragma once
+// The pure-Python classes the bindings build instances of, and the hand-over of engine records.
+//
+// A Python Record made by a reader holds its engine record in `_native` (a capsule owning a
+// NativeRecord) and makes Field objects only when asked: `record['245']` builds that one field
+// (kept in `_cache`, so the same Field object comes back next time), `record.fields` builds the
+// whole list once, after which the Python list is the record (pymarc's reference semantics) and
+// the engine record is dropped. Instances are allocated with the class's tp_alloc and their
+// __slots__ are filled through the slot offsets found at registration: no __init__ runs.
+//
+// GIL: everything here needs it; nothing here is called from an engine thread.
+
+#include <Python.h>
+
+#include <cstdint>
+#include <string>
+
+#include "marcscope/core/diagnostic.h"
+#include "marcscope/model/record.h"
+
+namespace marcscope::python {
+
+/// An engine record handed to Python, with where it came from.
+struct NativeRecord {
+  Record record;
+  std::uint64_t number = 0;  ///< 1-based record number in its input; 0 = not read from an input
+  std::uint64_t offset = 0;  ///< byte offset where it starts
+  std::uint8_t status = 0;   ///< RecordStatus bits
+  bool raw = false;          ///< values are the input's bytes (to_unicode=False): they become `bytes`
+  Diagnostics diagnostics;   ///< what reading found in this record
+};
+
+/// The classes registered by marcscope/__init__.py (strong references, never released).
+struct PyTypes {
+  PyTypeObject* record = nullptr;
+  PyTypeObject* field = nullptr;
+  PyTypeObject* raw_field = nullptr;
+  PyTypeObject* subfield = nullptr;    ///< a namedtuple (a tuple subclass)
+  PyTypeObject* indicators = nullptr;  ///< a namedtuple
+  PyObject* diagnostic = nullptr;      ///< called with keyword-free positional arguments
+  // Slot offsets (bytes into the instance) of Record's and Field's __slots__.
+  Py_ssize_t rec_native = 0, rec_fields = 0, rec_cache = 0, rec_leader = 0, rec_pos = 0, rec_force_utf8 = 0,
+             rec_to_unicode = 0;
+  Py_ssize_t fld_tag = 0, fld_data = 0, fld_indicators = 0, fld_subfields = 0, fld_control = 0;
+  bool ready() const { return record != nullptr; }
+};
+
+PyTypes& types();
+
+/// A new Python Record owning `native` (the capsule takes it). New reference; null with a Python
+/// error set on failure. `to_unicode` fills the slot of that name.
+PyObject* make_record(NativeRecord* native, bool to_unicode, bool force_utf8);
+/// A Python Diagnostic object. New reference.
+PyObject* make_diagnostic(const Diagnostic& d);
+
+/// The engine record a Python Record stands for: its native record when no field was handed out
+/// (only the leader may have changed), else built from its `fields` list. Raises (throws
+/// py::error_already_set) when a field is not what a Record may hold.
+void record_to_engine(PyObject* record, Record& out);
+
+/// The NativeRecord of a Python Record, or null when it has none (made by a script, or its fields
+/// already materialised).
+NativeRecord* native_of(PyObject* record);
+
+}  // namespace marcscope::python

@@ -1,0 +1,146 @@
+"""Bad input: pymarc's permissive iteration (None, current_exception, current_chunk, the stop
+after a fatal reader error), the engine's modes, and diagnostics that name every problem."""
+
+from __future__ import annotations
+
+import collections
+import io
+
+import pytest
+
+import marcscope
+from marcscope import exceptions
+
+ISO_SUFFIXES = {".mrc", ".dat", ".bin", ".usmarc", ".marc"}
+
+
+def malformed_files(data):
+    return sorted(p for p in (data / "malformed").iterdir() if p.is_file())
+
+
+def expected_outcomes(data):
+    """tests/engine/malformed_expected.tsv: file, mode -> (delivered, {code: count})."""
+    out = {}
+    for line in (data.parent / "engine" / "malformed_expected.tsv").read_text().splitlines():
+        if not line or line.startswith("#"):
+            continue
+        name, mode, delivered, codes = (line.split("\t") + [""])[:4]
+        counts = {}
+        for item in filter(None, codes.split(",")):
+            code, n = item.split("=")
+            counts[code] = int(n)
+        out[(name, mode)] = (int(delivered), counts)
+    return out
+
+
+def test_every_malformed_file_iterates_in_pymarc_style(data):
+    checked = 0
+    for path in malformed_files(data):
+        reader = marcscope.MARCReader(open(path, "rb"))
+        items = 0
+        for record in reader:
+            items += 1
+            if record is None:
+                exc = reader.current_exception
+                assert isinstance(exc, (marcscope.PymarcException, UnicodeDecodeError)), path.name
+                assert exc.diagnostics, path.name
+                assert all(d.severity in ("warning", "error", "fatal") for d in exc.diagnostics)
+                if isinstance(exc, UnicodeDecodeError):
+                    assert any(d.code == "invalid-utf8" for d in exc.diagnostics), path.name
+                else:
+                    assert any(d.severity in ("error", "fatal") for d in exc.diagnostics), path.name
+                assert str(exc)
+                if path.suffix in ISO_SUFFIXES and not isinstance(exc, marcscope.NotMarcError):
+                    assert isinstance(reader.current_chunk, bytes), path.name
+            else:
+                assert isinstance(record, marcscope.Record)
+                assert reader.current_exception is None
+                str(record)
+                record.as_dict()
+            assert items < 10_000
+        checked += 1
+    assert checked >= 70
+
+
+def test_pymarc_bad_records_sequence(data):
+    # pymarc's own bad-records file: a good record, bad ones, a good one, then a truncated one.
+    reader = marcscope.MARCReader(open(data / "malformed/pymarc-bad_records.mrc", "rb"))
+    seen = []
+    for record in reader:
+        seen.append(record if record is not None else reader.current_exception)
+    assert isinstance(seen[0], marcscope.Record)
+    assert isinstance(seen[7], marcscope.Record)
+    assert isinstance(seen[1], exceptions.BaseAddressInvalid)
+    assert isinstance(seen[6], exceptions.NoFieldsFound)
+    assert all(isinstance(s, marcscope.PymarcException) for i, s in enumerate(seen) if i not in (0, 7))
+    assert isinstance(seen[-1], exceptions.TruncatedRecord)
+    assert isinstance(seen[-1], exceptions.FatalReaderError)
+    assert len(seen) == 9
+    numbers = [d.record for s in seen[1:7] for d in s.diagnostics[:1]]
+    assert numbers == [2, 3, 4, 5, 6, 7]
+
+
+def test_fatal_error_stops_by_default_and_modes_read_on(data, tmp_path):
+    path = data / "malformed/catmandu-bu_bibs.mrc"
+    expected = expected_outcomes(data)
+    reader = marcscope.MARCReader(open(path, "rb"))
+    items = list(reader)
+    # pymarc: two good records, then None for the record whose length is wrong, then the end.
+    assert [i is not None for i in items] == [True, True, False]
+    assert isinstance(reader.current_exception, exceptions.FatalReaderError)
+    permissive = list(marcscope.MARCReader(open(path, "rb"), mode="permissive"))
+    delivered, codes = expected[(path.name, "permissive")]
+    assert sum(r is not None for r in permissive) == delivered
+    assert sum(r is None for r in permissive) == codes["record-skipped"]
+    strict = list(marcscope.MARCReader(str(path), mode="strict"))
+    assert sum(r is not None for r in strict) == expected[(path.name, "strict")][0]
+    assert strict[-1] is None
+    reader = marcscope.read(str(path))
+    good = list(reader)
+    assert None not in good and len(good) == delivered
+    assert reader.records_skipped == codes["record-skipped"]
+    mismatches = [d for d in reader.diagnostics if d.code == "record-length-mismatch"]
+    assert len(mismatches) == codes["record-length-mismatch"]
+    payload = path.read_bytes()
+    for d in mismatches:
+        assert d.record > 0 and 0 <= d.offset < len(payload)
+        assert str(d).startswith(f"record {d.record} at byte {d.offset}")
+
+
+def test_modes_against_the_engine_expectations(data):
+    """Every ISO 2709 file of the malformed corpus, in each mode, read through Python: the
+    records delivered and the diagnostic codes are those tests/engine/malformed_expected.tsv
+    lists (reviewed by hand for the engine)."""
+    expected = expected_outcomes(data)
+    compared = 0
+    for (name, mode), (delivered, codes) in sorted(expected.items()):
+        path = data / "malformed" / name
+        for source in (str(path), io.BytesIO(path.read_bytes())):
+            reader = marcscope.read(source, mode=mode)
+            records = list(reader)
+            assert len(records) == delivered, (name, mode)
+            got = collections.Counter(d.code for d in reader.diagnostics)
+            assert dict(got) == codes, (name, mode)
+            compared += 1
+    assert compared >= 180
+
+
+def test_recover_marks_repairs(data):
+    path = data / "malformed/catmandu-bu_bibs.mrc"
+    records = list(marcscope.read(str(path), mode="recover"))
+    repaired = [r for r in records if any(d.code == "record-repaired" for d in r.diagnostics)]
+    assert repaired
+    for r in repaired:
+        assert r.number > 0 and r.offset >= 0
+
+
+def test_record_from_bad_bytes_raises_pymarc_exceptions(data):
+    chunks = []
+    reader = marcscope.MARCReader(open(data / "malformed/pymarc-bad_records.mrc", "rb"))
+    for record in reader:
+        if record is None and not isinstance(reader.current_exception, exceptions.FatalReaderError):
+            chunks.append((reader.current_chunk, type(reader.current_exception)))
+    assert chunks
+    for chunk, cls in chunks:
+        with pytest.raises(cls):
+            marcscope.Record(data=chunk)

@@ -1,0 +1,366 @@
+"""Reading: the same records from every kind of source, against independent parses of the
+pair sets' twins, pymarc's properties, MARC-8, and pymarc's reader options."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import subprocess
+import threading
+
+import pytest
+
+import marcscope
+from conftest import py_fields
+
+PAIRS = [
+    ("pairs/traject-test_data.utf8.mrc", "pairs/traject-test_data.utf8.json"),
+    ("pairs/pymarc-one.dat", "pairs/pymarc-one.json"),
+    ("pairs/marcmij-test.mrc", "pairs/marcmij-test.ndj"),
+    ("pairs/marcperl-camel.usmarc", "mrk/marcperl-camel.mrk"),
+]
+
+
+def twin_records(model, path):
+    if path.suffix in (".json", ".ndj"):
+        return model.parse_mij(path)
+    if path.suffix == ".mrk":
+        return model.parse_mrk_file(path)
+    return model.parse_marcxml(path)
+
+
+@pytest.mark.parametrize("iso,twin", PAIRS)
+def test_records_match_the_twin(data, model, iso, twin):
+    got = list(marcscope.MARCReader(open(data / iso, "rb")))
+    expected = twin_records(model, data / twin)
+    assert len(got) == len(expected) > 0
+    for g, e in zip(got, expected):
+        assert g is not None
+        assert model.leader_key(str(g.leader)) == model.leader_key(e.leader)
+        assert py_fields(g) == [f for f in e.fields]
+
+
+def as_plain(records):
+    return [None if r is None else (str(r.leader), r.as_dict()["fields"]) for r in records]
+
+
+class Pipe:
+    """A pipe's read end as a file object, fed by a thread (no seek, short reads)."""
+
+    def __init__(self, payload: bytes):
+        r, w = os.pipe()
+        self.reader = os.fdopen(r, "rb")
+
+        def feed():
+            with os.fdopen(w, "wb") as out:
+                for i in range(0, len(payload), 7001):
+                    out.write(payload[i : i + 7001])
+
+        self.thread = threading.Thread(target=feed)
+        self.thread.start()
+
+
+@pytest.mark.parametrize("name", ["valid/solrmarc-uva_001_2000.mrc", "pairs/traject-test_data.utf8.mrc",
+                                  "malformed/pymarc-bad_records.mrc", "malformed/catmandu-bu_bibs.mrc"])
+def test_same_records_from_every_source(data, tmp_path, name):
+    path = data / name
+    payload = path.read_bytes()
+    reference = as_plain(marcscope.MARCReader(str(path)))
+    assert reference
+    gz = tmp_path / "input.mrc.gz"
+    gz.write_bytes(gzip.compress(payload))
+    pipe = Pipe(payload)
+    cat = subprocess.Popen(["cat", str(path)], stdout=subprocess.PIPE)
+    sources = {
+        "pathlike": marcscope.MARCReader(path),
+        "one thread": marcscope.MARCReader(str(path), threads=1),
+        "two threads": marcscope.MARCReader(str(path), threads=2),
+        "bytes": marcscope.MARCReader(payload),
+        "bytes, one thread": marcscope.MARCReader(payload, threads=1),
+        "BytesIO": marcscope.MARCReader(io.BytesIO(payload)),
+        "BytesIO, small chunks": marcscope.MARCReader(io.BytesIO(payload), chunk_size=4096),
+        "open file": marcscope.MARCReader(open(path, "rb")),
+        "unbuffered file": marcscope.MARCReader(open(path, "rb", buffering=0)),
+        "pipe": marcscope.MARCReader(pipe.reader),
+        "subprocess stdout": marcscope.MARCReader(cat.stdout),
+        "gzip path": marcscope.MARCReader(str(gz)),
+        "gzip file object": marcscope.MARCReader(gzip.open(gz, "rb")),
+    }
+    for label, reader in sources.items():
+        assert as_plain(reader) == reference, label
+    pipe.thread.join()
+    cat.wait()
+
+
+def test_read_batch_and_read_give_the_same_records(data):
+    path = str(data / "valid/solrmarc-uva_001_2000.mrc")
+    reference = as_plain(marcscope.MARCReader(path))
+    reader = marcscope.MARCReader(path)
+    batches = []
+    while True:
+        batch = reader.read_batch(333)
+        if not batch:
+            break
+        assert len(batch) <= 333
+        batches.append(batch)
+    assert all(len(b) == 333 for b in batches[:-1])
+    assert as_plain([r for b in batches for r in b]) == reference
+    for threads in (None, 1, 2, 4):
+        assert as_plain(marcscope.read(path, threads=threads)) == reference
+
+
+def test_record_numbers_and_offsets(data):
+    path = data / "pairs/traject-test_data.utf8.mrc"
+    payload = path.read_bytes()
+    offset = 0
+    for number, record in enumerate(marcscope.MARCReader(str(path)), 1):
+        assert record.number == number
+        assert record.offset == offset
+        length = int(payload[offset : offset + 5])
+        assert payload[offset + length - 1] == 0x1D
+        offset += length
+    assert offset == len(payload)
+
+
+def test_current_chunk_is_the_record_bytes(data):
+    path = data / "pairs/marcperl-camel.usmarc"
+    payload = path.read_bytes()
+    reader = marcscope.MARCReader(open(path, "rb"))
+    chunks = []
+    for record in reader:
+        chunks.append(reader.current_chunk)
+        assert reader.current_exception is None
+    assert b"".join(chunks) == payload
+
+
+# ---- pymarc's properties, from an independent parse of the twin ------------------------------
+
+
+def _first(rec, *tags):
+    for f in rec.fields:
+        if f.tag in tags:
+            return f
+    return None
+
+
+def _format_field(f):
+    if f.is_control():
+        return f.value
+    out = ""
+    for code, value in f.subfields:
+        if code == "6":
+            continue
+        out += f" -- {value}" if f.tag.startswith("6") and code in "vxyz" else f" {value}"
+    return out.strip()
+
+
+def _title(f):
+    if f is None:
+        return None
+    a = f.get("a")
+    if not a:
+        return None
+    b = f.get("b")
+    return a[0] + (f" {b[0]}" if b and b[0] else "")
+
+
+def _tags(rec, tags):
+    return [(f.tag, str(f)) for f in rec.fields if f.tag in tags]
+
+
+@pytest.mark.parametrize("iso,twin", PAIRS)
+def test_properties(data, model, iso, twin):
+    import re
+
+    for got, e in zip(marcscope.MARCReader(str(data / iso)), twin_records(model, data / twin)):
+        assert got.title == _title(_first(e, "245"))
+        assert got.issn_title == _title(_first(e, "222"))
+        author = next((f for t in ("100", "110", "111") for f in [_first(e, t)] if f), None)
+        assert got.author == (_format_field(author) if author else None)
+        uniform = next((f for t in ("130", "240") for f in [_first(e, t)] if f), None)
+        assert got.uniformtitle == (_format_field(uniform) if uniform else None)
+        f086 = _first(e, "086")
+        assert got.sudoc == (_format_field(f086) if f086 else None)
+        f020 = _first(e, "020")
+        isbn = None
+        if f020 is not None and f020.get("a") and f020.get("a")[0]:
+            m = re.search(r"([0-9\-xX]+)", f020.get("a")[0])
+            isbn = m.group(1).replace("-", "") if m else None
+        assert got.isbn == isbn
+        f022 = _first(e, "022")
+        assert got.issn == (f022.get("a")[0] if f022 is not None and f022.get("a") else None)
+        assert got.issnl == (f022.get("l")[0] if f022 is not None and f022.get("l") else None)
+        pub = None
+        year = None
+        for f in e.fields:
+            if f.tag == "260" or (f.tag == "264" and f.ind2 == "1"):
+                pub = f.get("b")[0] if f.get("b") else None
+                year = f.get("c")[0] if f.get("c") else None
+                break
+        assert got.publisher == pub
+        assert got.pubyear == year
+        for prop, tags in [
+            ("series", {"440", "490", "800", "810", "811", "830"}),
+            ("location", {"852"}),
+            ("physicaldescription", {"300"}),
+            ("notes", {t for t in (f"5{n:02}" for n in range(100)) if t not in {"503", "509", "512", "517", "519", "523", "527", "528", "529", "531", "532", "537", "539", "542", "543", "548", "549", "551", "553", "554", "557", "558", "559", "560", "564", "566", "568", "569", "570", "571", "572", "573", "574", "575", "576", "577", "578", "579", "582", "587", "588", "589"}}),
+            ("subjects", {"600", "610", "611", "630", "648", "650", "651", "653", "654", "655", "656", "657", "658", "662", "690", "691", "696", "697", "698", "699"}),
+            ("addedentries", {"700", "710", "711", "720", "730", "740", "752", "753", "754", "790", "791", "792", "793", "796", "797", "798", "799"}),
+        ]:
+            value = getattr(got, prop)
+            assert isinstance(value, list)
+            assert [f.tag for f in value] == [f.tag for f in e.fields if f.tag in tags], prop
+            assert all(isinstance(f, marcscope.Field) for f in value)
+
+
+def test_properties_of_pymarc_test_file(data):
+    # pymarc's own test file (test/marc.dat): its documented first records.
+    records = list(marcscope.MARCReader(open(data / "valid/pymarc-marc.dat", "rb")))
+    first = records[0]
+    assert first.title == "The pragmatic programmer : from journeyman to master /"
+    assert first.author == "Hunt, Andrew, 1964-"
+    assert first.isbn == "020161622X"
+    assert first.publisher == "Addison-Wesley,"
+    assert first.pubyear == "2000."
+    assert [str(f) for f in first.subjects] == ["=650  \\0$aComputer programming."]
+    assert records[1].title == "Programming Python /"
+
+
+# ---- laziness keeps pymarc's reference semantics ---------------------------------------------
+
+
+def test_fields_handed_out_keep_their_identity(data):
+    record = next(marcscope.MARCReader(str(data / "pairs/traject-test_data.utf8.mrc")))
+    title = record["245"]
+    assert record["245"] is title
+    assert record.get("245") is title
+    subjects = record.get_fields("650", "600")
+    title["a"] = "Changed"
+    fields = record.fields
+    assert any(f is title for f in fields)
+    for s in subjects:
+        assert any(f is s for f in fields)
+    assert record.title.startswith("Changed")
+    record.add_field(marcscope.Field("999", marcscope.Indicators(" ", " "), [marcscope.Subfield("a", "x")]))
+    assert record["245"] is title
+    record.remove_field(title)
+    assert "245" not in record
+    assert record.get("245") is None
+    back = marcscope.Record(record.as_marc())
+    assert back.get("245") is None
+    assert back["999"]["a"] == "x"
+
+
+def test_leader_edits_reach_the_output(data):
+    record = next(marcscope.MARCReader(str(data / "pairs/traject-test_data.utf8.mrc")))
+    record.leader.record_status = "d"
+    record.leader[7] = "s"
+    out = record.as_marc()
+    assert out[5:6] == b"d" and out[7:8] == b"s"
+    assert marcscope.Record(out).leader[5] == "d"
+
+
+# ---- character sets and pymarc's options -----------------------------------------------------
+
+
+def test_marc8_record_written_as_pymarc_writes_it(data):
+    # pymarc's test pair: Record.as_marc() of the MARC-8 record read with to_unicode=True.
+    record = next(marcscope.MARCReader(open(data / "pairs/pymarc-marc8.dat", "rb"), to_unicode=True))
+    assert str(record.leader)[9] == " "  # kept as read, as pymarc does
+    assert record.as_marc() == (data / "pairs/pymarc-marc8-to-unicode.dat").read_bytes()
+    assert str(record.leader)[9] == "a"  # as_marc() sets it, as pymarc does
+
+
+def test_marc8_to_unicode_line_pairs(data):
+    marc8 = (data / "marc8/pymarc-test_marc8.txt").read_bytes().split(b"\n")
+    utf8 = (data / "marc8/pymarc-test_utf8.txt").read_text("utf-8").split("\n")
+    assert len(marc8) == len(utf8) > 1500
+    bad = [i for i, (m, u) in enumerate(zip(marc8, utf8)) if marcscope.marc8_to_unicode(m) != u]
+    assert bad == []
+    converter = marcscope.MARC8ToUnicode()
+    assert converter.translate(marc8[0]) == utf8[0]
+
+
+def test_to_unicode_false_keeps_bytes(data):
+    path = data / "pairs/pymarc-marc8.dat"
+    record = next(marcscope.MARCReader(open(path, "rb"), to_unicode=False))
+    field = record["245"]
+    assert isinstance(field, marcscope.RawField)
+    assert isinstance(field["a"], bytes)
+    assert isinstance(record["001"].data, bytes)
+    assert record.as_marc() == path.read_bytes()
+    converted = marcscope.map_marc8_record(record)
+    unicode_record = next(marcscope.MARCReader(open(path, "rb")))
+    assert [str(f) for f in converted.fields] == [str(f) for f in unicode_record.fields]
+
+
+def test_force_utf8_and_utf8_handling(data):
+    path = data / "valid/pymarc-utf8_without_leader_flag.dat"
+    as_marc8 = next(marcscope.MARCReader(str(path)))
+    forced = next(marcscope.MARCReader(str(path), force_utf8=True))
+    payload = path.read_bytes()
+    assert payload[9:10] == b" "
+    # Read as UTF-8 the values are the file's bytes decoded as UTF-8.
+    for f in forced.fields:
+        for s in f.subfields:
+            assert s.value.encode("utf-8") in payload
+    assert str(as_marc8) != str(forced)
+    bad = data / "malformed/traject-bad_utf_byte.utf8.marc"
+    strict = marcscope.MARCReader(str(bad))
+    errors = [strict.current_exception for r in strict if r is None]
+    assert errors and all(isinstance(e, UnicodeDecodeError) for e in errors)
+    assert all(any(d.code == "invalid-utf8" for d in e.diagnostics) for e in errors)
+    replaced = [r for r in marcscope.MARCReader(str(bad), utf8_handling="replace")]
+    assert None not in replaced
+    assert any("\ufffd" in s.value for r in replaced for f in r.fields for s in f.subfields)
+    with pytest.raises(ValueError):
+        marcscope.MARCReader(str(bad), utf8_handling="nonsense")
+
+
+# ---- other formats through the same reader ---------------------------------------------------
+
+
+def test_other_formats(data, model):
+    xml = data / "pairs/pymarc-batch.xml"
+    js = data / "pairs/pymarc-batch.json"
+    expected = model.parse_mij(js)
+    for records in (
+        marcscope.parse_xml_to_array(str(xml)),
+        marcscope.parse_xml_to_array(open(xml, "rb")),
+        list(marcscope.MARCReader(str(xml))),
+        marcscope.parse_json_to_array(str(js)),
+        list(marcscope.JSONReader(js.read_text("utf-8"))),
+        list(marcscope.JSONReader(open(js, "rb"))),
+    ):
+        assert [py_fields(r) for r in records] == [e.fields for e in expected]
+    seen = []
+    marcscope.map_xml(seen.append, str(xml))
+    assert [py_fields(r) for r in seen] == [e.fields for e in expected]
+    mrk = data / "mrk/marcperl-camel.mrk"
+    camel = [py_fields(r) for r in marcscope.MARCMakerReader(str(mrk))]
+    assert camel == [py_fields(r) for r in marcscope.MARCReader(str(data / "pairs/marcperl-camel.usmarc"))]
+    single = marcscope.parse_json_to_array(str(data / "json/pymarc-test.json"))
+    assert len(single) == 1 and single[0]["245"] is not None
+    nfd = marcscope.parse_xml_to_array(str(data / "pairs/traject-test_data.utf8.marc.xml"), normalize_form="NFD")
+    import unicodedata
+
+    assert all(unicodedata.is_normalized("NFD", s.value) for r in nfd for f in r.fields for s in f.subfields)
+
+
+def test_empty_and_not_marc_inputs(tmp_path):
+    assert list(marcscope.MARCReader(b"")) == []
+    assert list(marcscope.MARCReader(io.BytesIO(b""))) == []
+    reader = marcscope.MARCReader(b"this is certainly not a MARC record, just some text\n" * 10)
+    items = list(reader)
+    assert items == [None]
+    assert isinstance(reader.current_exception, marcscope.NotMarcError)
+    assert isinstance(reader.current_exception, marcscope.RecordLengthInvalid)
+    with pytest.raises(marcscope.NotMarcError):
+        list(marcscope.read(b"plain text, not MARC, long enough to tell\n" * 10))
+    with pytest.raises(OSError):
+        marcscope.MARCReader(str(tmp_path / "missing.mrc"))
+    with pytest.raises(TypeError):
+        list(marcscope.MARCReader(io.StringIO("text")))
+    with pytest.raises(TypeError):
+        marcscope.MARCReader(12)

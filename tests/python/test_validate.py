@@ -1,0 +1,55 @@
+"""marcscope.validate(): findings as objects, from a file and from Records."""
+
+from __future__ import annotations
+
+import marcscope
+from marcscope import Field, Indicators, Record, Subfield
+
+BAD_INDICATOR = "malformed/mrrc-e201_bad_indicator.bin"
+
+
+def key(f):
+    return (f.record, f.severity, f.code, f.rule, f.tag, f.subfield, f.message)
+
+
+def test_validate_a_file(data):
+    report = marcscope.validate(str(data / BAD_INDICATOR))
+    assert report.records == 1 and report.clean == 0 and report.skipped == 0
+    rules = {f.rule for f in report.findings}
+    assert "invalid-indicator" in rules
+    bad = next(f for f in report.findings if f.rule == "invalid-indicator")
+    assert isinstance(bad, marcscope.Finding) and isinstance(bad, marcscope.Diagnostic)
+    assert bad.code == "rule-violation" and bad.tag == "245" and bad.record == 1
+    assert "245" in str(bad) and "invalid-indicator" in str(bad)
+    assert any(f.code == "indicator-invalid" for f in report.findings)  # found while reading
+    assert "1 record read" in report.summary
+    # The same records validated from Python give the same findings.
+    from_records = marcscope.validate(list(marcscope.MARCReader(str(data / BAD_INDICATOR))))
+    assert sorted(map(key, from_records.findings)) == sorted(map(key, report.findings))
+
+
+def test_rules_can_be_disabled_or_reweighted(data):
+    path = str(data / BAD_INDICATOR)
+    assert not any(f.rule == "invalid-indicator"
+                   for f in marcscope.validate(path, disabled_rules=["invalid-indicator"]).findings)
+    errors = [f for f in marcscope.validate(path, severities={"invalid-indicator": "error"}).findings
+              if f.rule == "invalid-indicator"]
+    assert errors and all(f.severity == "error" for f in errors)
+    structure_only = marcscope.validate(path, rules=False)
+    assert structure_only.findings and all(f.code != "rule-violation" for f in structure_only.findings)
+    assert "invalid-indicator" in marcscope.validate.__globals__["rule_ids"]()
+
+
+def test_records_made_in_python(data):
+    r = Record()
+    r.add_field(Field("001", data="abc"), Field("245", Indicators("9", "0"), [Subfield("a", "Title.")]))
+    report = marcscope.validate([r])
+    found = [f for f in report.findings if f.rule == "invalid-indicator"]
+    assert found and found[0].tag == "245" and found[0].control_number == "abc" and found[0].record == 1
+
+
+def test_counts_on_a_clean_and_a_bad_file(data):
+    report = marcscope.validate(str(data / "malformed/catmandu-bu_bibs.mrc"))
+    assert report.skipped == 16 and report.records == 84
+    skipped = [f for f in report.findings if f.code == "record-skipped"]
+    assert len(skipped) == 16 and all(f.record > 0 for f in skipped)

@@ -1,0 +1,151 @@
+"""Writers: pymarc's (their output as pymarc documents it) and the engine's, with round trips."""
+
+from __future__ import annotations
+
+import io
+import json
+import xml.etree.ElementTree as ET
+
+import pytest
+
+import marcscope
+from conftest import py_fields
+
+UTF8 = "pairs/traject-test_data.utf8.mrc"
+MARC8 = "valid/solrmarc-uva_001_2000.mrc"
+
+
+def test_marc_writer_round_trip_is_byte_identical(data):
+    path = data / UTF8
+    out = io.BytesIO()
+    writer = marcscope.MARCWriter(out)
+    for record in marcscope.MARCReader(str(path)):
+        writer.write(record)
+    writer.close(close_fh=False)
+    assert out.getvalue() == path.read_bytes()
+    out2 = io.BytesIO()
+    writer = marcscope.MARCWriter(out2)
+    for record in marcscope.MARCReader(str(path)):
+        record.fields  # materialised: written from the Python objects
+        writer.write(record)
+    assert out2.getvalue() == path.read_bytes()
+    with pytest.raises(marcscope.WriteNeedsRecord):
+        writer.write("not a record")
+
+
+def test_edited_records_write_what_was_edited(data):
+    out = io.BytesIO()
+    writer = marcscope.MARCWriter(out)
+    originals = list(marcscope.MARCReader(str(data / MARC8)))[:50]
+    for record in originals:
+        record["245"]["a"] = record["245"]["a"].upper()
+        record.add_ordered_field(marcscope.Field("999", marcscope.Indicators(" ", " "), [marcscope.Subfield("a", "é")]))
+        record.remove_fields("650")
+        writer.write(record)
+    back = list(marcscope.MARCReader(out.getvalue()))
+    assert len(back) == 50
+    for b, o in zip(back, originals):
+        assert b["245"]["a"] == o["245"]["a"]
+        assert b.get_fields("999")[-1]["a"] == "é" and "650" not in b
+        assert str(b.leader)[9] == "a"
+        assert py_fields(b) == py_fields(o)
+
+
+def test_marc8_records_are_written_as_utf8(data, model):
+    out = io.BytesIO()
+    writer = marcscope.MARCWriter(out)
+    records = list(marcscope.MARCReader(open(data / MARC8, "rb")))
+    for record in records:
+        writer.write(record)
+    back = list(marcscope.MARCReader(out.getvalue()))
+    assert [py_fields(r) for r in back] == [py_fields(r) for r in records]
+    assert all(str(r.leader)[9] == "a" for r in back)
+
+
+def test_text_writer(data, model):
+    out = io.StringIO()
+    writer = marcscope.TextWriter(out)
+    records = list(marcscope.MARCReader(str(data / "pairs/marcperl-camel.usmarc")))
+    for record in records:
+        writer.write(record)
+    writer.close(close_fh=False)
+    text = out.getvalue()
+    assert text == "\n".join(str(r) for r in records)
+    parsed = model.parse_mrk_text(text)
+    assert [e.fields for e in parsed] == [py_fields(r) for r in records]
+
+
+def test_json_writer(data, model):
+    out = io.StringIO()
+    writer = marcscope.JSONWriter(out)
+    records = list(marcscope.MARCReader(str(data / UTF8)))
+    for record in records:
+        writer.write(record)
+    writer.close(close_fh=False)
+    doc = json.loads(out.getvalue())
+    assert doc == [r.as_dict() for r in records]
+    assert [e.fields for e in model.parse_mij(data / "pairs/traject-test_data.utf8.json")] == \
+        [py_fields(r) for r in marcscope.JSONReader(out.getvalue())]
+
+
+def test_xml_writer_and_record_to_xml(data, model, tmp_path):
+    out = io.BytesIO()
+    writer = marcscope.XMLWriter(out)
+    records = list(marcscope.MARCReader(str(data / UTF8)))
+    for record in records:
+        writer.write(record)
+    writer.close(close_fh=False)
+    value = out.getvalue()
+    assert value.startswith(b'<?xml version="1.0" encoding="UTF-8"?><collection xmlns="http://www.loc.gov/MARC21/slim">')
+    ET.fromstring(value)
+    path = tmp_path / "out.xml"
+    path.write_bytes(value)
+    assert [e.fields for e in model.parse_marcxml(path)] == [py_fields(r) for r in records]
+    assert [py_fields(r) for r in marcscope.parse_xml_to_array(str(path))] == [py_fields(r) for r in records]
+    one = marcscope.record_to_xml(records[0])
+    assert one.startswith(b"<record><leader>")
+    node = marcscope.record_to_xml_node(records[0], namespace=True)
+    assert node.get("xmlns") == "http://www.loc.gov/MARC21/slim"
+
+
+@pytest.mark.parametrize("fmt", ["marc", "marc8", "marcxml", "json", "ndjson", "mrk"])
+def test_engine_writers_round_trip(data, tmp_path, fmt):
+    # MARC-8 cannot hold every character of the UTF-8 file: its round trip starts from MARC-8.
+    source = data / (MARC8 if fmt == "marc8" else UTF8)
+    records = list(marcscope.MARCReader(str(source)))
+    path = tmp_path / f"out.{fmt}"
+    with marcscope.RecordWriter(str(path), fmt) as writer:
+        for record in records:
+            writer.write(record)
+    back = list(marcscope.MARCReader(str(path)))
+    assert len(back) == len(records)
+    assert [py_fields(r) for r in back] == [py_fields(r) for r in records]
+    converted = tmp_path / f"converted.{fmt}"
+    result = marcscope.convert(str(source), str(converted), fmt)
+    assert result["records"] == len(records) and result["skipped"] == 0
+    assert [py_fields(r) for r in marcscope.MARCReader(str(converted))] == [py_fields(r) for r in records]
+
+
+def test_engine_csv_writer(data):
+    out = io.BytesIO()
+    records = list(marcscope.MARCReader(str(data / UTF8)))
+    with marcscope.RecordWriter(out, "csv", columns=["001", "245$a"]) as writer:
+        for record in records:
+            writer.write(record)
+    lines = out.getvalue().decode("utf-8").splitlines()
+    assert len(lines) == len(records) + 1
+    assert records[0]["001"].data in lines[1]
+
+
+def test_records_made_in_python_write_and_read_back():
+    r = marcscope.Record()
+    r.add_field(marcscope.Field("001", data="x1"),
+                marcscope.Field("245", marcscope.Indicators("1", "0"), [marcscope.Subfield("a", "Ünïcode — title")]))
+    data = r.as_marc()
+    assert int(data[:5]) == len(data) and data.endswith(b"\x1d")
+    back = marcscope.Record(data)
+    assert back.title == "Ünïcode — title" and back["001"].data == "x1"
+    with pytest.raises(TypeError):
+        bad = marcscope.Record()
+        bad.add_field(marcscope.Field("245", marcscope.Indicators(" ", " "), [marcscope.Subfield("a", 5)]))
+        bad.as_marc()
