@@ -12,6 +12,7 @@
 
 #include "marcscope/io/byte_source.h"
 #include "marcscope/io/output_file.h"
+#include "marcscope/write/converter.h"
 #include "marcscope/iso2709/iso2709_writer.h"
 #include "marcscope/formats/mrk_writer.h"
 #include "marcscope/read/record_reader.h"
@@ -148,22 +149,24 @@ int guarded(Body body) {
   }
 }
 
-/// Reads one input on the pipeline: `transform` runs in parallel on each batch, `deliver` sees
-/// batches in input order. Returns 1 when records were skipped, repaired or in error, else 0.
-int read_input(const Options& options, RecordReader& reader, const BatchTransform& transform,
+/// Runs a reader to its end (with the consumer and job control given): reader.run(), or an
+/// engine job built on it (a Converter).
+using Runner = std::function<ReadSummary(RecordReader&, const JobControl&, const BatchConsumer&)>;
+
+/// Reads one input on the pipeline with a progress line: `deliver` sees batches in input order.
+/// Returns 1 when records were skipped, repaired or in error, else 0.
+int read_input(const Options& options, RecordReader& reader, const Runner& runner,
                const std::function<bool(Batch&)>& deliver) {
   int status = kFine;
   ProgressLine progress(options.quiet);
   JobControl control;
   control.progress = progress.callback(display_name(reader.name()));
   try {
-    const ReadSummary summary = reader.run(
-        [&](Batch& batch) {
-          if (has_problem(batch)) status = kProblems;
-          progress.clear();
-          return deliver(batch);
-        },
-        transform, control);
+    const ReadSummary summary = runner(reader, control, [&](Batch& batch) {
+      if (has_problem(batch)) status = kProblems;
+      progress.clear();
+      return deliver(batch);
+    });
     if (summary.stopped) status = kProblems;
     if (!summary.not_marc.empty())
       throw CannotRun{"not MARC: '" + display_name(reader.name()) + "' holds no MARC record: " + summary.not_marc};
@@ -173,6 +176,17 @@ int read_input(const Options& options, RecordReader& reader, const BatchTransfor
     throw CannotRun{e.what()};
   }
   return status;
+}
+
+/// The same with `transform` run on each batch in the parallel stage.
+int read_input(const Options& options, RecordReader& reader, const BatchTransform& transform,
+               const std::function<bool(Batch&)>& deliver) {
+  return read_input(
+      options, reader,
+      [&](RecordReader& r, const JobControl& control, const BatchConsumer& consume) {
+        return r.run(consume, transform, control);
+      },
+      deliver);
 }
 
 }  // namespace
@@ -186,7 +200,7 @@ int run_count(const Options& options) {
       const std::string name = display_name(options.files[i]);
       StderrDiagnostics diags(options.quiet, name);
       std::uint64_t n = 0;
-      status = std::max(status, read_input(options, *inputs[i], {}, [&](Batch& batch) {
+      status = std::max(status, read_input(options, *inputs[i], BatchTransform{}, [&](Batch& batch) {
                           for (const auto& d : batch.diagnostics) diags.add(d);
                           n += batch.records.size();
                           return true;
@@ -223,53 +237,33 @@ int write_records(const Options& options, Format format, const std::string& outp
   wopts.pretty = options.pretty;
   wopts.columns = options.columns;
   if (options.tsv) wopts.csv_separator = '\t';
-  std::unique_ptr<RecordWriter> writer;
+  OutputFile out(output_path);
+  std::unique_ptr<Converter> converter;
   try {
-    writer = make_writer(format, wopts);
+    converter = std::make_unique<Converter>(format, wopts, out);
   } catch (const std::invalid_argument& e) {
     throw CannotRun{e.what()};
   }
-  OutputFile out(output_path);
   const auto range = options.records;
-  // A JSON array's commas depend on what was written before: encode it in order.
-  const bool ordered = format == Format::Json;
-  auto encode = [&](Batch& batch) {
-    // One allocation for the batch's output instead of a doubling series (MARCXML is about 2.5
-    // times the ISO 2709 size; a record from another format counts as 1.5 KB).
-    std::size_t estimate = 0;
-    for (const auto& rec : batch.records) estimate += rec.bytes.empty() ? 1536 : rec.bytes.size();
-    batch.output.reserve(batch.output.size() + estimate * 5 / 2);
-    for (auto& rec : batch.records) {
-      if (range && !range->contains(rec.number)) continue;
-      writer->write(rec.record, rec.number, rec.offset, batch.output, batch.diagnostics);
-    }
-  };
-  std::string frame;
-  writer->begin(frame);
-  out.write(frame);
+  if (range) converter->set_range(range->first, range->last);
   int status = kFine;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const std::string name = display_name(options.files[i]);
     StderrDiagnostics diags(options.quiet, name);
-    BatchTransform transform;
-    if (!ordered) transform = encode;
-    status = std::max(status, read_input(options, *inputs[i], transform, [&](Batch& batch) {
-                        if (ordered) encode(batch);
+    const Runner convert = [&](RecordReader& reader, const JobControl& control, const BatchConsumer& deliver) {
+      return converter->add(reader, control, deliver);
+    };
+    status = std::max(status, read_input(options, *inputs[i], convert, [&](Batch& batch) {
                         for (const auto& d : batch.diagnostics) {
                           if (range && d.record != 0 && !range->contains(d.record)) continue;
                           diags.add(d);
                           if (d.severity >= Severity::Error) status = kProblems;
                         }
-                        out.write(batch.output);
-                        // Past the last wanted record: stop reading.
-                        return !(range && batch.records_seen >= range->last);
+                        return true;
                       }));
     diags.finish();
   }
-  frame.clear();
-  writer->end(frame);
-  out.write(frame);
-  out.commit();
+  converter->finish();
   return status;
 }
 

@@ -268,9 +268,8 @@ class Record:
             else:
                 self._leader = leader[0:9] + "a" + leader[10:]
             return _core.record_as_marc(self)
-        data = _core.record_as_marc(self)
-        # Undecoded values are written as they were read, so leader/09 keeps what it said.
-        return data[:9] + str(self.leader)[9].encode("ascii") + data[10:]
+        # Undecoded values are written as they were read, and leader/09 keeps what it said.
+        return _core.record_as_marc(self, raw=True)
 
     as_marc21 = as_marc
 

@@ -529,14 +529,18 @@ void bind_record(py::module_& m) {
 
   m.def(
       "record_as_marc",
-      [](py::handle record) {
+      [](py::handle record, bool raw) {
         Record scratch;
         record_to_engine(record.ptr(), scratch);
         std::string out;
-        write_iso2709(scratch, out);
+        Iso2709WriteOptions options;
+        options.raw = raw;
+        Diagnostics ignored;
+        write_iso2709(scratch, out, ignored, 0, 0, options);
         return py::bytes(out);
       },
-      py::arg("record"), "The record as ISO 2709 bytes (UTF-8; leader/09 'a').");
+      py::arg("record"), py::arg("raw") = false,
+      "The record as ISO 2709 bytes: UTF-8 with leader/09 'a', or (raw) its values as they were read, leader/09 kept.");
 
   m.def(
       "record_info",

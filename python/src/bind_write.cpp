@@ -5,16 +5,13 @@
 // needs it); convert() releases it for the whole run (nothing in it touches Python);
 // marc8_to_utf8 releases it around the conversion of long values only.
 
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-
 #include "bindings.h"
 #include "marcscope/charset/marc8.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/formats/record_stream.h"
 #include "marcscope/io/mapped_file.h"
 #include "marcscope/read/record_reader.h"
+#include "marcscope/write/converter.h"
 #include "py_types.h"
 
 namespace marcscope::python {
@@ -53,7 +50,7 @@ class EngineWriter {
     Record r;
     record_to_engine(record.ptr(), r);
     std::string out;
-    writer_->write(r, ++written_, out, diagnostics_);
+    writer_->write(r, ++written_, 0, out, diagnostics_);
     return py::bytes(out);
   }
   py::bytes end() {
@@ -75,9 +72,9 @@ class EngineWriter {
   Diagnostics diagnostics_;
 };
 
-/// Reads `source` on the pipeline and writes every record to `dest` in `format`; the output is
-/// written to a temporary name beside `dest` and renamed into place, so a failed conversion never
-/// leaves half a file where a good one was.
+/// Reads `source` on the pipeline and writes every record to `dest` in `format` through the
+/// engine's Converter (written under a temporary name and renamed into place, so a failed
+/// conversion never leaves half a file where a good one was).
 py::dict convert(const std::string& source, const std::string& dest, const std::string& format, const std::string& mode,
                  std::optional<unsigned> threads, const WriterOptions& wopts) {
   ReadOptions options;
@@ -88,47 +85,18 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
     options.executor = process_executor();
   }
   const Format out_format = format_from(format);
-  auto writer = make_writer(out_format, wopts);
-  if (!writer) throw py::value_error("no writer for format '" + format + "'");
   ReadSummary summary;
   Diagnostics diags;
-  const std::string temp = dest + ".marcscope-tmp";
   {
     py::gil_scoped_release nogil;
     auto reader = RecordReader::open(source, options);
-    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
-    if (!out) throw IoError("cannot write " + temp);
-    std::string head;
-    writer->begin(head);
-    out << head;
-    // The JSON array puts commas between records, so its records are written in order in the
-    // delivering stage; every other writer encodes in the parallel stage.
-    const bool ordered = out_format == Format::Json;
-    auto encode = [&](Batch& b) {
-      for (const BatchRecord& r : b.records) writer->write(r.record, r.number, b.output, b.diagnostics);
-    };
-    summary = reader->run(
-        [&](Batch& b) {
-          if (ordered) encode(b);
-          out.write(b.output.data(), static_cast<std::streamsize>(b.output.size()));
-          diags.insert(diags.end(), b.diagnostics.begin(), b.diagnostics.end());
-          return static_cast<bool>(out);
-        },
-        ordered ? BatchTransform{} : BatchTransform(encode));
-    std::string tail;
-    writer->end(tail);
-    out << tail;
-    out.close();
-    if (!out) {
-      std::remove(temp.c_str());
-      throw IoError("cannot write " + dest);
-    }
-    std::error_code ec;
-    std::filesystem::rename(temp, dest, ec);
-    if (ec) {
-      std::remove(temp.c_str());
-      throw IoError("cannot rename " + temp + " to " + dest + ": " + ec.message());
-    }
+    OutputFile out(dest);
+    Converter converter(out_format, wopts, out);
+    summary = converter.add(*reader, {}, [&](Batch& b) {
+      diags.insert(diags.end(), b.diagnostics.begin(), b.diagnostics.end());
+      return true;
+    });
+    converter.finish();
   }
   py::list dl;
   for (const Diagnostic& d : diags) dl.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));

@@ -158,7 +158,8 @@ Record cleaned(const Record& record, bool utf8, Diagnostics& diags, std::uint64_
   return out;
 }
 
-void write_clean(const Record& record, std::string& out, bool utf8) {
+/// `leader_09`: what leader/09 becomes ('a', ' '), or 0 to keep it.
+void write_clean(const Record& record, std::string& out, char leader_09) {
   const auto& fields = record.fields();
   const std::size_t base = 24 + 12 * fields.size() + 1;
   std::size_t data_size = 0;
@@ -176,7 +177,7 @@ void write_clean(const Record& record, std::string& out, bool utf8) {
   out.append(record.leader());
   put_number(out, start + 0, 5, total);
   put_number(out, start + 12, 5, base);
-  out[start + 9] = utf8 ? 'a' : ' ';
+  if (leader_09) out[start + 9] = leader_09;
   // Two indicators and one-character codes, directory entries of 4 + 5 digits: what is written.
   out.replace(start + 10, 2, "22");
   out.replace(start + 20, 4, "4500");
@@ -219,18 +220,20 @@ void write_iso2709(const Record& record, std::string& out, Diagnostics& diags, s
   // record terminator), and with UTF-8 values the record is UTF-8. Cheaper than a look at each
   // value, and every record but a broken one passes.
   const std::size_t start = out.size();
-  write_clean(record, out, options.utf8);
+  const bool utf8 = options.utf8 && !options.raw;
+  const char leader_09 = options.raw ? 0 : utf8 ? 'a' : ' ';
+  write_clean(record, out, leader_09);
   std::size_t expected = 2 + record.fields().size();
   for (const auto& f : record.fields()) expected += f.subfields().size();
   const std::string_view written = std::string_view(out).substr(start);
   const Census c = census(written);
-  if (c.structure == expected && (!options.utf8 || !c.high || is_valid_utf8(written))) return;
+  if (c.structure == expected && (!utf8 || !c.high || is_valid_utf8(written))) return;
   out.resize(start);
   // Rare: diagnostics only once the record is known to fit, so a record that is not written is
   // reported for that alone.
   Diagnostics found;
-  const Record fixed = cleaned(record, options.utf8, found, number, offset);
-  write_clean(fixed, out, options.utf8);
+  const Record fixed = cleaned(record, utf8, found, number, offset);
+  write_clean(fixed, out, leader_09);
   diags.insert(diags.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
 }
 

@@ -14,6 +14,9 @@ struct Iso2709WriteOptions {
   /// False: values are MARC-8 already (utf8_to_marc8's output), written as they are, and
   /// leader/09 becomes blank.
   bool utf8 = true;
+  /// Values are bytes as read (DecodeOptions::raw: pymarc's to_unicode=False): written as they
+  /// are (structure bytes aside) and leader/09 kept, whatever `utf8` says.
+  bool raw = false;
 };
 
 /// Appends `record` to `out` as ISO 2709. The writer describes what it writes: leader/00-04

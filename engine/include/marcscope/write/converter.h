@@ -1,0 +1,42 @@
+#pragma once
+// Writing what readers deliver into one output, in one format: the conversion every front end
+// runs (`marcscope convert` and `dump`, Python's `marcscope.convert()`). Records are encoded in
+// the pipeline's parallel stage (in order for a JSON array, whose commas depend on what came
+// before) and written in input order; several inputs go into one output.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "marcscope/core/control.h"
+#include "marcscope/formats/record_stream.h"
+#include "marcscope/io/output_file.h"
+#include "marcscope/read/record_reader.h"
+
+namespace marcscope {
+
+class Converter {
+ public:
+  /// Throws std::invalid_argument when the writer cannot be made (a CSV column it cannot read).
+  Converter(Format format, const WriterOptions& options, OutputFile& out);
+  ~Converter();
+
+  /// Only the records numbered `first` to `last` of each input (1-based, inclusive) are written,
+  /// and reading an input stops after `last`.
+  void set_range(std::uint64_t first, std::uint64_t last);
+  /// Reads all of `reader` and writes its records; `also` sees each batch afterwards, in order
+  /// (return false to stop). The format's start is written before the first input's records.
+  ReadSummary add(RecordReader& reader, const JobControl& control = {}, const BatchConsumer& also = {});
+  /// Writes the format's end and commits the output.
+  void finish();
+
+ private:
+  void encode(Batch& batch) const;
+  Format format_;
+  std::unique_ptr<RecordWriter> writer_;
+  OutputFile& out_;
+  std::optional<std::pair<std::uint64_t, std::uint64_t>> range_;
+  bool begun_ = false;
+};
+
+}  // namespace marcscope

@@ -1,0 +1,51 @@
+#include "marcscope/write/converter.h"
+
+namespace marcscope {
+
+Converter::Converter(Format format, const WriterOptions& options, OutputFile& out)
+    : format_(format), writer_(make_writer(format, options)), out_(out) {}
+
+Converter::~Converter() = default;
+
+void Converter::set_range(std::uint64_t first, std::uint64_t last) { range_ = std::make_pair(first, last); }
+
+void Converter::encode(Batch& batch) const {
+  // One allocation for the batch's output instead of a doubling series (MARCXML is about 2.5
+  // times the ISO 2709 size; a record from another format counts as 1.5 KB).
+  std::size_t estimate = 0;
+  for (const auto& rec : batch.records) estimate += rec.bytes.empty() ? 1536 : rec.bytes.size();
+  batch.output.reserve(batch.output.size() + estimate * 5 / 2);
+  for (const auto& rec : batch.records) {
+    if (range_ && (rec.number < range_->first || rec.number > range_->second)) continue;
+    writer_->write(rec.record, rec.number, rec.offset, batch.output, batch.diagnostics);
+  }
+}
+
+ReadSummary Converter::add(RecordReader& reader, const JobControl& control, const BatchConsumer& also) {
+  if (!begun_) {
+    std::string frame;
+    writer_->begin(frame);
+    out_.write(frame);
+    begun_ = true;
+  }
+  const bool ordered = format_ == Format::Json;
+  return reader.run(
+      [&](Batch& batch) {
+        if (ordered) encode(batch);
+        out_.write(batch.output);
+        const bool more = also ? also(batch) : true;
+        // Past the last wanted record: stop reading.
+        return more && !(range_ && batch.records_seen >= range_->second);
+      },
+      ordered ? BatchTransform{} : BatchTransform([this](Batch& batch) { encode(batch); }), control);
+}
+
+void Converter::finish() {
+  std::string frame;
+  if (!begun_) writer_->begin(frame);
+  writer_->end(frame);
+  out_.write(frame);
+  out_.commit();
+}
+
+}  // namespace marcscope
