@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# One-step set-up for a fresh Debian 12 / Ubuntu 22.04+ machine.
+# One-step set-up for a fresh Debian 12 / Ubuntu 24.04 machine (CMake >= 3.25, Qt >= 6.4).
 #   tools/setup.sh run    install what is missing, build, run the main job on the bundled sample
 #   tools/setup.sh test   install what is missing, build, run the whole test suite through CTest
 # Run as root or with sudo available. Installs only Debian packages that are not there yet.
@@ -15,7 +15,7 @@ PACKAGES=(
   libtbb-dev libutf8proc-dev libpcre2-dev zlib1g-dev libexpat1-dev nlohmann-json3-dev libmimalloc-dev
   qt6-base-dev qt6-base-dev-tools libgl-dev
   python3 python3-dev python3-pytest python3-venv python3-build pybind11-dev python3-pybind11
-  clang libclang-rt-14-dev xvfb xauth yaz libmarc-lint-perl
+  clang libclang-rt-14-dev xvfb xauth yaz libmarc-lint-perl valgrind
 )
 
 install_missing() {

@@ -15,6 +15,18 @@
 namespace marcscope::test {
 
 inline QString data_dir() { return QStringLiteral(MARCSCOPE_TEST_DATA); }
+
+/// True when the tests should read smaller data and try fewer settings: in a ThreadSanitizer
+/// build (tests/CMakeLists.txt defines MARCSCOPE_TEST_SMALL there), which runs the pipelines
+/// 10-50 times slower, and whenever MARCSCOPE_TEST_FAST is set (tools/setup.sh test sets it for
+/// the TSan pass). What is checked stays the same; only the amount of data shrinks.
+inline bool small_data() {
+#ifdef MARCSCOPE_TEST_SMALL
+  return true;
+#else
+  return qEnvironmentVariableIsSet("MARCSCOPE_TEST_FAST");
+#endif
+}
 inline std::string data_path(const QString& rel) { return (data_dir() + "/" + rel).toStdString(); }
 
 inline std::string read_bytes(const QString& rel) {

@@ -14,7 +14,19 @@ extern "C" void __tsan_acquire(void* addr);
 extern "C" void __tsan_release(void* addr);
 #define HAPPENS_AFTER(p) __tsan_acquire(const_cast<void*>(static_cast<const volatile void*>(p)))
 #define HAPPENS_BEFORE(p) __tsan_release(const_cast<void*>(static_cast<const volatile void*>(p)))
+namespace marcscope::detail {
+inline char tsan_pipeline_start = 0;
+}
+// A pipeline's first filter may run on any of oneTBB's threads, and reading its own captures
+// already touches what the starting thread wrote: so that filter acquires a token whose address
+// needs no capture (PIPELINE_TAKEOVER, its first statement), which the starting thread released
+// just before it started the pipeline (PIPELINE_HANDOFF). Later filters acquire what the first
+// one released with each item.
+#define PIPELINE_HANDOFF() __tsan_release(&::marcscope::detail::tsan_pipeline_start)
+#define PIPELINE_TAKEOVER() __tsan_acquire(&::marcscope::detail::tsan_pipeline_start)
 #else
 #define HAPPENS_AFTER(p) ((void)(p))
 #define HAPPENS_BEFORE(p) ((void)(p))
+#define PIPELINE_HANDOFF() ((void)0)
+#define PIPELINE_TAKEOVER() ((void)0)
 #endif

@@ -290,6 +290,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
   using SlicePtr = Slice*;
   using BatchPtr = OwnedBatch*;
   auto slicer = tbb::make_filter<void, SlicePtr>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> SlicePtr {
+    PIPELINE_TAKEOVER();
     HAPPENS_AFTER(&s.scanner);
     auto slice = s.from_spans ? s.next_span_slice() : s.next_slice();
     HAPPENS_BEFORE(&s.scanner);
@@ -361,6 +362,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
     if (grave.dead.size() < kMaxDead) grave.dead.push_back(std::move(batch));
   });  // a batch not handed over is freed here, after the lock
 
+  PIPELINE_HANDOFF();
   executor->run([&] { tbb::parallel_pipeline(tokens, slicer & decoder & deliver & release, s.context); });
   HAPPENS_AFTER(&s.scanner);
   HAPPENS_AFTER(&finished_delivering);

@@ -66,6 +66,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
   // pointers: oneTBB orders both, but is not instrumented, so ThreadSanitizer is told (no-ops
   // otherwise), as in pipeline.cpp.
   auto reader = tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Batch* {
+    PIPELINE_TAKEOVER();
     HAPPENS_AFTER(&done);
     struct Leave {
       bool* token;
@@ -136,6 +137,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
     inflight.claim(batch).reset();
   });
 
+  PIPELINE_HANDOFF();
   executor.run([&] { tbb::parallel_pipeline(token_count(options, executor), reader & work & deliver & release, context); });
   HAPPENS_AFTER(&done);
   HAPPENS_AFTER(&finished);
@@ -273,6 +275,7 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
   detail::Inflight<Chunk> inflight;
 
   auto slicer = tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Chunk* {
+    PIPELINE_TAKEOVER();
     HAPPENS_AFTER(&pos);
     struct Leave {
       std::size_t* token;
@@ -393,6 +396,7 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     inflight.claim(chunk).reset();
   });
 
+  PIPELINE_HANDOFF();
   executor.run([&] {
     tbb::parallel_pipeline(token_count(options, executor), slicer & parse & number & work & deliver & release, context);
   });
