@@ -126,6 +126,15 @@ void FileSession::cancelAll() {
   current_stop_.request_stop();
 }
 
+std::unique_ptr<RecordReader> FileSession::wholeFile() const {
+  // The whole mapping read again on the pipeline, stage 1 included, so that what it says about
+  // record boundaries is in the report (reading the indexed spans would not say it again); its
+  // record numbers are the index's.
+  ReadOptions o = file_->options();
+  o.format = file_->format();
+  return RecordReader::open(file_->mapping().source(AccessHint::Sequential), o);
+}
+
 void FileSession::startAll() {
   startIndex();
   startValidation();
@@ -160,12 +169,12 @@ void FileSession::startValidation() {
   if (!validator_) validator_ = std::make_shared<const Validator>();
   Job job{JobKind::Validate, 0, {}};
   job.run = [this, validator = validator_](const JobControl& control) {
-    auto reader = file_->read_from(1);
+    auto reader = wholeFile();
     ReportOptions options;
     options.keep_findings = true;
     auto report = std::make_shared<FileReport>(validate_all(*reader, validator.get(), options, control));
     report->file = file_->name();
-    const bool partial = control.stop.stop_requested() || !file_->index().complete();
+    const bool partial = control.stop.stop_requested();
     post([this, report, partial] {
       report_ = report;
       validation_partial_ = partial;
@@ -178,7 +187,7 @@ void FileSession::startValidation() {
 void FileSession::startStatistics() {
   Job job{JobKind::Statistics, 0, {}};
   job.run = [this](const JobControl& control) {
-    auto reader = file_->read_from(1);
+    auto reader = wholeFile();
     auto stats = std::make_shared<Statistics>(collect_statistics(*reader, control));
     post([this, stats] {
       statistics_ = stats;

@@ -98,6 +98,7 @@ class FileSession : public QObject {
   JobControl makeControl(JobKind kind, std::stop_token stop);
   /// Runs `f` on the GUI thread (queued), dropped if the session is gone by then.
   void post(std::function<void()> f);
+  std::unique_ptr<RecordReader> wholeFile() const;
 
   QString path_;
   std::shared_ptr<Executor> executor_;

@@ -209,6 +209,7 @@ FileView* MainWindow::openFile(const QString& path) {
   for (int i = 0; i < tabs_->count(); ++i)
     if (view(i) && QFileInfo(view(i)->session()->path()).absoluteFilePath() == full) {
       tabs_->setCurrentIndex(i);
+      addRecent(path);
       return view(i);
     }
   const QString name = QFileInfo(path).fileName();
