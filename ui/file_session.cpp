@@ -64,6 +64,7 @@ void FileSession::enqueue(Job job, bool urgent) {
   {
     std::lock_guard lock(mutex_);
     if (shutdown_) return;
+    ++pending_;
     if (urgent) queue_.push_front(std::move(job));
     else queue_.push_back(std::move(job));
   }
@@ -97,23 +98,20 @@ void FileSession::workerLoop() {
       post([this, kind] { Q_EMIT jobFailed(kind, tr("unexpected error")); });
     }
     const bool cancelled = stop.stop_requested();
-    bool now_idle;
     {
       std::lock_guard lock(mutex_);
       running_ = false;
-      now_idle = queue_.empty();
     }
-    post([this, kind, cancelled] { Q_EMIT jobFinished(kind, cancelled); });
-    if (now_idle) post([this] {
-        if (!busy()) Q_EMIT idle();
-      });
+    // Posted after the job's results, so a GUI that sees the session idle has them all.
+    post([this, kind, cancelled] {
+      --pending_;
+      Q_EMIT jobFinished(kind, cancelled);
+      if (pending_ == 0) Q_EMIT idle();
+    });
   }
 }
 
-bool FileSession::busy() const {
-  std::lock_guard lock(mutex_);
-  return running_ || !queue_.empty();
-}
+bool FileSession::busy() const { return pending_ > 0; }
 
 JobKind FileSession::currentJob() const {
   std::lock_guard lock(mutex_);
@@ -121,9 +119,15 @@ JobKind FileSession::currentJob() const {
 }
 
 void FileSession::cancelAll() {
-  std::lock_guard lock(mutex_);
-  queue_.clear();
-  current_stop_.request_stop();
+  std::size_t dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped = queue_.size();
+    queue_.clear();
+    current_stop_.request_stop();
+  }
+  pending_ -= static_cast<int>(dropped);
+  if (dropped && pending_ == 0) Q_EMIT idle();
 }
 
 std::unique_ptr<RecordReader> FileSession::wholeFile() const {
@@ -248,6 +252,7 @@ std::uint64_t FileSession::startSearch(const Query& query) {
   {
     std::lock_guard lock(mutex_);
     if (shutdown_) return generation;
+    ++pending_;
     auto at = queue_.begin();
     while (at != queue_.end() && at->kind == JobKind::Index) ++at;
     queue_.insert(at, std::move(job));

@@ -62,6 +62,7 @@ class FileSession : public QObject {
   void startExport(ExportOptions options, const QString& path);
   /// Stops the running job and drops the queued ones.
   void cancelAll();
+  /// A job is queued or running, or its results are not yet delivered (GUI thread).
   bool busy() const;
   JobKind currentJob() const;
 
@@ -107,6 +108,7 @@ class FileSession : public QObject {
   std::shared_ptr<const FileReport> report_;
   std::shared_ptr<const Statistics> statistics_;
   bool validation_partial_ = false;
+  int pending_ = 0;  ///< jobs queued or running whose jobFinished the GUI thread has not seen (GUI thread only)
 
   mutable std::mutex mutex_;
   std::condition_variable wake_;

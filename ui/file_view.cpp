@@ -54,7 +54,7 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
   view_->setAlternatingRowColors(true);
   view_->setTextElideMode(Qt::ElideRight);
   const int ch = view_->fontMetrics().horizontalAdvance(QLatin1Char('0'));
-  const int widths[] = {7, 11, 5, 30, 20, 5, 7, 9};
+  const int widths[] = {6, 10, 4, 25, 16, 4, 8, 8};
   for (int c = 0; c < 8; ++c) view_->setColumnWidth(c, widths[c] * ch + 12);
 
   pane_ = new RecordPane(this);
@@ -78,13 +78,13 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
   topSplit_->addWidget(pane_);
   topSplit_->setStretchFactor(0, 3);
   topSplit_->setStretchFactor(1, 2);
-  topSplit_->setSizes({900, 600});
+  topSplit_->setSizes({760, 640});
   mainSplit_ = new QSplitter(Qt::Vertical, this);
   mainSplit_->addWidget(topSplit_);
   mainSplit_->addWidget(bottom_);
   mainSplit_->setStretchFactor(0, 3);
   mainSplit_->setStretchFactor(1, 1);
-  mainSplit_->setSizes({600, 220});
+  mainSplit_->setSizes({540, 300});
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(4, 4, 4, 4);
   layout->addLayout(bar);

@@ -87,7 +87,9 @@ RecordPane::RecordPane(QWidget* parent) : QWidget(parent) {
   tree_->setAlternatingRowColors(true);
   hex_ = new QPlainTextEdit(this);
   hex_->setReadOnly(true);
-  hex_->setFont(mono);
+  QFont small = mono;
+  small.setPointSizeF(mono.pointSizeF() * 0.9);
+  hex_->setFont(small);
   hex_->setLineWrapMode(QPlainTextEdit::NoWrap);
   tabs_->addTab(mrk_, tr("MARCMaker"));
   tabs_->addTab(tree_, tr("Fields"));

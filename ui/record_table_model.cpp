@@ -89,6 +89,7 @@ const RecordTableModel::Row& RecordTableModel::row(std::uint64_t number) const {
   try {
     const FetchedRecord fetched = session_->file().fetch(number);
     r.unreadable = fetched.skipped;
+    r.status = fetched.record.status;
     if (!fetched.skipped)
       for (std::size_t c = 0; c < columns_.size(); ++c)
         if (columns_[c].path) r.values[c] = QString::fromStdString(columns_[c].path->value(fetched.record.record));
@@ -137,10 +138,12 @@ QVariant RecordTableModel::data(const QModelIndex& index, int role) const {
       return role == Qt::DisplayRole ? QVariant(QString::number(number)) : QVariant();
     case ColumnKind::Encoding: {
       if (role != Qt::DisplayRole) return {};
-      QString e = (entry.status & RecordStatus::kMarc8) ? QStringLiteral("MARC-8")
-                  : (entry.status & RecordStatus::kUtf8) ? QStringLiteral("UTF-8")
-                                                          : QString();
-      if (entry.status & RecordStatus::kEncodingOverridden) e += QStringLiteral(" *");
+      // What reading the record found (the index pass does not decode ISO 2709 records).
+      const std::uint8_t status = entry.status | row(number).status;
+      QString e = (status & RecordStatus::kMarc8) ? QStringLiteral("MARC-8")
+                  : (status & RecordStatus::kUtf8) ? QStringLiteral("UTF-8")
+                                                    : QString();
+      if (status & RecordStatus::kEncodingOverridden) e += QStringLiteral(" *");
       return e;
     }
     case ColumnKind::Status: {

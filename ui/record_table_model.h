@@ -64,6 +64,7 @@ class RecordTableModel : public QAbstractTableModel {
   struct Row {
     std::vector<QString> values;  ///< one per Spec column (others empty)
     bool unreadable = false;
+    std::uint8_t status = 0;  ///< RecordStatus bits of the fetch
     QString error;  ///< the file could not be read (changed since it was opened)
   };
   const Row& row(std::uint64_t number) const;

@@ -10,6 +10,7 @@
 #include <algorithm>
 
 #include "marcscope/stats/statistics.h"
+#include "marcscope/validate/validator.h"
 
 namespace marcscope::ui {
 namespace {
@@ -39,7 +40,7 @@ StatisticsView::StatisticsView(QWidget* parent) : QWidget(parent) {
   summary_->setWordWrap(true);
   summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
   model_ = new QStandardItemModel(0, ColumnCount, this);
-  model_->setHorizontalHeaderLabels({tr("Tag"), tr("Subfield"), tr("Records"), tr("Occurrences"), tr("% of records")});
+  model_->setHorizontalHeaderLabels({tr("Tag"), tr("Subfield"), tr("Records"), tr("Occurrences"), tr("% of records"), tr("Name (MARC 21 Bibliographic)")});
   sorted_ = new QSortFilterProxyModel(this);
   sorted_->setSourceModel(model_);
   table_ = new QTableView(this);
@@ -67,12 +68,19 @@ void StatisticsView::setStatistics(const Statistics* stats) {
     item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
     return item;
   };
+  // Names from the engine's bundled schema.
+  const auto schema = Schema::builtin();
   for (const auto& [tag, f] : stats->fields()) {
+    const FieldSpec* spec = schema ? schema->field(tag) : nullptr;
     model_->appendRow({new QStandardItem(QString::fromStdString(tag)), new QStandardItem(), number(f.count.records),
-                       number(f.count.occurrences), share(f.count.records)});
-    for (const auto& [code, c] : f.subfields)
+                       number(f.count.occurrences), share(f.count.records),
+                       new QStandardItem(spec ? QString::fromStdString(spec->label) : QString())});
+    for (const auto& [code, c] : f.subfields) {
+      const auto k = static_cast<unsigned char>(code);
+      const QString label = spec && k < 128 ? QString::fromStdString(spec->subfield_labels[k]) : QString();
       model_->appendRow({new QStandardItem(QString::fromStdString(tag)), new QStandardItem(QStringLiteral("$") + QChar::fromLatin1(code)),
-                         number(c.records), number(c.occurrences), share(c.records)});
+                         number(c.records), number(c.occurrences), share(c.records), new QStandardItem(label)});
+    }
   }
   table_->resizeColumnsToContents();
   summary_->setText(tr("<b>%1</b> records read, %2 unreadable, %3 repaired; %4 UTF-8, %5 MARC-8.<br>"

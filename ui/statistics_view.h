@@ -19,7 +19,7 @@ class StatisticsView : public QWidget {
   Q_OBJECT
 
  public:
-  enum Columns { TagColumn, SubfieldColumn, RecordsColumn, OccurrencesColumn, ShareColumn, ColumnCount };
+  enum Columns { TagColumn, SubfieldColumn, RecordsColumn, OccurrencesColumn, ShareColumn, NameColumn, ColumnCount };
   explicit StatisticsView(QWidget* parent = nullptr);
 
   void setStatistics(const Statistics* stats);
