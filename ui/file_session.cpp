@@ -6,6 +6,7 @@
 
 #include <chrono>
 
+#include "findings_model.h"
 #include "marcscope/validate/validation.h"
 
 namespace marcscope::ui {
@@ -179,8 +180,10 @@ void FileSession::startValidation() {
     auto report = std::make_shared<FileReport>(validate_all(*reader, validator.get(), options, control));
     report->file = file_->name();
     const bool partial = control.stop.stop_requested();
-    post([this, report, partial] {
+    auto groups = FindingsModel::group(*report);
+    post([this, report, groups, partial] {
       report_ = report;
+      groups_ = groups;
       validation_partial_ = partial;
       Q_EMIT validationReady();
     });

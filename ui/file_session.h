@@ -31,6 +31,8 @@ namespace marcscope::ui {
 enum class JobKind { Index, Validate, Statistics, Search, Export };
 QString jobName(JobKind kind);
 
+struct FindingGroup;
+
 /// Record numbers found by a search, in order.
 using Hits = std::vector<std::uint64_t>;
 
@@ -69,6 +71,8 @@ class FileSession : public QObject {
   /// Results, on the GUI thread: null until their job has finished.
   std::shared_ptr<const FileReport> report() const { return report_; }
   std::shared_ptr<const Statistics> statistics() const { return statistics_; }
+  /// The report's findings grouped by kind for the findings tree (made on the worker).
+  std::shared_ptr<const std::vector<FindingGroup>> findingGroups() const { return groups_; }
   /// True when the last validation or statistics pass was stopped before the end.
   bool validationPartial() const { return validation_partial_; }
 
@@ -106,6 +110,7 @@ class FileSession : public QObject {
   std::shared_ptr<RecordFile> file_;
   std::shared_ptr<const Validator> validator_;
   std::shared_ptr<const FileReport> report_;
+  std::shared_ptr<const std::vector<FindingGroup>> groups_;
   std::shared_ptr<const Statistics> statistics_;
   bool validation_partial_ = false;
   int pending_ = 0;  ///< jobs queued or running whose jobFinished the GUI thread has not seen (GUI thread only)

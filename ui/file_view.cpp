@@ -183,6 +183,7 @@ static bool parseQuery(const QString& text, Query& query, QString& error) {
 }
 
 bool FileView::runSearch(const QString& text) {
+  if (query_->text() != text) query_->setText(text);
   Query query;
   QString error;
   if (!parseQuery(text, query, error)) {

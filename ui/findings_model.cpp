@@ -32,20 +32,20 @@ constexpr quintptr kTop = ~quintptr{0};
 
 FindingsModel::FindingsModel(FileSession* session, QObject* parent) : QAbstractItemModel(parent), session_(session) {}
 
-void FindingsModel::reload() {
-  beginResetModel();
-  report_ = session_->report();
-  groups_.clear();
-  messages_.clear();
-  if (report_) {
-    std::map<std::tuple<int, int, int>, std::size_t> at;  // (-severity, code, rule) -> group
-    const auto& all = report_->findings;
-    for (std::uint32_t i = 0; i < all.size(); ++i) {
-      const CompactFinding& f = all[i];
-      const auto key = std::make_tuple(-int(f.severity), int(f.code), int(f.rule));
+std::shared_ptr<const FindingsModel::Groups> FindingsModel::group(const FileReport& report) {
+  auto groups = std::make_shared<Groups>();
+  // Findings of one kind come in runs; the last kind seen is checked before the map.
+  std::map<std::tuple<int, int, int>, std::size_t> at;  // (-severity, code, rule) -> group
+  std::tuple<int, int, int> lastKey{1, -1, -1};
+  std::size_t last = 0;
+  const auto& all = report.findings;
+  for (std::uint32_t i = 0; i < all.size(); ++i) {
+    const CompactFinding& f = all[i];
+    const auto key = std::make_tuple(-int(f.severity), int(f.code), int(f.rule));
+    if (key != lastKey) {
       auto it = at.find(key);
       if (it == at.end()) {
-        it = at.emplace(key, groups_.size()).first;
+        it = at.emplace(key, groups->size()).first;
         Group g{f.severity, f.code, f.rule, {}, {}};
         QString what = latin(code_name(f.code));
         if (f.rule > 0 && f.rule <= Validator::rule_ids().size()) {
@@ -55,22 +55,36 @@ void FindingsModel::reload() {
           if (!desc.empty()) what += QStringLiteral(" — ") + QString::fromUtf8(desc.data(), static_cast<qsizetype>(desc.size()));
         }
         g.title = latin(severity_name(f.severity)) + QStringLiteral(": ") + what;
-        groups_.push_back(std::move(g));
+        groups->push_back(std::move(g));
       }
-      groups_[it->second].members.push_back(i);
+      lastKey = key;
+      last = it->second;
     }
-    // Worst first, then the most frequent.
-    std::stable_sort(groups_.begin(), groups_.end(), [](const Group& a, const Group& b) {
-      if (a.severity != b.severity) return a.severity > b.severity;
-      return a.members.size() > b.members.size();
-    });
+    (*groups)[last].members.push_back(i);
   }
+  // Worst first, then the most frequent.
+  std::stable_sort(groups->begin(), groups->end(), [](const Group& a, const Group& b) {
+    if (a.severity != b.severity) return a.severity > b.severity;
+    return a.members.size() > b.members.size();
+  });
+  return groups;
+}
+
+void FindingsModel::reload() {
+  beginResetModel();
+  report_ = session_->report();
+  groups_ = session_->findingGroups();
+  if (!report_ || !groups_) {
+    report_.reset();
+    groups_ = std::make_shared<const Groups>();
+  }
+  messages_.clear();
   endResetModel();
 }
 
 const CompactFinding* FindingsModel::finding(const QModelIndex& index) const {
   if (!index.isValid() || index.internalId() == kTop || !report_) return nullptr;
-  const Group& g = groups_[index.internalId()];
+  const Group& g = groups()[index.internalId()];
   return &report_->findings[g.members[static_cast<std::size_t>(index.row())]];
 }
 
@@ -96,12 +110,12 @@ QString FindingsModel::message(std::uint32_t member) const {
 QModelIndex FindingsModel::index(int row, int column, const QModelIndex& parent) const {
   if (row < 0 || column < 0 || column >= ColumnCount) return {};
   if (!parent.isValid()) {
-    if (row >= static_cast<int>(groups_.size())) return {};
+    if (row >= groupCount()) return {};
     return createIndex(row, column, kTop);
   }
   if (parent.internalId() != kTop) return {};
   const auto g = static_cast<std::size_t>(parent.row());
-  if (g >= groups_.size() || row >= static_cast<int>(groups_[g].members.size())) return {};
+  if (g >= groups().size() || row >= static_cast<int>(groups()[g].members.size())) return {};
   return createIndex(row, column, static_cast<quintptr>(g));
 }
 
@@ -111,9 +125,9 @@ QModelIndex FindingsModel::parent(const QModelIndex& child) const {
 }
 
 int FindingsModel::rowCount(const QModelIndex& parent) const {
-  if (!parent.isValid()) return static_cast<int>(groups_.size());
+  if (!parent.isValid()) return groupCount();
   if (parent.internalId() != kTop || parent.column() != 0) return 0;
-  return static_cast<int>(std::min<std::size_t>(groups_[static_cast<std::size_t>(parent.row())].members.size(), 50'000'000));
+  return static_cast<int>(std::min<std::size_t>(groups()[static_cast<std::size_t>(parent.row())].members.size(), 50'000'000));
 }
 
 int FindingsModel::columnCount(const QModelIndex&) const { return ColumnCount; }
@@ -121,7 +135,7 @@ int FindingsModel::columnCount(const QModelIndex&) const { return ColumnCount; }
 QVariant FindingsModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || !report_) return {};
   if (index.internalId() == kTop) {
-    const Group& g = groups_[static_cast<std::size_t>(index.row())];
+    const Group& g = groups()[static_cast<std::size_t>(index.row())];
     if (role == GroupRole) return index.row();
     if (role == Qt::ForegroundRole && index.column() == FindingColumn) return QBrush(severityColor(g.severity));
     if (role == Qt::TextAlignmentRole && index.column() == CountColumn) return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
@@ -130,7 +144,7 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const {
     if (index.column() == CountColumn) return QString::number(g.members.size());
     return {};
   }
-  const Group& g = groups_[index.internalId()];
+  const Group& g = groups()[index.internalId()];
   const std::uint32_t member = g.members[static_cast<std::size_t>(index.row())];
   const CompactFinding& f = report_->findings[member];
   if (role == RecordRole) return QVariant::fromValue<qulonglong>(f.record());

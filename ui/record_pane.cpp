@@ -105,15 +105,34 @@ RecordPane::RecordPane(QWidget* parent) : QWidget(parent) {
   layout->setContentsMargins(0, 0, 0, 0);
   layout->addWidget(title_);
   layout->addWidget(split);
+  connect(tabs_, &QTabWidget::currentChanged, this, &RecordPane::ensureFilled);
 }
 
 void RecordPane::setCurrentTab(Tab tab) { tabs_->setCurrentIndex(tab); }
-QString RecordPane::marcMakerText() const { return mrk_->toPlainText(); }
-QString RecordPane::hexText() const { return hex_->toPlainText(); }
+
+QString RecordPane::marcMakerText() {
+  ensureFilled(MarcMakerTab);
+  return mrk_->toPlainText();
+}
+
+QString RecordPane::hexText() {
+  ensureFilled(RawTab);
+  return hex_->toPlainText();
+}
+
+QTreeWidget* RecordPane::tree() {
+  ensureFilled(TreeTab);
+  return tree_;
+}
 
 void RecordPane::showRecord(const FileSession* session, std::uint64_t number) {
   number_ = number;
   fields_ = 0;
+  filled_ = 0;
+  marked_ = -1;
+  record_ = Record();
+  bytes_.clear();
+  skipped_ = true;
   mrk_->clear();
   tree_->clear();
   hex_->clear();
@@ -124,36 +143,66 @@ void RecordPane::showRecord(const FileSession* session, std::uint64_t number) {
     return;
   }
   FetchedRecord fetched;
-  std::string bytes;
   try {
     fetched = session->file().fetch(number);
-    bytes = session->file().raw(number);
+    bytes_ = session->file().raw(number);
   } catch (const std::exception& e) {
     title_->setText(tr("Record %1 cannot be read: %2").arg(number).arg(QString::fromUtf8(e.what())));
     return;
   }
   const auto& br = fetched.record;
+  skipped_ = fetched.skipped;
+  iso_ = session->file().format() == Format::Iso2709 || session->file().format() == Format::Iso2709Marc8;
   title_->setText(tr("Record %1 — byte %2, %3 bytes%4")
                       .arg(number)
                       .arg(br.offset)
-                      .arg(bytes.size())
+                      .arg(bytes_.size())
                       .arg(fetched.skipped ? tr(" — unreadable in this mode; the raw bytes show what is there") : QString()));
   Diagnostics diags = fetched.diagnostics;
   if (!fetched.skipped) {
-    const Record& rec = br.record;
-    fields_ = static_cast<int>(rec.fields().size());
+    record_ = std::move(fetched.record.record);
+    fields_ = static_cast<int>(record_.fields().size());
+    if (session->validator()) session->validator()->validate(record_, number, br.offset, diags);
+  }
+  // Only the tab in view is filled now; the others when they are shown.
+  ensureFilled(tabs_->currentIndex());
+  for (const Diagnostic& d : diags) {
+    QString where;
+    if (!d.tag.empty() && !d.message.starts_with(d.tag))
+      where = QString::fromStdString(d.tag) + (d.subfield ? QStringLiteral(" $") + QChar::fromLatin1(d.subfield) : QString()) + QStringLiteral(": ");
+    auto* item = new QListWidgetItem(QString::fromLatin1(severity_name(d.severity).data()) + QStringLiteral(" — ") + where +
+                                     QString::fromStdString(d.message));
+    item->setForeground(severityColor(d.severity));
+    item->setData(Qt::UserRole, d.field);
+    item->setToolTip(QString::fromStdString(d.to_string()));
+    problems_->addItem(item);
+  }
+  if (diags.empty()) problems_->addItem(session->validator() ? tr("No problems found in this record.") : tr("No problems found reading this record (not validated yet)."));
+}
+
+void RecordPane::ensureFilled(int tab) {
+  if (tab < 0 || tab > RawTab || (filled_ & (1u << tab)) || number_ == 0) return;
+  filled_ |= 1u << tab;
+  if (tab == RawTab) {
+    fillHex(bytes_, iso_);
+  } else if (!skipped_ && tab == MarcMakerTab) {
     std::string text;
-    write_mrk(rec, text);
+    write_mrk(record_, text);
     while (!text.empty() && text.back() == '\n') text.pop_back();
     mrk_->setPlainText(QString::fromStdString(text));
-    auto* leader = new QTreeWidgetItem(tree_, {QStringLiteral("LDR"), QString(), QString::fromStdString(rec.leader())});
-    leader->setFont(2, QFontDatabase::systemFont(QFontDatabase::FixedFont));
-    for (const Field& f : rec.fields()) {
-      auto* item = new QTreeWidgetItem(tree_);
+  } else if (!skipped_ && tab == TreeTab) {
+    const QFont mono = QFontDatabase::systemFont(QFontDatabase::FixedFont);
+    QList<QTreeWidgetItem*> items;
+    auto* leader = new QTreeWidgetItem(QStringList{QStringLiteral("LDR"), QString(), QString::fromStdString(record_.leader())});
+    leader->setFont(2, mono);
+    items << leader;
+    for (const Field& f : record_.fields()) {
+      auto* item = new QTreeWidgetItem;
+      items << item;
       item->setText(0, QString::fromStdString(f.tag()));
       if (f.is_control()) {
         item->setText(2, QString::fromStdString(f.value()));
-        item->setFont(2, QFontDatabase::systemFont(QFontDatabase::FixedFont));
+        item->setFont(2, mono);
         continue;
       }
       const auto ind = [](char c) { return c == ' ' ? QStringLiteral("␢") : QString(QChar::fromLatin1(c)); };
@@ -167,22 +216,10 @@ void RecordPane::showRecord(const FileSession* session, std::uint64_t number) {
       }
       item->setText(2, joined.join(QLatin1Char(' ')));
     }
+    tree_->addTopLevelItems(items);
     tree_->expandAll();
-    if (session->validator()) session->validator()->validate(rec, number, br.offset, diags);
   }
-  const bool iso = session->file().format() == Format::Iso2709 || session->file().format() == Format::Iso2709Marc8;
-  fillHex(bytes, iso);
-  for (const Diagnostic& d : diags) {
-    QString where;
-    if (!d.tag.empty()) where = QString::fromStdString(d.tag) + (d.subfield ? QStringLiteral(" $") + QChar::fromLatin1(d.subfield) : QString()) + QStringLiteral(": ");
-    auto* item = new QListWidgetItem(QString::fromLatin1(severity_name(d.severity).data()) + QStringLiteral(" — ") + where +
-                                     QString::fromStdString(d.message));
-    item->setForeground(severityColor(d.severity));
-    item->setData(Qt::UserRole, d.field);
-    item->setToolTip(QString::fromStdString(d.to_string()));
-    problems_->addItem(item);
-  }
-  if (diags.empty()) problems_->addItem(session->validator() ? tr("No problems found in this record.") : tr("No problems found reading this record (not validated yet)."));
+  if (marked_ >= 0) markIn(tab);
 }
 
 void RecordPane::fillHex(const std::string& bytes, bool iso) {
@@ -254,39 +291,48 @@ void RecordPane::fillHex(const std::string& bytes, bool iso) {
 }
 
 void RecordPane::highlightField(int field) {
-  // MARCMaker: line 0 is the leader, line k + 1 field k (the writer writes one line per field).
-  QList<QTextEdit::ExtraSelection> marks;
-  if (field >= 0 && field < fields_) {
-    const QTextBlock block = mrk_->document()->findBlockByNumber(field + 1);
-    if (block.isValid()) {
-      QTextEdit::ExtraSelection s;
-      s.cursor = QTextCursor(block);
-      s.cursor.movePosition(QTextCursor::EndOfBlock, QTextCursor::KeepAnchor);
-      s.format.setBackground(tone(0xfff59d, 0x5f5a1e));
-      s.format.setProperty(QTextFormat::FullWidthSelection, true);
-      marks << s;
-      QTextCursor c(block);
-      mrk_->setTextCursor(c);
-      mrk_->ensureCursorVisible();
+  marked_ = field;
+  for (int tab = MarcMakerTab; tab <= RawTab; ++tab)
+    if (filled_ & (1u << tab)) markIn(tab);
+}
+
+void RecordPane::markIn(int tab) {
+  const int field = marked_;
+  if (tab == MarcMakerTab) {
+    // MARCMaker: line 0 is the leader, line k + 1 field k (the writer writes one line per field).
+    QList<QTextEdit::ExtraSelection> marks;
+    if (field >= 0 && field < fields_) {
+      const QTextBlock block = mrk_->document()->findBlockByNumber(field + 1);
+      if (block.isValid()) {
+        QTextEdit::ExtraSelection s;
+        s.cursor = QTextCursor(block);
+        s.cursor.movePosition(QTextCursor::EndOfBlock, QTextCursor::KeepAnchor);
+        s.format.setBackground(tone(0xfff59d, 0x5f5a1e));
+        s.format.setProperty(QTextFormat::FullWidthSelection, true);
+        marks << s;
+        mrk_->setTextCursor(QTextCursor(block));
+        mrk_->ensureCursorVisible();
+      }
     }
-  }
-  mrk_->setExtraSelections(marks);
-  // Tree: the field's item (item 0 is the leader).
-  if (field >= 0 && field + 1 < tree_->topLevelItemCount()) {
-    QTreeWidgetItem* item = tree_->topLevelItem(field + 1);
-    tree_->setCurrentItem(item);
-    tree_->scrollToItem(item);
+    mrk_->setExtraSelections(marks);
+  } else if (tab == TreeTab) {
+    // Tree: the field's item (item 0 is the leader).
+    if (field >= 0 && field + 1 < tree_->topLevelItemCount()) {
+      QTreeWidgetItem* item = tree_->topLevelItem(field + 1);
+      tree_->setCurrentItem(item);
+      tree_->scrollToItem(item);
+    } else {
+      tree_->setCurrentItem(nullptr);
+    }
   } else {
-    tree_->setCurrentItem(nullptr);
+    // Raw bytes: the cursor on the field's first byte.
+    for (const Region& r : field_bytes_)
+      if (r.field == field) {
+        hex_->setTextCursor(QTextCursor(hex_->document()->findBlockByNumber(r.first / 16)));
+        hex_->ensureCursorVisible();
+        break;
+      }
   }
-  // Raw bytes: put the cursor on the field's first byte.
-  for (const Region& r : field_bytes_)
-    if (r.field == field) {
-      QTextCursor c(hex_->document()->findBlockByNumber(r.first / 16));
-      hex_->setTextCursor(c);
-      hex_->ensureCursorVisible();
-      break;
-    }
 }
 
 }  // namespace marcscope::ui

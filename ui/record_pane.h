@@ -8,7 +8,10 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <string>
 #include <vector>
+
+#include "marcscope/model/record.h"
 
 class QLabel;
 class QListWidget;
@@ -44,14 +47,17 @@ class RecordPane : public QWidget {
   void setCurrentTab(Tab tab);
 
   std::uint64_t record() const { return number_; }
-  QString marcMakerText() const;
-  QString hexText() const;
-  QTreeWidget* tree() const { return tree_; }
+  /// The views' contents (each filled when first shown, or asked for here).
+  QString marcMakerText();
+  QString hexText();
+  QTreeWidget* tree();
   QListWidget* problems() const { return problems_; }
   QTabWidget* tabs() const { return tabs_; }
 
  private:
   void fillHex(const std::string& bytes, bool iso);
+  void ensureFilled(int tab);
+  void markIn(int tab);
 
   QLabel* title_;
   QTabWidget* tabs_;
@@ -60,6 +66,11 @@ class RecordPane : public QWidget {
   QPlainTextEdit* hex_;
   QListWidget* problems_;
   std::uint64_t number_ = 0;
+  Record record_;
+  std::string bytes_;
+  bool skipped_ = true, iso_ = false;
+  unsigned filled_ = 0;  ///< tabs filled for this record (bit per Tab)
+  int marked_ = -1;      ///< the field highlightField() marked
   int fields_ = 0;
   struct Region {
     int first, last, field;

@@ -149,8 +149,7 @@ class TestGuiBrowse : public QObject {
     FileView view(QStringLiteral(MARCSCOPE_SAMPLE), executor_);
     QVERIFY(waitFor([&] { return view.session()->indexComplete() && view.tableModel()->rowCount() > 0; }));
     QVERIFY(view.goToRecord(3));
-    auto* hex = view.pane()->findChild<QPlainTextEdit*>(QString(), Qt::FindChildrenRecursively);
-    QVERIFY(hex);
+    view.pane()->setCurrentTab(RecordPane::RawTab);  // filled when shown
     bool coloured = false;
     for (auto* edit : view.pane()->findChildren<QPlainTextEdit*>())
       if (edit->property("layoutMarks").toInt() > 0) coloured = true;
