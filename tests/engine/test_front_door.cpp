@@ -228,7 +228,7 @@ class TestFrontDoor : public QObject {
 
   /// Anything that is not MARC is refused at the door, by every way in.
   void not_marc_is_refused() {
-    for (const std::string text : {std::string("hello, world. this is plain text\n"), std::string("\x7F" "ELF\x02\x01\x01", 7)}) {
+    for (const std::string& text : {std::string("hello, world. this is plain text\n"), std::string("\x7F" "ELF\x02\x01\x01", 7)}) {
       QVERIFY_THROWS_EXCEPTION(NotMarcError, RecordReader::open_bytes(text));
       Decoder d2;
       (void)d2.feed(text);  // held back until 64 KB or the end
