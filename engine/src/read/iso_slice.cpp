@@ -27,14 +27,19 @@ std::uint8_t status_of(const Diagnostics& diags, std::size_t from) {
   return status;
 }
 
-Batch decode_slice(Slice& slice, const ReadOptions& options) {
+Batch batch_for(const Slice& slice) {
   Batch batch;
   batch.index = slice.index;
   batch.begin_offset = slice.begin;
   batch.end_offset = slice.end;
   batch.records_seen = slice.records_seen;
-  batch.stopped = slice.stopped;
   batch.keep_alive = slice.keep_alive;
+  return batch;
+}
+
+Batch decode_slice(Slice& slice, const ReadOptions& options) {
+  Batch batch = batch_for(slice);
+  batch.stopped = slice.stopped;
   batch.records.reserve(slice.items.size());
   const ReadMode mode = options.mode;
   RecordView view;
@@ -98,12 +103,7 @@ Batch decode_slice_parallel(Slice& slice, const ReadOptions& options, Executor& 
   executor.run([&] {
     tbb::parallel_for(std::size_t{0}, parts, [&](std::size_t p) { done[p] = decode_slice(pieces[p], options); });
   });
-  Batch batch;
-  batch.index = slice.index;
-  batch.begin_offset = slice.begin;
-  batch.end_offset = slice.end;
-  batch.records_seen = slice.records_seen;
-  batch.keep_alive = slice.keep_alive;
+  Batch batch = batch_for(slice);
   bool strict_stop = false;
   for (auto& part : done) {
     if (strict_stop) break;  // Strict stopped in an earlier part: nothing after it counts

@@ -47,6 +47,9 @@ struct Slice {
 /// Diagnostics are moved out of the items.
 Batch decode_slice(Slice& slice, const ReadOptions& options);
 
+/// An empty batch that covers `slice`: its index, offsets, records seen and the bytes it keeps alive.
+Batch batch_for(const Slice& slice);
+
 /// The same, with the slice's items shared out over `executor` when there are many (the push
 /// decoder decodes a whole fed chunk at once). The result equals decode_slice's.
 Batch decode_slice_parallel(Slice& slice, const ReadOptions& options, Executor& executor);

@@ -179,12 +179,7 @@ std::unique_ptr<Slice> Pipeline::State::next_span_slice() {
 
 Batch Pipeline::State::process(Slice& slice) const {
   if (!fragments) return detail::decode_slice(slice, options);
-  Batch batch;
-  batch.index = slice.index;
-  batch.begin_offset = slice.begin;
-  batch.end_offset = slice.end;
-  batch.records_seen = slice.records_seen;
-  batch.keep_alive = slice.keep_alive;
+  Batch batch = detail::batch_for(slice);
   batch.records.reserve(slice.items.size());
   for (const auto& item : slice.items)
     fragments(slice.bytes_of(item.span), {item.number, item.span.offset, item.span.length, item.span.flags}, batch);
