@@ -458,29 +458,6 @@ class TestValidator : public QObject {
     QVERIFY(lists->languages.size() > 400 && !lists->languages.contains("en"));
   }
 
-  // Not a benchmark gate: shows the rate and the rules real data trips, and must not crash on it.
-  void throughput() {
-    const auto records = read_records("valid/solrmarc-uva_001_2000.mrc");
-    QVERIFY(records.size() > 1000);
-    Diagnostics d;
-    d.reserve(100000);
-    QElapsedTimer timer;
-    timer.start();
-    const int rounds = 5;
-    for (int round = 0; round < rounds; ++round) {
-      d.clear();
-      for (std::size_t i = 0; i < records.size(); ++i) v_->validate(records[i], i + 1, 0, d);
-    }
-    const double secs = std::max<qint64>(timer.nsecsElapsed(), 1) / 1e9;
-    std::map<std::string, int> by_rule;
-    for (const auto& x : d) ++by_rule[x.rule];
-    QString summary;
-    for (const auto& [rule, n] : by_rule) summary += QString(" %1=%2").arg(QString::fromStdString(rule)).arg(n);
-    qInfo().noquote() << QString("%1 records x %2 in %3 s (%4 records/s); findings:%5")
-                             .arg(records.size()).arg(rounds).arg(secs, 0, 'f', 3)
-                             .arg(double(records.size()) * rounds / secs, 0, 'f', 0).arg(summary);
-  }
-
   void options() {
     Record r = clean();
     find(r, "100")->set_indicators('2', ' ');
