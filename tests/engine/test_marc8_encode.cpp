@@ -468,6 +468,13 @@ void TestMarc8Encode::ampersandThatLooksLikeReference() {
   // Only what the decoder would read: no digits, too many, a bad value or no ';' stay as they are.
   QCOMPARE(encode("&#x; &#x1234567; &#x0; &#xD800; &#x110000; &#x41"), std::string("&#x; &#x1234567; &#x0; &#xD800; &#x110000; &#x41"));
   QCOMPARE(encode(u8(u8"&#x4\u00e91;")), std::string("&#x4\xe2" "e1;"));
+  // A combining mark after the '&' is written before it, so the '&' meets what follows the mark
+  // (found by fuzz_marc8_encode): "&", U+0301, "#x41;" must not come back as U+0301 "A".
+  QCOMPARE(encode(u8(u8"&\u0301#x41;")), std::string("\xe2&#x0026;#x41;"));
+  QCOMPARE(decode(encode(u8(u8"&\u0301#x41;")), rawOptions()), u8(u8"&\u0301#x41;"));
+  QCOMPARE(encode(u8(u8"&\u0340\u0301#x41;")), std::string("\xe1\xe2&#x0026;#x41;"));  // U+0340 is U+0300
+  // A base character after the '&' stays between them.
+  QCOMPARE(encode(u8(u8"&\u00e9#x41;")), std::string("&\xe2" "e#x41;"));
   Marc8EncodeOptions lossy;
   lossy.use_ncr = false;
   QCOMPARE(encode(literal, lossy), literal);
