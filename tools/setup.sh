@@ -71,7 +71,7 @@ case "${1:-}" in
   test)
     install_missing
     # The engine tests once under AddressSanitizer + UndefinedBehaviorSanitizer, then the whole suite.
-    configure_and_build "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=address
+    configure_and_build "$ROOT/build-asan" -DCMAKE_BUILD_TYPE=Debug -DMARCSCOPE_SANITIZE=address -DMARCSCOPE_GUI=OFF
     (cd "$ROOT/build-asan" && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
       ctest --output-on-failure -j "$JOBS" -L engine)
     # The pipelines' threads once under ThreadSanitizer (oneTBB and Qt are not instrumented:

@@ -26,13 +26,6 @@ Q_DECLARE_METATYPE(marcscope::Format)
 
 namespace {
 
-ReadOptions mode_options(ReadMode mode, const DecodeOptions& decode = {}) {
-  ReadOptions o;
-  o.mode = mode;
-  o.decode = decode;
-  return o;
-}
-
 struct Read {
   std::vector<Record> records;
   Diagnostics diags;
@@ -62,9 +55,17 @@ Read read_fixture(const QString& rel, Format format = Format::Unknown, ReadMode 
   return r;
 }
 
+/// Options with a mode and decoding, the rest left at their defaults.
+ReadOptions read_options(ReadMode mode, DecodeOptions decode = {}) {
+  ReadOptions options;
+  options.mode = mode;
+  options.decode = decode;
+  return options;
+}
+
 /// ISO 2709 through the serial Reader, with chosen decoding (an independent path to the records).
 std::vector<Record> read_iso_with(const QString& rel, DecodeOptions decode) {
-  Iso2709Reader reader(InputBuffer::from_bytes(read_bytes(rel)), mode_options(ReadMode::Permissive, decode));
+  Iso2709Reader reader(InputBuffer::from_bytes(read_bytes(rel)), read_options(ReadMode::Permissive, decode));
   ReadItem item;
   std::vector<Record> out;
   while (reader.next(item)) {
@@ -1272,7 +1273,7 @@ class TestFormats : public QObject {
     QVERIFY(wd.empty());
     QVERIFY(bytes->size() > 5'000'000);
     CountingSource cs{bytes};
-    auto stream = open_record_stream(format, cs.make(), mode_options(ReadMode::Strict));
+    auto stream = open_record_stream(format, cs.make(), read_options(ReadMode::Strict));
     Record rec;
     Diagnostics d;
     int n = 0;
@@ -1299,7 +1300,7 @@ class TestFormats : public QObject {
     for (const QString file : {"valid/evergreen-jazz_1k.mrc", "malformed/catmandu-bu_bibs.mrc", "malformed/marcperl-badldr.usmarc",
                                "malformed/pymarc-bad_records.mrc", "pairs/filemarc-music.mrc"}) {
       for (ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
-        Iso2709Reader reader(InputBuffer::from_bytes(read_bytes(file)), mode_options(mode));
+        Iso2709Reader reader(InputBuffer::from_bytes(read_bytes(file)), read_options(mode));
         ReadItem item;
         std::vector<Record> expected;
         Diagnostics expected_diags;
@@ -1310,7 +1311,7 @@ class TestFormats : public QObject {
         const Read contiguous = read_bytes_as(Format::Iso2709, read_bytes(file), mode);
         auto bytes = std::make_shared<std::string>(read_bytes(file));
         CountingSource cs{bytes};
-        auto stream = open_record_stream(Format::Iso2709, cs.make(1000), mode_options(mode));
+        auto stream = open_record_stream(Format::Iso2709, cs.make(1000), read_options(mode));
         Read streamed;
         Record rec;
         while (stream->next(rec, streamed.diags)) streamed.records.push_back(rec);

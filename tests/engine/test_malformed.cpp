@@ -4,7 +4,9 @@
 #include <QtTest>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
+#include <vector>
 
 #include "marcscope/model/record.h"
 #include "test_support.h"
@@ -45,6 +47,21 @@ Outcome read_and_decode(const std::string& bytes, ReadMode mode) {
   }
   out.stopped = reader.stopped();
   return out;
+}
+
+/// One ISO 2709 record from (tag, value) pairs, lengths and offsets computed, values as given.
+std::string iso_record(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string directory, data;
+  for (const auto& [tag, value] : fields) {
+    char entry[13];
+    std::snprintf(entry, sizeof entry, "%s%04zu%05zu", tag.c_str(), value.size() + 1, data.size());
+    directory += entry;
+    data += value + "\x1E";
+  }
+  const std::size_t base = 24 + directory.size() + 1;
+  char leader[25];
+  std::snprintf(leader, sizeof leader, "%05zunam a22%05zu   4500", base + data.size() + 1, base);
+  return leader + directory + "\x1E" + data + "\x1D";
 }
 
 QString format_codes(const std::map<QString, int>& codes) {
@@ -157,6 +174,36 @@ class TestMalformed : public QObject {
       QCOMPARE(input.compare(d.offset, 5, d.record == 21 ? bad.substr(0, 5) : trunc.substr(0, 5)), 0);
     }
     QCOMPARE(named, 2);
+  }
+
+  /// A terminator inside a field's data, or a delimiter inside a control field, is reported in
+  /// every mode (strict and permissive keep the value as read, recover cuts the field there)
+  /// with the byte's own offset; a clean record gets no such finding.
+  void structure_bytes_inside_fields_are_reported() {
+    const std::string ctl = iso_record({{"001", "ab\x1F" "cd"}, {"245", "10\x1F" "aTitle"}});
+    const std::string ft = iso_record({{"001", "x1"}, {"245", "10\x1F" "aTi\x1E" "le"}, {"500", "  \x1F" "aNote"}});
+    const std::string rt = iso_record({{"001", "x1"}, {"245", "10\x1F" "aTi\x1D" "le"}, {"500", "  \x1F" "aNote"}});
+    const std::string clean = iso_record({{"001", "x1"}, {"245", "10\x1F" "aTitle"}});
+    for (ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
+      const Outcome c = read_and_decode(ctl, mode);
+      QCOMPARE(c.delivered, 1);
+      QCOMPARE(c.codes.count(QStringLiteral("structure-byte-in-data")), std::size_t(1));
+      for (const auto& d : c.all)
+        if (d.code == Code::StructureByteInData) QCOMPARE(ctl.at(d.offset), '\x1F');
+      for (const std::string* input : {&ft, &rt}) {
+        const Outcome o = read_and_decode(*input, mode);
+        QCOMPARE(o.delivered, 1);
+        const bool reported = o.codes.count(QStringLiteral("structure-byte-in-data")) ||
+                              o.codes.count(QStringLiteral("data-outside-fields"));
+        QVERIFY2(reported, qPrintable(format_codes(o.codes)));
+        for (const auto& d : o.all)
+          if (d.code == Code::StructureByteInData) QCOMPARE(input->at(d.offset), input == &ft ? '\x1E' : '\x1D');
+        if (mode != ReadMode::Recover) QCOMPARE(o.codes.count(QStringLiteral("structure-byte-in-data")), std::size_t(1));
+      }
+      const Outcome ok = read_and_decode(clean, mode);
+      QCOMPARE(ok.delivered, 1);
+      QVERIFY2(ok.all.empty(), qPrintable(format_codes(ok.codes)));
+    }
   }
 
   /// Junk of every kind between records is skipped with a warning, never fatal.

@@ -110,7 +110,7 @@ void check_data_fields(const std::vector<FieldView>& fields, std::uint32_t indic
     if (f.is_control()) continue;
     if (f.data.size() < 2 || f.data[0] == kSubfieldDelimiter || f.data[1] == kSubfieldDelimiter) {
       if (f.data.empty()) continue;
-      const std::string tag(f.tag);
+      const std::string tag = printable(f.tag);
       if (f.data[0] != kSubfieldDelimiter) {
         report.warning(Code::IndicatorsMissing, f.offset, tag,
                        "field " + tag + " has one indicator ('" + printable(f.data.substr(0, 1)) +
@@ -123,14 +123,14 @@ void check_data_fields(const std::vector<FieldView>& fields, std::uint32_t indic
     for (int k = 0; k < 2; ++k) {
       const char c = f.data[k];
       if (!(char_class(c) & kIndicator)) {
-        const std::string tag(f.tag);
+        const std::string tag = printable(f.tag);
         report.warning(Code::IndicatorInvalid, f.offset + k, tag,
                        "field " + tag + " indicator " + std::to_string(k + 1) + " is '" +
                            printable(std::string_view(&c, 1)) + "'; MARC 21 indicators are lowercase letters, digits or blank");
       }
     }
     if (f.data.size() > 2 && f.data[2] != kSubfieldDelimiter) {
-      const std::string tag(f.tag);
+      const std::string tag = printable(f.tag);
       std::string_view area = f.subfield_area(indicator_count);
       std::size_t d = area.find(kSubfieldDelimiter);
       report.warning(Code::SubfieldDelimiterMissing, f.offset + 2, tag,
@@ -138,6 +138,34 @@ void check_data_fields(const std::vector<FieldView>& fields, std::uint32_t indic
                          " byte(s) after its indicators that belong to no subfield (\"" +
                          printable(area.substr(0, std::min<std::size_t>(d, 20))) + "\"); kept as they are");
     }
+  }
+}
+
+/// What ISO 2709 reserves for structure, found inside a field's data: a field or record terminator
+/// in any field (where `terminators` says to look: recover mode cuts fields at them instead), a
+/// subfield delimiter in a control field. The value keeps the byte as read; writers replace it.
+void check_structure_bytes(const std::vector<FieldView>& fields, bool terminators, stage2::Report& report) {
+  for (const auto& f : fields) {
+    std::size_t at = std::string_view::npos;
+    if (terminators) {
+      for (std::size_t i = 0; i < f.data.size(); ++i) {
+        if (f.data[i] == kFieldTerminator || f.data[i] == kRecordTerminator) {
+          at = i;
+          break;
+        }
+      }
+    }
+    if (at == std::string_view::npos && f.is_control()) at = f.data.find(kSubfieldDelimiter);
+    if (at == std::string_view::npos) continue;
+    const char c = f.data[at];
+    const std::string tag = printable(f.tag);
+    const char* name = c == kRecordTerminator  ? "a record terminator (0x1D)"
+                       : c == kFieldTerminator ? "a field terminator (0x1E)"
+                                               : "a subfield delimiter (0x1F)";
+    report.warning(Code::StructureByteInData, f.offset + at, tag,
+                   "field " + tag + " holds " + name + " " + std::to_string(at) +
+                       " bytes into its data, where ISO 2709 reserves it for structure; kept in the value as read "
+                       "(writers write it as U+FFFD)");
   }
 }
 
@@ -195,6 +223,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   // by read_damaged_record, which starts over from the directory (what this path reported about
   // the directory is taken back first).
   const std::size_t mark = diags.size();
+  bool terminators_inside = false;
   const auto base = leader.base_address();
   bool fast = base && *base > 24 && *base <= body_end && bytes[*base - 1] == kFieldTerminator && (*base - 25) % 12 == 0;
   if (fast) {
@@ -230,7 +259,10 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     // No entries, or bytes after the last field that no field holds.
     if (fast && (entries == 0 || fields_.back().offset + fields_.back().data.size() + 1 != body_end)) fast = false;
     // Recover promises fields without terminators inside: one per field, none more.
-    if (fast && mode == ReadMode::Recover && count_terminators(data_area) != entries) fast = false;
+    if (fast && count_terminators(data_area) != entries) {
+      if (mode == ReadMode::Recover) fast = false;
+      else terminators_inside = true;
+    }
   }
   if (!fast) {
     diags.resize(mark);
@@ -238,9 +270,11 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
       repaired_ = false;
       return false;
     }
+    terminators_inside = mode != ReadMode::Recover;
   }
 
   check_data_fields(fields_, indicator_count_, report);
+  if (!report.rejected) check_structure_bytes(fields_, terminators_inside, report);
   repaired_ = report.repaired;
   return !report.rejected;
 }

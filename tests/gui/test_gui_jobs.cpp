@@ -1,0 +1,308 @@
+// The desktop app's background jobs and its window: validation findings as the engine counts
+// them, searches as the engine finds them, cancelling a long index (and resuming it), every
+// malformed fixture opened without a crash, files that are not MARC refused with a message,
+// drag and drop, recent files, and the screenshot mode.
+#include <QAbstractItemModelTester>
+#include <QLabel>
+#include <QListWidget>
+#include <QMimeData>
+#include <QPlainTextEdit>
+#include <QProgressBar>
+#include <QSignalSpy>
+#include <QTableView>
+#include <QTreeView>
+#include <QTreeWidget>
+#include <QUrl>
+#include <QtTest>
+
+#include "app_modes.h"
+#include "file_session.h"
+#include "file_view.h"
+#include "findings_model.h"
+#include "gui_support.h"
+#include "main_window.h"
+#include "record_filter_model.h"
+#include "record_pane.h"
+#include "record_table_model.h"
+#include "marcscope/core/executor.h"
+#include "marcscope/search/query.h"
+#include "marcscope/validate/validation.h"
+
+using namespace marcscope;
+using namespace marcscope::ui;
+using namespace marcscope::guitest;
+
+class TestGuiJobs : public QObject {
+  Q_OBJECT
+
+  std::shared_ptr<Executor> executor_ = std::make_shared<Executor>();
+
+ private Q_SLOTS:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void findings_are_the_engine_findings_data() {
+    QTest::addColumn<QString>("file");
+    QTest::newRow("sample") << QStringLiteral(MARCSCOPE_SAMPLE);
+    QTest::newRow("malformed iso") << dataPath("malformed/catmandu-bu_bibs.mrc");
+    QTest::newRow("marc8") << dataPath("marc8/evergreen-hebrew.marc");
+    QTest::newRow("marcxml") << dataPath("xml/catmandu-marc.xml");
+  }
+  /// The findings tree holds every finding the engine's validation of the file reports, grouped
+  /// by kind with counts that add up; the Status column shows each record's worst severity.
+  void findings_are_the_engine_findings() {
+    QFETCH(QString, file);
+    const Validator validator;
+    ReportOptions options;
+    options.keep_findings = true;
+    auto reader = RecordReader::open(file.toStdString());
+    const FileReport engine = validate_all(*reader, &validator, options);
+
+    FileView view(file, executor_);
+    QAbstractItemModelTester tester(view.findingsModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy ready(view.session(), &FileSession::validationReady);
+    QVERIFY(waitFor([&] { return ready.count() == 1; }));
+    FindingsModel* m = view.findingsModel();
+    QCOMPARE(m->totalFindings(), std::uint64_t(engine.findings.size()));
+    std::uint64_t sum = 0;
+    for (int g = 0; g < m->rowCount(); ++g) {
+      const QModelIndex group = m->index(g, 0);
+      QCOMPARE(m->data(m->index(g, FindingsModel::CountColumn)).toString().toULongLong(), std::uint64_t(m->rowCount(group)));
+      sum += std::uint64_t(m->rowCount(group));
+      QVERIFY(!m->data(m->index(0, FindingsModel::FindingColumn, group)).toString().isEmpty());
+    }
+    QCOMPARE(sum, std::uint64_t(engine.findings.size()));
+    // Per kind, as the engine counts them.
+    std::map<std::pair<int, int>, std::uint64_t> kinds;
+    for (const auto& f : engine.findings) ++kinds[{int(f.code), int(f.severity)}];
+    QVERIFY(std::uint64_t(m->rowCount()) >= kinds.size());
+    auto* table = view.tableModel();
+    int statusColumn = -1;
+    for (int c = 0; c < table->columnCount(); ++c)
+      if (table->headerData(c, Qt::Horizontal).toString() == QStringLiteral("Status")) statusColumn = c;
+    QVERIFY(statusColumn >= 0);
+    for (std::uint64_t n = 1; n <= std::min<std::uint64_t>(engine.worst_severity.size(), 200); ++n) {
+      const QString status = table->data(table->index(table->rowOf(n), statusColumn)).toString();
+      const auto worst = engine.worst(n);
+      if (status == QStringLiteral("unreadable")) continue;
+      QVERIFY2(status.startsWith(worst ? QString::fromLatin1(severity_name(*worst).data()) : QStringLiteral("ok")),
+               qPrintable(QStringLiteral("record %1: %2").arg(n).arg(status)));
+    }
+  }
+
+  /// Activating a finding selects its record and marks its field in the pane.
+  void clicking_a_finding_shows_its_field() {
+    FileView view(QStringLiteral(MARCSCOPE_SAMPLE), executor_);
+    QSignalSpy ready(view.session(), &FileSession::validationReady);
+    QVERIFY(waitFor([&] { return ready.count() == 1; }));
+    FindingsModel* m = view.findingsModel();
+    QModelIndex pick;
+    for (int g = 0; g < m->rowCount() && !pick.isValid(); ++g)
+      for (int r = 0; r < m->rowCount(m->index(g, 0)) && !pick.isValid(); ++r) {
+        const QModelIndex i = m->index(r, 0, m->index(g, 0));
+        if (m->finding(i)->field() >= 1 && m->finding(i)->record() > 1) pick = i;
+      }
+    QVERIFY(pick.isValid());
+    const CompactFinding* f = m->finding(pick);
+    Q_EMIT view.findingsView()->activated(pick);
+    QCOMPARE(view.currentRecord(), f->record());
+    QCOMPARE(view.pane()->record(), f->record());
+    QCOMPARE(view.pane()->tree()->indexOfTopLevelItem(view.pane()->tree()->currentItem()), int(f->field()) + 1);
+    // The pane lists this record's findings too.
+    QVERIFY(view.pane()->problems()->count() >= 1);
+    // A group activated filters the table to its records.
+    Q_EMIT view.findingsView()->activated(m->index(pick.parent().row(), 0));
+    QVERIFY(view.filterModel()->filtered());
+    const auto records = records_with(*view.session()->report(), f->code);
+    if (f->code != Code::RuleViolation) QCOMPARE(view.filterModel()->filteredCount(), std::uint64_t(records.size()));
+    QVERIFY(view.filterModel()->rowOf(f->record()) >= 0);
+  }
+
+  void search_counts_are_the_engine_counts_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QString>("query");
+    QTest::newRow("contains") << QStringLiteral(MARCSCOPE_SAMPLE) << QStringLiteral("245$a~history");
+    QTest::newRow("leader") << QStringLiteral(MARCSCOPE_SAMPLE) << QStringLiteral("LDR/06=t");
+    QTest::newRow("absent") << QStringLiteral(MARCSCOPE_SAMPLE) << QStringLiteral("100 absent");
+    QTest::newRow("regex") << QStringLiteral(MARCSCOPE_SAMPLE) << QStringLiteral("650$a/^Hist.*y$/");
+    QTest::newRow("all") << QStringLiteral(MARCSCOPE_SAMPLE) << QStringLiteral("LDR/06=a && 008/07-10^19");
+    QTest::newRow("any") << QStringLiteral(MARCSCOPE_SAMPLE) << QStringLiteral("020 present || 022 present");
+    QTest::newRow("marcxml") << dataPath("xml/filemarc-bigarchive.xml") << QStringLiteral("245$a~the");
+    QTest::newRow("none") << QStringLiteral(MARCSCOPE_SAMPLE) << QStringLiteral("245$a~zzqqxx");
+  }
+  /// The filtered view holds exactly the records the engine's search finds.
+  void search_counts_are_the_engine_counts() {
+    QFETCH(QString, file);
+    QFETCH(QString, query);
+    Query q;
+    const bool any = query.contains(QStringLiteral("||"));
+    q.any = any;
+    for (const QString& part : query.split(any ? QStringLiteral("||") : QStringLiteral("&&")))
+      q.conditions.push_back(Condition::parse(part.trimmed().toStdString()));
+    auto reader = RecordReader::open(file.toStdString());
+    const auto expected = search(*reader, Matcher(q));
+
+    FileView view(file, executor_);
+    QAbstractItemModelTester tester(view.filterModel(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy done(&view, &FileView::searchDone);
+    QVERIFY(view.runSearch(query));
+    QVERIFY(waitFor([&] { return done.count() == 1; }));
+    QVERIFY(view.filterModel()->filtered());
+    QCOMPARE(std::size_t(view.filterModel()->rowCount()), expected.size());
+    for (int r = 0; r < view.filterModel()->rowCount(); ++r) QCOMPARE(view.filterModel()->recordAt(r), expected[std::size_t(r)]);
+    QVERIFY(view.searchStatus()->text().startsWith(QString::number(expected.size()) + " of "));
+    if (!expected.empty()) QCOMPARE(view.currentRecord(), expected.front());
+    view.clearFilter();
+    QVERIFY(!view.filterModel()->filtered());
+    QCOMPARE(std::uint64_t(view.filterModel()->rowCount()), view.session()->indexedCount());
+  }
+
+  /// A query the engine cannot read is refused with its reason, and nothing is filtered.
+  void bad_queries_are_refused() {
+    FileView view(QStringLiteral(MARCSCOPE_SAMPLE), executor_);
+    for (const QString q : {"", "245$a", "245$a/[unclosed/", "008/10-07=x", "245$a~x && 100 present || 700 present"}) {
+      QVERIFY2(!view.runSearch(q), qPrintable(q));
+      QVERIFY(!view.searchStatus()->text().isEmpty());
+    }
+    QVERIFY(!view.filterModel()->filtered());
+  }
+
+  /// A long index stopped early keeps what it indexed and is not complete; resumed, it ends
+  /// with every record.
+  void cancel_a_long_index_and_resume() {
+    QTemporaryDir dir;
+    const QString path = concatenated(dir, QStringLiteral(MARCSCOPE_SAMPLE), 120);  // 64,320 records, 137 MB
+    FileView view(path, executor_);
+    FileSession* s = view.session();
+    QSignalSpy finished(s, &FileSession::jobFinished);
+    bool cancelled = false;
+    connect(s, &FileSession::indexGrew, this, [&] {
+      if (!cancelled) {
+        cancelled = true;
+        s->cancelAll();
+      }
+    });
+    QVERIFY(waitFor([&] { return !s->busy() && finished.count() >= 1; }));
+    QCOMPARE(finished.count(), 1);  // the index only: the queued jobs were dropped
+    QCOMPARE(finished.at(0).at(0).value<JobKind>(), JobKind::Index);
+    QVERIFY(finished.at(0).at(1).toBool());
+    QVERIFY(!s->indexComplete());
+    QVERIFY(s->indexedCount() < 64320);
+    QVERIFY(waitFor([&] { return std::uint64_t(view.tableModel()->rowCount()) == s->indexedCount(); }));
+    s->startIndex();
+    QVERIFY(waitFor([&] { return s->indexComplete(); }, 60000));
+    QVERIFY(waitFor([&] { return view.tableModel()->rowCount() == 64320; }));
+    QCOMPARE(s->indexedCount(), engineRecordCount(path));
+    // The last record is the sample's last one.
+    QCOMPARE(view.session()->file().raw(64320), view.session()->file().raw(536));
+  }
+
+  /// A validation stopped part way leaves no report behind it as if it were whole.
+  void cancel_a_validation() {
+    QTemporaryDir dir;
+    const QString path = concatenated(dir, QStringLiteral(MARCSCOPE_SAMPLE), 40);
+    FileView view(path, executor_);
+    FileSession* s = view.session();
+    connect(s, &FileSession::jobStarted, this, [s](JobKind k) {
+      if (k == JobKind::Validate) s->cancelAll();
+    });
+    QSignalSpy finished(s, &FileSession::jobFinished);
+    QVERIFY(waitFor([&] { return !s->busy() && finished.count() == 2; }));
+    QCOMPARE(finished.at(1).at(0).value<JobKind>(), JobKind::Validate);
+    QVERIFY(finished.at(1).at(1).toBool());
+    if (s->report()) QVERIFY(s->validationPartial());
+    QVERIFY(!s->statistics());  // dropped with the queue
+  }
+
+  /// Every malformed fixture opens (or is refused with a message); none crashes or hangs the app.
+  void every_malformed_file_opens_or_is_refused() {
+    MainWindow w;
+    w.setInteractive(false);
+    int opened = 0, refused = 0;
+    for (const QString& name : QDir(dataPath("malformed")).entryList(QDir::Files)) {
+      FileView* v = w.openFile(dataPath("malformed/" + name));
+      if (!v) {
+        QVERIFY2(!w.lastError().isEmpty(), qPrintable(name));
+        ++refused;
+        continue;
+      }
+      ++opened;
+      QVERIFY2(waitFor([&] { return !v->session()->busy(); }, 30000), qPrintable(name));
+      for (int r = 0; r < std::min(v->filterModel()->rowCount(), 20); ++r) {
+        v->tableView()->setCurrentIndex(v->filterModel()->index(r, 0));
+        for (int c = 0; c < v->filterModel()->columnCount(); ++c) (void)v->filterModel()->data(v->filterModel()->index(r, c));
+        for (int t = 0; t < 3; ++t) v->pane()->setCurrentTab(RecordPane::Tab(t));
+      }
+      for (int g = 0; g < v->findingsModel()->rowCount(); ++g)
+        (void)v->findingsModel()->data(v->findingsModel()->index(0, 0, v->findingsModel()->index(g, 0)));
+      w.closeTab(0);
+    }
+    QVERIFY(opened > 50);
+    QCOMPARE(w.fileCount(), 0);
+    Q_UNUSED(refused);
+  }
+
+  /// Files that are not MARC, missing files and folders are refused with a message a person
+  /// understands; the window goes on.
+  void not_marc_is_refused_with_a_message() {
+    MainWindow w;
+    w.setInteractive(false);
+    QVERIFY(!w.openFile(dataPath("SOURCES.md")));
+    QVERIFY2(w.lastError().contains(QStringLiteral("not a MARC file")), qPrintable(w.lastError()));
+    QVERIFY(!w.openFile(dataPath("malformed/mrrc-e401_no_record_element.xml")));
+    QVERIFY(w.lastError().contains(QStringLiteral("not a MARC file")));
+    QVERIFY(!w.openFile(dataPath("no-such-file.mrc")));
+    QVERIFY(w.lastError().contains(QStringLiteral("cannot be opened")));
+    QVERIFY(!w.openFile(dataPath("valid")));
+    QCOMPARE(w.fileCount(), 0);
+    QVERIFY(w.openFile(QStringLiteral(MARCSCOPE_SAMPLE)));
+    QCOMPARE(w.fileCount(), 1);
+  }
+
+  /// Dropped files open in tabs; opening one twice shows its tab; recent files remember them.
+  void drop_files_and_recent_files() {
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(QStringLiteral(MARCSCOPE_SAMPLE)), QUrl::fromLocalFile(dataPath("xml/catmandu-marc.xml"))});
+    QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QCoreApplication::sendEvent(&w, &drop);
+    QCOMPARE(w.fileCount(), 2);
+    QVERIFY(w.openFile(QStringLiteral(MARCSCOPE_SAMPLE)));
+    QCOMPARE(w.fileCount(), 2);
+    QCOMPARE(w.recentFiles().value(0), QFileInfo(QStringLiteral(MARCSCOPE_SAMPLE)).absoluteFilePath());
+    QCOMPARE(w.recentFiles().value(1), QFileInfo(dataPath("xml/catmandu-marc.xml")).absoluteFilePath());
+    // The status bar shows the running job with Cancel.
+    FileView* v = w.currentView();
+    QVERIFY(waitFor([&] { return !v->session()->busy(); }));
+    QVERIFY(w.statusLabel()->text().contains(QStringLiteral("536 records")));
+  }
+
+  /// --screenshot writes the window as a PNG once the file is shown; the command line is read.
+  void screenshot_mode() {
+    QTemporaryDir dir;
+    ScreenshotOptions o;
+    o.png = dir.filePath("shot.png");
+    o.file = QStringLiteral(MARCSCOPE_SAMPLE);
+    o.pane = QStringLiteral("raw");
+    o.width = 900;
+    o.height = 600;
+    QCOMPARE(runScreenshot(o), 0);
+    QImage image(o.png);
+    QCOMPARE(image.size(), QSize(900, 600));
+    const CommandLine c = parseCommandLine({"--screenshot", "a.png", "f.mrc", "--pane", "tree", "--size", "800x500"});
+    QVERIFY(c.error.isEmpty());
+    QCOMPARE(c.mode, CommandLine::Screenshot);
+    QCOMPARE(c.shot.file, QStringLiteral("f.mrc"));
+    QCOMPARE(c.shot.width, 800);
+    QVERIFY(!parseCommandLine({"--screenshot", "a.png"}).error.isEmpty());
+    QVERIFY(!parseCommandLine({"--bogus"}).error.isEmpty());
+    QCOMPARE(parseCommandLine({"a.mrc", "b.xml"}).files.size(), 2);
+  }
+};
+
+QTEST_MAIN(TestGuiJobs)
+#include "test_gui_jobs.moc"

@@ -1,0 +1,267 @@
+#include "file_session.h"
+
+#include <QFileInfo>
+#include <QMetaObject>
+#include <QPointer>
+
+#include <chrono>
+
+#include "findings_model.h"
+#include "marcscope/validate/validation.h"
+
+namespace marcscope::ui {
+
+QString jobName(JobKind kind) {
+  switch (kind) {
+    case JobKind::Index: return QObject::tr("Indexing");
+    case JobKind::Validate: return QObject::tr("Validating");
+    case JobKind::Statistics: return QObject::tr("Counting fields");
+    case JobKind::Search: return QObject::tr("Searching");
+    case JobKind::Export: return QObject::tr("Exporting");
+  }
+  return {};
+}
+
+FileSession::FileSession(const QString& path, std::shared_ptr<Executor> executor, QObject* parent)
+    : QObject(parent), path_(path), executor_(std::move(executor)) {
+  ReadOptions options;
+  options.executor = executor_;
+  file_ = RecordFile::open(path.toStdString(), options);
+  if (!file_) throw std::runtime_error("opening was stopped");
+  worker_ = std::thread([this] { workerLoop(); });
+}
+
+FileSession::~FileSession() {
+  {
+    std::lock_guard lock(mutex_);
+    shutdown_ = true;
+    queue_.clear();
+    current_stop_.request_stop();
+  }
+  wake_.notify_all();
+  if (worker_.joinable()) worker_.join();
+}
+
+QString FileSession::displayName() const { return QFileInfo(path_).fileName(); }
+
+void FileSession::post(std::function<void()> f) {
+  QMetaObject::invokeMethod(this, std::move(f), Qt::QueuedConnection);
+}
+
+JobControl FileSession::makeControl(JobKind kind, std::stop_token stop) {
+  JobControl control;
+  control.stop = std::move(stop);
+  control.progress_interval = std::chrono::milliseconds(150);
+  const std::uint64_t total = file_->size();
+  control.progress = [this, kind, total](const Progress& p) {
+    const quint64 records = p.records, bytes = p.bytes;
+    const quint64 all = p.total_bytes ? *p.total_bytes : total;
+    post([this, kind, records, bytes, all] { Q_EMIT jobProgress(kind, records, bytes, all); });
+  };
+  return control;
+}
+
+void FileSession::enqueue(Job job, bool urgent) {
+  {
+    std::lock_guard lock(mutex_);
+    if (shutdown_) return;
+    ++pending_;
+    if (urgent) queue_.push_front(std::move(job));
+    else queue_.push_back(std::move(job));
+  }
+  wake_.notify_one();
+}
+
+void FileSession::workerLoop() {
+  for (;;) {
+    Job job;
+    std::stop_token stop;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, [this] { return shutdown_ || !queue_.empty(); });
+      if (shutdown_) return;
+      job = std::move(queue_.front());
+      queue_.pop_front();
+      current_stop_ = std::stop_source();
+      stop = current_stop_.get_token();
+      running_ = true;
+      running_kind_ = job.kind;
+    }
+    const JobKind kind = job.kind;
+    post([this, kind] { Q_EMIT jobStarted(kind); });
+    const JobControl control = makeControl(kind, stop);
+    try {
+      job.run(control);
+    } catch (const std::exception& e) {
+      const QString message = QString::fromUtf8(e.what());
+      post([this, kind, message] { Q_EMIT jobFailed(kind, message); });
+    } catch (...) {
+      post([this, kind] { Q_EMIT jobFailed(kind, tr("unexpected error")); });
+    }
+    const bool cancelled = stop.stop_requested();
+    {
+      std::lock_guard lock(mutex_);
+      running_ = false;
+    }
+    // Posted after the job's results, so a GUI that sees the session idle has them all.
+    post([this, kind, cancelled] {
+      --pending_;
+      Q_EMIT jobFinished(kind, cancelled);
+      if (pending_ == 0) Q_EMIT idle();
+    });
+  }
+}
+
+bool FileSession::busy() const { return pending_ > 0; }
+
+JobKind FileSession::currentJob() const {
+  std::lock_guard lock(mutex_);
+  return running_kind_;
+}
+
+void FileSession::cancelAll() {
+  std::size_t dropped;
+  {
+    std::lock_guard lock(mutex_);
+    dropped = queue_.size();
+    queue_.clear();
+    current_stop_.request_stop();
+  }
+  pending_ -= static_cast<int>(dropped);
+  if (dropped && pending_ == 0) Q_EMIT idle();
+}
+
+std::unique_ptr<RecordReader> FileSession::wholeFile() const {
+  // The whole mapping read again on the pipeline, stage 1 included, so that what it says about
+  // record boundaries is in the report (reading the indexed spans would not say it again); its
+  // record numbers are the index's.
+  ReadOptions o = file_->options();
+  o.format = file_->format();
+  return RecordReader::open(file_->mapping().source(AccessHint::Sequential), o);
+}
+
+void FileSession::startAll() {
+  startIndex();
+  startValidation();
+  startStatistics();
+}
+
+void FileSession::startIndex() {
+  Job job{JobKind::Index, 0, {}};
+  job.run = [this](const JobControl& control) {
+    auto last = std::chrono::steady_clock::now();
+    bool first = true;
+    auto grew = [this, &last, &first](Batch&) {
+      // The first rows at once, then no more often than every 100 ms.
+      const auto now = std::chrono::steady_clock::now();
+      if (first || now - last >= std::chrono::milliseconds(100)) {
+        first = false;
+        last = now;
+        const quint64 n = file_->index().size();
+        post([this, n] { Q_EMIT indexGrew(n); });
+      }
+      return true;
+    };
+    const ReadSummary summary = file_->build_index(control, grew);
+    const quint64 n = file_->index().size();
+    post([this, n] { Q_EMIT indexGrew(n); });
+    if (!summary.not_marc.empty()) throw NotMarcError(summary.not_marc);
+  };
+  enqueue(std::move(job));
+}
+
+void FileSession::startValidation() {
+  if (!validator_) validator_ = std::make_shared<const Validator>();
+  Job job{JobKind::Validate, 0, {}};
+  job.run = [this, validator = validator_](const JobControl& control) {
+    auto reader = wholeFile();
+    ReportOptions options;
+    options.keep_findings = true;
+    auto report = std::make_shared<FileReport>(validate_all(*reader, validator.get(), options, control));
+    report->file = file_->name();
+    const bool partial = control.stop.stop_requested();
+    auto groups = FindingsModel::group(*report);
+    post([this, report, groups, partial] {
+      report_ = report;
+      groups_ = groups;
+      validation_partial_ = partial;
+      Q_EMIT validationReady();
+    });
+  };
+  enqueue(std::move(job));
+}
+
+void FileSession::startStatistics() {
+  Job job{JobKind::Statistics, 0, {}};
+  job.run = [this](const JobControl& control) {
+    auto reader = wholeFile();
+    auto stats = std::make_shared<Statistics>(collect_statistics(*reader, control));
+    post([this, stats] {
+      statistics_ = stats;
+      Q_EMIT statisticsReady();
+    });
+  };
+  enqueue(std::move(job));
+}
+
+void FileSession::startExport(ExportOptions options, const QString& path) {
+  Job job{JobKind::Export, 0, {}};
+  auto shared = std::make_shared<ExportOptions>(std::move(options));
+  job.run = [this, shared, path](const JobControl& control) {
+    QString summary;
+    bool ok = false;
+    try {
+      OutputFile out(path.toStdString());
+      const ExportSummary s = export_records(*file_, *shared, out, control);
+      ok = !s.cancelled;
+      summary = s.cancelled ? tr("stopped: nothing was written")
+                            : tr("%1 records written (%2 edited, %3 copied as they were, %4 not writable in this format)")
+                                  .arg(s.written)
+                                  .arg(s.replaced)
+                                  .arg(s.copied)
+                                  .arg(s.unwritten);
+    } catch (const std::exception& e) {
+      summary = QString::fromUtf8(e.what());
+    }
+    post([this, path, ok, summary] { Q_EMIT exportFinished(path, ok, summary); });
+  };
+  enqueue(std::move(job));
+}
+
+std::uint64_t FileSession::startSearch(const Query& query) {
+  auto matcher = std::make_shared<const Matcher>(query);  // throws for a bad query, here on the GUI thread
+  std::uint64_t generation;
+  {
+    std::lock_guard lock(mutex_);
+    generation = next_generation_++;
+  }
+  Job job{JobKind::Search, generation, {}};
+  job.run = [this, matcher, generation](const JobControl& control) {
+    std::uint64_t found = 0;
+    auto last = std::chrono::steady_clock::now();
+    auto hits = std::make_shared<Hits>(search(*file_, *matcher, control, [&](const std::vector<std::uint64_t>& more) {
+      found += more.size();
+      const auto now = std::chrono::steady_clock::now();
+      if (now - last >= std::chrono::milliseconds(150)) {
+        last = now;
+        const quint64 n = found;
+        post([this, generation, n] { Q_EMIT searchProgress(generation, n); });
+      }
+    }));
+    const bool cancelled = control.stop.stop_requested();
+    post([this, generation, hits, cancelled] { Q_EMIT searchFinished(generation, hits, cancelled); });
+  };
+  // Ahead of validation and statistics not yet started, behind an index that has not finished.
+  {
+    std::lock_guard lock(mutex_);
+    if (shutdown_) return generation;
+    ++pending_;
+    auto at = queue_.begin();
+    while (at != queue_.end() && at->kind == JobKind::Index) ++at;
+    queue_.insert(at, std::move(job));
+  }
+  wake_.notify_one();
+  return generation;
+}
+
+}  // namespace marcscope::ui

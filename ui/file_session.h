@@ -1,0 +1,129 @@
+#pragma once
+// One open file: the engine's RecordFile and a queue of background jobs over it (index first,
+// then validation and statistics; searches go before what has not started yet). Jobs run one at
+// a time on the session's worker thread, each on the app's shared executor (every core), with a
+// stop source, a generation number and progress posted to the GUI thread as queued signals no
+// more often than every 150 ms. Results are handed over on the GUI thread and owned there.
+
+#include <QObject>
+#include <QString>
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+#include <vector>
+
+#include "marcscope/core/executor.h"
+#include "marcscope/read/record_file.h"
+#include "marcscope/search/query.h"
+#include "marcscope/stats/statistics.h"
+#include "marcscope/validate/report.h"
+#include "marcscope/validate/validator.h"
+#include "marcscope/write/export.h"
+
+namespace marcscope::ui {
+
+enum class JobKind { Index, Validate, Statistics, Search, Export };
+QString jobName(JobKind kind);
+
+struct FindingGroup;
+
+/// Record numbers found by a search, in order.
+using Hits = std::vector<std::uint64_t>;
+
+class FileSession : public QObject {
+  Q_OBJECT
+
+ public:
+  /// Opens `path`. Throws what RecordFile::open throws (IoError, NotMarcError, std::exception).
+  FileSession(const QString& path, std::shared_ptr<Executor> executor, QObject* parent = nullptr);
+  ~FileSession() override;
+
+  QString path() const { return path_; }
+  QString displayName() const;
+  const RecordFile& file() const { return *file_; }
+  std::uint64_t indexedCount() const { return file_->index().size(); }
+  bool indexComplete() const { return file_->index().complete(); }
+  /// The validator of the last validation (null before the first).
+  const Validator* validator() const { return validator_.get(); }
+
+  /// Queues the index, then validation and statistics (what opening a file does).
+  void startAll();
+  void startIndex();
+  void startValidation();
+  void startStatistics();
+  /// Queues a search ahead of jobs that have not started; returns its generation (the number
+  /// searchFinished carries). Throws std::invalid_argument for a query the engine refuses.
+  std::uint64_t startSearch(const Query& query);
+  /// Queues writing records to `path` (the engine's export_records: a selection, edits).
+  void startExport(ExportOptions options, const QString& path);
+  /// Stops the running job and drops the queued ones.
+  void cancelAll();
+  /// A job is queued or running, or its results are not yet delivered (GUI thread).
+  bool busy() const;
+  JobKind currentJob() const;
+
+  /// Results, on the GUI thread: null until their job has finished.
+  std::shared_ptr<const FileReport> report() const { return report_; }
+  std::shared_ptr<const Statistics> statistics() const { return statistics_; }
+  /// The report's findings grouped by kind for the findings tree (made on the worker).
+  std::shared_ptr<const std::vector<FindingGroup>> findingGroups() const { return groups_; }
+  /// True when the last validation or statistics pass was stopped before the end.
+  bool validationPartial() const { return validation_partial_; }
+
+ Q_SIGNALS:
+  void indexGrew(quint64 records);
+  void jobStarted(marcscope::ui::JobKind kind);
+  void jobProgress(marcscope::ui::JobKind kind, quint64 records, quint64 bytes, quint64 totalBytes);
+  /// `cancelled`: stopped before the end. Sent for every job that started.
+  void jobFinished(marcscope::ui::JobKind kind, bool cancelled);
+  void jobFailed(marcscope::ui::JobKind kind, const QString& message);
+  void validationReady();
+  void statisticsReady();
+  void searchProgress(quint64 generation, quint64 hitsSoFar);
+  void searchFinished(quint64 generation, std::shared_ptr<const marcscope::ui::Hits> hits, bool cancelled);
+  /// An export ended: what was written, or why not.
+  void exportFinished(const QString& path, bool ok, const QString& summary);
+  /// Nothing running or queued.
+  void idle();
+
+ private:
+  struct Job {
+    JobKind kind;
+    std::uint64_t generation;
+    std::function<void(const JobControl&)> run;  ///< on the worker thread
+  };
+  void enqueue(Job job, bool urgent = false);
+  void workerLoop();
+  JobControl makeControl(JobKind kind, std::stop_token stop);
+  /// Runs `f` on the GUI thread (queued), dropped if the session is gone by then.
+  void post(std::function<void()> f);
+  std::unique_ptr<RecordReader> wholeFile() const;
+
+  QString path_;
+  std::shared_ptr<Executor> executor_;
+  std::shared_ptr<RecordFile> file_;
+  std::shared_ptr<const Validator> validator_;
+  std::shared_ptr<const FileReport> report_;
+  std::shared_ptr<const std::vector<FindingGroup>> groups_;
+  std::shared_ptr<const Statistics> statistics_;
+  bool validation_partial_ = false;
+  int pending_ = 0;  ///< jobs queued or running whose jobFinished the GUI thread has not seen (GUI thread only)
+
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::deque<Job> queue_;
+  bool running_ = false;
+  JobKind running_kind_ = JobKind::Index;
+  std::stop_source current_stop_;
+  bool shutdown_ = false;
+  std::uint64_t next_generation_ = 1;
+  std::thread worker_;
+};
+
+}  // namespace marcscope::ui

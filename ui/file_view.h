@@ -1,0 +1,99 @@
+#pragma once
+// One open file in its tab: search bar, record table (growing with the index, filtered by a
+// search), the record pane, and below the validation findings and the statistics.
+
+#include <QWidget>
+
+#include <cstdint>
+#include <memory>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QSplitter;
+class QTabWidget;
+class QTableView;
+class QTreeView;
+
+namespace marcscope {
+class Executor;
+}
+
+namespace marcscope::ui {
+
+class FileSession;
+class FindingsModel;
+class RecordFilterModel;
+class RecordPane;
+class RecordTableModel;
+class StatisticsView;
+
+class FileView : public QWidget {
+  Q_OBJECT
+
+ public:
+  enum BottomTab { FindingsTab, StatisticsTab };
+  /// Opens `path` (throws what FileSession throws) and starts its jobs.
+  FileView(const QString& path, std::shared_ptr<Executor> executor, QWidget* parent = nullptr);
+  ~FileView() override;
+
+  FileSession* session() const { return session_; }
+  RecordTableModel* tableModel() const { return table_; }
+  RecordFilterModel* filterModel() const { return filter_; }
+  QTableView* tableView() const { return view_; }
+  RecordPane* pane() const { return pane_; }
+  FindingsModel* findingsModel() const { return findings_; }
+  QTreeView* findingsView() const { return findingsView_; }
+  StatisticsView* statisticsView() const { return stats_; }
+  QLineEdit* searchField() const { return query_; }
+  QLabel* searchStatus() const { return count_; }
+  QTabWidget* bottomTabs() const { return bottom_; }
+
+  /// Selects record `number` (clearing a filter that hides it); false when it is not indexed.
+  bool goToRecord(std::uint64_t number);
+  /// Selects the first record whose 001 is `value` (a background search).
+  void goToControlNumber(const QString& value);
+  /// Runs a search written in the engine's condition notation: `245$a~war`, `LDR/06=a`,
+  /// `020 absent`; several joined by && (all) or || (any). False (and a message under the bar)
+  /// when the query cannot be read.
+  bool runSearch(const QString& text);
+  void clearFilter();
+  /// Shows the records holding the findings of a group of the findings tree.
+  void filterByFindingGroup(int group);
+  std::uint64_t currentRecord() const;
+  /// Activates a finding: selects its record and marks its field.
+  void showFinding(std::uint64_t record, int field);
+
+  QByteArray saveLayout() const;
+  void restoreLayout(const QByteArray& state);
+
+ Q_SIGNALS:
+  void searchDone(quint64 hits);
+  void recordShown(quint64 number);
+
+ private:
+  void onCurrentChanged();
+  void onSearchFinished(quint64 generation, std::shared_ptr<const std::vector<std::uint64_t>> hits, bool cancelled);
+
+  FileSession* session_;
+  RecordTableModel* table_;
+  RecordFilterModel* filter_;
+  QTableView* view_;
+  RecordPane* pane_;
+  FindingsModel* findings_;
+  QTreeView* findingsView_;
+  StatisticsView* stats_;
+  QTabWidget* bottom_;
+  QLineEdit* query_;
+  QPushButton* searchButton_;
+  QPushButton* clearButton_;
+  QLabel* count_;
+  QSplitter* mainSplit_;
+  QSplitter* topSplit_;
+  std::uint64_t searchGeneration_ = 0;
+  std::uint64_t controlGeneration_ = 0;
+  QString controlValue_;
+  int pendingField_ = -1;
+};
+
+}  // namespace marcscope::ui

@@ -1,0 +1,82 @@
+#pragma once
+// The desktop app's window: one tab per open file, menus with shortcuts, recent files, drag
+// and drop, and in the status bar the current file's job with a progress bar and Cancel.
+
+#include <QMainWindow>
+#include <QStringList>
+
+#include <memory>
+
+class QLabel;
+class QMenu;
+class QProgressBar;
+class QPushButton;
+class QTabWidget;
+
+namespace marcscope {
+class Executor;
+}
+
+namespace marcscope::ui {
+
+class FileView;
+enum class JobKind;
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  explicit MainWindow(QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  /// Opens `path` in a new tab (or shows its tab when it is open). On failure returns null and,
+  /// when interactive, says why in a message box; lastError() keeps the message.
+  FileView* openFile(const QString& path);
+  FileView* currentView() const;
+  FileView* view(int tab) const;
+  int fileCount() const;
+  QString lastError() const { return lastError_; }
+  /// False: failures are not shown in message boxes (tests, --screenshot, --benchmark).
+  void setInteractive(bool on) { interactive_ = on; }
+  QStringList recentFiles() const;
+  QProgressBar* progressBar() const { return progress_; }
+  QPushButton* cancelButton() const { return cancel_; }
+  QLabel* statusLabel() const { return status_; }
+  std::shared_ptr<Executor> executor() const { return executor_; }
+
+  static QString appVersion();
+  static QString aboutText();
+
+ public Q_SLOTS:
+  void openDialog();
+  void goToDialog();
+  void closeTab(int tab);
+  void exportReport();
+  void exportRecords();
+  void addColumn();
+  void about();
+
+ protected:
+  void closeEvent(QCloseEvent* event) override;
+  void dragEnterEvent(QDragEnterEvent* event) override;
+  void dropEvent(QDropEvent* event) override;
+
+ private:
+  void buildMenus();
+  void updateRecentMenu();
+  void addRecent(const QString& path);
+  void showFailure(const QString& title, const QString& message);
+  void updateStatus();
+  void watch(FileView* view);
+
+  std::shared_ptr<Executor> executor_;
+  QTabWidget* tabs_;
+  QLabel* status_;
+  QProgressBar* progress_;
+  QPushButton* cancel_;
+  QMenu* recentMenu_ = nullptr;
+  QString lastError_;
+  bool interactive_ = true;
+};
+
+}  // namespace marcscope::ui

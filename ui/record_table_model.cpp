@@ -1,0 +1,193 @@
+#include "record_table_model.h"
+
+#include <QBrush>
+#include <QColor>
+#include <QFont>
+
+#include "file_session.h"
+#include "marcscope/read/batch.h"
+
+namespace marcscope::ui {
+
+std::vector<RecordTableModel::Column> RecordTableModel::defaultColumns() {
+  std::vector<Column> c;
+  c.push_back({tr("No."), ColumnKind::Number, std::nullopt});
+  c.push_back(specColumn("001", tr("001")));
+  c.push_back(specColumn("LDR/06-07", tr("Type")));
+  c.push_back(specColumn("245$a", tr("Title")));
+  c.push_back(specColumn("1XX$a", tr("Main entry")));
+  c.push_back(specColumn("008/07-10", tr("Date")));
+  c.push_back({tr("Encoding"), ColumnKind::Encoding, std::nullopt});
+  c.push_back({tr("Status"), ColumnKind::Status, std::nullopt});
+  return c;
+}
+
+RecordTableModel::Column RecordTableModel::specColumn(const QString& spec, const QString& title) {
+  Column c;
+  c.kind = ColumnKind::Spec;
+  c.path = FieldPath::parse(spec.trimmed().toStdString());
+  c.title = title.isEmpty() ? spec.trimmed() : title;
+  return c;
+}
+
+RecordTableModel::RecordTableModel(FileSession* session, QObject* parent)
+    : QAbstractTableModel(parent), session_(session), columns_(defaultColumns()) {
+  syncRows();
+}
+
+void RecordTableModel::syncRows() {
+  const std::uint64_t n = std::min<std::uint64_t>(session_->indexedCount(), kMaxRows);
+  if (n <= static_cast<std::uint64_t>(rows_)) return;
+  beginInsertRows({}, rows_, static_cast<int>(n) - 1);
+  rows_ = static_cast<int>(n);
+  endInsertRows();
+}
+
+void RecordTableModel::setColumns(std::vector<Column> columns) {
+  beginResetModel();
+  columns_ = std::move(columns);
+  cache_.clear();
+  lru_.clear();
+  endResetModel();
+}
+
+void RecordTableModel::addColumn(Column column) {
+  const int at = static_cast<int>(columns_.size());
+  beginInsertColumns({}, at, at);
+  columns_.push_back(std::move(column));
+  cache_.clear();
+  lru_.clear();
+  endInsertColumns();
+}
+
+QStringList RecordTableModel::columnSpecs() const {
+  QStringList out;
+  for (const auto& c : columns_)
+    if (c.path) out << QString::fromStdString(c.path->spec());
+  return out;
+}
+
+void RecordTableModel::refreshStatus() {
+  if (rows_ == 0) return;
+  for (int c = 0; c < columnCount(); ++c)
+    if (columns_[static_cast<std::size_t>(c)].kind == ColumnKind::Status)
+      Q_EMIT dataChanged(index(0, c), index(rows_ - 1, c));
+}
+
+int RecordTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
+int RecordTableModel::columnCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(columns_.size());
+}
+
+const RecordTableModel::Row& RecordTableModel::row(std::uint64_t number) const {
+  if (auto it = cache_.find(number); it != cache_.end()) {
+    lru_.splice(lru_.begin(), lru_, it->second.second);
+    return it->second.first;
+  }
+  Row r;
+  r.values.resize(columns_.size());
+  try {
+    const FetchedRecord fetched = session_->file().fetch(number);
+    r.unreadable = fetched.skipped;
+    r.status = fetched.record.status;
+    if (!fetched.skipped)
+      for (std::size_t c = 0; c < columns_.size(); ++c)
+        if (columns_[c].path) r.values[c] = QString::fromStdString(columns_[c].path->value(fetched.record.record));
+  } catch (const std::exception& e) {
+    r.unreadable = true;
+    r.error = QString::fromUtf8(e.what());
+  }
+  if (cache_.size() >= kCacheRows) {
+    cache_.erase(lru_.back());
+    lru_.pop_back();
+  }
+  lru_.push_front(number);
+  return cache_.emplace(number, std::make_pair(std::move(r), lru_.begin())).first->second.first;
+}
+
+namespace {
+
+QString severityText(std::optional<Severity> s) {
+  if (!s) return QObject::tr("ok");
+  return QString::fromLatin1(severity_name(*s).data(), static_cast<int>(severity_name(*s).size()));
+}
+
+QColor severityColor(std::optional<Severity> s) {
+  if (!s) return QColor(0x2e, 0x7d, 0x32);
+  switch (*s) {
+    case Severity::Info: return QColor(0x15, 0x65, 0xc0);
+    case Severity::Warning: return QColor(0xb2, 0x6a, 0x00);
+    case Severity::Error:
+    case Severity::Fatal: return QColor(0xc6, 0x28, 0x28);
+  }
+  return {};
+}
+
+}  // namespace
+
+QVariant RecordTableModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= rows_ || index.column() >= columnCount()) return {};
+  const std::uint64_t number = recordAt(index.row());
+  const Column& col = columns_[static_cast<std::size_t>(index.column())];
+  if (role == Qt::TextAlignmentRole && col.kind == ColumnKind::Number)
+    return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+  if (role != Qt::DisplayRole && role != Qt::ForegroundRole && role != Qt::ToolTipRole) return {};
+  const IndexEntry entry = session_->file().index().at(number);
+  switch (col.kind) {
+    case ColumnKind::Number:
+      return role == Qt::DisplayRole ? QVariant(QString::number(number)) : QVariant();
+    case ColumnKind::Encoding: {
+      if (role != Qt::DisplayRole) return {};
+      // What reading the record found (the index pass does not decode ISO 2709 records).
+      const std::uint8_t status = entry.status | row(number).status;
+      QString e = (status & RecordStatus::kMarc8) ? QStringLiteral("MARC-8")
+                  : (status & RecordStatus::kUtf8) ? QStringLiteral("UTF-8")
+                                                    : QString();
+      if (status & RecordStatus::kEncodingOverridden) e += QStringLiteral(" *");
+      return e;
+    }
+    case ColumnKind::Status: {
+      const auto report = session_->report();
+      const bool unreadable = entry.status & RecordStatus::kSkipped;
+      std::optional<Severity> worst;
+      bool known = false;
+      if (report && number <= report->worst_severity.size()) {
+        worst = report->worst(number);
+        known = true;
+      } else if (unreadable || (entry.status & RecordStatus::kErrors)) {
+        worst = Severity::Error;
+        known = true;
+      } else if (entry.status & RecordStatus::kWarnings) {
+        worst = Severity::Warning;
+        known = true;
+      }
+      if (role == Qt::ForegroundRole) return known ? QVariant(QBrush(severityColor(worst))) : QVariant();
+      if (role == Qt::ToolTipRole) return known ? QVariant() : QVariant(tr("not validated yet"));
+      if (unreadable) return tr("unreadable");
+      if (!known) return QString();
+      QString s = severityText(worst);
+      if (entry.status & RecordStatus::kRepaired) s += tr(", repaired");
+      return s;
+    }
+    case ColumnKind::Spec: {
+      if (role == Qt::ForegroundRole) return {};
+      const Row& r = row(number);
+      const QString& v = r.values[static_cast<std::size_t>(index.column())];
+      if (role == Qt::ToolTipRole) return !r.error.isEmpty() ? QVariant(r.error) : v.size() > 40 ? QVariant(v) : QVariant();
+      return v;
+    }
+  }
+  return {};
+}
+
+QVariant RecordTableModel::headerData(int section, Qt::Orientation orientation, int role) const {
+  if (orientation == Qt::Horizontal && section >= 0 && section < columnCount()) {
+    const Column& c = columns_[static_cast<std::size_t>(section)];
+    if (role == Qt::DisplayRole) return c.title;
+    if (role == Qt::ToolTipRole && c.path) return QString::fromStdString(c.path->spec());
+  }
+  if (orientation == Qt::Vertical && role == Qt::DisplayRole) return section + 1;
+  return {};
+}
+
+}  // namespace marcscope::ui
