@@ -854,6 +854,22 @@ class TestFormats : public QObject {
     const Read noldr = read_bytes_as(Format::Mrk, "=001  x\n=245  00$aT\n", ReadMode::Strict);
     QCOMPARE(noldr.records.size(), std::size_t(1));
     QVERIFY(has_code(noldr.diags, Code::RecordStructureInvalid));
+    // An indicator that is not ASCII is one whole character, read as '?': the rest of the field
+    // stays UTF-8 (found by fuzz_mrk: a cut character was left in the field's leading data).
+    const Read wide = read_bytes_as(Format::Mrk,
+                                    "=LDR  00000nam  2200000 a 4500\n=100  \xC3\xA9" "1$aName\n=245  \xE2\x82\xAC$aTitle\n",
+                                    ReadMode::Permissive);
+    QCOMPARE(wide.records.size(), std::size_t(1));
+    const Field* wide100 = wide.records[0].first("100");
+    QCOMPARE(wide100->indicator1(), '?');
+    QCOMPARE(wide100->indicator2(), '1');
+    QCOMPARE(wide100->leading_data(), std::string());
+    QCOMPARE(*wide100->subfield('a'), std::string("Name"));
+    const Field* wide245 = wide.records[0].first("245");
+    QCOMPARE(wide245->indicator1(), '?');
+    QCOMPARE(wide245->indicator2(), ' ');
+    QCOMPARE(wide245->leading_data(), std::string());
+    QCOMPARE(*wide245->subfield('a'), std::string("Title"));
   }
 
   /// Every name of the Library of Congress MARCMaker table (text-to-MARC 21 conversion table of

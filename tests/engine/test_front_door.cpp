@@ -262,16 +262,24 @@ class TestFrontDoor : public QObject {
     const auto spans = scan_spans(*source, m, scan_diags);
     auto rf = RecordFile::open(data_path(file), options_for(m));
     std::uint64_t last_diag_record = 0;
-    std::vector<std::uint64_t> skipped_numbers;
+    std::vector<std::uint64_t> skipped_numbers, numbers;
     rf->build_index({}, [&](Batch& b) {
       for (const auto& d : b.diagnostics) last_diag_record = std::max(last_diag_record, d.record);
-      for (const auto& s : b.skipped) skipped_numbers.push_back(s.number);
+      for (const auto& r : b.records) numbers.push_back(r.number);
+      for (const auto& s : b.skipped) {
+        skipped_numbers.push_back(s.number);
+        numbers.push_back(s.number);
+      }
       return true;
     });
     const RecordIndex& index = rf->index();
     QVERIFY(index.complete());
     QCOMPARE(index.size(), std::uint64_t(spans.size()));
     QVERIFY(last_diag_record <= index.size());
+    // Every record read, delivered or skipped, is one entry, and every entry one record read.
+    std::sort(numbers.begin(), numbers.end());
+    QCOMPARE(std::uint64_t(numbers.size()), index.size());
+    for (std::size_t i = 0; i < numbers.size(); ++i) QCOMPARE(numbers[i], std::uint64_t(i + 1));
     for (std::uint64_t n = 1; n <= index.size(); ++n) {
       const IndexEntry e = index.at(n);
       const IndexedSpan& s = spans[n - 1];

@@ -133,13 +133,13 @@ inline int hex_value(unsigned char c) {
   return -1;
 }
 
-/// True when the '&' at p[i] starts text that marc8_to_utf8 would read as a numeric character
-/// reference: "&#x", 1-6 hex digits, ';', naming a scalar value other than U+0000 (the same test
-/// as the decoder's).
-bool reads_as_reference(const unsigned char* p, std::size_t n, std::size_t i) {
-  if (i + 4 >= n || p[i + 1] != '#' || p[i + 2] != 'x') return false;
+/// True when an '&' followed by the text at p[i] reads, for marc8_to_utf8, as a numeric
+/// character reference: "&#x", 1-6 hex digits, ';', naming a scalar value other than U+0000 (the
+/// same test as the decoder's).
+bool continues_reference(const unsigned char* p, std::size_t n, std::size_t i) {
+  if (i + 3 >= n || p[i] != '#' || p[i + 1] != 'x') return false;
   std::uint32_t cp = 0;
-  std::size_t k = i + 3;
+  std::size_t k = i + 2;
   std::size_t digits = 0;
   while (k < n && digits < 7) {
     const int v = hex_value(p[k]);
@@ -260,6 +260,9 @@ class Encoder {
   void add_mark(char32_t cp, std::uint32_t value, std::size_t offset);
   void add_unmapped(char32_t cp, std::size_t offset);
   void put(char32_t cp, std::size_t offset);
+  /// Where the text at p_[i] continues past the combining marks there (those put() adds to the
+  /// open cluster, directly or as the start of a decomposition).
+  std::size_t after_marks(std::size_t i) const;
 
   const unsigned char* p_;
   std::size_t n_;
@@ -418,6 +421,23 @@ void Encoder::put(char32_t cp, std::size_t offset) {
   }
 }
 
+std::size_t Encoder::after_marks(std::size_t i) const {
+  while (i < n_ && p_[i] >= 0x80) {
+    char32_t cp = 0;
+    bool valid = false;
+    const std::size_t len = decode_utf8(p_ + i, n_ - i, cp, valid);
+    if (!valid) break;
+    std::uint32_t v = lookup(cp);
+    if (v & kEncExpandFlag) {
+      const std::uint32_t* e = kEncExpand + (v & kEncIndexMask);
+      v = e[0] > 0 ? lookup(e[1]) : 0;
+    }
+    if (!is_mark(v)) break;
+    i += len;
+  }
+  return i;
+}
+
 bool Encoder::run() {
   out_.reserve(out_.size() + n_ + 8);
   std::size_t i = 0;
@@ -445,7 +465,9 @@ bool Encoder::run() {
     }
     if (b == '&') {
       begin_base(U'&', lookup(U'&'), i);
-      if (options_.use_ncr && reads_as_reference(p_, n_, i)) base_quiet_ref_ = true;
+      // The combining marks after the '&' are written before it: what decides is the text that
+      // follows them ("&\u0301#x41;" is written as the mark, then "&#x41;").
+      if (options_.use_ncr && continues_reference(p_, n_, after_marks(i + 1))) base_quiet_ref_ = true;
       ++i;
       continue;
     }

@@ -297,9 +297,21 @@ class MrkStream final : public RecordStream {
       if (dollar == 1) ind1 = ind(data[0], 1);
       rest = dollar == std::string_view::npos ? std::string_view() : data.substr(dollar);
     } else {
+      // An indicator that is not ASCII takes its whole character (the line is UTF-8 by now), as
+      // a subfield code does below: cutting it would leave the rest of it in the field's data.
+      const auto length = [&](std::size_t at) {
+        const auto u = static_cast<unsigned char>(data[at]);
+        return std::min<std::size_t>(data.size() - at, u >= 0xF0 ? 4 : u >= 0xE0 ? 3 : u >= 0xC0 ? 2 : 1);
+      };
+      const std::size_t second = length(0);
       ind1 = ind(data[0], 1);
-      ind2 = ind(data[1], 2);
-      rest = data.substr(2);
+      if (second < data.size() && data[second] != '$') {
+        ind2 = ind(data[second], 2);
+        rest = data.substr(std::min(data.size(), second + length(second)));
+      } else {  // as for "x$a..." above
+        warn(Code::IndicatorsMissing, tag, "field " + tag + " lacks its two indicators; read as blanks");
+        rest = data.substr(second);
+      }
     }
     Field field(tag, ind1, ind2, {});
     const std::size_t first = rest.find('$');

@@ -67,8 +67,15 @@ class In {
     }
     return b;
   }
+  /// A count of items that take at least `min_bytes` each: never more than the bytes left can
+  /// hold, so that a damaged count is an error, not an allocation of gigabytes.
+  std::uint32_t count(std::size_t min_bytes) {
+    const std::uint32_t n = u32();
+    if (n > (s_.size() - pos_) / min_bytes) throw std::runtime_error("the compiled schema is cut short");
+    return n;
+  }
   std::vector<std::string> strings() {
-    std::vector<std::string> v(u32());
+    std::vector<std::string> v(count(4));
     for (auto& x : v) x = str();
     return v;
   }
@@ -109,7 +116,8 @@ void write_fixed(Out& o, const FixedFieldSpec& f) {
 void read_fixed(In& in, FixedFieldSpec& f) {
   for (std::uint32_t t = in.u32(); t > 0; --t) {
     std::string name = in.str();
-    std::vector<PositionSpec> positions(in.u32());
+    // A position takes at least 31 bytes: three strings, three bytes, three lists and a count.
+    std::vector<PositionSpec> positions(in.count(31));
     for (PositionSpec& p : positions) {
       p.name = in.str();
       p.label = in.str();
@@ -117,10 +125,13 @@ void read_fixed(In& in, FixedFieldSpec& f) {
       p.start = in.u8();
       p.end = in.u8();
       p.unit = in.u8();
+      // What the JSON loader accepts, and the validator relies on (a unit of 0 would never advance).
+      if (p.end <= p.start || p.end > 99 || p.unit > p.end - p.start)
+        throw std::runtime_error("the compiled schema has a position with an invalid range");
       p.codes = in.strings();
       p.code_labels = in.strings();
       p.historical = in.strings();
-      p.ranges.resize(in.u32());
+      p.ranges.resize(in.count(8));
       for (auto& [lo, hi] : p.ranges) {
         lo = in.u32();
         hi = in.u32();
