@@ -67,6 +67,22 @@ case "${1:-}" in
     "$BUILD/app/marcscope" validate --max-per-code 5 "$ROOT/resources/samples/sample.mrc" || status=$?
     # validate exits 1 when it finds problems: that is a result, not a failure of the set-up.
     if ((status > 1)); then exit "$status"; fi
+    gui=$BUILD/app/marcscope-gui
+    if [[ -x $gui ]]; then
+      echo
+      if [[ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" && -z "${MARCSCOPE_NO_GUI:-}" ]]; then
+        echo "== marcscope-gui resources/samples/sample.mrc (close the window to finish)"
+        "$gui" "$ROOT/resources/samples/sample.mrc"
+      else
+        shot=$BUILD/marcscope-gui.png
+        echo "== no display (DISPLAY and WAYLAND_DISPLAY are unset): the desktop app draws offscreen instead"
+        # (the offscreen platform's "does not support propagateSizeHints" notes are noise)
+        QT_QPA_PLATFORM=offscreen "$gui" --screenshot "$shot" "$ROOT/resources/samples/sample.mrc" >/dev/null \
+          2> >(grep -v -e propagateSizeHints -e XDG_RUNTIME_DIR >&2)
+        echo "marcscope-gui on resources/samples/sample.mrc: $shot"
+        echo "(on a machine with a display, run: $gui resources/samples/sample.mrc)"
+      fi
+    fi
     ;;
   test)
     install_missing
