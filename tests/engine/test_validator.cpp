@@ -509,6 +509,53 @@ class TestValidator : public QObject {
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Validator{bad2});
   }
 
+  /// Codes accepted beside the schema's at a fixed-field position, tags accepted as local, and the
+  /// named profiles the CLI and the app offer.
+  void acceptedCodesAndProfiles() {
+    Record r = clean();
+    r.set_leader_at(17, 'K');  // OCLC's minimal level
+    std::string f008 = find(r, "008")->value();
+    f008[23] = 'z';  // not a form of item
+    find(r, "008")->set_value(f008);
+    r.add_field(Field("049", ' ', ' ', {{'a', "ABCD"}}));
+    find(r, "245")->subfields().back().value = "Frank Herbert";  // no ending period
+
+    const QStringList all = {"008 fixed-field-value", "049 unknown-tag", "245 245-ending-punctuation $c", "LDR leader-value"};
+    QCOMPARE(found(check(Validator(), r)), all);
+
+    ValidatorOptions codes;
+    codes.accepted_codes = {{"LDR/17", {"I", "K"}}, {"008/23", {"z"}}};
+    QCOMPARE(found(check(Validator(codes), r)), (QStringList{"049 unknown-tag", "245 245-ending-punctuation $c"}));
+    r.set_leader_at(17, 'L');  // not added: still reported
+    QCOMPARE(found(check(Validator(codes), r)), (QStringList{"049 unknown-tag", "245 245-ending-punctuation $c", "LDR leader-value"}));
+    r.set_leader_at(17, 'K');
+
+    ValidatorOptions tags;
+    tags.accepted_tags = {"049"};
+    QCOMPARE(found(check(Validator(tags), r)), (QStringList{"008 fixed-field-value", "245 245-ending-punctuation $c", "LDR leader-value"}));
+
+    QCOMPARE(QString::fromUtf8(validator_profiles().front().name.data(), int(validator_profiles().front().name.size())),
+             QStringLiteral("marc21"));
+    QCOMPARE(found(check(Validator(validator_profile("marc21")), r)), all);
+    QCOMPARE(found(check(Validator(validator_profile("oclc")), r)), (QStringList{"008 fixed-field-value", "245 245-ending-punctuation $c"}));
+    const auto lenient = check(Validator(validator_profile("lenient")), r);
+    QCOMPARE(found(lenient), (QStringList{"008 fixed-field-value", "049 unknown-tag", "LDR leader-value"}));
+    for (const auto& d : lenient) QCOMPARE(d.severity, d.rule == "unknown-tag" ? Severity::Info : Severity::Warning);
+    for (const auto& p : validator_profiles()) {
+      QVERIFY(!p.description.empty());
+      Validator v(validator_profile(p.name));  // every profile names rules and positions that exist
+      Q_UNUSED(v);
+    }
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, validator_profile("strictest"));
+
+    for (const auto& [key, code] : std::vector<std::pair<std::string, std::string>>{
+             {"LDR/99", "a"}, {"LDR/17", "KK"}, {"245/01", "a"}, {"LDR/x", "a"}, {"LDR", "a"}, {"008/35", "fr"}}) {
+      ValidatorOptions bad;
+      bad.accepted_codes = {{key, {code}}};
+      QVERIFY_THROWS_EXCEPTION(std::invalid_argument, Validator{bad});
+    }
+  }
+
   void userSchema() {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());

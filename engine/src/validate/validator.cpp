@@ -390,7 +390,56 @@ struct Validator::Tables {
 
   explicit Tables(const Schema& schema);
   const CompiledType* compile(const FixedFieldSpec* fixed, std::string_view type);
+  /// ValidatorOptions::accepted_codes: each code added to the positions its key names.
+  void accept(const std::map<std::string, std::vector<std::string>, std::less<>>& accepted);
 };
+
+void Validator::Tables::accept(const std::map<std::string, std::vector<std::string>, std::less<>>& accepted) {
+  for (const auto& [key, codes] : accepted) {
+    auto bad = [&key](const std::string& why) {
+      return std::invalid_argument("accepted codes for \"" + key + "\": " + why);
+    };
+    const std::size_t slash = key.find('/');
+    const std::string tag = key.substr(0, slash);
+    if (slash == std::string::npos || slash + 1 == key.size() || key.size() - slash - 1 > 2 ||
+        !digits(std::string_view(key).substr(slash + 1)))
+      throw bad("name a position as LDR/17 or 008/23");
+    const int at = std::stoi(key.substr(slash + 1));
+    std::vector<const CompiledType*> types;
+    auto add = [&types](const CompiledType* t) {
+      if (t != nullptr && std::find(types.begin(), types.end(), t) == types.end()) types.push_back(t);
+    };
+    if (tag == "LDR") {
+      add(leader);
+    } else if (tag == "006" || tag == "008") {
+      const Fixed& f = tag == "006" ? f006 : f008;
+      add(f.all);
+      for (const CompiledType* t : f.types) add(t);
+    } else if (tag == "007") {
+      add(f007_common);
+      for (const CompiledType* t : f007_type) add(t);
+    } else {
+      throw bad("only the leader (LDR), 006, 007 and 008 have coded positions");
+    }
+    std::size_t found = 0;
+    for (const CompiledType* t : types) {
+      for (CompiledPosition& c : const_cast<CompiledType&>(*t)) {
+        if (c.start != at) continue;
+        ++found;
+        if (c.width > 8) throw bad("codes " + std::to_string(c.width) + " characters wide cannot be added");
+        for (const std::string& code : codes) {
+          if (code.size() != c.width)
+            throw bad("\"" + code + "\" is not " + std::to_string(c.width) + " character" + (c.width == 1 ? "" : "s") +
+                      " wide, as the position is");
+          if (c.width == 1) c.single.set(static_cast<unsigned char>(code[0]));
+          else c.packed.push_back(CompiledPosition::pack(code));
+        }
+        std::sort(c.packed.begin(), c.packed.end());
+      }
+    }
+    if (found == 0) throw bad("the schema gives no code list for a position starting there");
+  }
+}
 
 const CompiledType* Validator::Tables::compile(const FixedFieldSpec* fixed, std::string_view type) {
   const std::vector<PositionSpec>* positions = fixed ? fixed->type(type) : nullptr;
@@ -622,7 +671,8 @@ void ValidationRun::run() {
       const int lnum = six->size() >= 6 ? tag_number(linked) : -1;
       const bool well_formed = lnum >= 0 && (*six)[3] == '-' && is_digit((*six)[4]) && is_digit((*six)[5]);
       const FieldSpec* lspec = well_formed ? t.spec[static_cast<std::size_t>(lnum)] : nullptr;
-      const bool accepted_local = v.options_.accept_local_tags && is_local_tag(linked);
+      const bool accepted_local = (v.options_.accept_local_tags && is_local_tag(linked)) ||
+                                  v.options_.accepted_tags.count(linked) != 0;
       if (!well_formed || lnum == 880 || (lspec == nullptr && !accepted_local)) {
         report(Rule::Linkage880, tag, '6', url, [&](Msg& m) {
           put_where(m, occ, tag, '6');
@@ -651,6 +701,7 @@ void ValidationRun::run() {
 
     if (spec == nullptr) {
       if (v.options_.accept_local_tags && is_local_tag(tag)) continue;
+      if (v.options_.accepted_tags.count(tag) != 0) continue;
       report(Rule::UnknownTag, tag, 0, {}, [&](Msg& m) {
         put_where(m, occ, tag);
         m += ": tag ";
@@ -1379,7 +1430,9 @@ Validator::Validator(std::shared_ptr<const Schema> schema, ValidatorOptions opti
   };
   for (const auto& id : options_.disabled_rules) enabled_[index(id)] = 0;
   for (const auto& [id, severity] : options_.severity_overrides) severity_[index(id)] = severity;
-  tables_ = std::make_shared<const Tables>(*schema_);
+  auto tables = std::make_shared<Tables>(*schema_);
+  tables->accept(options_.accepted_codes);
+  tables_ = std::move(tables);
 }
 
 namespace {
@@ -1467,6 +1520,38 @@ void Validator::validate(const Record& rec, std::uint64_t number, std::uint64_t 
     }
   }
   run.run();
+}
+
+const std::vector<ValidatorProfile>& validator_profiles() {
+  static const std::vector<ValidatorProfile> profiles = {
+      {"marc21", "MARC 21 as the Library of Congress publishes it (local tags 09X, 59X, 69X, 9XX accepted)"},
+      {"oclc", "MARC 21 with OCLC's additions: encoding levels I, J, K, M in leader/17 and fields 019, 029, 049"},
+      {"lenient", "structure and coded values only: undefined tags and subfields are notes, punctuation not checked"},
+  };
+  return profiles;
+}
+
+ValidatorOptions validator_profile(std::string_view name) {
+  ValidatorOptions o;
+  if (name == "marc21") return o;
+  if (name == "oclc") {
+    // OCLC Bibliographic Formats and Standards: ELvl I (full level by OCLC members), J (deleted),
+    // K (minimal level by members), M (added from a batch process); 019, 029, 049 are OCLC-defined.
+    o.accepted_codes["LDR/17"] = {"I", "J", "K", "M"};
+    o.accepted_tags = {"019", "029", "049"};
+    return o;
+  }
+  if (name == "lenient") {
+    o.severity_overrides["unknown-tag"] = Severity::Info;
+    o.severity_overrides["unknown-subfield"] = Severity::Info;
+    // ISBD punctuation in 245, which many catalogues no longer enter (RDA, ISBD punctuation omitted: leader/18 'c' or 'n').
+    o.disabled_rules = {"245-ending-punctuation", "245-c-preceded-by-slash", "245-b-preceded-by-punctuation",
+                        "245-h-spacing", "245-h-brackets", "245-n-preceded-by-period", "245-p-punctuation"};
+    return o;
+  }
+  std::string known;
+  for (const auto& p : validator_profiles()) known += (known.empty() ? "" : ", ") + std::string(p.name);
+  throw std::invalid_argument("unknown validation profile \"" + std::string(name) + "\" (profiles: " + known + ")");
 }
 
 const std::vector<std::string_view>& Validator::rule_ids() {

@@ -163,11 +163,32 @@ struct CodeLists {
 struct ValidatorOptions {
   /// Accept tags for local use (09X, 59X, 69X, 9XX) that the schema does not define.
   bool accept_local_tags = true;
+  /// Tags accepted as defined locally beside the local-use ones ("049" for OCLC): not reported as
+  /// unknown (their contents are not checked).
+  std::set<std::string, std::less<>> accepted_tags;
   /// Rule ids not to report.
   std::set<std::string, std::less<>> disabled_rules;
   /// Rule id -> severity, instead of the default (default_severity(Code::RuleViolation), a warning).
   std::map<std::string, Severity, std::less<>> severity_overrides;
+  /// Codes accepted at a fixed-field position beside the schema's: "LDR/17" -> {"I", "K", "M"}
+  /// (OCLC's encoding levels), "008/23" -> {"o"}. The key names the leader, 006, 007 or 008 and
+  /// the position's first character; each code is as wide as the position. For 006/007/008 the
+  /// codes are accepted at that position for every material type (or 007 category) that defines
+  /// one starting there. The constructor throws std::invalid_argument for a position the schema
+  /// does not give a code list, or a code of the wrong width.
+  std::map<std::string, std::vector<std::string>, std::less<>> accepted_codes;
 };
+
+/// A named set of validator options a cataloguer picks instead of setting rules one by one; the
+/// CLI (--profile), the desktop app and the Python module offer the same list.
+struct ValidatorProfile {
+  std::string_view name;         ///< "marc21", "oclc", "lenient"
+  std::string_view description;  ///< one line for a menu or --help
+};
+/// Every profile, "marc21" (the default: the schema as published) first.
+const std::vector<ValidatorProfile>& validator_profiles();
+/// The options of profile `name`. Throws std::invalid_argument for an unknown name.
+ValidatorOptions validator_profile(std::string_view name);
 
 class Validator {
  public:
