@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QPixmap>
 #include <QRandomGenerator>
 #include <QScrollBar>
@@ -23,6 +24,7 @@
 #include "findings_model.h"
 #include "main_window.h"
 #include "record_filter_model.h"
+#include "record_editor.h"
 #include "record_pane.h"
 #include "record_table_model.h"
 
@@ -61,8 +63,9 @@ double percentile(std::vector<double> v, double p) {
 QString usage() {
   return QStringLiteral(
       "Usage: marcscope-gui [FILE...]\n"
-      "       marcscope-gui --screenshot PNG FILE [--pane mrk|tree|raw] [--bottom findings|statistics]\n"
+      "       marcscope-gui --screenshot PNG FILE [--pane mrk|tree|raw|edit] [--bottom findings|statistics]\n"
       "                     [--search QUERY] [--record N] [--finding GROUP] [--size WxH]\n"
+      "                     [--edit-append TEXT] [--apply] ...   (the record editor: append text, apply; in order)\n"
       "       marcscope-gui --benchmark FILE [--query QUERY]\n"
       "Opens MARC files (ISO 2709, MARCXML, MARC-in-JSON, MARCMaker, gzip) for browsing, searching and validating.\n"
       "  --screenshot  saves the window as PNG once FILE is indexed, validated and shown (QT_QPA_PLATFORM=offscreen works)\n"
@@ -89,6 +92,11 @@ CommandLine parseCommandLine(const QStringList& args) {
     } else if (a == QLatin1String("--screenshot")) {
       c.mode = CommandLine::Screenshot;
       if (!need(i, c.shot.png)) return c;
+    } else if (a == QLatin1String("--apply")) {
+      c.shot.edits.push_back({true, {}});
+    } else if (a == QLatin1String("--edit-append")) {
+      if (!need(i, v)) return c;
+      c.shot.edits.push_back({false, v});
     } else if (a == QLatin1String("--benchmark")) {
       c.mode = CommandLine::Benchmark;
     } else if (a == QLatin1String("--pane") || a == QLatin1String("--bottom") || a == QLatin1String("--search") ||
@@ -155,7 +163,23 @@ int runScreenshot(const ScreenshotOptions& o) {
   }
   v->pane()->setCurrentTab(o.pane == QLatin1String("tree") ? RecordPane::TreeTab
                            : o.pane == QLatin1String("raw") ? RecordPane::RawTab
+                           : o.pane == QLatin1String("edit") ? RecordPane::EditTab
                                                             : RecordPane::MarcMakerTab);
+  for (const ScreenshotOptions::EditStep& step : o.edits) {
+    RecordEditor* editor = v->pane()->editor();
+    if (step.apply) {
+      if (!editor->apply()) {
+        std::fprintf(stderr, "marcscope-gui: --apply: the editor's text cannot be applied\n");
+        return 2;
+      }
+      continue;
+    }
+    QTextCursor end = editor->editor()->textCursor();
+    end.movePosition(QTextCursor::End);
+    end.insertText(QLatin1Char('\n') + step.text);
+    editor->editor()->setTextCursor(end);
+    editor->check();
+  }
   v->bottomTabs()->setCurrentIndex(o.bottom == QLatin1String("statistics") ? FileView::StatisticsTab : FileView::FindingsTab);
   if (o.finding >= 0 && o.finding < v->findingsModel()->groupCount()) {
     const QModelIndex group = v->findingsModel()->index(o.finding, 0);
