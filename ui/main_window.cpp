@@ -282,6 +282,15 @@ void MainWindow::watch(FileView* v) {
     if (text.startsWith(QStringLiteral("not MARC: "))) text = tr("This file is not MARC: %1").arg(text.mid(10));
     showFailure(tr("%1 failed").arg(jobName(kind)), tr("%1: %2").arg(v->session()->displayName(), text));
   });
+  // The tab says when edits are not saved yet; a Save As that wrote them all clears that.
+  connect(v->undoStack(), &QUndoStack::cleanChanged, this, [this, v](bool clean) {
+    const int tab = tabs_->indexOf(v);
+    if (tab >= 0) tabs_->setTabText(tab, v->session()->displayName() + (clean ? QString() : QStringLiteral(" *")));
+  });
+  connect(s, &FileSession::exportFinished, this, [v](const QString& path, bool ok) {
+    if (ok && path == v->property("saveAsPath").toString() && v->undoStack()->index() == v->property("saveAsIndex").toInt())
+      v->undoStack()->setClean();
+  });
   connect(s, &FileSession::exportFinished, this, [this](const QString& path, bool ok, const QString& summary, quint64 unwritten) {
     // Records left out are never only a passing status line.
     if (ok && unwritten == 0) statusBar()->showMessage(tr("Written to %1: %2").arg(QFileInfo(path).fileName(), summary), 15000);
@@ -357,9 +366,24 @@ void MainWindow::goToDialog() {
   }
 }
 
+bool MainWindow::mayDropEdits(const QList<FileView*>& views) {
+  int records = 0;
+  QStringList names;
+  for (FileView* v : views)
+    if (!v->undoStack()->isClean()) {
+      records += static_cast<int>(v->session()->edits().size());
+      names << v->session()->displayName();
+    }
+  if (names.isEmpty() || !interactive_) return true;
+  return QMessageBox::question(this, tr("Edits not saved"),
+                               tr("Edits in %1 have not been saved with File → Save As (%2 records edited now). "
+                                  "Close and lose them?").arg(names.join(QStringLiteral(", "))).arg(records),
+                               QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Discard;
+}
+
 void MainWindow::closeTab(int tab) {
   FileView* v = view(tab);
-  if (!v) return;
+  if (!v || !mayDropEdits({v})) return;
   QSettings().setValue(QStringLiteral("fileView/layout"), v->saveLayout());
   tabs_->removeTab(tab);
   delete v;  // stops its jobs and joins its worker
@@ -445,6 +469,8 @@ bool MainWindow::saveAs(const QString& path) {
   options.format = format;
   options.replacements = s->edits();
   lastError_.clear();
+  v->setProperty("saveAsPath", path);
+  v->setProperty("saveAsIndex", v->undoStack()->index());
   s->startExport(std::move(options), path);
   statusBar()->showMessage(tr("Writing %1…").arg(target.fileName()));
   return true;
@@ -467,6 +493,13 @@ void MainWindow::addColumn() {
 void MainWindow::about() { QMessageBox::about(this, tr("About MarcScope"), aboutText()); }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  QList<FileView*> views;
+  for (int i = 0; i < tabs_->count(); ++i)
+    if (view(i)) views << view(i);
+  if (!mayDropEdits(views)) {
+    event->ignore();
+    return;
+  }
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());

@@ -79,6 +79,8 @@ class MainWindow : public QMainWindow {
   void showFailure(const QString& title, const QString& message);
   void updateStatus();
   void watch(FileView* view);
+  /// True when `views` hold no unsaved edits, or the user (asked when interactive) lets them go.
+  bool mayDropEdits(const QList<FileView*>& views);
 
   std::shared_ptr<Executor> executor_;
   QTabWidget* tabs_;

@@ -36,12 +36,12 @@ RecordEditor::RecordEditor(QWidget* parent) : QWidget(parent) {
   apply_->setToolTip(tr("Keep this version of the record in the session (Ctrl+Return); File → Save As writes it"));
   revert_ = new QPushButton(tr("Re&vert"), this);
   revert_->setToolTip(tr("Go back to the text of the record as it was shown"));
-  auto* hint = new QLabel(tr("\\ is a blank · $a a subfield · {dollar} a $ in data"), this);
-  hint->setEnabled(false);
-  auto* buttons = new QHBoxLayout;
-  buttons->addWidget(hint, 1);
-  buttons->addWidget(revert_);
-  buttons->addWidget(apply_);
+  edit_->setToolTip(tr("One line per field: =TAG, two blanks, then the indicators and $a $b … subfields.\n"
+                       "\\ is a blank · {dollar} is a $ in data · a blank line would end the record"));
+  auto* top = new QHBoxLayout;
+  top->addWidget(verdict_, 1);
+  top->addWidget(revert_);
+  top->addWidget(apply_);
   auto* split = new QSplitter(Qt::Vertical, this);
   split->addWidget(edit_);
   split->addWidget(problems_);
@@ -49,9 +49,8 @@ RecordEditor::RecordEditor(QWidget* parent) : QWidget(parent) {
   split->setStretchFactor(1, 1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 2, 0, 0);
-  layout->addWidget(verdict_);
+  layout->addLayout(top);
   layout->addWidget(split, 1);
-  layout->addLayout(buttons);
 
   debounce_ = new QTimer(this);
   debounce_->setSingleShot(true);

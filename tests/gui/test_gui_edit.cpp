@@ -136,6 +136,9 @@ class TestGuiEdit : public QObject {
     QCOMPARE(f245->subfields()[0].value, std::string("Edited title :"));
     QCOMPARE(f245->subfields()[2].value, std::string("by a cataloguer."));
     QCOMPARE(v->undoStack()->count(), 1);
+    auto* tabs = qobject_cast<QTabWidget*>(w.centralWidget());
+    QVERIFY(tabs);
+    QCOMPARE(tabs->tabText(0), QStringLiteral("sample.mrc *"));  // not saved yet
     // The table and the pane show the edited version, marked.
     QVERIFY(tableText(v, n, 0).contains(QStringLiteral("✎")));
     QVERIFY(!tableText(v, n + 1, 0).contains(QStringLiteral("✎")));
@@ -177,6 +180,8 @@ class TestGuiEdit : public QObject {
     QVERIFY2(finished[0][1].toBool(), qPrintable(finished[0][2].toString()));
     QCOMPARE(finished[0][3].toULongLong(), 0ull);
     QCOMPARE(sha1Of(path), fileHash);  // the open file is untouched
+    QVERIFY(v->undoStack()->isClean());   // saved: the tab no longer says otherwise
+    QCOMPARE(tabs->tabText(0), QStringLiteral("sample.mrc"));
 
     const auto was = indexed(path), now = indexed(out);
     QCOMPARE(now->index().size(), total);
