@@ -284,6 +284,17 @@ int runBenchmark(const QString& file, const QString& query) {
     QCoreApplication::processEvents();
     scrolls.push_back(t.nsecsElapsed() / 1e6);
   }
+  // The record editor's check as you type (read the MARCMaker text, validate), on the GUI thread.
+  std::vector<double> checks;
+  v->pane()->setCurrentTab(RecordPane::EditTab);
+  for (int i = 0; i < 100 && records; ++i) {
+    v->goToRecord(1 + rng.bounded(static_cast<quint64>(records)));
+    QElapsedTimer t;
+    t.start();
+    v->pane()->editor()->check();
+    checks.push_back(t.nsecsElapsed() / 1e6);
+  }
+  v->pane()->setCurrentTab(RecordPane::MarcMakerTab);
   const double perRecordIndex = records ? double(s->file().index().memory_bytes()) / double(records) : 0;
   const double perRecordRss = records && anonIndexed > anonBefore ? double(anonIndexed - anonBefore) / double(records) : 0;
   std::printf("file: %s (%llu records, %.1f MB, %s)\n", qPrintable(file), static_cast<unsigned long long>(records),
@@ -303,6 +314,8 @@ int runBenchmark(const QString& file, const QString& query) {
   std::printf("GUI stall scrolling to random places: worst %.1f ms, p99 %.1f ms, median %.2f ms (%zu scrolls)\n",
               scrolls.empty() ? 0 : *std::max_element(scrolls.begin(), scrolls.end()), percentile(scrolls, 0.99),
               percentile(scrolls, 0.5), scrolls.size());
+  std::printf("editor check of one record (read the text, validate, list the problems): median %.2f ms, worst %.2f ms (%zu records)\n",
+              percentile(checks, 0.5), checks.empty() ? 0 : *std::max_element(checks.begin(), checks.end()), checks.size());
   std::printf("worst event-loop delay while indexing, validating, counting and searching: %.1f ms (ending at %.3f s)\n",
               worstLateBusy, worstAt);
   std::fflush(stdout);

@@ -74,6 +74,7 @@ RecordEditor::RecordEditor(QWidget* parent) : QWidget(parent) {
 }
 
 void RecordEditor::clear() {
+  if (modified()) drafts_.insert(number_, edit_->toPlainText());
   session_ = nullptr;
   number_ = 0;
   original_.clear();
@@ -91,13 +92,16 @@ void RecordEditor::setRecord(FileSession* session, std::uint64_t number, const Q
   session_ = session;
   number_ = number;
   original_ = text;
+  const QString draft = drafts_.take(number);
   {
     const QSignalBlocker block(edit_);
     edit_->setReadOnly(false);
-    edit_->setPlainText(text);
+    edit_->setPlainText(draft.isNull() ? text : draft);
   }
   debounce_->stop();
   check();
+  if (!draft.isNull())
+    verdict_->setText(verdict_->text() + tr(" <i>Your typing from before, not applied yet, is back (Revert drops it).</i>"));
 }
 
 bool RecordEditor::modified() const { return number_ != 0 && edit_->toPlainText() != original_; }
@@ -183,6 +187,8 @@ bool RecordEditor::apply() {
   if (!session_ || number_ == 0) return false;
   if (!checked_) check();
   if (!readable_ || !modified()) return false;
+  // What the editor shows next (the applied record) starts from here: nothing left as a draft.
+  original_ = edit_->toPlainText();
   Q_EMIT applied(number_, record_);
   return true;
 }

@@ -7,6 +7,8 @@
 
 #include <QWidget>
 
+#include <QHash>
+
 #include <cstdint>
 
 #include "marcscope/model/record.h"
@@ -29,8 +31,11 @@ class RecordEditor : public QWidget {
 
   /// Starts editing record `number` of `session` from `text` (its MARCMaker text).
   void setRecord(FileSession* session, std::uint64_t number, const QString& text);
-  /// Nothing to edit (no record selected).
+  /// Nothing to edit (no record selected). Typing not applied is kept as a draft of its record
+  /// and comes back when that record is edited again.
   void clear();
+  /// Records with typing not applied (drafts).
+  int draftCount() const { return static_cast<int>(drafts_.size()); }
 
   /// Reads and validates the text now (what the timer does after typing stops); true when it
   /// reads as one record without error.
@@ -69,6 +74,7 @@ class RecordEditor : public QWidget {
   bool readable_ = false;
   bool checked_ = false;  ///< the verdict is about the text as it is now
   Record record_;         ///< what the text reads as (when readable_)
+  QHash<std::uint64_t, QString> drafts_;
 };
 
 }  // namespace marcscope::ui

@@ -172,6 +172,22 @@ class TestGuiEdit : public QObject {
     QTest::mouseClick(ed->revertButton(), Qt::LeftButton);
     QCOMPARE(ed->editor()->toPlainText(), applied);
 
+    // Typing not applied survives going to another record and back, as a draft.
+    ed->editor()->appendPlainText(QStringLiteral("=500  \\\\$aA draft."));
+    const QString draft = ed->editor()->toPlainText();
+    QVERIFY(v->goToRecord(n + 1));
+    QCOMPARE(ed->record(), n + 1);
+    QVERIFY(!ed->modified());
+    QCOMPARE(ed->draftCount(), 1);
+    QVERIFY(v->goToRecord(n));
+    QCOMPARE(ed->editor()->toPlainText(), draft);
+    QVERIFY(ed->modified());
+    QCOMPARE(ed->draftCount(), 0);
+    ed->revert();
+    QCOMPARE(ed->editor()->toPlainText(), applied);
+    QCOMPARE(v->undoStack()->count(), 1);
+    QVERIFY(s->edited(n));
+
     // Save As: a new ISO 2709 file with the edit in place.
     const QString out = dir.filePath(QStringLiteral("saved.mrc"));
     QSignalSpy finished(s, &FileSession::exportFinished);
