@@ -423,6 +423,7 @@ void MainWindow::exportRecords() {
   Format format = Format::Iso2709;
   if (!parse_format_name(QFileInfo(path).suffix().toStdString(), format)) format = Format::Iso2709;
   options.format = format;
+  options.replacements = v->session()->edits();  // what the table shows, edits included
   if (v->filterModel()->filtered())
     for (int r = 0; r < v->filterModel()->rowCount(); ++r) options.numbers.push_back(v->filterModel()->recordAt(r));
   v->session()->startExport(std::move(options), path);
