@@ -5,6 +5,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QPlainTextEdit>
 #include <QPixmap>
 #include <QRandomGenerator>
 #include <QScrollBar>
@@ -23,6 +24,7 @@
 #include "findings_model.h"
 #include "main_window.h"
 #include "record_filter_model.h"
+#include "record_editor.h"
 #include "record_pane.h"
 #include "record_table_model.h"
 
@@ -61,8 +63,9 @@ double percentile(std::vector<double> v, double p) {
 QString usage() {
   return QStringLiteral(
       "Usage: marcscope-gui [FILE...]\n"
-      "       marcscope-gui --screenshot PNG FILE [--pane mrk|tree|raw] [--bottom findings|statistics]\n"
+      "       marcscope-gui --screenshot PNG FILE [--pane mrk|tree|raw|edit] [--bottom findings|statistics]\n"
       "                     [--search QUERY] [--record N] [--finding GROUP] [--size WxH]\n"
+      "                     [--edit-append TEXT] [--apply] ...   (the record editor: append text, apply; in order)\n"
       "       marcscope-gui --benchmark FILE [--query QUERY]\n"
       "Opens MARC files (ISO 2709, MARCXML, MARC-in-JSON, MARCMaker, gzip) for browsing, searching and validating.\n"
       "  --screenshot  saves the window as PNG once FILE is indexed, validated and shown (QT_QPA_PLATFORM=offscreen works)\n"
@@ -89,6 +92,11 @@ CommandLine parseCommandLine(const QStringList& args) {
     } else if (a == QLatin1String("--screenshot")) {
       c.mode = CommandLine::Screenshot;
       if (!need(i, c.shot.png)) return c;
+    } else if (a == QLatin1String("--apply")) {
+      c.shot.edits.push_back({true, {}});
+    } else if (a == QLatin1String("--edit-append")) {
+      if (!need(i, v)) return c;
+      c.shot.edits.push_back({false, v});
     } else if (a == QLatin1String("--benchmark")) {
       c.mode = CommandLine::Benchmark;
     } else if (a == QLatin1String("--pane") || a == QLatin1String("--bottom") || a == QLatin1String("--search") ||
@@ -155,7 +163,23 @@ int runScreenshot(const ScreenshotOptions& o) {
   }
   v->pane()->setCurrentTab(o.pane == QLatin1String("tree") ? RecordPane::TreeTab
                            : o.pane == QLatin1String("raw") ? RecordPane::RawTab
+                           : o.pane == QLatin1String("edit") ? RecordPane::EditTab
                                                             : RecordPane::MarcMakerTab);
+  for (const ScreenshotOptions::EditStep& step : o.edits) {
+    RecordEditor* editor = v->pane()->editor();
+    if (step.apply) {
+      if (!editor->apply()) {
+        std::fprintf(stderr, "marcscope-gui: --apply: the editor's text cannot be applied\n");
+        return 2;
+      }
+      continue;
+    }
+    QTextCursor end = editor->editor()->textCursor();
+    end.movePosition(QTextCursor::End);
+    end.insertText(QLatin1Char('\n') + step.text);
+    editor->editor()->setTextCursor(end);
+    editor->check();
+  }
   v->bottomTabs()->setCurrentIndex(o.bottom == QLatin1String("statistics") ? FileView::StatisticsTab : FileView::FindingsTab);
   if (o.finding >= 0 && o.finding < v->findingsModel()->groupCount()) {
     const QModelIndex group = v->findingsModel()->index(o.finding, 0);
@@ -260,6 +284,17 @@ int runBenchmark(const QString& file, const QString& query) {
     QCoreApplication::processEvents();
     scrolls.push_back(t.nsecsElapsed() / 1e6);
   }
+  // The record editor's check as you type (read the MARCMaker text, validate), on the GUI thread.
+  std::vector<double> checks;
+  v->pane()->setCurrentTab(RecordPane::EditTab);
+  for (int i = 0; i < 100 && records; ++i) {
+    v->goToRecord(1 + rng.bounded(static_cast<quint64>(records)));
+    QElapsedTimer t;
+    t.start();
+    v->pane()->editor()->check();
+    checks.push_back(t.nsecsElapsed() / 1e6);
+  }
+  v->pane()->setCurrentTab(RecordPane::MarcMakerTab);
   const double perRecordIndex = records ? double(s->file().index().memory_bytes()) / double(records) : 0;
   const double perRecordRss = records && anonIndexed > anonBefore ? double(anonIndexed - anonBefore) / double(records) : 0;
   std::printf("file: %s (%llu records, %.1f MB, %s)\n", qPrintable(file), static_cast<unsigned long long>(records),
@@ -279,6 +314,8 @@ int runBenchmark(const QString& file, const QString& query) {
   std::printf("GUI stall scrolling to random places: worst %.1f ms, p99 %.1f ms, median %.2f ms (%zu scrolls)\n",
               scrolls.empty() ? 0 : *std::max_element(scrolls.begin(), scrolls.end()), percentile(scrolls, 0.99),
               percentile(scrolls, 0.5), scrolls.size());
+  std::printf("editor check of one record (read the text, validate, list the problems): median %.2f ms, worst %.2f ms (%zu records)\n",
+              percentile(checks, 0.5), checks.empty() ? 0 : *std::max_element(checks.begin(), checks.end()), checks.size());
   std::printf("worst event-loop delay while indexing, validating, counting and searching: %.1f ms (ending at %.3f s)\n",
               worstLateBusy, worstAt);
   std::fflush(stdout);

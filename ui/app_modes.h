@@ -7,17 +7,24 @@
 #include <QStringList>
 
 #include <cstdint>
+#include <vector>
 
 namespace marcscope::ui {
 
 struct ScreenshotOptions {
   QString png, file;
-  QString pane = QStringLiteral("mrk");        ///< mrk, tree, raw
+  QString pane = QStringLiteral("mrk");        ///< mrk, tree, raw, edit
   QString bottom = QStringLiteral("findings"); ///< findings, statistics
   QString search;                              ///< a query to run first (its filtered view is shown)
   std::uint64_t record = 1;                    ///< the record to select (in the table or the filter)
   int finding = -1;                            ///< activate the first finding of this group (-1: none)
   int width = 1400, height = 900;
+  /// Steps in the record editor, in order: text to append to it (`apply` false) or Apply (true).
+  struct EditStep {
+    bool apply = false;
+    QString text;
+  };
+  std::vector<EditStep> edits;
 };
 
 /// Parses the command line after the program name. Returns false (with `error`) when it cannot.

@@ -210,22 +210,56 @@ void FileSession::startExport(ExportOptions options, const QString& path) {
   job.run = [this, shared, path](const JobControl& control) {
     QString summary;
     bool ok = false;
+    quint64 unwritten = 0;
     try {
       OutputFile out(path.toStdString());
       const ExportSummary s = export_records(*file_, *shared, out, control);
       ok = !s.cancelled;
-      summary = s.cancelled ? tr("stopped: nothing was written")
-                            : tr("%1 records written (%2 edited, %3 copied as they were, %4 not writable in this format)")
-                                  .arg(s.written)
-                                  .arg(s.replaced)
-                                  .arg(s.copied)
-                                  .arg(s.unwritten);
+      unwritten = s.unwritten;
+      if (s.cancelled) {
+        summary = tr("stopped: nothing was written");
+      } else {
+        summary = tr("%1 records written (%2 edited, %3 unreadable copied byte for byte)").arg(s.written).arg(s.replaced).arg(s.copied);
+        if (s.unwritten)
+          summary += tr(". %1 unreadable records were NOT written: this format cannot hold them; "
+                        "save as ISO 2709 (.mrc) from an ISO 2709 file to keep their bytes")
+                         .arg(s.unwritten);
+      }
     } catch (const std::exception& e) {
       summary = QString::fromUtf8(e.what());
     }
-    post([this, path, ok, summary] { Q_EMIT exportFinished(path, ok, summary); });
+    post([this, path, ok, summary, unwritten] { Q_EMIT exportFinished(path, ok, summary, unwritten); });
   };
   enqueue(std::move(job));
+}
+
+const Record* FileSession::edited(std::uint64_t number) const {
+  const auto it = edits_.find(number);
+  return it == edits_.end() ? nullptr : &it->second;
+}
+
+std::optional<Severity> FileSession::editedWorst(std::uint64_t number) const {
+  const auto it = edited_worst_.find(number);
+  return it == edited_worst_.end() ? std::nullopt : std::optional<Severity>(it->second);
+}
+
+const Validator& FileSession::recordValidator() {
+  if (validator_) return *validator_;
+  if (!record_validator_) record_validator_ = std::make_shared<const Validator>();
+  return *record_validator_;
+}
+
+void FileSession::setEdit(std::uint64_t number, std::optional<Record> record) {
+  edited_worst_.erase(number);
+  if (record) {
+    Diagnostics diags;
+    recordValidator().validate(*record, number, 0, diags);
+    if (!diags.empty()) edited_worst_[number] = max_severity(diags);
+    edits_[number] = std::move(*record);
+  } else {
+    edits_.erase(number);
+  }
+  Q_EMIT recordEdited(number);
 }
 
 std::uint64_t FileSession::startSearch(const Query& query) {

@@ -12,7 +12,9 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <stop_token>
 #include <thread>
@@ -62,6 +64,19 @@ class FileSession : public QObject {
   std::uint64_t startSearch(const Query& query);
   /// Queues writing records to `path` (the engine's export_records: a selection, edits).
   void startExport(ExportOptions options, const QString& path);
+
+  /// Records edited in this session (record number -> the edited record), shown in place of
+  /// what the file holds and written by Save As; the file itself is never changed (GUI thread).
+  const std::map<std::uint64_t, Record>& edits() const { return edits_; }
+  /// The edited record `number`, or null when it is as the file has it.
+  const Record* edited(std::uint64_t number) const;
+  /// The worst severity validating the edited record `number` found (nullopt: none or no edit).
+  std::optional<Severity> editedWorst(std::uint64_t number) const;
+  /// Replaces record `number` by `record` (nullopt: back to what the file holds); emits recordEdited.
+  void setEdit(std::uint64_t number, std::optional<Record> record);
+  /// The validator for one record at a time (the editor's check as you type): the one of the
+  /// file's validation when it exists, else one made for this.
+  const Validator& recordValidator();
   /// Stops the running job and drops the queued ones.
   void cancelAll();
   /// A job is queued or running, or its results are not yet delivered (GUI thread).
@@ -87,10 +102,13 @@ class FileSession : public QObject {
   void statisticsReady();
   void searchProgress(quint64 generation, quint64 hitsSoFar);
   void searchFinished(quint64 generation, std::shared_ptr<const marcscope::ui::Hits> hits, bool cancelled);
-  /// An export ended: what was written, or why not.
-  void exportFinished(const QString& path, bool ok, const QString& summary);
+  /// An export ended: what was written, or why not; `unwritten` unreadable records the format
+  /// could not hold were left out.
+  void exportFinished(const QString& path, bool ok, const QString& summary, quint64 unwritten);
   /// Nothing running or queued.
   void idle();
+  /// Record `number` was edited, or its edit undone.
+  void recordEdited(quint64 number);
 
  private:
   struct Job {
@@ -109,6 +127,9 @@ class FileSession : public QObject {
   std::shared_ptr<Executor> executor_;
   std::shared_ptr<RecordFile> file_;
   std::shared_ptr<const Validator> validator_;
+  std::shared_ptr<const Validator> record_validator_;
+  std::map<std::uint64_t, Record> edits_;
+  std::map<std::uint64_t, Severity> edited_worst_;
   std::shared_ptr<const FileReport> report_;
   std::shared_ptr<const std::vector<FindingGroup>> groups_;
   std::shared_ptr<const Statistics> statistics_;

@@ -10,9 +10,12 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTreeView>
+#include <QUndoStack>
 #include <QVBoxLayout>
 
+#include "edit_record_command.h"
 #include "file_session.h"
+#include "record_editor.h"
 #include "findings_model.h"
 #include "record_filter_model.h"
 #include "record_pane.h"
@@ -117,6 +120,16 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
   });
   connect(findingsView_, &QTreeView::clicked, this, [this](const QModelIndex& index) {
     if (const CompactFinding* f = findings_->finding(index)) showFinding(f->record(), static_cast<int>(f->field()));
+  });
+
+  undo_ = new QUndoStack(this);
+  connect(pane_->editor(), &RecordEditor::applied, this, [this](quint64 number, const Record& record) {
+    undo_->push(new EditRecordCommand(session_, number, record));
+  });
+  connect(session_, &FileSession::recordEdited, this, [this](quint64 number) {
+    table_->recordChanged(number);
+    if (number == currentRecord()) onCurrentChanged();
+    else goToRecord(number);  // undo and redo show the record they change
   });
 
   session_->startAll();

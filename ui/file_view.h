@@ -14,6 +14,7 @@ class QSplitter;
 class QTabWidget;
 class QTableView;
 class QTreeView;
+class QUndoStack;
 
 namespace marcscope {
 class Executor;
@@ -48,6 +49,8 @@ class FileView : public QWidget {
   QLineEdit* searchField() const { return query_; }
   QLabel* searchStatus() const { return count_; }
   QTabWidget* bottomTabs() const { return bottom_; }
+  /// Each Apply in the record editor is one command here (the Edit menu's undo and redo).
+  QUndoStack* undoStack() const { return undo_; }
 
   /// Selects record `number` (clearing a filter that hides it); false when it is not indexed.
   bool goToRecord(std::uint64_t number);
@@ -90,6 +93,7 @@ class FileView : public QWidget {
   QLabel* count_;
   QSplitter* mainSplit_;
   QSplitter* topSplit_;
+  QUndoStack* undo_;
   std::uint64_t searchGeneration_ = 0;
   std::uint64_t controlGeneration_ = 0;
   QString controlValue_;

@@ -18,17 +18,21 @@
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QMimeData>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSettings>
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QUndoGroup>
+#include <QUndoStack>
 #include <QUrl>
 
 #include "file_session.h"
 #include "file_view.h"
 #include "record_filter_model.h"
+#include "record_editor.h"
 #include "record_pane.h"
 #include "record_table_model.h"
 #include "marcscope/core/executor.h"
@@ -50,6 +54,7 @@ constexpr int kMaxRecent = 10;
 MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), executor_(std::make_shared<Executor>()) {
   setWindowTitle(tr("MarcScope"));
   setAcceptDrops(true);
+  undo_ = new QUndoGroup(this);
   tabs_ = new QTabWidget(this);
   tabs_->setTabsClosable(true);
   tabs_->setDocumentMode(true);
@@ -71,6 +76,7 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), executor_(std::ma
   });
   connect(tabs_, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
   connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::updateStatus);
+  connect(tabs_, &QTabWidget::currentChanged, this, [this] { undo_->setActiveStack(currentView() ? currentView()->undoStack() : nullptr); });
   buildMenus();
   QSettings settings;
   if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1280, 800);
@@ -98,10 +104,21 @@ void MainWindow::buildMenus() {
   updateRecentMenu();
   file->addAction(tr("&Close Tab"), QKeySequence::Close, this, [this] { closeTab(tabs_->currentIndex()); });
   file->addSeparator();
+  file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, &MainWindow::saveAsDialog);
   file->addAction(tr("&Export Records…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportRecords);
   file->addAction(tr("Export Validation &Report…"), QKeySequence(tr("Ctrl+Shift+E")), this, &MainWindow::exportReport);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
+
+  QMenu* edit = menuBar()->addMenu(tr("&Edit"));
+  QAction* undo = undo_->createUndoAction(this, tr("&Undo"));
+  undo->setShortcuts(QKeySequence::Undo);
+  QAction* redo = undo_->createRedoAction(this, tr("&Redo"));
+  redo->setShortcuts(QKeySequence::Redo);
+  edit->addAction(undo);
+  edit->addAction(redo);
+  edit->addSeparator();
+  edit->addAction(tr("&Edit Record"), QKeySequence(tr("F2")), this, &MainWindow::editRecord);
 
   QMenu* go = menuBar()->addMenu(tr("&Go"));
   go->addAction(tr("&Go to Record or 001…"), QKeySequence(tr("Ctrl+G")), this, &MainWindow::goToDialog);
@@ -228,6 +245,7 @@ FileView* MainWindow::openFile(const QString& path) {
     return nullptr;
   }
   lastError_.clear();
+  undo_->addStack(v->undoStack());
   const int tab = tabs_->addTab(v, name);
   tabs_->setTabToolTip(tab, full);
   tabs_->setCurrentIndex(tab);
@@ -264,9 +282,20 @@ void MainWindow::watch(FileView* v) {
     if (text.startsWith(QStringLiteral("not MARC: "))) text = tr("This file is not MARC: %1").arg(text.mid(10));
     showFailure(tr("%1 failed").arg(jobName(kind)), tr("%1: %2").arg(v->session()->displayName(), text));
   });
-  connect(s, &FileSession::exportFinished, this, [this](const QString& path, bool ok, const QString& summary) {
-    if (ok) statusBar()->showMessage(tr("Exported to %1: %2").arg(QFileInfo(path).fileName(), summary), 15000);
-    else showFailure(tr("Export failed"), tr("%1: %2").arg(QFileInfo(path).fileName(), summary));
+  // The tab says when edits are not saved yet; a Save As that wrote them all clears that.
+  connect(v->undoStack(), &QUndoStack::cleanChanged, this, [this, v](bool clean) {
+    const int tab = tabs_->indexOf(v);
+    if (tab >= 0) tabs_->setTabText(tab, v->session()->displayName() + (clean ? QString() : QStringLiteral(" *")));
+  });
+  connect(s, &FileSession::exportFinished, this, [v](const QString& path, bool ok) {
+    if (ok && path == v->property("saveAsPath").toString() && v->undoStack()->index() == v->property("saveAsIndex").toInt())
+      v->undoStack()->setClean();
+  });
+  connect(s, &FileSession::exportFinished, this, [this](const QString& path, bool ok, const QString& summary, quint64 unwritten) {
+    // Records left out are never only a passing status line.
+    if (ok && unwritten == 0) statusBar()->showMessage(tr("Written to %1: %2").arg(QFileInfo(path).fileName(), summary), 15000);
+    else if (ok) showFailure(tr("Some records were not written"), tr("%1: %2").arg(QFileInfo(path).fileName(), summary));
+    else showFailure(tr("Writing failed"), tr("%1: %2").arg(QFileInfo(path).fileName(), summary));
   });
 }
 
@@ -337,9 +366,24 @@ void MainWindow::goToDialog() {
   }
 }
 
+bool MainWindow::mayDropEdits(const QList<FileView*>& views) {
+  int records = 0;
+  QStringList names;
+  for (FileView* v : views)
+    if (!v->undoStack()->isClean()) {
+      records += static_cast<int>(v->session()->edits().size());
+      names << v->session()->displayName();
+    }
+  if (names.isEmpty() || !interactive_) return true;
+  return QMessageBox::question(this, tr("Edits not saved"),
+                               tr("Edits in %1 have not been saved with File → Save As (%2 records edited now). "
+                                  "Close and lose them?").arg(names.join(QStringLiteral(", "))).arg(records),
+                               QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Discard;
+}
+
 void MainWindow::closeTab(int tab) {
   FileView* v = view(tab);
-  if (!v) return;
+  if (!v || !mayDropEdits({v})) return;
   QSettings().setValue(QStringLiteral("fileView/layout"), v->saveLayout());
   tabs_->removeTab(tab);
   delete v;  // stops its jobs and joins its worker
@@ -379,9 +423,58 @@ void MainWindow::exportRecords() {
   Format format = Format::Iso2709;
   if (!parse_format_name(QFileInfo(path).suffix().toStdString(), format)) format = Format::Iso2709;
   options.format = format;
+  options.replacements = v->session()->edits();  // what the table shows, edits included
   if (v->filterModel()->filtered())
     for (int r = 0; r < v->filterModel()->rowCount(); ++r) options.numbers.push_back(v->filterModel()->recordAt(r));
   v->session()->startExport(std::move(options), path);
+}
+
+void MainWindow::editRecord() {
+  FileView* v = currentView();
+  if (!v) return;
+  v->pane()->setCurrentTab(RecordPane::EditTab);
+  v->pane()->editor()->editor()->setFocus();
+}
+
+void MainWindow::saveAsDialog() {
+  FileView* v = currentView();
+  if (!v) return;
+  const QString edited = v->session()->edits().empty() ? QString() : tr(" (%1 edited)").arg(v->session()->edits().size());
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Save All Records As%1").arg(edited), QFileInfo(v->session()->path()).absolutePath(),
+      tr("ISO 2709 (*.mrc);;MARCXML (*.xml);;MARC-in-JSON (*.json);;MARCMaker (*.mrk)"));
+  if (!path.isEmpty() && !saveAs(path)) showFailure(tr("Save As"), lastError_);
+}
+
+bool MainWindow::saveAs(const QString& path) {
+  FileView* v = currentView();
+  if (!v) {
+    lastError_ = tr("No file is open.");
+    return false;
+  }
+  FileSession* s = v->session();
+  const QFileInfo target(path), source(s->path());
+  if (target.absoluteFilePath() == source.absoluteFilePath() ||
+      (target.exists() && target.canonicalFilePath() == source.canonicalFilePath())) {
+    lastError_ = tr("“%1” is the open file: MarcScope never changes it. Choose another name.").arg(target.fileName());
+    return false;
+  }
+  if (!s->indexComplete()) {
+    lastError_ = tr("The file is not fully indexed yet, so not every record could be written: wait for the index, "
+                    "or continue it (Ctrl+I).");
+    return false;
+  }
+  ExportOptions options;
+  Format format = Format::Iso2709;
+  if (!parse_format_name(target.suffix().toLower().toStdString(), format) || format == Format::Csv) format = Format::Iso2709;
+  options.format = format;
+  options.replacements = s->edits();
+  lastError_.clear();
+  v->setProperty("saveAsPath", path);
+  v->setProperty("saveAsIndex", v->undoStack()->index());
+  s->startExport(std::move(options), path);
+  statusBar()->showMessage(tr("Writing %1…").arg(target.fileName()));
+  return true;
 }
 
 void MainWindow::addColumn() {
@@ -401,6 +494,13 @@ void MainWindow::addColumn() {
 void MainWindow::about() { QMessageBox::about(this, tr("About MarcScope"), aboutText()); }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+  QList<FileView*> views;
+  for (int i = 0; i < tabs_->count(); ++i)
+    if (view(i)) views << view(i);
+  if (!mayDropEdits(views)) {
+    event->ignore();
+    return;
+  }
   QSettings settings;
   settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
   settings.setValue(QStringLiteral("window/state"), saveState());

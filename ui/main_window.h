@@ -12,6 +12,7 @@ class QMenu;
 class QProgressBar;
 class QPushButton;
 class QTabWidget;
+class QUndoGroup;
 
 namespace marcscope {
 class Executor;
@@ -43,6 +44,14 @@ class MainWindow : public QMainWindow {
   QPushButton* cancelButton() const { return cancel_; }
   QLabel* statusLabel() const { return status_; }
   std::shared_ptr<Executor> executor() const { return executor_; }
+  /// The undo stacks of the open files; the current tab's is active (Edit → Undo, Redo).
+  QUndoGroup* undoGroup() const { return undo_; }
+
+  /// Writes the current file, with its edited records in place, to `path` as a new file (format
+  /// by extension: .mrc ISO 2709, .xml MARCXML, .json MARC-in-JSON, .mrk MARCMaker) in the
+  /// background. False, with lastError(), when it cannot start: no file, the index not complete,
+  /// or `path` is the open file itself (which is never written).
+  bool saveAs(const QString& path);
 
   static QString appVersion();
   static QString aboutText();
@@ -53,6 +62,8 @@ class MainWindow : public QMainWindow {
   void closeTab(int tab);
   void exportReport();
   void exportRecords();
+  void saveAsDialog();
+  void editRecord();
   void addColumn();
   void about();
 
@@ -68,6 +79,8 @@ class MainWindow : public QMainWindow {
   void showFailure(const QString& title, const QString& message);
   void updateStatus();
   void watch(FileView* view);
+  /// True when `views` hold no unsaved edits, or the user (asked when interactive) lets them go.
+  bool mayDropEdits(const QList<FileView*>& views);
 
   std::shared_ptr<Executor> executor_;
   QTabWidget* tabs_;
@@ -75,6 +88,7 @@ class MainWindow : public QMainWindow {
   QProgressBar* progress_;
   QPushButton* cancel_;
   QMenu* recentMenu_ = nullptr;
+  QUndoGroup* undo_;
   QString lastError_;
   bool interactive_ = true;
 };

@@ -14,6 +14,7 @@
 #include <QVBoxLayout>
 
 #include "file_session.h"
+#include "record_editor.h"
 #include "marcscope/formats/mrk_writer.h"
 #include "marcscope/iso2709/record_layout.h"
 #include "marcscope/validate/validator.h"
@@ -22,6 +23,8 @@ namespace marcscope::ui {
 namespace {
 
 bool darkPalette() { return QPalette().color(QPalette::Base).lightness() < 128; }
+
+}  // namespace
 
 QColor tone(int light, int dark) { return QColor::fromRgb(darkPalette() ? QRgb(dark) : QRgb(light)); }
 
@@ -34,8 +37,6 @@ QColor severityColor(Severity s) {
   }
   return {};
 }
-
-}  // namespace
 
 MrkHighlighter::MrkHighlighter(QTextDocument* document) : QSyntaxHighlighter(document) {}
 
@@ -94,6 +95,8 @@ RecordPane::RecordPane(QWidget* parent) : QWidget(parent) {
   tabs_->addTab(mrk_, tr("MARCMaker"));
   tabs_->addTab(tree_, tr("Fields"));
   tabs_->addTab(hex_, tr("Raw bytes"));
+  editor_ = new RecordEditor(this);
+  tabs_->addTab(editor_, tr("Edit"));
   problems_ = new QListWidget(this);
   problems_->setWordWrap(true);
   auto* split = new QSplitter(Qt::Vertical, this);
@@ -106,6 +109,8 @@ RecordPane::RecordPane(QWidget* parent) : QWidget(parent) {
   layout->addWidget(title_);
   layout->addWidget(split);
   connect(tabs_, &QTabWidget::currentChanged, this, &RecordPane::ensureFilled);
+  // The editor lists the problems of its own text by line.
+  connect(tabs_, &QTabWidget::currentChanged, this, [this](int tab) { problems_->setVisible(tab != EditTab); });
 }
 
 void RecordPane::setCurrentTab(Tab tab) { tabs_->setCurrentIndex(tab); }
@@ -125,7 +130,8 @@ QTreeWidget* RecordPane::tree() {
   return tree_;
 }
 
-void RecordPane::showRecord(const FileSession* session, std::uint64_t number) {
+void RecordPane::showRecord(FileSession* session, std::uint64_t number) {
+  session_ = session;
   number_ = number;
   fields_ = 0;
   filled_ = 0;
@@ -138,6 +144,7 @@ void RecordPane::showRecord(const FileSession* session, std::uint64_t number) {
   hex_->clear();
   problems_->clear();
   field_bytes_.clear();
+  editor_->clear();
   if (!session || number == 0 || number > session->indexedCount()) {
     title_->setText(tr("No record selected"));
     return;
@@ -151,15 +158,23 @@ void RecordPane::showRecord(const FileSession* session, std::uint64_t number) {
     return;
   }
   const auto& br = fetched.record;
-  skipped_ = fetched.skipped;
+  const Record* edit = session->edited(number);
+  skipped_ = fetched.skipped && !edit;
   iso_ = session->file().format() == Format::Iso2709 || session->file().format() == Format::Iso2709Marc8;
   title_->setText(tr("Record %1 — byte %2, %3 bytes%4")
                       .arg(number)
                       .arg(br.offset)
                       .arg(bytes_.size())
-                      .arg(fetched.skipped ? tr(" — unreadable in this mode; the raw bytes show what is there") : QString()));
+                      .arg(edit ? tr(" — ✎ edited, not saved yet (File → Save As writes it; the raw bytes are the file's)")
+                                : fetched.skipped ? tr(" — unreadable in this mode; the raw bytes show what is there") : QString()));
   Diagnostics diags = fetched.diagnostics;
-  if (!fetched.skipped) {
+  if (edit) {
+    // What the file's bytes say no longer applies: the edited record is checked on its own.
+    diags.clear();
+    record_ = *edit;
+    fields_ = static_cast<int>(record_.fields().size());
+    session->recordValidator().validate(record_, number, br.offset, diags);
+  } else if (!fetched.skipped) {
     record_ = std::move(fetched.record.record);
     fields_ = static_cast<int>(record_.fields().size());
     if (session->validator()) session->validator()->validate(record_, number, br.offset, diags);
@@ -181,9 +196,15 @@ void RecordPane::showRecord(const FileSession* session, std::uint64_t number) {
 }
 
 void RecordPane::ensureFilled(int tab) {
-  if (tab < 0 || tab > RawTab || (filled_ & (1u << tab)) || number_ == 0) return;
+  if (tab < 0 || tab > EditTab || (filled_ & (1u << tab)) || number_ == 0) return;
   filled_ |= 1u << tab;
-  if (tab == RawTab) {
+  if (tab == EditTab) {
+    // An unreadable record starts from empty text: typing it anew replaces it.
+    std::string text;
+    if (!skipped_) write_mrk(record_, text);
+    while (!text.empty() && text.back() == '\n') text.pop_back();
+    editor_->setRecord(session_, number_, QString::fromStdString(text));
+  } else if (tab == RawTab) {
     fillHex(bytes_, iso_);
   } else if (!skipped_ && tab == MarcMakerTab) {
     std::string text;
@@ -219,7 +240,7 @@ void RecordPane::ensureFilled(int tab) {
     tree_->addTopLevelItems(items);
     tree_->expandAll();
   }
-  if (marked_ >= 0) markIn(tab);
+  if (marked_ >= 0 && tab != EditTab) markIn(tab);
 }
 
 void RecordPane::fillHex(const std::string& bytes, bool iso) {

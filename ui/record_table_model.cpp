@@ -74,6 +74,15 @@ void RecordTableModel::refreshStatus() {
       Q_EMIT dataChanged(index(0, c), index(rows_ - 1, c));
 }
 
+void RecordTableModel::recordChanged(std::uint64_t number) {
+  if (auto it = cache_.find(number); it != cache_.end()) {
+    lru_.erase(it->second.second);
+    cache_.erase(it);
+  }
+  const int r = rowOf(number);
+  if (r >= 0 && r < rows_) Q_EMIT dataChanged(index(r, 0), index(r, columnCount() - 1));
+}
+
 int RecordTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
 int RecordTableModel::columnCount(const QModelIndex& parent) const {
   return parent.isValid() ? 0 : static_cast<int>(columns_.size());
@@ -88,11 +97,12 @@ const RecordTableModel::Row& RecordTableModel::row(std::uint64_t number) const {
   r.values.resize(columns_.size());
   try {
     const FetchedRecord fetched = session_->file().fetch(number);
-    r.unreadable = fetched.skipped;
+    const Record* edit = session_->edited(number);
+    r.unreadable = fetched.skipped && !edit;
     r.status = fetched.record.status;
-    if (!fetched.skipped)
+    if (edit || !fetched.skipped)
       for (std::size_t c = 0; c < columns_.size(); ++c)
-        if (columns_[c].path) r.values[c] = QString::fromStdString(columns_[c].path->value(fetched.record.record));
+        if (columns_[c].path) r.values[c] = QString::fromStdString(columns_[c].path->value(edit ? *edit : fetched.record.record));
   } catch (const std::exception& e) {
     r.unreadable = true;
     r.error = QString::fromUtf8(e.what());
@@ -131,11 +141,25 @@ QVariant RecordTableModel::data(const QModelIndex& index, int role) const {
   const Column& col = columns_[static_cast<std::size_t>(index.column())];
   if (role == Qt::TextAlignmentRole && col.kind == ColumnKind::Number)
     return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+  const bool edited = session_->edited(number) != nullptr;
+  if (role == Qt::FontRole && edited && (col.kind == ColumnKind::Number || col.kind == ColumnKind::Status)) {
+    QFont bold;
+    bold.setBold(true);
+    return bold;
+  }
   if (role != Qt::DisplayRole && role != Qt::ForegroundRole && role != Qt::ToolTipRole) return {};
   const IndexEntry entry = session_->file().index().at(number);
+  if (edited && col.kind == ColumnKind::Status) {
+    // The report is about the file's version; the edited one was checked when it was applied.
+    const std::optional<Severity> worst = session_->editedWorst(number);
+    if (role == Qt::ForegroundRole) return QBrush(QColor(0x6a, 0x1b, 0x9a));
+    if (role == Qt::ToolTipRole) return tr("Edited in this session, not saved yet (File → Save As writes it). Validating the edit: %1").arg(severityText(worst));
+    return tr("✎ edited, %1").arg(severityText(worst));
+  }
   switch (col.kind) {
     case ColumnKind::Number:
-      return role == Qt::DisplayRole ? QVariant(QString::number(number)) : QVariant();
+      if (role == Qt::ToolTipRole && edited) return tr("Edited in this session, not saved yet");
+      return role == Qt::DisplayRole ? QVariant(edited ? QStringLiteral("✎ %1").arg(number) : QString::number(number)) : QVariant();
     case ColumnKind::Encoding: {
       if (role != Qt::DisplayRole) return {};
       // What reading the record found (the index pass does not decode ISO 2709 records).

@@ -51,6 +51,8 @@ class RecordTableModel : public QAbstractTableModel {
 
   /// Validation arrived: the Status column shows worst severities.
   void refreshStatus();
+  /// Record `number` was edited (or the edit undone): its row shows the version now in the session.
+  void recordChanged(std::uint64_t number);
 
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;

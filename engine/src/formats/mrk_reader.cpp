@@ -19,6 +19,7 @@
 
 #include "format_support.h"
 #include "marcscope/charset/marc8.h"
+#include "marcscope/formats/mrk_reader.h"
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/charset/utf8.h"
 #include "mrk_mnemonics.h"
@@ -173,6 +174,9 @@ class MrkStream final : public RecordStream {
     }
   }
 
+  /// Notes where the first record's leader and fields start in `text` (read_mrk_record()).
+  void track_lines(MrkRecordText* text) { lines_ = text; }
+
   std::uint64_t records_seen() const override { return seen_; }
   std::uint64_t last_offset() const override { return last_offset_; }
   std::uint64_t last_end() const override { return last_end_; }
@@ -274,12 +278,14 @@ class MrkStream final : public RecordStream {
       decode(data, true);
       set_text_leader(cur_, text_, *diags_, number_, line_at_, "line " + std::to_string(line_no_at_) + ": the");
       leader_seen_ = true;
+      if (lines_ && number_ == 1) lines_->leader_line = static_cast<std::uint32_t>(line_no_at_);
       return tag;
     }
     if (is_control_tag(tag)) {
       decode(data, true);
       clean_read_value(text_, *diags_, number_, line_at_, tag, 0, at_line);
       cur_.add_field(Field(tag, text_));
+      note_field_line();
       return tag;
     }
     char ind1 = ' ', ind2 = ' ';
@@ -357,7 +363,12 @@ class MrkStream final : public RecordStream {
     if (field.subfields().empty() && field.leading_data().empty())
       warn(Code::RecordStructureInvalid, tag, "field " + tag + " has no subfields; kept as it is");
     cur_.add_field(std::move(field));
+    note_field_line();
     return tag;
+  }
+
+  void note_field_line() {
+    if (lines_ && number_ == 1) lines_->field_lines.push_back(static_cast<std::uint32_t>(line_no_at_));
   }
 
   void finish_record() {
@@ -388,6 +399,7 @@ class MrkStream final : public RecordStream {
 
   InputWindow win_;
   ReadMode mode_;
+  MrkRecordText* lines_ = nullptr;
   Diagnostics* diags_ = nullptr;
   std::uint64_t pos_ = 0;
   std::uint64_t line_no_ = 0;
@@ -420,3 +432,46 @@ std::unique_ptr<RecordStream> open_mrk_stream(std::unique_ptr<ByteSource> source
 }
 
 }  // namespace marcscope::detail
+
+namespace marcscope {
+
+MrkRecordText read_mrk_record(std::string_view text, std::uint64_t number) {
+  MrkRecordText out;
+  ReadOptions options;
+  options.mode = ReadMode::Recover;  // every line that can be read is kept; what could not says so
+  detail::MrkStream stream(make_memory_source(std::string(text), "<editor>"), options);
+  stream.track_lines(&out);
+  // Line starts, to place each problem by its byte offset.
+  std::vector<std::size_t> starts{0};
+  for (std::size_t i = text.find('\n'); i != std::string_view::npos; i = text.find('\n', i + 1)) starts.push_back(i + 1);
+  const auto line_at = [&](std::uint64_t offset) {
+    return static_cast<std::uint32_t>(std::upper_bound(starts.begin(), starts.end(), offset) - starts.begin());
+  };
+  Diagnostics diags;
+  Record record;
+  std::uint64_t records = 0;
+  while (stream.next(record, diags)) {
+    if (++records == 1) {
+      out.record = std::move(record);
+    } else if (records == 2) {
+      const std::uint32_t line = line_at(stream.last_offset());
+      diags.push_back({Severity::Error, Code::MrkSyntaxError, 0, stream.last_offset(), {}, 0,
+                       "line " + std::to_string(line) +
+                           ": a second record starts here (a blank line ends a record in MARCMaker); remove the blank line"});
+    }
+  }
+  if (records == 0)
+    diags.push_back({Severity::Error, Code::NoFields, 0, 0, {}, 0, "the text holds no record: type =LDR and the fields"});
+  for (Diagnostic& d : diags) {
+    // Recover mode's "record was repaired" says nothing the problems before it do not; what
+    // reading a second record finds is covered by the error that says it is there.
+    if (d.code == Code::RecordRepaired || d.record > 1) continue;
+    d.record = number;
+    out.diagnostic_lines.push_back(d.offset == 0 && d.code == Code::NoFields && records == 0 ? 0 : line_at(d.offset));
+    out.diagnostics.push_back(std::move(d));
+  }
+  out.readable = records == 1 && max_severity(out.diagnostics) < Severity::Error;
+  return out;
+}
+
+}  // namespace marcscope
