@@ -67,6 +67,13 @@ std::string command_help(const std::string& topic) {
                "  --disable RULE     do not report RULE (repeatable; comma lists allowed)\n"
                "  --severity RULE=LEVEL  report RULE as info, warning, error or fatal\n"
                "  --no-local-tags    report local tags (09X, 59X, 69X, 9XX) the schema lacks\n"
+               "  --profile NAME     a set of rule settings: marc21 (default), oclc (leader/17 I, J, K,\n"
+               "                     M and fields 019, 029, 049 accepted) or lenient (undefined tags and\n"
+               "                     subfields are notes, 245 punctuation not checked); options below\n"
+               "                     and above change it further\n"
+               "  --accept-codes POS=CODES  accept these codes at a leader/006/007/008 position too,\n"
+               "                     e.g. LDR/17=I,K,M or 008/23=o (repeatable)\n"
+               "  --accept-tags TAGS accept these tags as local (comma list, e.g. 049,938)\n"
                "  --max-per-code N   show at most N findings per code (counts stay complete)\n"
                "  --examples N       examples per finding in json/html reports (default 10)\n"
                "  --split-good FILE  write records with no finding here (ISO 2709) ...\n"
@@ -232,6 +239,20 @@ Options parse_options(const std::vector<std::string>& args) {
         const std::size_t comma = v.find(',', start);
         const std::string r = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
         if (!r.empty()) o.disabled_rules.push_back(r);
+        if (comma == std::string::npos) break;
+        start = comma + 1;
+      }
+    } else if (a == "--profile") {
+      o.profile = value(i, a);
+    } else if (a == "--accept-codes") {
+      o.accepted_codes.push_back(value(i, a));
+    } else if (a == "--accept-tags") {
+      const auto& v = value(i, a);
+      std::size_t start = 0;
+      for (;;) {
+        const std::size_t comma = v.find(',', start);
+        const std::string t = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        if (!t.empty()) o.accepted_tags.push_back(t);
         if (comma == std::string::npos) break;
         start = comma + 1;
       }

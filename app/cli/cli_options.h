@@ -39,6 +39,9 @@ struct Options {
   bool accept_local_tags = true;
   std::vector<std::string> disabled_rules;
   std::vector<std::pair<std::string, std::string>> severities;  ///< rule=level
+  std::string profile;                       ///< a validator profile (validator_profiles()); empty: marc21
+  std::vector<std::string> accepted_codes;   ///< POSITION=CODE,CODE (add_accepted_codes)
+  std::vector<std::string> accepted_tags;
   std::string report_format = "text";
   std::size_t examples = 10;
   std::string split_good, split_bad;

@@ -720,6 +720,34 @@ def test_validate_severity_override_and_unknown_rule():
     assert bad.returncode == 2 and b"no-such-rule" in bad.stderr
 
 
+def test_validate_profiles_and_accepted_codes():
+    """--profile, --accept-codes and --accept-tags change exactly the findings they name."""
+    path = "pairs/lcmarcedit-marc_sample_data.mrc"
+
+    def rules(*options):
+        rows = list(csv.reader(io.StringIO(run("validate", "--format", "csv", *options, path).stdout.decode())))[1:]
+        return collections.Counter((r[6], r[7], r[4]) for r in rows)
+
+    base = rules()
+    k_levels = sum(1 for l in run("validate", path).stdout.decode().splitlines() if 'LDR/17 Encoding level: "K"' in l)
+    assert k_levels > 100 and base[("unknown-tag", "049", "warning")] > 0
+    oclc = rules("--profile", "oclc")
+    assert oclc[("unknown-tag", "049", "warning")] == 0
+    assert base[("leader-value", "LDR", "warning")] - oclc[("leader-value", "LDR", "warning")] >= k_levels
+    others = lambda c: {k: v for k, v in c.items() if k[0] not in ("leader-value", "unknown-tag")}
+    assert others(oclc) == others(base)
+    codes = rules("--accept-codes", "LDR/17=K")
+    assert base[("leader-value", "LDR", "warning")] - codes[("leader-value", "LDR", "warning")] == k_levels
+    assert rules("--accept-tags", "049,029")[("unknown-tag", "049", "warning")] == 0
+    lenient = rules("--profile", "lenient")
+    assert lenient[("unknown-tag", "049", "info")] == base[("unknown-tag", "049", "warning")]
+    assert not any(k[0] == "245-ending-punctuation" for k in lenient) and any(k[0] == "245-ending-punctuation" for k in base)
+    for bad, says in ((["--profile", "strictest"], b"strictest"), (["--accept-codes", "LDR/17=KK"], b"KK"),
+                      (["--accept-codes", "LDR17"], b"LDR17"), (["--accept-codes", "245/01=a"], b"245/01")):
+        proc = run("validate", *bad, path)
+        assert proc.returncode == 2 and says in proc.stderr, (bad, proc.stderr)
+
+
 def test_validate_user_schema(tmp_path):
     """A user's Avram schema replaces the bundled one: here 100 ind1 "2" becomes valid."""
     schema = tmp_path / "mine.json"

@@ -82,6 +82,12 @@ std::string_view severity_name(Severity severity) {
   return "unknown";
 }
 
+std::optional<Severity> parse_severity(std::string_view name) {
+  for (Severity s : {Severity::Info, Severity::Warning, Severity::Error, Severity::Fatal})
+    if (severity_name(s) == name) return s;
+  return std::nullopt;
+}
+
 Severity default_severity(Code code) {
   switch (code) {
     case Code::JunkBetweenRecords:

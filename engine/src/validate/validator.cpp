@@ -1522,6 +1522,30 @@ void Validator::validate(const Record& rec, std::uint64_t number, std::uint64_t 
   run.run();
 }
 
+void add_accepted_codes(ValidatorOptions& options, std::string_view spec) {
+  auto trim = [](std::string_view v) {
+    while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
+    while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
+    return v;
+  };
+  const std::size_t eq = spec.find('=');
+  const std::string_view key = trim(spec.substr(0, eq));
+  if (eq == std::string_view::npos || key.empty())
+    throw std::invalid_argument("accepted codes are written POSITION=CODE,CODE (LDR/17=I,K,M), not \"" + std::string(spec) + "\"");
+  auto& codes = options.accepted_codes[std::string(key)];
+  std::string_view rest = spec.substr(eq + 1);
+  for (;;) {
+    const std::size_t comma = rest.find(',');
+    // A code may be a blank ("008/23= ,o" accepts blank and o): only the list's own spaces go.
+    std::string_view code = rest.substr(0, comma);
+    if (code.find_first_not_of(' ') != std::string_view::npos) code = trim(code);
+    if (code.empty()) throw std::invalid_argument("accepted codes for \"" + std::string(key) + "\": an empty code");
+    codes.emplace_back(code);
+    if (comma == std::string_view::npos) break;
+    rest.remove_prefix(comma + 1);
+  }
+}
+
 const std::vector<ValidatorProfile>& validator_profiles() {
   static const std::vector<ValidatorProfile> profiles = {
       {"marc21", "MARC 21 as the Library of Congress publishes it (local tags 09X, 59X, 69X, 9XX accepted)"},

@@ -2,6 +2,7 @@
 // Diagnostics are plain values: the engine reports, the caller (CLI, GUI, Python) decides how to show them.
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -66,6 +67,8 @@ enum class Code : std::uint16_t {
 
 std::string_view code_name(Code code);
 std::string_view severity_name(Severity severity);
+/// The severity severity_name() names ("info", "warning", "error", "fatal"), or nullopt.
+std::optional<Severity> parse_severity(std::string_view name);
 /// Default severity for a code; callers may override it.
 Severity default_severity(Code code);
 

@@ -179,6 +179,11 @@ struct ValidatorOptions {
   std::map<std::string, std::vector<std::string>, std::less<>> accepted_codes;
 };
 
+/// Reads "LDR/17=I,K,M" (a position, '=', codes separated by commas) into options.accepted_codes,
+/// added to what is there; the way the CLI (--accept-codes) and the app take it. Throws
+/// std::invalid_argument for text of another form (the Validator checks the position and widths).
+void add_accepted_codes(ValidatorOptions& options, std::string_view spec);
+
 /// A named set of validator options a cataloguer picks instead of setting rules one by one; the
 /// CLI (--profile), the desktop app and the Python module offer the same list.
 struct ValidatorProfile {
