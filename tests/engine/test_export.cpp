@@ -6,6 +6,8 @@
 #include "marcscope/formats/mrk_writer.h"
 #include "marcscope/read/record_file.h"
 #include "marcscope/read/record_reader.h"
+#include "marcscope/validate/validation.h"
+#include "marcscope/validate/validator.h"
 #include "marcscope/write/export.h"
 #include "test_support.h"
 
@@ -122,6 +124,74 @@ class TestExport : public QObject {
     QCOMPARE(picked[0], mrk(file->fetch(5).record.record));
     QCOMPARE(picked[1], mrk(file->fetch(1).record.record));
     QCOMPARE(picked[2], mrk(file->fetch(3).record.record));
+  }
+
+  /// Split: every record in exactly one of the two files, the bad one holding each record with a
+  /// warning, an error or a repair and every unreadable record, byte for byte (ISO 2709 in and out).
+  void split_good_and_bad() {
+    QTemporaryDir dir;
+    // Records that pass (RDA records of Evergreen's tests), then a damaged file: 84 with findings, 16 unreadable.
+    std::string all;
+    for (const char* name : {"CD_Claudia", "DVD_Jorge_Mautner", "MAP_2012_Enchanted_Circle", "SCORE_Arias_for_bass",
+                             "SERIAL_IEEE_International_conference"})
+      all += read_bytes(QStringLiteral("valid/evergreen-RDA_record_") + QString::fromLatin1(name) + QStringLiteral(".mrc"));
+    all += read_bytes("malformed/catmandu-bu_bibs.mrc");
+    const std::string in = dir.filePath("mixed.mrc").toStdString();
+    {
+      QFile f(QString::fromStdString(in));
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write(all.data(), qint64(all.size()));
+    }
+    auto file = RecordFile::open(in);
+    file->build_index();
+    const Validator validator;
+    FileReport report;
+    std::multiset<std::string> want_good, want_bad;  // decided here from the diagnostics themselves
+    RecordReader::open(in)->run(
+        [&](Batch& b) {
+          for (const auto& r : b.records) {
+            bool problem = r.repaired;
+            for (const auto& d : b.diagnostics)
+              if (d.record == r.number && (d.severity >= Severity::Warning || d.code == Code::RecordRepaired)) problem = true;
+            (problem ? want_bad : want_good).insert(std::string(r.bytes));
+          }
+          for (const auto& k : b.skipped) want_bad.insert(std::string(k.bytes));
+          report.add_batch(b, {});
+          return true;
+        },
+        [&](Batch& b) { validate_batch(validator, b); });
+    QVERIFY2(want_good.size() == 5 && want_bad.size() == 100, qPrintable(QString("%1 good, %2 bad").arg(want_good.size()).arg(want_bad.size())));
+
+    const QString good = dir.filePath("good.mrc"), bad = dir.filePath("bad.mrc");
+    {
+      OutputFile g(good.toStdString()), b(bad.toStdString());
+      const SplitSummary s = split_records(*file, report, {}, g, b);
+      QCOMPARE(s.good.written, std::uint64_t(want_good.size()));
+      QCOMPARE(s.bad.written + s.bad.copied, std::uint64_t(want_bad.size()));
+      QCOMPARE(s.bad.copied, std::uint64_t(16));
+    }
+    QCOMPARE(records_in(slurp(good)), want_good);
+    QCOMPARE(records_in(slurp(bad)), want_bad);
+    std::multiset<std::string> both = records_in(slurp(good));
+    both.merge(records_in(slurp(bad)));
+    QCOMPARE(both, records_in(all));
+
+    // A report that does not cover the file splits nothing.
+    OutputFile g2(dir.filePath("g2.mrc").toStdString()), b2(dir.filePath("b2.mrc").toStdString());
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, split_records(*file, FileReport{}, {}, g2, b2));
+
+    // An empty selection is an empty file, not the whole file.
+    ExportOptions none;
+    none.selected_only = true;
+    none.format = Format::MarcXml;
+    const QString empty = dir.filePath("none.xml");
+    {
+      OutputFile e(empty.toStdString());
+      QCOMPARE(export_records(*file, none, e).written, std::uint64_t(0));
+    }
+    QVERIFY(QFile::exists(empty));
+    const std::string xml = slurp(empty);
+    QVERIFY(xml.find("<collection") != std::string::npos && xml.find("<record") == std::string::npos);
   }
 
   /// A stopped export, or one whose output cannot be written, leaves the file at its path alone.

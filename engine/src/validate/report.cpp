@@ -194,9 +194,14 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
     if (each) each(f);
   }
   batch.diagnostics.clear();
+  if (batch.records_seen > problem.size()) problem.resize(batch.records_seen, false);
   for (std::size_t k = 0; k < batch.records.size(); ++k) {
     if (batch.records[k].repaired) ++repaired;
     if (!troubled[k]) ++clean;
+    const std::uint64_t n = batch.records[k].number;
+    if (n == 0) continue;
+    if (n > problem.size()) problem.resize(n, false);
+    if (troubled[k]) problem[n - 1] = true;
   }
   if (bad) *bad = std::move(troubled);
 }

@@ -1,5 +1,7 @@
 #include "marcscope/write/export.h"
 
+#include <stdexcept>
+
 namespace marcscope {
 namespace {
 
@@ -56,6 +58,14 @@ ExportSummary export_records(const RecordFile& file, const ExportOptions& option
       summary.unwritten += a == Action::CannotWrite;
     });
   };
+  if (options.selected_only && options.numbers.empty()) {  // an empty selection: an empty file of that format
+    std::string frame;
+    writer->begin(frame);
+    writer->end(frame);
+    out.write(frame);
+    if (options.commit) out.commit();
+    return summary;
+  }
   auto reader = options.numbers.empty() ? file.read_from(1) : file.read(options.numbers);
   // A JSON array's commas depend on what came before: encoded in order, in the delivery stage.
   const bool ordered = options.format == Format::Json;
@@ -75,8 +85,35 @@ ExportSummary export_records(const RecordFile& file, const ExportOptions& option
   frame.clear();
   writer->end(frame);
   out.write(frame);
-  out.commit();
+  if (options.commit) out.commit();
   return summary;
+}
+
+SplitSummary split_records(const RecordFile& file, const FileReport& report, const ExportOptions& options,
+                           OutputFile& good, OutputFile& bad, const JobControl& control) {
+  const std::uint64_t n = file.index().size();
+  if (!file.index().complete() || report.stopped || report.records + report.skipped < n)
+    throw std::invalid_argument("the file has not been indexed and validated to its end: nothing can be split yet");
+  ExportOptions g = options, b = options;
+  g.numbers.clear();
+  b.numbers.clear();
+  g.selected_only = b.selected_only = true;
+  g.commit = b.commit = false;
+  for (std::uint64_t k = 1; k <= n; ++k) {
+    const bool unreadable = (file.index().at(k).status & RecordStatus::kSkipped) != 0;
+    (unreadable || report.has_problem(k) ? b : g).numbers.push_back(k);
+  }
+  // Written in two passes, committed together: a stop in either leaves both files as they were.
+  SplitSummary s;
+  s.good = export_records(file, g, good, control);
+  if (!s.good.cancelled) s.bad = export_records(file, b, bad, control);
+  if (s.good.cancelled || s.bad.cancelled) {
+    s.good.cancelled = s.bad.cancelled = true;
+    return s;
+  }
+  good.commit();
+  bad.commit();
+  return s;
 }
 
 }  // namespace marcscope

@@ -72,6 +72,9 @@ struct FileReport {
   std::map<std::pair<std::string, std::string>, std::vector<Finding>> examples;
   /// Per record (number - 1): 0 when it has no finding, else its worst Severity + 1.
   std::vector<std::uint8_t> worst_severity;
+  /// Per delivered record (number - 1): it has a problem, a finding of warning or worse or a
+  /// repair (the records `validate --split-bad` and the app's split write to the bad file).
+  std::vector<bool> problem;
   /// Every finding, in input order, when ReportOptions::keep_findings.
   std::vector<CompactFinding> findings;
 
@@ -84,6 +87,8 @@ struct FileReport {
                  std::vector<char>* bad = nullptr);
   /// The worst severity of record `number`, or nullopt when it has no finding.
   std::optional<Severity> worst(std::uint64_t number) const;
+  /// Whether delivered record `number` has a problem (see `problem`).
+  bool has_problem(std::uint64_t number) const { return number >= 1 && number <= problem.size() && problem[number - 1]; }
 
  private:
   /// Where add() counts: pointers to the entries of the maps above (map nodes never move), so that a finding of a

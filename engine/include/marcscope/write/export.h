@@ -15,14 +15,20 @@
 #include "marcscope/formats/record_stream.h"
 #include "marcscope/io/output_file.h"
 #include "marcscope/read/record_file.h"
+#include "marcscope/validate/report.h"
 
 namespace marcscope {
 
 struct ExportOptions {
   Format format = Format::Iso2709;
   WriterOptions writer;
-  /// The records to write, in this order; empty: every indexed record, in file order.
+  /// The records to write, in this order; empty: every indexed record, in file order (unless
+  /// `selected_only`).
   std::vector<std::uint64_t> numbers;
+  /// `numbers` is the selection even when it is empty (an empty selection writes an empty file).
+  bool selected_only = false;
+  /// Commit `out` once everything is written (false: the caller commits it, or leaves it).
+  bool commit = true;
   /// Edited records, written instead of what the file holds.
   std::map<std::uint64_t, Record> replacements;
   /// Records left out.
@@ -43,5 +49,18 @@ struct ExportSummary {
 /// cannot be written or the input has changed.
 ExportSummary export_records(const RecordFile& file, const ExportOptions& options, OutputFile& out,
                              const JobControl& control = {}, const BatchConsumer& also = {});
+
+struct SplitSummary {
+  ExportSummary good, bad;
+};
+
+/// MarcEdit's and `validate --split-good/--split-bad`'s split for an indexed, validated file:
+/// every record goes to exactly one of two outputs, `bad` when `report` says it has a problem
+/// (FileReport::has_problem: a finding of warning or worse, or a repair) or it could not be read,
+/// `good` otherwise; `options` says the format and the edits (its `numbers` are ignored). Both
+/// outputs are committed only when both were written whole. Throws std::invalid_argument when
+/// `report` does not cover the whole index (validation stopped or not finished).
+SplitSummary split_records(const RecordFile& file, const FileReport& report, const ExportOptions& options,
+                           OutputFile& good, OutputFile& bad, const JobControl& control = {});
 
 }  // namespace marcscope
