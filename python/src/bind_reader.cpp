@@ -23,6 +23,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include <unistd.h>
+
 #include "bindings.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/io/byte_source.h"
@@ -106,7 +108,11 @@ class Reader {
     if (config_.utf8_handling == "ignore") options_.decode.invalid_utf8 = InvalidUtf8Policy::Drop;
     options_.decode.raw_marc8 = config_.to_unicode && !config_.force_utf8 && !config_.file_encoding.empty();
     if (config_.marc8_space) options_.decode.marc8.replacement = U' ';
+    // In a process forked after the engine started threads, everything runs on the calling
+    // thread, without oneTBB (bindings.h): threads=1.
+    if (engine_threads_unsafe()) config_.threads = 1;
     if (config_.threads) {
+      if (*config_.threads != 1) engine_threads_needed();
       options_.threads = *config_.threads;
     } else {
       options_.executor = process_executor();
@@ -149,6 +155,14 @@ class Reader {
   }
 
   ~Reader() {
+    if (getpid() != pid_) {
+      // A forked child's copy of a reader made in the parent: its threads do not exist here, so
+      // stopping and joining them would wait forever. Left as it is (leaked), never touched.
+      (void)pull_.release();
+      (void)decoder_.release();
+      (void)native_source_.release();
+      return;
+    }
     // Stopping the pipeline joins threads that never need the GIL.
     if (pull_) pull_->cancel();
   }
@@ -230,6 +244,8 @@ class Reader {
   /// Takes the reader: the mutex with the GIL released, then the GIL again. A thread that already
   /// holds it (a file object's read() calling back into its own reader) gets an error, not a hang.
   Held acquire() {
+    if (getpid() != pid_)
+      throw std::logic_error("this reader was made in another process (before os.fork()); make a new reader in this one");
     if (owner_.load() == std::this_thread::get_id()) throw std::logic_error("this reader is already being read by this thread");
     std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
     if (!lock.owns_lock()) {
@@ -493,6 +509,7 @@ class Reader {
   }
 
   Config config_;
+  const pid_t pid_ = getpid();  ///< the process that made it (a reader is used in that one only)
   ReadOptions options_;
   std::string name_;
   std::unique_ptr<RecordReader> pull_;
