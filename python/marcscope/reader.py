@@ -43,13 +43,29 @@ def _source_kind(target: Any) -> tuple[Any, str]:
     raise TypeError(f"a reader reads a path, bytes or a binary file object, not {type(target).__name__}")
 
 
+def _utf8_error(chunk: bytes, start: Optional[int], diagnostics: list) -> UnicodeDecodeError:
+    """The UnicodeDecodeError Python's codec raises for the first bad sequence of `chunk` (the
+    record's bytes; pymarc's names the value's bytes instead), found at `start`. The value ends
+    at the next delimiter or terminator, so a sequence cut there is "unexpected end of data"."""
+    if start is not None and 0 <= start < len(chunk):
+        stop = min((i for i in (chunk.find(b, start) for b in b"\x1d\x1e\x1f") if i >= 0), default=len(chunk))
+        try:
+            chunk[start:stop].decode("utf-8")
+        except UnicodeDecodeError as e:
+            if e.start == 0:
+                return UnicodeDecodeError("utf-8", chunk, start, start + e.end, e.reason)
+    first = next((d for d in diagnostics if d.code == "invalid-utf8"), None)
+    return UnicodeDecodeError("utf-8", chunk, 0, len(chunk), first.message if first else "invalid UTF-8")
+
+
 def _exception_from(bad: Optional[tuple]) -> Optional[Exception]:
     if bad is None:
         return None
-    kind, chunk, diagnostics, message = bad
+    kind, chunk, diagnostics, message, extra = bad
     if kind == "utf8":
-        first = next((d for d in diagnostics if d.code == "invalid-utf8"), None)
-        exc: Exception = UnicodeDecodeError("utf-8", chunk, 0, len(chunk), first.message if first else "invalid UTF-8")
+        exc = _utf8_error(chunk, extra, diagnostics)
+    elif kind == "codec":
+        exc = extra
     elif kind == "not-marc":
         exc = NotMarcError(message)
     else:
@@ -100,13 +116,6 @@ class MARCReader(_core.Reader):
     ) -> None:
         if utf8_handling not in _UTF8_HANDLING:
             raise ValueError(f"utf8_handling must be one of {_UTF8_HANDLING}")
-        if file_encoding.lower().replace("_", "-") in ("utf-8", "utf8"):
-            force_utf8 = True
-        elif file_encoding.lower().replace("_", "-") not in ("iso8859-1", "iso-8859-1", "latin-1", "latin1"):
-            raise ValueError(
-                f"file_encoding {file_encoding!r}: records not in UTF-8 are read as MARC-8 (pymarc's default, "
-                "'iso8859-1') or as UTF-8 ('utf-8'); other encodings are not supported"
-            )
         source, kind = _source_kind(marc_target)
         self.to_unicode = to_unicode
         self.force_utf8 = force_utf8
@@ -120,7 +129,11 @@ class MARCReader(_core.Reader):
             kind,
             to_unicode=to_unicode,
             force_utf8=force_utf8,
-            utf8_strict=utf8_handling == "strict",
+            utf8_handling=utf8_handling,
+            # pymarc: exactly "iso8859-1" means MARC-8; any other name is a Python codec that
+            # decodes the records not declared UTF-8 (an unknown name: each such record is None
+            # with a LookupError, as in pymarc).
+            file_encoding="" if file_encoding == "iso8859-1" else file_encoding,
             yield_bad=_yield_bad,
             fatal_codes=FATAL_CODES if mode is None else [],
             mode=mode or "permissive",
@@ -184,11 +197,12 @@ def read(
     )
 
 
-def decode_one(data: bytes, *, to_unicode: bool = True, force_utf8: bool = False, utf8_handling: str = "strict") -> Record:
+def decode_one(data: bytes, *, to_unicode: bool = True, force_utf8: bool = False, utf8_handling: str = "strict",
+               file_encoding: str = "iso8859-1") -> Record:
     """One ISO 2709 record from its bytes (pymarc's ``Record(data=...)``): raises pymarc's exception
     for a record that cannot be read."""
     reader = MARCReader(bytes(data), to_unicode=to_unicode, force_utf8=force_utf8, utf8_handling=utf8_handling,
-                        threads=1, format="marc")
+                        file_encoding=file_encoding, threads=1, format="marc")
     for record in reader:
         if record is None:
             exc = reader.current_exception

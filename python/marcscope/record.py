@@ -252,7 +252,7 @@ class Record:
         if isinstance(marc, str):
             marc = marc.encode("latin-1")
         other = decode_one(marc, to_unicode=to_unicode, force_utf8=force_utf8 or self.force_utf8,
-                           utf8_handling=utf8_handling)
+                           utf8_handling=utf8_handling, file_encoding=encoding)
         self._leader = other.leader
         self._fields = list(other.fields)
         self._native = None

@@ -23,6 +23,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include <unistd.h>
+
 #include "bindings.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/io/byte_source.h"
@@ -38,9 +40,33 @@ namespace {
 struct BadItem {
   std::string chunk;       ///< the bytes of the record, where the format has them
   Diagnostics diagnostics; ///< why it could not be read
-  std::string kind;        ///< "skipped", "utf8" (strict utf8_handling), "not-marc"
+  std::string kind;        ///< "skipped", "utf8" (invalid UTF-8 pymarc does not decode), "codec"
+                           ///< (file_encoding could not decode it), "not-marc"
   std::string message;     ///< for not-marc: the engine's message
+  py::object extra;        ///< utf8: offset of the first bad byte in `chunk`; codec: the exception
 };
+
+/// pymarc decodes control fields (tags 001-009, digits) strictly whatever utf8_handling says.
+bool pymarc_control_tag(std::string_view tag) {
+  return tag.size() == 3 && std::all_of(tag.begin(), tag.end(), [](char c) { return c >= '0' && c <= '9'; }) &&
+         tag < "010";
+}
+
+/// Replaces `value` (bytes in `encoding`) with its UTF-8 text, decoded by Python's codec
+/// strictly; false with the Python exception set when it cannot be decoded. GIL held.
+bool transcode(std::string& value, const char* encoding) {
+  PyObject* text = PyUnicode_Decode(value.data(), static_cast<Py_ssize_t>(value.size()), encoding, "strict");
+  if (text == nullptr) return false;
+  Py_ssize_t n = 0;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(text, &n);
+  if (utf8 == nullptr) {
+    Py_DECREF(text);
+    return false;
+  }
+  value.assign(utf8, static_cast<std::size_t>(n));
+  Py_DECREF(text);
+  return true;
+}
 
 /// One thing to hand over, in input order.
 struct Item {
@@ -51,16 +77,17 @@ struct Item {
   Diagnostics diagnostics;
 };
 
-bool has_code(const Diagnostics& diags, Code code) {
-  return std::any_of(diags.begin(), diags.end(), [&](const Diagnostic& d) { return d.code == code; });
-}
-
 class Reader {
  public:
   struct Config {
     bool to_unicode = true;
     bool force_utf8 = false;
-    bool utf8_strict = true;     ///< pymarc's utf8_handling="strict": a record with invalid UTF-8 is bad
+    /// pymarc's utf8_handling: "strict" (a record with invalid UTF-8 is bad), "replace" (U+FFFD for
+    /// each bad sequence), "ignore" (bad sequences dropped); control fields are strict always.
+    std::string utf8_handling = "strict";
+    /// pymarc's file_encoding when it is not "iso8859-1" (MARC-8): a Python codec that decodes
+    /// the values of records not read as UTF-8; empty for MARC-8.
+    std::string file_encoding;
     bool yield_bad = true;       ///< pymarc: a bad record is handed over as None
     std::unordered_set<std::string> fatal_codes;  ///< pymarc: after a bad record with one of these, stop
     ReadMode mode = ReadMode::Permissive;
@@ -78,8 +105,14 @@ class Reader {
     options_.decode.encoding = config_.force_utf8 ? EncodingChoice::ForceUtf8 : EncodingChoice::FromLeader;
     options_.decode.raw = !config_.to_unicode;
     options_.decode.leader_utf8 = false;
+    if (config_.utf8_handling == "ignore") options_.decode.invalid_utf8 = InvalidUtf8Policy::Drop;
+    options_.decode.raw_marc8 = config_.to_unicode && !config_.force_utf8 && !config_.file_encoding.empty();
     if (config_.marc8_space) options_.decode.marc8.replacement = U' ';
+    // In a process forked after the engine started threads, everything runs on the calling
+    // thread, without oneTBB (bindings.h): threads=1.
+    if (engine_threads_unsafe()) config_.threads = 1;
     if (config_.threads) {
+      if (*config_.threads != 1) engine_threads_needed();
       options_.threads = *config_.threads;
     } else {
       options_.executor = process_executor();
@@ -122,6 +155,14 @@ class Reader {
   }
 
   ~Reader() {
+    if (getpid() != pid_) {
+      // A forked child's copy of a reader made in the parent: its threads do not exist here, so
+      // stopping and joining them would wait forever. Left as it is (leaked), never touched.
+      (void)pull_.release();
+      (void)decoder_.release();
+      (void)native_source_.release();
+      return;
+    }
     // Stopping the pipeline joins threads that never need the GIL.
     if (pull_) pull_->cancel();
   }
@@ -150,7 +191,8 @@ class Reader {
     if (!bad_) return py::none();
     py::list diags;
     for (const Diagnostic& d : bad_->diagnostics) diags.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
-    return py::make_tuple(bad_->kind, py::bytes(bad_->chunk), diags, bad_->message);
+    return py::make_tuple(bad_->kind, py::bytes(bad_->chunk), diags, bad_->message,
+                          bad_->extra ? bad_->extra : py::none());
   }
 
   /// The bytes of the last record handed over (pymarc's current_chunk), or None.
@@ -202,6 +244,8 @@ class Reader {
   /// Takes the reader: the mutex with the GIL released, then the GIL again. A thread that already
   /// holds it (a file object's read() calling back into its own reader) gets an error, not a hang.
   Held acquire() {
+    if (getpid() != pid_)
+      throw std::logic_error("this reader was made in another process (before os.fork()); make a new reader in this one");
     if (owner_.load() == std::this_thread::get_id()) throw std::logic_error("this reader is already being read by this thread");
     std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
     if (!lock.owns_lock()) {
@@ -242,8 +286,23 @@ class Reader {
     ++seen_;
     if (item.kind == Item::Delivered) {
       BatchRecord& br = batch_.records[item.index];
-      const bool bad_utf8 = config_.to_unicode && config_.utf8_strict && config_.yield_bad &&
-                            has_code(item.diagnostics, Code::InvalidUtf8);
+      const Diagnostic* bad_utf8 = nullptr;
+      if (config_.to_unicode && config_.yield_bad) {
+        const bool strict = config_.utf8_handling == "strict";
+        for (const Diagnostic& d : item.diagnostics)
+          if (d.code == Code::InvalidUtf8 && (strict || pymarc_control_tag(d.tag))) {
+            bad_utf8 = &d;
+            break;
+          }
+      }
+      if (!bad_utf8 && options_.decode.raw_marc8 && br.record.leader()[9] != 'a' && reads_iso2709()) {
+        // file_encoding: this record's values are its bytes; Python's codec decodes them.
+        if (!transcode_record(br.record)) {
+          py::error_already_set error;
+          BadItem bad{std::string(br.bytes), std::move(item.diagnostics), "codec", {}, error.value()};
+          return hand_over_bad(std::move(bad), out);
+        }
+      }
       if (!bad_utf8) {
         auto* native = new NativeRecord;
         native->record = std::move(br.record);
@@ -260,7 +319,8 @@ class Reader {
         out = py::reinterpret_steal<py::object>(rec);
         return true;
       }
-      BadItem bad{std::string(br.bytes), std::move(item.diagnostics), "utf8", {}};
+      const std::uint64_t at = bad_utf8->offset >= item.offset ? bad_utf8->offset - item.offset : 0;
+      BadItem bad{std::string(br.bytes), std::move(item.diagnostics), "utf8", {}, py::int_(at)};
       return hand_over_bad(std::move(bad), out);
     }
     ++skipped_;
@@ -270,6 +330,34 @@ class Reader {
     if (item.kind == Item::Skipped) bad.chunk = std::string(batch_.skipped[item.index].bytes);
     bad.diagnostics = std::move(item.diagnostics);
     return hand_over_bad(std::move(bad), out);
+  }
+
+  /// ISO 2709 input (the only input whose records are bytes in a character set; pymarc's
+  /// file_encoding is MARCReader's).
+  bool reads_iso2709() const {
+    if (pull_) return pull_->format() == Format::Iso2709;
+    return decoder_ && decoder_->format() == Format::Iso2709;
+  }
+
+  /// Decodes every value of a record kept as bytes with config_.file_encoding. GIL held.
+  bool transcode_record(Record& record) {
+    const char* encoding = config_.file_encoding.c_str();
+    for (Field& field : record.fields()) {
+      if (field.is_control()) {
+        std::string value = field.value();
+        if (!transcode(value, encoding)) return false;
+        field.set_value(std::move(value));
+        continue;
+      }
+      if (!field.leading_data().empty()) {
+        std::string leading = field.leading_data();
+        if (!transcode(leading, encoding)) return false;
+        field.set_leading_data(std::move(leading));
+      }
+      for (Subfield& sf : field.subfields())
+        if (!transcode(sf.value, encoding)) return false;
+    }
+    return true;
   }
 
   bool hand_over_bad(BadItem bad, py::object& out) {
@@ -421,6 +509,7 @@ class Reader {
   }
 
   Config config_;
+  const pid_t pid_ = getpid();  ///< the process that made it (a reader is used in that one only)
   ReadOptions options_;
   std::string name_;
   std::unique_ptr<RecordReader> pull_;
@@ -486,14 +575,18 @@ Format parse_format(const std::string& text) {
 void bind_reader(py::module_& m) {
   py::class_<Reader>(m, "Reader", py::dynamic_attr(),
                      "The engine's reader over a path, bytes or a binary file object (see marcscope.MARCReader).")
-      .def(py::init([](py::object source, const std::string& kind, bool to_unicode, bool force_utf8, bool utf8_strict,
+      .def(py::init([](py::object source, const std::string& kind, bool to_unicode, bool force_utf8, const std::string& utf8_handling,
+                       const std::string& file_encoding,
                        bool yield_bad, std::vector<std::string> fatal_codes, const std::string& mode,
                        std::optional<unsigned> threads, std::optional<std::string> format, std::size_t chunk_size,
                        std::size_t batch_records, bool marc8_space) {
              Reader::Config c;
              c.to_unicode = to_unicode;
              c.force_utf8 = force_utf8;
-             c.utf8_strict = utf8_strict;
+             if (utf8_handling != "strict" && utf8_handling != "replace" && utf8_handling != "ignore")
+               throw py::value_error("utf8_handling must be 'strict', 'replace' or 'ignore'");
+             c.utf8_handling = utf8_handling;
+             c.file_encoding = file_encoding;
              c.yield_bad = yield_bad;
              c.fatal_codes.insert(fatal_codes.begin(), fatal_codes.end());
              c.mode = parse_mode(mode);
@@ -507,7 +600,7 @@ void bind_reader(py::module_& m) {
              return std::make_unique<Reader>(std::move(source), kind, std::move(c));
            }),
            py::arg("source"), py::arg("kind"), py::arg("to_unicode") = true, py::arg("force_utf8") = false,
-           py::arg("utf8_strict") = true, py::arg("yield_bad") = true, py::arg("fatal_codes") = std::vector<std::string>{},
+           py::arg("utf8_handling") = "strict", py::arg("file_encoding") = "", py::arg("yield_bad") = true, py::arg("fatal_codes") = std::vector<std::string>{},
            py::arg("mode") = "permissive", py::arg("threads") = py::none(), py::arg("format") = py::none(),
            py::arg("chunk_size") = std::size_t(1) << 20, py::arg("batch_records") = 1024, py::arg("marc8_space") = true)
       .def("__iter__", [](py::object self) { return self; })

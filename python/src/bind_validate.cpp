@@ -46,6 +46,7 @@ void bind_validate(py::module_& m) {
          const std::vector<std::string>& disabled, const std::map<std::string, std::string>& severities) {
         ReadOptions options;
         if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
+        engine_threads_needed();  // fork(): see bindings.h
         if (threads && *threads > 0) {
           options.threads = *threads;
         } else {

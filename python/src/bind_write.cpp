@@ -79,6 +79,7 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
                  std::optional<unsigned> threads, const WriterOptions& wopts) {
   ReadOptions options;
   if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
+  engine_threads_needed();  // fork(): see bindings.h
   if (threads && *threads > 0) {
     options.threads = *threads;
   } else {

@@ -2,11 +2,31 @@
 
 #include "bindings.h"
 
+#include <unistd.h>
+
 #include "marcscope/core/executor.h"
 
 namespace marcscope::python {
 
+namespace {
+/// The process in which the engine first started worker threads (oneTBB), 0 before that. A
+/// process forked from it inherits this value, which is how a child knows.
+pid_t threads_started_in = 0;
+}  // namespace
+
+bool engine_threads_unsafe() { return threads_started_in != 0 && threads_started_in != getpid(); }
+
+void engine_threads_needed() {
+  if (engine_threads_unsafe())
+    throw std::logic_error(
+        "marcscope: this process was forked from one whose engine worker threads had started, and oneTBB's "
+        "threads do not survive fork(): readers here read on the calling thread, but validate() and convert() "
+        "need the pool; run them in a process started with multiprocessing's 'spawn' or 'forkserver' method");
+  if (threads_started_in == 0) threads_started_in = getpid();
+}
+
 std::shared_ptr<Executor> process_executor() {
+  engine_threads_needed();
   // Deliberately leaked (see bindings.h); made with the GIL held, so no other thread races here.
   static auto* executor = new std::shared_ptr<Executor>(std::make_shared<Executor>(0));
   return *executor;

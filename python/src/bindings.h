@@ -32,6 +32,16 @@ void bind_all(py::module_& m);
 
 /// The process's one pool of worker threads, made on first use (with the GIL held) and never
 /// destroyed: a oneTBB arena torn down during interpreter shutdown can outlive the threads it needs.
+/// Throws (RuntimeError) in a process forked after the engine started threads: see below.
 std::shared_ptr<Executor> process_executor();
+
+/// fork(): oneTBB's worker threads and its scheduler's state do not survive it, and a child that
+/// uses oneTBB after its parent did may crash (a parent thread may have been inside the scheduler
+/// at the fork). So the bindings note the process in which the engine first starts threads;
+/// engine_threads_unsafe() is true in any process forked from it, where readers read on the
+/// calling thread without oneTBB, and engine_threads_needed() (called before anything starts
+/// threads) throws instead of starting them.
+bool engine_threads_unsafe();
+void engine_threads_needed();
 
 }  // namespace marcscope::python

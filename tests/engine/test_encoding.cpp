@@ -316,6 +316,67 @@ class TestEncoding : public QObject {
     QCOMPARE(*m.records[0].first("245")->subfield('a'), std::string("Caf\xC3\xA9"));
   }
 
+  /// InvalidUtf8Policy::Drop removes each maximal invalid subsequence where Replace puts one
+  /// U+FFFD: the same cut points (checked against hand-worked values: a lone continuation byte, a
+  /// cut three-byte sequence, a surrogate's lead and its continuation as separate subparts).
+  void invalid_utf8_dropped() {
+    struct Case {
+      std::string_view raw, replaced, dropped;
+    };
+    const Case cases[] = {
+        {"a\x80" "b", "a\xEF\xBF\xBD" "b", "ab"},
+        {"x\xE4\xB8y", "x\xEF\xBF\xBDy", "xy"},                                   // one cut sequence: one subpart
+        {"\xED\xA0\x80z", "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBDz", "z"},  // surrogate: three subparts
+        {"Caf\xC3\xA9\xFF", "Caf\xC3\xA9\xEF\xBF\xBD", "Caf\xC3\xA9"},
+    };
+    for (const Case& c : cases) {
+      for (InvalidUtf8Policy policy : {InvalidUtf8Policy::Replace, InvalidUtf8Policy::Drop}) {
+        DecodeOptions options;
+        options.invalid_utf8 = policy;
+        std::string out;
+        Diagnostics diags;
+        decode_value(c.raw, Encoding::Utf8, options, out, diags, 1, 100, "245", 'a');
+        QCOMPARE(out, std::string(policy == InvalidUtf8Policy::Drop ? c.dropped : c.replaced));
+        QCOMPARE(diags.size(), std::size_t(1));
+        QCOMPARE(diags[0].code, Code::InvalidUtf8);
+        QCOMPARE(diags[0].severity, Severity::Warning);
+        QCOMPARE(diags[0].offset, std::uint64_t(100 + find_invalid_utf8(c.raw)));
+        QVERIFY(diags[0].message.ends_with(policy == InvalidUtf8Policy::Drop ? "dropped" : "replaced with U+FFFD"));
+      }
+    }
+  }
+
+  /// raw_marc8 keeps the values of a record read as MARC-8 as bytes and decodes a UTF-8 one.
+  void raw_marc8_keeps_only_marc8_bytes() {
+    const std::string latin1 = "Caf\xE9";
+    ReadOptions options;
+    options.decode.raw_marc8 = true;
+    options.decode.leader_utf8 = false;
+    Diagnostics diags;
+    const std::string m8 = iso_record(' ', {{"001", "\xE9t\xE9"}, {"245", data_field(latin1)}});
+    Iso2709Reader reader(InputBuffer::from_bytes(m8), options);
+    ReadItem item;
+    QVERIFY(reader.next(item) && item.has_record);
+    const Record kept = Record::from_view(item.view, options.decode, diags);
+    QCOMPARE(*kept.first("245")->subfield('a'), latin1);
+    QCOMPARE(kept.first("001")->value(), std::string("\xE9t\xE9"));
+    QVERIFY(!has_charset_problem(diags));
+    // Without it the same bytes are MARC-8 (0xE9 is a combining mark there): not kept as they are.
+    ReadOptions plain;
+    plain.decode.leader_utf8 = false;
+    Diagnostics d2;
+    const Record converted = Record::from_view(item.view, plain.decode, d2);
+    QVERIFY(*converted.first("245")->subfield('a') != latin1);
+    // A UTF-8 record is still decoded (and its bad bytes replaced) under raw_marc8.
+    const std::string u8 = iso_record('a', {{"245", data_field("Caf\xC3\xA9\xFF")}});
+    Iso2709Reader reader2(InputBuffer::from_bytes(u8), options);
+    QVERIFY(reader2.next(item) && item.has_record);
+    Diagnostics d3;
+    const Record decoded = Record::from_view(item.view, options.decode, d3);
+    QCOMPARE(*decoded.first("245")->subfield('a'), std::string("Caf\xC3\xA9\xEF\xBF\xBD"));
+    QVERIFY(has_code(d3, Code::InvalidUtf8));
+  }
+
   void census_and_cut_points() {
     const Utf8Census c = census_utf8("a\xC3\xA9\xFF\xE4\xB8\xAD\xC3");
     QCOMPARE(c.multibyte, std::size_t(2));

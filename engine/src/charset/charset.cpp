@@ -166,11 +166,13 @@ void decode_value(std::string_view raw, Encoding encoding, const DecodeOptions& 
       out.append(raw);
       return;
     }
-    const std::size_t n = append_utf8_replacing(raw, out);
+    const bool drop = options.invalid_utf8 == InvalidUtf8Policy::Drop;
+    out.append(raw.substr(0, bad));
+    const std::size_t n = append_utf8_replacing(raw.substr(bad), out, drop ? std::string_view() : std::string_view("\xEF\xBF\xBD"));
     diags.push_back({options.invalid_utf8 == InvalidUtf8Policy::Error ? Severity::Error : Severity::Warning,
                      Code::InvalidUtf8, record, offset + bad, std::string(tag), code,
                      std::to_string(n) + " invalid UTF-8 sequence" + (n == 1 ? "" : "s") +
-                         " replaced with U+FFFD"});
+                         (drop ? " dropped" : " replaced with U+FFFD")});
     return;
   }
   // MARC-8: plain ASCII is the common case and needs no conversion.

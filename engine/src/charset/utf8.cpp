@@ -138,7 +138,7 @@ bool looks_like_utf8(std::string_view sv) {
   return multibyte;
 }
 
-std::size_t append_utf8_replacing(std::string_view sv, std::string& out) {
+std::size_t append_utf8_replacing(std::string_view sv, std::string& out, std::string_view replacement) {
   const auto* s = reinterpret_cast<const unsigned char*>(sv.data());
   const std::size_t n = sv.size();
   std::size_t replaced = 0;
@@ -152,7 +152,7 @@ std::size_t append_utf8_replacing(std::string_view sv, std::string& out) {
     out.append(sv.substr(i, bad));
     i += bad;
     i += invalid_run_length(s, i, n);
-    out.append("\xEF\xBF\xBD");
+    out.append(replacement);
     ++replaced;
   }
   return replaced;

@@ -133,6 +133,8 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   const Encoding enc = options.raw ? (view.leader().declares_utf8() ? Encoding::Utf8 : Encoding::Marc8)
                                    : choose_encoding(view, options, diags, &evidence, &examined);
   if (chosen) *chosen = enc;
+  // Values kept as bytes: every record's (raw), or those of a record read as MARC-8 (raw_marc8).
+  const bool keep_bytes = options.raw || (options.raw_marc8 && enc == Encoding::Marc8);
   // Values of a record already checked as valid UTF-8 are copied without checking each again.
   const bool trusted = enc == Encoding::Utf8 && examined && evidence.valid_utf8;
   // A MARC-8 record with no byte above ASCII, no ESC and no '&' anywhere converts to itself:
@@ -144,7 +146,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   // A value is only as valid as the record when the byte before it (a subfield code, an
   // indicator) is ASCII: otherwise that byte may have completed a sequence the value starts.
   auto copies_as_is = [&](std::string_view raw) {
-    if (options.raw) return true;
+    if (keep_bytes) return true;
     if (trusted && (raw.data() == base || static_cast<unsigned char>(raw.data()[-1]) < 0x80)) return true;
     return plain_marc8 || (enc == Encoding::Marc8 && is_marc8_passthrough(raw));
   };

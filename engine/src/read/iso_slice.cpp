@@ -89,7 +89,9 @@ Batch decode_slice_parallel(Slice& slice, const ReadOptions& options, Executor& 
   constexpr std::size_t kPerPart = 64;
   const std::size_t n = slice.items.size();
   const std::size_t parts = std::min<std::size_t>(executor.threads() * 4, n / kPerPart);
-  if (parts < 2) return decode_slice(slice, options);
+  // One thread decodes the parts one after the other: no hand-off (and no oneTBB at all, which a
+  // process forked from one that used oneTBB must avoid).
+  if (parts < 2 || executor.threads() == 1) return decode_slice(slice, options);
   std::vector<Slice> pieces(parts);
   for (std::size_t p = 0; p < parts; ++p) {
     Slice& piece = pieces[p];

@@ -29,6 +29,7 @@ enum class EncodingChoice : std::uint8_t {
 enum class InvalidUtf8Policy : std::uint8_t {
   Replace,  ///< U+FFFD in place of each bad sequence, with a warning diagnostic
   Error,    ///< same replacement, but reported as an error (the record counts as having problems)
+  Drop,     ///< each bad sequence removed (Python's errors="ignore"), with a warning diagnostic
 };
 
 struct DecodeOptions {
@@ -42,6 +43,10 @@ struct DecodeOptions {
   /// Set leader/09 to 'a' in decoded records (the model is UTF-8, and writers write UTF-8);
   /// false keeps it as read (pymarc keeps it).
   bool leader_utf8 = true;
+  /// Keep the values of records read as MARC-8 as bytes as read (no conversion, no checks), and
+  /// decode the others: for a front end that converts non-UTF-8 records from a character set
+  /// the engine does not know (pymarc's file_encoding). `raw` keeps every record's bytes.
+  bool raw_marc8 = false;
   Marc8Options marc8;
 };
 

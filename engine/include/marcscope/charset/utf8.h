@@ -39,9 +39,10 @@ std::string_view utf8_suffix(std::string_view s, std::size_t max_bytes);
 /// of UTF-8 text (ANSEL bytes almost never form valid sequences).
 bool looks_like_utf8(std::string_view s);
 
-/// Appends `s` to `out`, replacing each maximal invalid subsequence with U+FFFD.
-/// Returns the number of replacements.
-std::size_t append_utf8_replacing(std::string_view s, std::string& out);
+/// Appends `s` to `out`, replacing each maximal invalid subsequence with `replacement` (U+FFFD
+/// unless told otherwise; empty drops it). Returns the number of replacements. The subsequences
+/// are the ones Python's UTF-8 codec replaces one by one with errors="replace".
+std::size_t append_utf8_replacing(std::string_view s, std::string& out, std::string_view replacement = "\xEF\xBF\xBD");
 
 /// Appends code point `cp` to `out` as UTF-8.
 void append_utf8(char32_t cp, std::string& out);

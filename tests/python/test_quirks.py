@@ -1,0 +1,159 @@
+"""pymarc's quirks that marcscope keeps by default: one test for each entry of docs/PYTHON.md's list
+("pymarc's quirks, kept"), numbered as there. Where another file already tests a quirk in depth,
+the test here names it and checks the quirk itself once more."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+import marcscope
+from marcscope import Field, Indicators, Record, Subfield
+
+
+def iso_record(leader09: str, fields: list[tuple[str, bytes]]) -> bytes:
+    directory = body = b""
+    for tag, data in fields:
+        directory += tag.encode("ascii") + b"%04d%05d" % (len(data) + 1, len(body))
+        body += data + b"\x1e"
+    directory += b"\x1e"
+    base = 24 + len(directory)
+    return b"%05dnam %s22%05d   4500" % (base + len(body) + 1, leader09.encode("ascii"), base) + directory + body + b"\x1d"
+
+
+def sample() -> Record:
+    r = Record()
+    r.add_field(Field(tag="001", data="id1"))
+    r.add_field(Field(tag="245", indicators=Indicators("1", "0"),
+                      subfields=[Subfield("a", "Title "), Subfield("b", "subtitle /")]))
+    r.add_field(Field(tag="650", indicators=Indicators(" ", "0"), subfields=[Subfield("a", "Topic.")]))
+    return r
+
+
+def test_1_record_and_field_are_their_own_iterators():
+    r = sample()
+    assert iter(r) is r
+    # Nested loops over the same record share one position: the inner loop uses it up.
+    pairs = [(outer.tag, inner.tag) for outer in r for inner in r]
+    assert pairs == [("001", "001"), ("001", "245"), ("001", "650")]
+    f = r["245"]
+    assert iter(f) is f
+    codes = [(a.code, b.code) for a in f for b in f]
+    assert codes == [("a", "a"), ("a", "b")]
+
+
+def test_2_bad_record_is_none_and_a_fatal_error_ends_iteration():
+    good = iso_record("a", [("245", b"10\x1faFine")])
+    bad_utf8 = iso_record("a", [("245", b"10\x1faBad \xff")])
+    truncated = iso_record("a", [("245", b"10\x1faCut")])[:-10]
+    reader = marcscope.MARCReader(good + bad_utf8 + good + truncated + good)
+    items = list(reader)
+    assert [None if r is None else r["245"]["a"] for r in items] == ["Fine", None, "Fine", None]
+    assert isinstance(reader.current_exception, marcscope.exceptions.FatalReaderError)
+    # Giving mode= reads on instead.
+    assert len([r for r in marcscope.MARCReader(good + bad_utf8 + good + truncated + good, mode="permissive")
+                if r is not None]) >= 3
+
+
+def test_3_as_marc_sets_leader_09_in_the_record():
+    raw = iso_record(" ", [("245", b"10\x1faCaf\xe2e")])  # MARC-8, 0xE2 a combining acute
+    record = next(marcscope.MARCReader(raw))
+    assert record.leader[9] == " "
+    out = record.as_marc()
+    assert record.leader[9] == "a"
+    assert out[9:10] == b"a"
+    assert "Café".encode("utf-8") in out
+
+
+def test_4_decoding_keeps_leader_09_as_read():
+    raw = iso_record(" ", [("245", b"10\x1faText")])
+    record = next(marcscope.MARCReader(raw))
+    assert record.leader[9] == " "
+    assert str(record).startswith("=LDR  ") and str(record.leader)[9] == " "
+
+
+def test_5_marc8_code_with_no_character_is_a_space():
+    # 0xAF has no character in MARC-8's default G1 set (ANSEL).
+    raw = iso_record(" ", [("245", b"10\x1faab\xafcd")])
+    record = next(marcscope.MARCReader(raw))
+    assert record["245"]["a"] == "ab cd"
+    assert any(d.code == "marc8-unmapped-code" for d in record.diagnostics)
+
+
+def test_6_title_joins_a_and_b_with_a_space():
+    assert sample().title == "Title  subtitle /"
+
+
+def test_7_isbn_is_the_first_run_of_isbn_characters_without_hyphens():
+    r = Record()
+    r.add_field(Field(tag="020", indicators=Indicators(" ", " "), subfields=[Subfield("a", "0-201-61622-X (pbk.) 978")]))
+    r.add_field(Field(tag="020", indicators=Indicators(" ", " "), subfields=[Subfield("a", "999")]))
+    assert r.isbn == "020161622X"
+
+
+def test_8_publisher_and_pubyear_from_the_first_260_or_264_ind2_1():
+    r = Record()
+    r.add_field(Field(tag="264", indicators=Indicators(" ", "4"), subfields=[Subfield("c", "©1999")]))
+    r.add_field(Field(tag="264", indicators=Indicators(" ", "1"), subfields=[Subfield("b", "Pub One,"), Subfield("c", "2001.")]))
+    r.add_field(Field(tag="260", indicators=Indicators(" ", " "), subfields=[Subfield("b", "Pub Two,"), Subfield("c", "2002.")]))
+    assert (r.publisher, r.pubyear) == ("Pub One,", "2001.")
+    r2 = Record()
+    r2.add_field(Field(tag="260", indicators=Indicators(" ", " "), subfields=[Subfield("b", "Pub Two,"), Subfield("c", "2002.")]))
+    r2.add_field(Field(tag="264", indicators=Indicators(" ", "1"), subfields=[Subfield("b", "Pub One,"), Subfield("c", "2001.")]))
+    assert (r2.publisher, r2.pubyear) == ("Pub Two,", "2002.")
+
+
+def test_9_indicators_of_a_control_field_cannot_be_set():
+    f = Field(tag="001", data="x")
+    with pytest.raises(AttributeError):
+        f.indicator1 = "1"
+    with pytest.raises(AttributeError):
+        f.indicator2 = "1"
+    assert f.data == "x"
+
+
+def test_10_permissive_is_accepted_and_does_nothing():
+    raw = iso_record("a", [("245", b"10\x1faFine")]) + iso_record("a", [("245", b"10\x1faBad \xff")])
+    plain = [None if r is None else str(r) for r in marcscope.MARCReader(raw)]
+    for flag in (True, False):
+        assert [None if r is None else str(r) for r in marcscope.MARCReader(raw, permissive=flag)] == plain
+    assert plain[1] is None
+
+
+def test_11_new_record_leader():
+    assert str(Record().leader) == "          22        4500"
+    assert str(Record(leader="abcdefghijklmnopqrstuvwx").leader) == "abcdefghij22mnopqrst4500"
+
+
+@pytest.mark.parametrize("writer_class, stream, closing",
+                         [("JSONWriter", io.StringIO, "]"), ("XMLWriter", io.BytesIO, b"</collection>")])
+def test_12_closing_written_only_by_close(writer_class, stream, closing):
+    out = stream()
+    writer = getattr(marcscope, writer_class)(out)
+    writer.write(sample())
+    assert not out.getvalue().rstrip().endswith(closing)
+    writer.close(close_fh=False)
+    assert out.getvalue().rstrip().endswith(closing)
+
+
+def test_13_close_closes_the_file_unless_told_not_to():
+    kept = io.BytesIO()
+    writer = marcscope.MARCWriter(kept)
+    writer.write(sample())
+    writer.close(close_fh=False)
+    assert not kept.closed and kept.getvalue().endswith(b"\x1d")
+    closed = io.BytesIO()
+    writer = marcscope.MARCWriter(closed)
+    writer.write(sample())
+    writer.close()
+    assert closed.closed
+
+
+def test_14_and_15_are_in_test_encodings():
+    """utf8_handling (14) and file_encoding (15): tests/python/test_encodings.py checks both
+    against Python's codecs; here one case of each."""
+    raw = iso_record("a", [("245", b"10\x1faA\xffB")])
+    assert next(marcscope.MARCReader(raw, utf8_handling="ignore"))["245"]["a"] == "AB"
+    latin = iso_record(" ", [("245", b"10\x1faCaf\xe9")])
+    assert next(marcscope.MARCReader(latin, file_encoding="latin-1"))["245"]["a"] == "Café"
