@@ -190,6 +190,8 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   // looked for high bytes and ESC; only '&' is left to find.
   const bool plain_marc8 = enc == Encoding::Marc8 && examined && !evidence.has_high_bytes && !evidence.has_escape &&
                            std::memchr(base, '&', view.bytes().size()) == nullptr;
+  // Every value of the record copies as it is.
+  const bool copy_all = options.raw || plain_marc8;
   auto offset_of = [&](std::string_view part) { return view.offset() + static_cast<std::uint64_t>(part.data() - base); };
   // A value is only as valid as the record when the byte before it (a subfield code, an
   // indicator) is ASCII: otherwise that byte may have completed a sequence the value starts.
@@ -249,9 +251,18 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       continue;
     }
     field.control_ = false;
-    field.ind1_ = printable_or(fv.indicator(1), '?');
-    field.ind2_ = printable_or(fv.indicator(2), '?');
-    const std::string_view area = fv.subfield_area(indicators);
+    std::string_view area;
+    if (const std::string_view data = fv.data; indicators == 2 && data.size() >= 2 &&
+                                               data[0] != kSubfieldDelimiter && data[1] != kSubfieldDelimiter) [[likely]] {
+      // FieldView::indicator() and subfield_area() in their usual case, each test made once.
+      field.ind1_ = printable_or(data[0], '?');
+      field.ind2_ = printable_or(data[1], '?');
+      area = std::string_view(data.data() + 2, data.size() - 2);
+    } else {
+      field.ind1_ = printable_or(fv.indicator(1), '?');
+      field.ind2_ = printable_or(fv.indicator(2), '?');
+      area = fv.subfield_area(indicators);
+    }
     // Bytes readable from the area on: to the end of the record, when the area lies in it.
     const auto at = reinterpret_cast<std::uintptr_t>(area.data());
     const std::size_t readable = at >= reinterpret_cast<std::uintptr_t>(base) && at <= reinterpret_cast<std::uintptr_t>(record_end)
@@ -260,7 +271,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
     const std::size_t count = delims.size();
     // Bytes before the first delimiter belong to no subfield: kept as leading data.
     if (const std::size_t first = count ? delims[0] : area.size(); first != 0) {
-      const std::string_view stray = area.substr(0, first);
+      const std::string_view stray(area.data(), first);
       decode(stray, field.leading_, tag, 0);
     }
     if (count == 0) continue;
@@ -280,7 +291,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       const char code = area[code_at];
       while (k < count && delims[k] <= code_at) ++k;
       const std::size_t end = k < count ? delims[k] : area.size();
-      const std::string_view value = area.substr(code_at + 1, end - code_at - 1);
+      const std::string_view value(area.data() + code_at + 1, end - code_at - 1);
       if (code == 0 && value.empty()) {
         // A NUL code and nothing else: read the same way as a delimiter that ends the field.
         diags.push_back({Severity::Warning, Code::SubfieldCodeMissing, view.number(), offset_of(area) + code_at, tag, 0,
@@ -296,7 +307,10 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       Subfield& out = field.subfields_.emplace_back();
       out.code = static_cast<unsigned char>(code) >= 0x80 ? '?' : code;
       // The common case inline; conversion out of line.
-      if (copies_as_is(value)) [[likely]] construct_into(out.value, value);
+      // copies_as_is(value), with what is known here: the byte before the value is the code.
+      const bool as_is = copy_all || (trusted && static_cast<unsigned char>(code) < 0x80) ||
+                         (enc == Encoding::Marc8 && is_marc8_passthrough(value));
+      if (as_is) [[likely]] construct_into(out.value, value);
       else convert(value, out.value, tag, code);
     }
   }
