@@ -207,7 +207,10 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
     if (copies_as_is(raw)) construct_into(out, raw);
     else convert(raw, out, tag, code);
   };
-  rec.set_leader(view.leader().bytes());
+  if (const std::string_view leader = view.leader().bytes(); leader.size() == 24) [[likely]]
+    construct_into(rec.leader_, leader);
+  else
+    rec.set_leader(leader);
   if (options.leader_utf8) rec.leader_[9] = 'a';
   // Stage 2 read non-digit indicator/subfield-code counts as "22" (and said so): keep it that way.
   for (std::size_t i : {std::size_t(10), std::size_t(11)})
