@@ -73,9 +73,38 @@ std::vector<const Field*> Record::fields_with_tag(std::string_view tag) const {
 
 namespace {
 
+/// Delimiter positions of one field: a buffer on the stack that spills to the heap only for a
+/// field with more subfields than it holds (no thread-local vector to reach for each push).
+class Positions {
+ public:
+  void clear() { size_ = 0; }
+  void push(std::uint32_t at) {
+    if (size_ == capacity_) [[unlikely]] grow();
+    data_[size_++] = at;
+  }
+  std::size_t size() const { return size_; }
+  std::uint32_t operator[](std::size_t i) const { return data_[i]; }
+
+ private:
+  void grow() {
+    spill_.resize(capacity_ * 2);
+    if (data_ != spill_.data()) std::memcpy(spill_.data(), data_, size_ * sizeof(std::uint32_t));
+    data_ = spill_.data();
+    capacity_ = spill_.size();
+  }
+  static constexpr std::size_t kLocal = 128;
+  std::uint32_t local_[kLocal];
+  std::uint32_t* data_ = local_;
+  std::size_t size_ = 0;
+  std::size_t capacity_ = kLocal;
+  std::vector<std::uint32_t> spill_;
+};
+
 /// Puts in `out` the position in `area` of every subfield delimiter, sixteen bytes at a time
 /// (SSE2; a byte loop elsewhere): one pass over the field instead of a memchr call per subfield.
-inline void find_delimiters(std::string_view area, std::vector<std::uint32_t>& out) {
+/// `readable` is how many bytes from area.data() may be read (to the end of the record): an
+/// area shorter than sixteen bytes is still read in one load when the record goes on that far.
+inline void find_delimiters(std::string_view area, std::size_t readable, Positions& out) {
   out.clear();
   const char* p = area.data();
   const std::size_t n = area.size();
@@ -86,10 +115,16 @@ inline void find_delimiters(std::string_view area, std::vector<std::uint32_t>& o
   const __m128i delim = _mm_set1_epi8(kSubfieldDelimiter);
   auto collect = [&](std::size_t at, unsigned mask) {
     while (mask) {
-      out.push_back(static_cast<std::uint32_t>(at + static_cast<unsigned>(std::countr_zero(mask))));
+      out.push(static_cast<std::uint32_t>(at + static_cast<unsigned>(std::countr_zero(mask))));
       mask &= mask - 1;
     }
   };
+  if (n < 16 && readable >= 16) {
+    // One load past the area's end (inside the record), the bytes after it masked off.
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    collect(0, static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, delim))) & ((1u << n) - 1));
+    return;
+  }
   for (; i + 16 <= n; i += 16) {
     const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
     collect(i, static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, delim))));
@@ -101,9 +136,11 @@ inline void find_delimiters(std::string_view area, std::vector<std::uint32_t>& o
     collect(at, static_cast<unsigned>(_mm_movemask_epi8(_mm_cmpeq_epi8(v, delim))) >> seen << seen);
     return;
   }
+#else
+  (void)readable;
 #endif
   for (; i < n; ++i)
-    if (p[i] == kSubfieldDelimiter) out.push_back(static_cast<std::uint32_t>(i));
+    if (p[i] == kSubfieldDelimiter) out.push(static_cast<std::uint32_t>(i));
 }
 
 /// Gives `s` the value `bytes` by ending its lifetime and constructing a new string in its place:
@@ -117,6 +154,19 @@ inline void construct_into(std::string& s, std::string_view bytes) {
     std::construct_at(&s);  // leave a valid (empty) string behind
     throw;
   }
+}
+
+/// True when all 24 bytes of `leader` are printable ASCII: three eight-byte words at once.
+inline bool printable24(const std::string& leader) {
+  std::uint64_t bad = 0;
+  for (std::size_t i = 0; i < 24; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, leader.data() + i, 8);
+    using namespace detail;
+    // A byte >= 0x80, one below 0x20, or 0x7F.
+    bad |= (w & kHigh) | ((w - 0x2020202020202020ull) & ~w & kHigh) | has_zero_byte(w ^ 0x7F7F7F7F7F7F7F7Full);
+  }
+  return bad == 0;
 }
 
 inline bool printable3(std::string_view tag) {
@@ -142,6 +192,8 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   // looked for high bytes and ESC; only '&' is left to find.
   const bool plain_marc8 = enc == Encoding::Marc8 && examined && !evidence.has_high_bytes && !evidence.has_escape &&
                            std::memchr(base, '&', view.bytes().size()) == nullptr;
+  // Every value of the record copies as it is.
+  const bool copy_all = options.raw || plain_marc8;
   auto offset_of = [&](std::string_view part) { return view.offset() + static_cast<std::uint64_t>(part.data() - base); };
   // A value is only as valid as the record when the byte before it (a subfield code, an
   // indicator) is ASCII: otherwise that byte may have completed a sequence the value starts.
@@ -150,36 +202,51 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
     if (trusted && (raw.data() == base || static_cast<unsigned char>(raw.data()[-1]) < 0x80)) return true;
     return plain_marc8 || (enc == Encoding::Marc8 && is_marc8_passthrough(raw));
   };
+  auto convert = [&](std::string_view raw, std::string& out, const std::string& tag, char code) {
+    decode_value(raw, enc, options, out, diags, view.number(), offset_of(raw), tag, code);
+  };
   auto decode = [&](std::string_view raw, std::string& out, const std::string& tag, char code) {
     if (copies_as_is(raw)) construct_into(out, raw);
-    else decode_value(raw, enc, options, out, diags, view.number(), offset_of(raw), tag, code);
+    else convert(raw, out, tag, code);
   };
-  rec.set_leader(view.leader().bytes());
+  if (const std::string_view leader = view.leader().bytes(); leader.size() == 24) [[likely]]
+    construct_into(rec.leader_, leader);
+  else
+    rec.set_leader(leader);
   if (options.leader_utf8) rec.leader_[9] = 'a';
   // Stage 2 read non-digit indicator/subfield-code counts as "22" (and said so): keep it that way.
   for (std::size_t i : {std::size_t(10), std::size_t(11)})
     if (rec.leader_[i] < '0' || rec.leader_[i] > '9') rec.leader_[i] = '2';
   // The model is text: leader, tags and indicators that are not printable ASCII cannot be kept
   // as they are. Stage 2 has reported each; here they become a fixed character.
-  for (std::size_t i = 0; i < rec.leader_.size(); ++i) {
-    if (!is_printable(rec.leader_[i])) {
-      const char standard = i >= 20 ? "4500"[i - 20] : ' ';
-      diags.push_back({Severity::Warning, Code::LeaderUnusualValue, view.number(), view.offset() + i, {}, 0,
-                       "leader/" + std::to_string(i) + " holds a byte that is not a character; written as '" +
-                           std::string(1, standard) + "'"});
-      rec.leader_[i] = standard;
+  if (!printable24(rec.leader_)) {
+    for (std::size_t i = 0; i < rec.leader_.size(); ++i) {
+      if (!is_printable(rec.leader_[i])) {
+        const char standard = i >= 20 ? "4500"[i - 20] : ' ';
+        diags.push_back({Severity::Warning, Code::LeaderUnusualValue, view.number(), view.offset() + i, {}, 0,
+                         "leader/" + std::to_string(i) + " holds a byte that is not a character; written as '" +
+                             std::string(1, standard) + "'"});
+        rec.leader_[i] = standard;
+      }
     }
   }
   rec.fields_.reserve(view.fields().size());
   const std::uint32_t indicators = view.indicator_count();
 
-  // Delimiter positions of the current field; the vector keeps its capacity, so this allocates
-  // nothing per record.
-  thread_local std::vector<std::uint32_t> delims;
+  // Delimiter positions of the current field.
+  Positions delims;
+  const char* const record_end = base + view.bytes().size();
   for (const auto& fv : view.fields()) {
     // Built in place: no temporary Field to move.
     Field& field = rec.fields_.emplace_back();
-    construct_into(field.tag_, fv.tag);
+    if (fv.tag.size() == 3) [[likely]] {
+      // Three bytes, known at compile time: no call to copy them.
+      std::destroy_at(&field.tag_);
+      std::construct_at(&field.tag_, std::size_t{3}, ' ');  // no allocation: three bytes fit in place
+      std::memcpy(field.tag_.data(), fv.tag.data(), 3);
+    } else {
+      construct_into(field.tag_, fv.tag);
+    }
     if (!printable3(field.tag_))
       for (char& c : field.tag_)
         if (!is_printable(c)) c = '?';
@@ -189,14 +256,27 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       continue;
     }
     field.control_ = false;
-    field.ind1_ = printable_or(fv.indicator(1), '?');
-    field.ind2_ = printable_or(fv.indicator(2), '?');
-    const std::string_view area = fv.subfield_area(indicators);
-    find_delimiters(area, delims);
+    std::string_view area;
+    if (const std::string_view data = fv.data; indicators == 2 && data.size() >= 2 &&
+                                               data[0] != kSubfieldDelimiter && data[1] != kSubfieldDelimiter) [[likely]] {
+      // FieldView::indicator() and subfield_area() in their usual case, each test made once.
+      field.ind1_ = printable_or(data[0], '?');
+      field.ind2_ = printable_or(data[1], '?');
+      area = std::string_view(data.data() + 2, data.size() - 2);
+    } else {
+      field.ind1_ = printable_or(fv.indicator(1), '?');
+      field.ind2_ = printable_or(fv.indicator(2), '?');
+      area = fv.subfield_area(indicators);
+    }
+    // Bytes readable from the area on: to the end of the record, when the area lies in it.
+    const auto at = reinterpret_cast<std::uintptr_t>(area.data());
+    const std::size_t readable = at >= reinterpret_cast<std::uintptr_t>(base) && at <= reinterpret_cast<std::uintptr_t>(record_end)
+                                     ? static_cast<std::size_t>(record_end - area.data()) : 0;
+    find_delimiters(area, readable, delims);
     const std::size_t count = delims.size();
     // Bytes before the first delimiter belong to no subfield: kept as leading data.
     if (const std::size_t first = count ? delims[0] : area.size(); first != 0) {
-      const std::string_view stray = area.substr(0, first);
+      const std::string_view stray(area.data(), first);
       decode(stray, field.leading_, tag, 0);
     }
     if (count == 0) continue;
@@ -216,7 +296,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       const char code = area[code_at];
       while (k < count && delims[k] <= code_at) ++k;
       const std::size_t end = k < count ? delims[k] : area.size();
-      const std::string_view value = area.substr(code_at + 1, end - code_at - 1);
+      const std::string_view value(area.data() + code_at + 1, end - code_at - 1);
       if (code == 0 && value.empty()) {
         // A NUL code and nothing else: read the same way as a delimiter that ends the field.
         diags.push_back({Severity::Warning, Code::SubfieldCodeMissing, view.number(), offset_of(area) + code_at, tag, 0,
@@ -231,7 +311,12 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       // Control characters as codes stay (writers escape them); bytes above ASCII cannot.
       Subfield& out = field.subfields_.emplace_back();
       out.code = static_cast<unsigned char>(code) >= 0x80 ? '?' : code;
-      decode(value, out.value, tag, code);
+      // The common case inline; conversion out of line.
+      // copies_as_is(value), with what is known here: the byte before the value is the code.
+      const bool as_is = copy_all || (trusted && static_cast<unsigned char>(code) < 0x80) ||
+                         (enc == Encoding::Marc8 && is_marc8_passthrough(value));
+      if (as_is) [[likely]] construct_into(out.value, value);
+      else convert(value, out.value, tag, code);
     }
   }
   return rec;
