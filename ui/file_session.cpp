@@ -233,6 +233,43 @@ void FileSession::startExport(ExportOptions options, const QString& path) {
   enqueue(std::move(job));
 }
 
+void FileSession::startSplit(ExportOptions options, const QString& good, const QString& bad) {
+  Job job{JobKind::Export, 0, {}};
+  auto shared = std::make_shared<ExportOptions>(std::move(options));
+  // The report as it is now (the GUI thread owns report_; a later validation replaces it).
+  std::shared_ptr<const FileReport> report = report_;
+  job.run = [this, shared, report, good, bad](const JobControl& control) {
+    QString summary;
+    bool ok = false;
+    quint64 unwritten = 0;
+    try {
+      if (!report) throw std::invalid_argument("the file has not been validated yet");
+      OutputFile g(good.toStdString()), b(bad.toStdString());
+      const SplitSummary s = split_records(*file_, *report, *shared, g, b, control);
+      ok = !s.good.cancelled;
+      unwritten = s.bad.unwritten;
+      if (!ok) {
+        summary = tr("stopped: nothing was written");
+      } else {
+        summary = tr("%1 records without problems in %2; %3 with problems in %4")
+                      .arg(s.good.written)
+                      .arg(QFileInfo(good).fileName())
+                      .arg(s.bad.written + s.bad.copied)
+                      .arg(QFileInfo(bad).fileName());
+        if (s.bad.copied) summary += tr(" (%1 unreadable, copied byte for byte)").arg(s.bad.copied);
+        if (s.bad.unwritten)
+          summary += tr(". %1 unreadable records were NOT written: this format cannot hold them; "
+                        "split to ISO 2709 (.mrc) from an ISO 2709 file to keep their bytes")
+                         .arg(s.bad.unwritten);
+      }
+    } catch (const std::exception& e) {
+      summary = QString::fromUtf8(e.what());
+    }
+    post([this, good, ok, summary, unwritten] { Q_EMIT exportFinished(good, ok, summary, unwritten); });
+  };
+  enqueue(std::move(job));
+}
+
 const Record* FileSession::edited(std::uint64_t number) const {
   const auto it = edits_.find(number);
   return it == edits_.end() ? nullptr : &it->second;

@@ -64,6 +64,10 @@ class FileSession : public QObject {
   std::uint64_t startSearch(const Query& query);
   /// Queues writing records to `path` (the engine's export_records: a selection, edits).
   void startExport(ExportOptions options, const QString& path);
+  /// Queues the engine's split_records: records without problems in the latest complete
+  /// validation to `good`, the others (and unreadable ones) to `bad`; format by `options`.
+  /// Reports through exportFinished (with `good` as the path).
+  void startSplit(ExportOptions options, const QString& good, const QString& bad);
 
   /// Records edited in this session (record number -> the edited record), shown in place of
   /// what the file holds and written by Save As; the file itself is never changed (GUI thread).

@@ -107,6 +107,7 @@ void MainWindow::buildMenus() {
   file->addAction(tr("Save &As…"), QKeySequence::SaveAs, this, &MainWindow::saveAsDialog);
   file->addAction(tr("&Export Records…"), QKeySequence(tr("Ctrl+E")), this, &MainWindow::exportRecords);
   file->addAction(tr("Export Validation &Report…"), QKeySequence(tr("Ctrl+Shift+E")), this, &MainWindow::exportReport);
+  file->addAction(tr("S&plit Good and Bad Records…"), QKeySequence(tr("Ctrl+Shift+P")), this, &MainWindow::splitDialog);
   file->addSeparator();
   file->addAction(tr("&Quit"), QKeySequence::Quit, this, &QWidget::close);
 
@@ -474,6 +475,72 @@ bool MainWindow::saveAs(const QString& path) {
   v->setProperty("saveAsIndex", v->undoStack()->index());
   s->startExport(std::move(options), path);
   statusBar()->showMessage(tr("Writing %1…").arg(target.fileName()));
+  return true;
+}
+
+void MainWindow::splitDialog() {
+  FileView* v = currentView();
+  if (!v) return;
+  const QString filters = tr("ISO 2709 (*.mrc);;MARCXML (*.xml);;MARC-in-JSON (*.json);;MARCMaker (*.mrk)");
+  const QFileInfo source(v->session()->path());
+  QString filter;
+  const QString good = QFileDialog::getSaveFileName(this, tr("Split: Save Records Without Problems As"),
+                                                    source.absolutePath() + QStringLiteral("/") + source.completeBaseName() +
+                                                        QStringLiteral("-good.mrc"),
+                                                    filters, &filter);
+  if (good.isEmpty()) return;
+  const QFileInfo g(good);
+  const QString bad = QFileDialog::getSaveFileName(this, tr("Split: Save Records With Problems As"),
+                                                   g.absolutePath() + QStringLiteral("/") + source.completeBaseName() +
+                                                       QStringLiteral("-bad.") + (g.suffix().isEmpty() ? QStringLiteral("mrc") : g.suffix()),
+                                                   filters, &filter);
+  if (bad.isEmpty()) return;
+  if (!split(good, bad)) showFailure(tr("Split Good and Bad Records"), lastError_);
+}
+
+bool MainWindow::split(const QString& good, const QString& bad) {
+  FileView* v = currentView();
+  if (!v) {
+    lastError_ = tr("No file is open.");
+    return false;
+  }
+  FileSession* s = v->session();
+  const QFileInfo source(s->path());
+  for (const QString& path : {good, bad}) {
+    const QFileInfo target(path);
+    if (target.absoluteFilePath() == source.absoluteFilePath() ||
+        (target.exists() && target.canonicalFilePath() == source.canonicalFilePath())) {
+      lastError_ = tr("“%1” is the open file: MarcScope never changes it. Choose another name.").arg(target.fileName());
+      return false;
+    }
+  }
+  if (QFileInfo(good).absoluteFilePath() == QFileInfo(bad).absoluteFilePath()) {
+    lastError_ = tr("Choose two different files: one for the records without problems, one for the others.");
+    return false;
+  }
+  if (!s->edits().empty()) {
+    lastError_ = tr("%1 edited records are not saved: the split sorts records by the file's validation. "
+                    "Save As first, open the saved file, then split it.")
+                     .arg(s->edits().size());
+    return false;
+  }
+  if (!s->indexComplete()) {
+    lastError_ = tr("The file is not fully indexed yet: wait for the index, or continue it (Ctrl+I).");
+    return false;
+  }
+  const auto report = s->report();
+  if (!report || report->stopped || report->records + report->skipped < s->file().index().size()) {
+    lastError_ = tr("The file has not been validated to its end yet: wait for validation, or run it again (F5).");
+    return false;
+  }
+  ExportOptions options;
+  Format format = Format::Iso2709;
+  if (!parse_format_name(QFileInfo(good).suffix().toLower().toStdString(), format) || format == Format::Csv)
+    format = Format::Iso2709;
+  options.format = format;
+  lastError_.clear();
+  s->startSplit(std::move(options), good, bad);
+  statusBar()->showMessage(tr("Splitting into %1 and %2…").arg(QFileInfo(good).fileName(), QFileInfo(bad).fileName()));
   return true;
 }
 

@@ -52,6 +52,12 @@ class MainWindow : public QMainWindow {
   /// background. False, with lastError(), when it cannot start: no file, the index not complete,
   /// or `path` is the open file itself (which is never written).
   bool saveAs(const QString& path);
+  /// Splits the current file as MarcEdit and `validate --split-good/--split-bad` do: records with
+  /// no warning, error or repair in the last validation to `good`, every other record (unreadable
+  /// ones included) to `bad`, in the format of `good`'s extension, in the background. False, with
+  /// lastError(), when it cannot start: no file, not indexed or validated to the end, edits not
+  /// saved yet, or a path that is the open file or the other path.
+  bool split(const QString& good, const QString& bad);
 
   static QString appVersion();
   static QString aboutText();
@@ -63,6 +69,7 @@ class MainWindow : public QMainWindow {
   void exportReport();
   void exportRecords();
   void saveAsDialog();
+  void splitDialog();
   void editRecord();
   void addColumn();
   void about();

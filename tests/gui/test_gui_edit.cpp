@@ -24,6 +24,9 @@
 #include "record_table_model.h"
 #include "marcscope/formats/mrk_writer.h"
 #include "marcscope/read/record_file.h"
+#include "marcscope/read/record_reader.h"
+#include "marcscope/validate/validation.h"
+#include "marcscope/validate/validator.h"
 #include "marcscope/write/export.h"
 
 using namespace marcscope;
@@ -327,6 +330,60 @@ class TestGuiEdit : public QObject {
     QVERIFY(!w.saveAs(dir.filePath(QStringLiteral("link.mrc"))));
     QVERIFY(!v->session()->busy());  // nothing was started
     QCOMPARE(sha1Of(path), hash);
+  }
+
+  /// File → Split Good and Bad Records: each record in exactly one file, good ones with no
+  /// warning, error or repair when the engine validates them afresh, unreadable ones in bad.
+  void split_good_and_bad() {
+    const QString path = QStringLiteral(MARCSCOPE_SAMPLE);
+    MainWindow w;
+    w.setInteractive(false);
+    FileView* v = openAndWait(w, path);
+    QVERIFY(v);
+    FileSession* s = v->session();
+    const QByteArray hash = sha1Of(path);
+    QTemporaryDir dir;
+    const QString good = dir.filePath(QStringLiteral("good.mrc")), bad = dir.filePath(QStringLiteral("bad.mrc"));
+    QVERIFY(!w.split(good, good));
+    QVERIFY(!w.split(path, bad));
+    QVERIFY(w.lastError().contains(QStringLiteral("open file")));
+    s->setEdit(1, s->file().fetch(1).record.record);
+    QVERIFY(!w.split(good, bad));
+    QVERIFY(w.lastError().contains(QStringLiteral("not saved")));
+    s->setEdit(1, std::nullopt);
+    QVERIFY(!s->busy());
+
+    QSignalSpy finished(s, &FileSession::exportFinished);
+    QVERIFY2(w.split(good, bad), qPrintable(w.lastError()));
+    QVERIFY(waitFor([&] { return finished.count() == 1; }, 60000));
+    QVERIFY2(finished[0][1].toBool(), qPrintable(finished[0][2].toString()));
+    QCOMPARE(sha1Of(path), hash);  // the open file is untouched
+
+    // Problems per record as a fresh validator sees them, not as the app's report says.
+    auto problems = [](const QString& file) {
+      const Validator validator;
+      std::vector<bool> out;
+      RecordReader::open(file.toStdString())->run(
+          [&](Batch& b) {
+            for (const auto& r : b.records) {
+              bool p = r.repaired;
+              for (const auto& d : b.diagnostics)
+                if (d.record == r.number && (d.severity >= Severity::Warning || d.code == Code::RecordRepaired)) p = true;
+              out.push_back(p);
+            }
+            return true;
+          },
+          [&](Batch& b) { validate_batch(validator, b); });
+      return out;
+    };
+    const auto in_good = problems(good), in_bad = problems(bad), original = problems(path);
+    const auto clean = static_cast<std::size_t>(std::count(original.begin(), original.end(), false));
+    QVERIFY(clean > 0 && clean < original.size());
+    QCOMPARE(in_good.size(), clean);
+    QCOMPARE(std::count(in_good.begin(), in_good.end(), true), 0);
+    QCOMPARE(in_bad.size(), original.size() - clean);
+    QCOMPARE(static_cast<std::size_t>(std::count(in_bad.begin(), in_bad.end(), true)), in_bad.size());
+    QVERIFY(finished[0][2].toString().contains(QString::number(clean)));
   }
 
   /// Unreadable records: copied byte for byte into ISO 2709, counted and said when a format cannot hold them.
