@@ -192,8 +192,8 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   // looked for high bytes and ESC; only '&' is left to find.
   const bool plain_marc8 = enc == Encoding::Marc8 && examined && !evidence.has_high_bytes && !evidence.has_escape &&
                            std::memchr(base, '&', view.bytes().size()) == nullptr;
-  // Every value of the record copies as it is.
-  const bool copy_all = options.raw || plain_marc8;
+  // Every value of the record copies as it is (kept as bytes, or converting to itself).
+  const bool copy_all = keep_bytes || plain_marc8;
   auto offset_of = [&](std::string_view part) { return view.offset() + static_cast<std::uint64_t>(part.data() - base); };
   // A value is only as valid as the record when the byte before it (a subfield code, an
   // indicator) is ASCII: otherwise that byte may have completed a sequence the value starts.
