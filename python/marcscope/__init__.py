@@ -42,6 +42,6 @@ from .reader import JSONReader, MARCMakerReader, MARCReader, Reader, map_records
 from .writer import JSONWriter, MARCWriter, RecordWriter, TextWriter, Writer, XMLWriter, convert  # noqa: E402
 from .marcxml import map_xml, parse_xml_to_array, record_to_xml, record_to_xml_node  # noqa: E402
 from .marcjson import parse_json_to_array  # noqa: E402
-from .validate import validate  # noqa: E402
+from .validate import profiles as validation_profiles, validate  # noqa: E402
 
 __version__: str = _core.__version__

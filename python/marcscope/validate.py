@@ -8,7 +8,12 @@ from typing import Any, Iterable, Mapping, Optional, Sequence, Union
 from . import _core
 from .diagnostics import Finding, ValidationReport
 
-__all__ = ["validate", "rule_ids"]
+__all__ = ["validate", "rule_ids", "profiles"]
+
+
+def profiles() -> list:
+    """The validation profiles, as ``(name, description)`` pairs: "marc21" (the default), "oclc", "lenient"."""
+    return [tuple(p) for p in _core.profiles()]
 
 
 def rule_ids() -> list:
@@ -24,18 +29,27 @@ def validate(
     threads: Optional[int] = None,
     disabled_rules: Sequence[str] = (),
     severities: Optional[Mapping[str, str]] = None,
+    profile: str = "marc21",
+    accepted_codes: Sequence[str] = (),
+    accepted_tags: Sequence[str] = (),
 ) -> ValidationReport:
     """Validates a file (on the engine's pipeline, the GIL released) or Records.
 
     ``rules=False`` checks structure and character sets only. ``disabled_rules`` are rule ids
     not to report; ``severities`` maps rule ids to "info", "warning", "error" or "fatal".
+    ``profile`` starts from a named set of settings (see ``profiles()``: "oclc" accepts OCLC's
+    encoding levels I, J, K, M and fields 019, 029, 049); ``accepted_codes`` adds codes at a fixed-field
+    position ("LDR/17=K", "008/23=o") and ``accepted_tags`` tags accepted as local, as the CLI's
+    ``--profile``, ``--accept-codes`` and ``--accept-tags`` do. Unknown names raise ValueError.
     Findings come in input order, each with record number, byte offset, code, rule and the
     record's 001.
     """
     severities = dict(severities or {})
     if isinstance(source, (str, os.PathLike)):
         counts, found = _core.validate_path(os.fspath(source), rules=rules, mode=mode, threads=threads,
-                                            disabled_rules=list(disabled_rules), severities=severities)
+                                            disabled_rules=list(disabled_rules), severities=severities,
+                                            profile=profile, accepted_codes=list(accepted_codes),
+                                            accepted_tags=list(accepted_tags))
         return ValidationReport(
             findings=[Finding.of(d, cn) for d, cn in found],
             records=counts["records"],
@@ -46,7 +60,8 @@ def validate(
             summary=counts["summary"],
         )
     records = list(source)
-    found = _core.validate_records(records, rules=rules, disabled_rules=list(disabled_rules), severities=severities)
+    found = _core.validate_records(records, rules=rules, disabled_rules=list(disabled_rules), severities=severities,
+                                   profile=profile, accepted_codes=list(accepted_codes), accepted_tags=list(accepted_tags))
     findings = [Finding.of(d, cn) for d, cn in found]
     bad_numbers = {f.record for f in findings if f.severity != "info"}
     good = [r for r in records if r is not None]

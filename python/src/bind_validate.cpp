@@ -17,18 +17,27 @@ namespace marcscope::python {
 
 namespace {
 
-Severity severity_from(const std::string& name) {
-  for (Severity s : {Severity::Info, Severity::Warning, Severity::Error, Severity::Fatal})
-    if (severity_name(s) == name) return s;
-  throw py::value_error("severity must be info, warning, error or fatal, not '" + name + "'");
-}
+/// What validate() is asked for, as the CLI's validate options (profile first, then each change).
+struct RuleSettings {
+  bool rules = true;
+  std::string profile = "marc21";
+  std::vector<std::string> disabled;
+  std::map<std::string, std::string> severities;
+  std::vector<std::string> accepted_codes;  ///< "LDR/17=I,K,M"
+  std::vector<std::string> accepted_tags;
+};
 
-std::unique_ptr<Validator> make_validator(bool rules, const std::vector<std::string>& disabled,
-                                          const std::map<std::string, std::string>& severities) {
-  if (!rules) return nullptr;
-  ValidatorOptions options;
-  for (const auto& r : disabled) options.disabled_rules.insert(r);
-  for (const auto& [rule, sev] : severities) options.severity_overrides[rule] = severity_from(sev);
+std::unique_ptr<Validator> make_validator(const RuleSettings& s) {
+  if (!s.rules) return nullptr;
+  ValidatorOptions options = validator_profile(s.profile);  // std::invalid_argument -> ValueError
+  for (const auto& r : s.disabled) options.disabled_rules.insert(r);
+  for (const auto& [rule, name] : s.severities) {
+    const auto severity = parse_severity(name);
+    if (!severity) throw py::value_error("severity must be info, warning, error or fatal, not '" + name + "'");
+    options.severity_overrides[rule] = *severity;
+  }
+  for (const auto& spec : s.accepted_codes) add_accepted_codes(options, spec);
+  for (const auto& t : s.accepted_tags) options.accepted_tags.insert(t);
   return std::make_unique<Validator>(options);
 }
 
@@ -43,7 +52,9 @@ void bind_validate(py::module_& m) {
   m.def(
       "validate_path",
       [](const std::string& path, bool rules, const std::string& mode, std::optional<unsigned> threads,
-         const std::vector<std::string>& disabled, const std::map<std::string, std::string>& severities) {
+         const std::vector<std::string>& disabled, const std::map<std::string, std::string>& severities,
+         const std::string& profile, const std::vector<std::string>& accepted_codes,
+         const std::vector<std::string>& accepted_tags) {
         ReadOptions options;
         if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
         engine_threads_needed();  // fork(): see bindings.h
@@ -52,7 +63,7 @@ void bind_validate(py::module_& m) {
         } else {
           options.executor = process_executor();
         }
-        auto validator = make_validator(rules, disabled, severities);
+        auto validator = make_validator({rules, profile, disabled, severities, accepted_codes, accepted_tags});
         std::vector<Finding> findings;
         FileReport report;
         {
@@ -74,14 +85,16 @@ void bind_validate(py::module_& m) {
       },
       py::arg("path"), py::arg("rules") = true, py::arg("mode") = "permissive", py::arg("threads") = py::none(),
       py::arg("disabled_rules") = std::vector<std::string>{},
-      py::arg("severities") = std::map<std::string, std::string>{},
+      py::arg("severities") = std::map<std::string, std::string>{}, py::arg("profile") = "marc21",
+      py::arg("accepted_codes") = std::vector<std::string>{}, py::arg("accepted_tags") = std::vector<std::string>{},
       "Validates a file on the pipeline: (counts, [(Diagnostic, control number)]).");
 
   m.def(
       "validate_records",
       [](py::iterable records, bool rules, const std::vector<std::string>& disabled,
-         const std::map<std::string, std::string>& severities) {
-        auto validator = make_validator(rules, disabled, severities);
+         const std::map<std::string, std::string>& severities, const std::string& profile,
+         const std::vector<std::string>& accepted_codes, const std::vector<std::string>& accepted_tags) {
+        auto validator = make_validator({rules, profile, disabled, severities, accepted_codes, accepted_tags});
         py::list out;
         std::uint64_t index = 0;
         for (py::handle rec : records) {
@@ -101,8 +114,16 @@ void bind_validate(py::module_& m) {
         return out;
       },
       py::arg("records"), py::arg("rules") = true, py::arg("disabled_rules") = std::vector<std::string>{},
-      py::arg("severities") = std::map<std::string, std::string>{},
+      py::arg("severities") = std::map<std::string, std::string>{}, py::arg("profile") = "marc21",
+      py::arg("accepted_codes") = std::vector<std::string>{}, py::arg("accepted_tags") = std::vector<std::string>{},
       "Validates Python Records: [(Diagnostic, control number)] (reading diagnostics of records read from a file too).");
+
+  m.def("profiles", [] {
+    py::list out;
+    for (const auto& p : validator_profiles())
+      out.append(py::make_tuple(py::str(std::string(p.name)), py::str(std::string(p.description))));
+    return out;
+  });
 
   m.def("rule_ids", [] {
     py::list out;

@@ -40,6 +40,37 @@ def test_rules_can_be_disabled_or_reweighted(data):
     assert "invalid-indicator" in marcscope.validate.__globals__["rule_ids"]()
 
 
+def test_profiles_and_accepted_codes(data):
+    """The engine's profiles and exceptions, as the CLI's --profile, --accept-codes, --accept-tags."""
+    path = str(data / "pairs/lcmarcedit-marc_sample_data.mrc")
+    names = [name for name, _ in marcscope.validation_profiles()]
+    assert names[0] == "marc21" and "oclc" in names and "lenient" in names
+
+    def count(report, rule, tag):
+        return sum(1 for f in report.findings if f.rule == rule and f.tag == tag)
+
+    base = marcscope.validate(path)
+    k_levels = sum(1 for f in base.findings if f.rule == "leader-value" and '"K"' in f.message)
+    assert k_levels > 100 and count(base, "unknown-tag", "049") > 0
+    oclc = marcscope.validate(path, profile="oclc")
+    assert count(oclc, "unknown-tag", "049") == 0
+    assert count(base, "leader-value", "LDR") - count(oclc, "leader-value", "LDR") >= k_levels
+    codes = marcscope.validate(path, accepted_codes=["LDR/17=K"], accepted_tags=["049"])
+    assert count(base, "leader-value", "LDR") - count(codes, "leader-value", "LDR") == k_levels
+    assert count(codes, "unknown-tag", "049") == 0
+    # Records from Python take the same settings.
+    records = list(marcscope.MARCReader(path))
+    assert count(marcscope.validate(records, profile="oclc"), "unknown-tag", "049") == 0
+    for bad in ({"profile": "strictest"}, {"accepted_codes": ["LDR/17=KK"]}, {"accepted_codes": ["LDR17"]},
+                {"severities": {"invalid-indicator": "loud"}}):
+        try:
+            marcscope.validate(path, **bad)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError(f"{bad} was accepted")
+
+
 def test_records_made_in_python(data):
     r = Record()
     r.add_field(Field("001", data="abc"), Field("245", Indicators("9", "0"), [Subfield("a", "Title.")]))
