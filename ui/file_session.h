@@ -60,6 +60,7 @@ class FileSession : public QObject {
   QString validatorRules() const { return validator_rules_; }
   /// The validator for what is validated from now on (never null).
   std::shared_ptr<const Validator> configuredValidator() const { return configured_; }
+  QString configuredRules() const { return configured_rules_; }
   /// Validates with `validator` from now on: a validation queued or running with the one before
   /// is dropped, the file is validated again in the background, and edited records are checked
   /// again at once.

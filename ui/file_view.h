@@ -79,6 +79,8 @@ class FileView : public QWidget {
 
  private:
   void onCurrentChanged();
+  /// The Findings tab's title: how many, with which profile, and whether the settings changed since.
+  void updateFindingsTab();
   void onSearchFinished(quint64 generation, std::shared_ptr<const std::vector<std::uint64_t>> hits, bool cancelled);
 
   FileSession* session_;

@@ -306,6 +306,35 @@ class TestGuiSettings : public QObject {
     QCOMPARE(findingsOf(v->session(), "leader-value"), std::uint64_t(0));
   }
 
+  /// Validating again with new settings, cancelled: the findings are either the partial ones of
+  /// the new settings (and say so), or the old ones with the Findings tab saying they are.
+  void a_cancelled_revalidation_says_what_is_shown() {
+    MainWindow w;
+    w.setInteractive(false);
+    FileView* v = openValidated(w, QStringLiteral(MARCSCOPE_SAMPLE));
+    QVERIFY(v);
+    QVERIFY(w.setValidationSettings(ValidationSettings::ofProfile(QStringLiteral("lenient"))));
+    v->session()->cancelAll();
+    QVERIFY(waitFor([&] { return !v->session()->busy(); }));
+    const QString tab = v->bottomTabs()->tabText(FileView::FindingsTab);
+    if (v->session()->validatorRules() == QStringLiteral("lenient")) {
+      QVERIFY(v->session()->validationPartial());
+      QVERIFY(w.statusLabel()->text().contains(QStringLiteral("(partial)")));
+      QVERIFY2(!tab.contains(QStringLiteral("F5")), qPrintable(tab));
+    } else {
+      QCOMPARE(v->session()->validatorRules(), QStringLiteral("marc21"));
+      QVERIFY2(tab.contains(QStringLiteral("marc21 — settings changed: F5 validates again")), qPrintable(tab));
+    }
+    // F5 validates with the new settings.
+    QSignalSpy ready(v->session(), &FileSession::validationReady);
+    v->session()->startValidation();
+    QVERIFY(revalidated(v, ready));
+    QCOMPARE(v->session()->validatorRules(), QStringLiteral("lenient"));
+    QVERIFY(!v->session()->validationPartial());
+    QCOMPARE(v->bottomTabs()->tabText(FileView::FindingsTab),
+             QStringLiteral("Findings (%1) — lenient").arg(v->findingsModel()->totalFindings()));
+  }
+
   /// --screenshot takes a profile and the settings dialog; other dialogs are refused.
   void screenshot_options() {
     const CommandLine c = parseCommandLine({"--screenshot", "a.png", "f.mrc", "--profile", "oclc", "--dialog", "settings"});
