@@ -306,8 +306,9 @@ class TestGuiSettings : public QObject {
     QCOMPARE(findingsOf(v->session(), "leader-value"), std::uint64_t(0));
   }
 
-  /// Validating again with new settings, cancelled: the findings are either the partial ones of
-  /// the new settings (and say so), or the old ones with the Findings tab saying they are.
+  /// Validating again with new settings, cancelled: the findings are either those of the new
+  /// settings (partial ones say so: the job may have been stopped, or have ended first), or the
+  /// old ones with the Findings tab saying they are.
   void a_cancelled_revalidation_says_what_is_shown() {
     MainWindow w;
     w.setInteractive(false);
@@ -318,8 +319,7 @@ class TestGuiSettings : public QObject {
     QVERIFY(waitFor([&] { return !v->session()->busy(); }));
     const QString tab = v->bottomTabs()->tabText(FileView::FindingsTab);
     if (v->session()->validatorRules() == QStringLiteral("lenient")) {
-      QVERIFY(v->session()->validationPartial());
-      QVERIFY(w.statusLabel()->text().contains(QStringLiteral("(partial)")));
+      QCOMPARE(w.statusLabel()->text().contains(QStringLiteral("(partial)")), v->session()->validationPartial());
       QVERIFY2(!tab.contains(QStringLiteral("F5")), qPrintable(tab));
     } else {
       QCOMPARE(v->session()->validatorRules(), QStringLiteral("marc21"));
