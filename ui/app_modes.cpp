@@ -17,6 +17,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <functional>
+#include <memory>
+#include <stdexcept>
 #include <vector>
 
 #include "file_session.h"
@@ -27,6 +29,8 @@
 #include "record_editor.h"
 #include "record_pane.h"
 #include "record_table_model.h"
+#include "statistics_view.h"
+#include "validation_settings_dialog.h"
 
 namespace marcscope::ui {
 namespace {
@@ -66,6 +70,7 @@ QString usage() {
       "       marcscope-gui --screenshot PNG FILE [--pane mrk|tree|raw|edit] [--bottom findings|statistics]\n"
       "                     [--search QUERY] [--record N] [--finding GROUP] [--size WxH]\n"
       "                     [--edit-append TEXT] [--apply] ...   (the record editor: append text, apply; in order)\n"
+      "                     [--profile marc21|oclc|lenient] [--dialog settings] [--chart tags|types|encodings]\n"
       "       marcscope-gui --benchmark FILE [--query QUERY]\n"
       "Opens MARC files (ISO 2709, MARCXML, MARC-in-JSON, MARCMaker, gzip) for browsing, searching and validating.\n"
       "  --screenshot  saves the window as PNG once FILE is indexed, validated and shown (QT_QPA_PLATFORM=offscreen works)\n"
@@ -101,13 +106,17 @@ CommandLine parseCommandLine(const QStringList& args) {
       c.mode = CommandLine::Benchmark;
     } else if (a == QLatin1String("--pane") || a == QLatin1String("--bottom") || a == QLatin1String("--search") ||
                a == QLatin1String("--record") || a == QLatin1String("--finding") || a == QLatin1String("--size") ||
-               a == QLatin1String("--query")) {
+               a == QLatin1String("--query") || a == QLatin1String("--profile") || a == QLatin1String("--dialog") || a == QLatin1String("--chart")) {
       if (!need(i, v)) return c;
       bool ok = true;
       if (a == QLatin1String("--pane")) c.shot.pane = v;
       else if (a == QLatin1String("--bottom")) c.shot.bottom = v;
       else if (a == QLatin1String("--search")) c.shot.search = v;
       else if (a == QLatin1String("--query")) c.benchmarkQuery = v;
+      else if (a == QLatin1String("--profile")) c.shot.profile = v;
+      else if (a == QLatin1String("--dialog")) ok = (c.shot.dialog = v) == QLatin1String("settings");
+      else if (a == QLatin1String("--chart"))
+        ok = QStringList{QStringLiteral("tags"), QStringLiteral("types"), QStringLiteral("encodings")}.contains(c.shot.chart = v);
       else if (a == QLatin1String("--record")) c.shot.record = v.toULongLong(&ok);
       else if (a == QLatin1String("--finding")) c.shot.finding = v.toInt(&ok);
       else {
@@ -138,6 +147,14 @@ int runScreenshot(const ScreenshotOptions& o) {
   w.setInteractive(false);
   w.resize(o.width, o.height);
   w.show();
+  if (!o.profile.isEmpty()) {
+    try {
+      if (!w.setValidationSettings(ValidationSettings::ofProfile(o.profile), false)) throw std::invalid_argument(w.lastError().toStdString());
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "marcscope-gui: --profile: %s\n", e.what());
+      return 2;
+    }
+  }
   FileView* v = w.openFile(o.file);
   if (!v) {
     std::fprintf(stderr, "marcscope-gui: %s\n", qPrintable(w.lastError()));
@@ -181,6 +198,7 @@ int runScreenshot(const ScreenshotOptions& o) {
     editor->check();
   }
   v->bottomTabs()->setCurrentIndex(o.bottom == QLatin1String("statistics") ? FileView::StatisticsTab : FileView::FindingsTab);
+  v->statisticsView()->chartTabs()->setCurrentIndex(o.chart == QLatin1String("types") ? 1 : o.chart == QLatin1String("encodings") ? 2 : 0);
   if (o.finding >= 0 && o.finding < v->findingsModel()->groupCount()) {
     const QModelIndex group = v->findingsModel()->index(o.finding, 0);
     const QModelIndex first = v->findingsModel()->index(0, 0, group);
@@ -189,8 +207,13 @@ int runScreenshot(const ScreenshotOptions& o) {
     const CompactFinding* f = v->findingsModel()->finding(first);
     if (f) v->showFinding(f->record(), static_cast<int>(f->field()));
   }
+  std::unique_ptr<ValidationSettingsDialog> dialog;
+  if (o.dialog == QLatin1String("settings")) {
+    dialog = std::make_unique<ValidationSettingsDialog>(w.validationSettings(), &w);
+    dialog->show();
+  }
   waitFor([] { return false; }, 300);  // let layouts and paints settle
-  const QImage image = w.grab().toImage();
+  const QImage image = dialog ? dialog->grab().toImage() : w.grab().toImage();
   if (!image.save(o.png)) {
     std::fprintf(stderr, "marcscope-gui: cannot write %s\n", qPrintable(o.png));
     return 2;

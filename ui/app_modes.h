@@ -19,6 +19,9 @@ struct ScreenshotOptions {
   std::uint64_t record = 1;                    ///< the record to select (in the table or the filter)
   int finding = -1;                            ///< activate the first finding of this group (-1: none)
   int width = 1400, height = 900;
+  QString profile;                             ///< validate with this profile of the engine (empty: the saved settings)
+  QString chart = QStringLiteral("tags");      ///< the statistics chart shown: tags, types, encodings
+  QString dialog;                              ///< "settings": save the Validation Settings dialog instead of the window
   /// Steps in the record editor, in order: text to append to it (`apply` false) or Apply (true).
   struct EditStep {
     bool apply = false;

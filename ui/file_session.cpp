@@ -22,8 +22,10 @@ QString jobName(JobKind kind) {
   return {};
 }
 
-FileSession::FileSession(const QString& path, std::shared_ptr<Executor> executor, QObject* parent)
-    : QObject(parent), path_(path), executor_(std::move(executor)) {
+FileSession::FileSession(const QString& path, std::shared_ptr<Executor> executor, QObject* parent,
+                         std::shared_ptr<const Validator> validator, const QString& rules)
+    : QObject(parent), path_(path), executor_(std::move(executor)), configured_(std::move(validator)), configured_rules_(rules) {
+  if (!configured_) configured_ = std::make_shared<const Validator>();
   ReadOptions options;
   options.executor = executor_;
   file_ = RecordFile::open(path.toStdString(), options);
@@ -171,9 +173,9 @@ void FileSession::startIndex() {
 }
 
 void FileSession::startValidation() {
-  if (!validator_) validator_ = std::make_shared<const Validator>();
-  Job job{JobKind::Validate, 0, {}};
-  job.run = [this, validator = validator_](const JobControl& control) {
+  const std::uint64_t generation = ++validation_generation_;
+  Job job{JobKind::Validate, generation, {}};
+  job.run = [this, validator = configured_, rules = configured_rules_, generation](const JobControl& control) {
     auto reader = wholeFile();
     ReportOptions options;
     options.keep_findings = true;
@@ -181,14 +183,40 @@ void FileSession::startValidation() {
     report->file = file_->name();
     const bool partial = control.stop.stop_requested();
     auto groups = FindingsModel::group(*report);
-    post([this, report, groups, partial] {
+    post([this, report, groups, partial, validator, rules, generation] {
+      if (generation != validation_generation_) return;  // settings changed since: a newer validation follows
       report_ = report;
       groups_ = groups;
       validation_partial_ = partial;
+      validator_ = validator;
+      validator_rules_ = rules;
       Q_EMIT validationReady();
     });
   };
   enqueue(std::move(job));
+}
+
+void FileSession::setValidator(std::shared_ptr<const Validator> validator, const QString& rules) {
+  if (!validator) return;
+  configured_ = std::move(validator);
+  configured_rules_ = rules;
+  std::size_t dropped = 0;
+  {
+    std::lock_guard lock(mutex_);
+    const auto before = queue_.size();
+    std::erase_if(queue_, [](const Job& j) { return j.kind == JobKind::Validate; });
+    dropped = before - queue_.size();
+    if (running_ && running_kind_ == JobKind::Validate) current_stop_.request_stop();
+  }
+  pending_ -= static_cast<int>(dropped);
+  for (auto& [number, record] : edits_) {
+    edited_worst_.erase(number);
+    Diagnostics diags;
+    configured_->validate(record, number, 0, diags);
+    if (!diags.empty()) edited_worst_[number] = max_severity(diags);
+  }
+  Q_EMIT validatorChanged();
+  startValidation();
 }
 
 void FileSession::startStatistics() {
@@ -278,12 +306,6 @@ const Record* FileSession::edited(std::uint64_t number) const {
 std::optional<Severity> FileSession::editedWorst(std::uint64_t number) const {
   const auto it = edited_worst_.find(number);
   return it == edited_worst_.end() ? std::nullopt : std::optional<Severity>(it->second);
-}
-
-const Validator& FileSession::recordValidator() {
-  if (validator_) return *validator_;
-  if (!record_validator_) record_validator_ = std::make_shared<const Validator>();
-  return *record_validator_;
 }
 
 void FileSession::setEdit(std::uint64_t number, std::optional<Record> record) {

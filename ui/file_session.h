@@ -43,7 +43,10 @@ class FileSession : public QObject {
 
  public:
   /// Opens `path`. Throws what RecordFile::open throws (IoError, NotMarcError, std::exception).
-  FileSession(const QString& path, std::shared_ptr<Executor> executor, QObject* parent = nullptr);
+  /// `validator` checks the file and its edits (null: the engine's defaults, the marc21 profile);
+  /// `rules` names its settings for the status bar.
+  FileSession(const QString& path, std::shared_ptr<Executor> executor, QObject* parent = nullptr,
+              std::shared_ptr<const Validator> validator = nullptr, const QString& rules = QStringLiteral("marc21"));
   ~FileSession() override;
 
   QString path() const { return path_; }
@@ -51,8 +54,17 @@ class FileSession : public QObject {
   const RecordFile& file() const { return *file_; }
   std::uint64_t indexedCount() const { return file_->index().size(); }
   bool indexComplete() const { return file_->index().complete(); }
-  /// The validator of the last validation (null before the first).
+  /// The validator of the validation whose report() is shown (null before the first has finished).
   const Validator* validator() const { return validator_.get(); }
+  /// The name of that validator's settings ("oclc (changed)"); empty before the first validation.
+  QString validatorRules() const { return validator_rules_; }
+  /// The validator for what is validated from now on (never null).
+  std::shared_ptr<const Validator> configuredValidator() const { return configured_; }
+  QString configuredRules() const { return configured_rules_; }
+  /// Validates with `validator` from now on: a validation queued or running with the one before
+  /// is dropped, the file is validated again in the background, and edited records are checked
+  /// again at once.
+  void setValidator(std::shared_ptr<const Validator> validator, const QString& rules);
 
   /// Queues the index, then validation and statistics (what opening a file does).
   void startAll();
@@ -78,9 +90,8 @@ class FileSession : public QObject {
   std::optional<Severity> editedWorst(std::uint64_t number) const;
   /// Replaces record `number` by `record` (nullopt: back to what the file holds); emits recordEdited.
   void setEdit(std::uint64_t number, std::optional<Record> record);
-  /// The validator for one record at a time (the editor's check as you type): the one of the
-  /// file's validation when it exists, else one made for this.
-  const Validator& recordValidator();
+  /// The validator for one record at a time (the editor's check as you type): the configured one.
+  const Validator& recordValidator() const { return *configured_; }
   /// Stops the running job and drops the queued ones.
   void cancelAll();
   /// A job is queued or running, or its results are not yet delivered (GUI thread).
@@ -113,6 +124,8 @@ class FileSession : public QObject {
   void idle();
   /// Record `number` was edited, or its edit undone.
   void recordEdited(quint64 number);
+  /// setValidator() was called: what is checked one record at a time may read differently now.
+  void validatorChanged();
 
  private:
   struct Job {
@@ -130,8 +143,11 @@ class FileSession : public QObject {
   QString path_;
   std::shared_ptr<Executor> executor_;
   std::shared_ptr<RecordFile> file_;
-  std::shared_ptr<const Validator> validator_;
-  std::shared_ptr<const Validator> record_validator_;
+  std::shared_ptr<const Validator> validator_;    ///< of report_
+  QString validator_rules_;
+  std::shared_ptr<const Validator> configured_;   ///< for what is validated from now on
+  QString configured_rules_;
+  std::uint64_t validation_generation_ = 0;       ///< of the latest validation queued (GUI thread); older results are dropped
   std::map<std::uint64_t, Record> edits_;
   std::map<std::uint64_t, Severity> edited_worst_;
   std::shared_ptr<const FileReport> report_;

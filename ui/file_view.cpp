@@ -25,8 +25,10 @@
 
 namespace marcscope::ui {
 
-FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWidget* parent) : QWidget(parent) {
-  session_ = new FileSession(path, std::move(executor), this);
+FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWidget* parent,
+                   std::shared_ptr<const Validator> validator, const QString& rules)
+    : QWidget(parent) {
+  session_ = new FileSession(path, std::move(executor), this, std::move(validator), rules);
   table_ = new RecordTableModel(session_, this);
   filter_ = new RecordFilterModel(this);
   filter_->setTable(table_);
@@ -102,7 +104,7 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
     table_->refreshStatus();
     findings_->reload();
     if (findings_->groupCount() == 1) findingsView_->expand(findings_->index(0, 0));
-    bottom_->setTabText(FindingsTab, tr("Findings (%1)").arg(findings_->totalFindings()));
+    updateFindingsTab();
     onCurrentChanged();  // the pane lists the record's findings now
   });
   connect(session_, &FileSession::statisticsReady, this, [this] { stats_->setStatistics(session_->statistics().get()); });
@@ -126,6 +128,12 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
   connect(pane_->editor(), &RecordEditor::applied, this, [this](quint64 number, const Record& record) {
     undo_->push(new EditRecordCommand(session_, number, record));
   });
+  connect(session_, &FileSession::validatorChanged, this, [this] {
+    for (const auto& [number, record] : session_->edits()) table_->recordChanged(number);
+    if (pane_->editor()->record() != 0) pane_->editor()->check();
+    updateFindingsTab();
+  });
+  connect(session_, &FileSession::idle, this, &FileView::updateFindingsTab);
   connect(session_, &FileSession::recordEdited, this, [this](quint64 number) {
     table_->recordChanged(number);
     if (number == currentRecord()) onCurrentChanged();
@@ -136,6 +144,22 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
 }
 
 FileView::~FileView() = default;
+
+void FileView::updateFindingsTab() {
+  const QString configured = session_->configuredRules();
+  if (!session_->report()) {
+    bottom_->setTabText(FindingsTab, tr("Findings"));
+    return;
+  }
+  QString text = tr("Findings (%1) — %2").arg(findings_->totalFindings()).arg(session_->validatorRules());
+  QString tip = tr("Validated with the rules of profile %1 (Tools → Validation Settings)").arg(session_->validatorRules());
+  if (session_->validatorRules() != configured || session_->validator() != session_->configuredValidator().get()) {
+    text += session_->busy() ? tr(" — validating again with %1…").arg(configured) : tr(" — settings changed: F5 validates again");
+    tip += tr("; the settings are now %1").arg(configured);
+  }
+  bottom_->setTabText(FindingsTab, text);
+  bottom_->setTabToolTip(FindingsTab, tip);
+}
 
 std::uint64_t FileView::currentRecord() const {
   const QModelIndex i = view_->currentIndex();

@@ -18,6 +18,7 @@ class QUndoStack;
 
 namespace marcscope {
 class Executor;
+class Validator;
 }
 
 namespace marcscope::ui {
@@ -34,8 +35,10 @@ class FileView : public QWidget {
 
  public:
   enum BottomTab { FindingsTab, StatisticsTab };
-  /// Opens `path` (throws what FileSession throws) and starts its jobs.
-  FileView(const QString& path, std::shared_ptr<Executor> executor, QWidget* parent = nullptr);
+  /// Opens `path` (throws what FileSession throws) and starts its jobs; `validator` and `rules`
+  /// as FileSession takes them.
+  FileView(const QString& path, std::shared_ptr<Executor> executor, QWidget* parent = nullptr,
+           std::shared_ptr<const Validator> validator = nullptr, const QString& rules = QStringLiteral("marc21"));
   ~FileView() override;
 
   FileSession* session() const { return session_; }
@@ -76,6 +79,8 @@ class FileView : public QWidget {
 
  private:
   void onCurrentChanged();
+  /// The Findings tab's title: how many, with which profile, and whether the settings changed since.
+  void updateFindingsTab();
   void onSearchFinished(quint64 generation, std::shared_ptr<const std::vector<std::uint64_t>> hits, bool cancelled);
 
   FileSession* session_;

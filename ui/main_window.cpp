@@ -35,6 +35,7 @@
 #include "record_editor.h"
 #include "record_pane.h"
 #include "record_table_model.h"
+#include "validation_settings_dialog.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/io/mapped_file.h"
 #include "marcscope/read/record_reader.h"
@@ -77,8 +78,16 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), executor_(std::ma
   connect(tabs_, &QTabWidget::tabCloseRequested, this, &MainWindow::closeTab);
   connect(tabs_, &QTabWidget::currentChanged, this, &MainWindow::updateStatus);
   connect(tabs_, &QTabWidget::currentChanged, this, [this] { undo_->setActiveStack(currentView() ? currentView()->undoStack() : nullptr); });
-  buildMenus();
   QSettings settings;
+  validation_ = ValidationSettings::load(settings);
+  try {
+    validator_ = validation_.makeValidator();
+  } catch (const std::exception&) {
+    // Saved by another version, or edited by hand: the engine's defaults instead.
+    validation_ = ValidationSettings();
+    validator_ = validation_.makeValidator();
+  }
+  buildMenus();
   if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray())) resize(1280, 800);
   restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
   updateStatus();
@@ -93,7 +102,8 @@ QString MainWindow::aboutText() {
             "<p>Open, browse, search, validate and export MARC 21 files of any size.</p>"
             "<p>Qt %2 (built with %3)<br>Engine: MarcScope %1, MARC 21 Bibliographic schema and LoC code lists built in.</p>"
             "<p><b>Shortcuts</b><br>Ctrl+O open · Ctrl+W close tab · Ctrl+G go to record or 001 · Ctrl+F search · "
-            "Ctrl+Shift+A show all · Esc cancel job · F5 validate again · Ctrl+E export records · Ctrl+Q quit</p>")
+            "Ctrl+Shift+A show all · Esc cancel job · F5 validate again · Ctrl+Shift+V validation settings · "
+            "Ctrl+E export records · Ctrl+Q quit</p>")
       .arg(appVersion(), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR));
 }
 
@@ -153,6 +163,8 @@ void MainWindow::buildMenus() {
   tools->addAction(tr("&Cancel Job"), QKeySequence(Qt::Key_Escape), this, [this] {
     if (FileView* v = currentView()) v->session()->cancelAll();
   });
+  tools->addSeparator();
+  tools->addAction(tr("Validation &Settings…"), QKeySequence(tr("Ctrl+Shift+V")), this, &MainWindow::validationSettingsDialog);
 
   QMenu* view = menuBar()->addMenu(tr("&View"));
   view->addAction(tr("&Add Column…"), QKeySequence(tr("Ctrl+Shift+C")), this, &MainWindow::addColumn);
@@ -235,7 +247,7 @@ FileView* MainWindow::openFile(const QString& path) {
   try {
     if (!QFileInfo(path).exists()) throw IoError("no such file");
     if (QFileInfo(path).isDir()) throw IoError("it is a folder, not a file");
-    v = new FileView(path, executor_, tabs_);
+    v = new FileView(path, executor_, tabs_, validator_, validation_.label());
   } catch (const NotMarcError& e) {
     QString why = QString::fromUtf8(e.what());
     if (why.startsWith(QStringLiteral("not MARC: "))) why = why.mid(10);
@@ -320,7 +332,10 @@ void MainWindow::updateStatus() {
                      .arg(s->indexComplete() ? QString() : tr(" indexed so far"))
                      .arg(QString::fromLatin1(format_name(s->file().format()).data()));
   if (const auto report = s->report())
-    text += tr(" — %1 clean, %2 findings%3").arg(report->clean).arg(report->findings.size()).arg(s->validationPartial() ? tr(" (partial)") : QString());
+    text += tr(" — %1 clean, %2 findings%3 (profile %4)")
+                .arg(report->clean)
+                .arg(report->findings.size())
+                .arg(s->validationPartial() ? tr(" (partial)") : QString(), s->validatorRules());
   if (s->indexedCount() > RecordTableModel::kMaxRows)
     text += tr(" — the table shows the first %1 records; search to reach the others").arg(RecordTableModel::kMaxRows);
   status_->setText(text);
@@ -556,6 +571,34 @@ void MainWindow::addColumn() {
   } catch (const std::exception& e) {
     showFailure(tr("Add Column"), QString::fromUtf8(e.what()));
   }
+}
+
+bool MainWindow::setValidationSettings(const ValidationSettings& settings, bool save) {
+  std::shared_ptr<const Validator> validator;
+  try {
+    validator = settings.makeValidator();
+  } catch (const std::exception& e) {
+    lastError_ = tr("The validation settings were not applied: %1").arg(QString::fromUtf8(e.what()));
+    return false;
+  }
+  lastError_.clear();
+  validation_ = settings;
+  validator_ = std::move(validator);
+  if (save) {
+    QSettings store;
+    validation_.save(store);
+  }
+  for (int i = 0; i < tabs_->count(); ++i)
+    if (FileView* v = view(i)) v->session()->setValidator(validator_, validation_.label());
+  if (tabs_->count() > 0)
+    statusBar()->showMessage(tr("Validation profile %1: the open files are validated again").arg(validation_.label()), 8000);
+  updateStatus();
+  return true;
+}
+
+void MainWindow::validationSettingsDialog() {
+  ValidationSettingsDialog dialog(validation_, this);
+  if (dialog.exec() == QDialog::Accepted) setValidationSettings(dialog.settings());
 }
 
 void MainWindow::about() { QMessageBox::about(this, tr("About MarcScope"), aboutText()); }

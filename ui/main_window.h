@@ -7,6 +7,8 @@
 
 #include <memory>
 
+#include "validation_settings.h"
+
 class QLabel;
 class QMenu;
 class QProgressBar;
@@ -59,6 +61,14 @@ class MainWindow : public QMainWindow {
   /// saved yet, or a path that is the open file or the other path.
   bool split(const QString& good, const QString& bad);
 
+  /// The validation settings every open file and the record editor use (Tools → Validation Settings).
+  const ValidationSettings& validationSettings() const { return validation_; }
+  std::shared_ptr<const Validator> validator() const { return validator_; }
+  /// Makes `settings` the validation settings: saved, and every open file validated again with
+  /// them in the background. False, with lastError() and nothing changed, when the engine refuses them.
+  /// `save` false: for this window only (--screenshot --profile), not kept in QSettings.
+  bool setValidationSettings(const ValidationSettings& settings, bool save = true);
+
   static QString appVersion();
   static QString aboutText();
 
@@ -72,6 +82,7 @@ class MainWindow : public QMainWindow {
   void splitDialog();
   void editRecord();
   void addColumn();
+  void validationSettingsDialog();
   void about();
 
  protected:
@@ -98,6 +109,8 @@ class MainWindow : public QMainWindow {
   QUndoGroup* undo_;
   QString lastError_;
   bool interactive_ = true;
+  ValidationSettings validation_;
+  std::shared_ptr<const Validator> validator_;
 };
 
 }  // namespace marcscope::ui
