@@ -5,8 +5,9 @@
 //   2. a scan of the chunk's bytes after the header: valid UTF-8 holding only characters XML
 //      allows, no carriage return (expat would turn it into a newline), no "<!" (comments, CDATA,
 //      DOCTYPE) or "<?", no "]]>", entity and character references only of the kinds expat reads
-//      by itself and pugixml decodes the same way, tags pugixml and expat both accept in the same
-//      way (attribute values quoted, holding no '<' and no tab or newline, blanks between them);
+//      by itself and pugixml decodes the same way (tags are left to pugixml, which rejects what
+//      expat rejects there, and to the walk, which refuses attribute values holding '<', a tab or
+//      a newline, and attribute names that are not plain ASCII names);
 //   3. pugixml (escapes only, whitespace kept where it is an element's whole content) and a walk
 //      over what it built: the root holding only records, each in the MARC21 slim namespace or
 //      none exactly as expat resolves it, holding a leader and fields, the fields holding only
@@ -28,9 +29,9 @@ constexpr std::string_view kMarcNs = "http://www.loc.gov/MARC21/slim";
 constexpr std::string_view kXmlNs = "http://www.w3.org/XML/1998/namespace";
 constexpr std::string_view kXmlnsNs = "http://www.w3.org/2000/xmlns/";
 
-bool blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
-bool name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
+constexpr bool blank(char c) { return c == ' ' || c == '\t' || c == '\n'; }
+constexpr bool name_start(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
+constexpr bool name_char(char c) { return name_start(c) || (c >= '0' && c <= '9') || c == '-' || c == '.'; }
 
 bool ncname(std::string_view n) {
   if (n.empty() || !name_start(n[0])) return false;
@@ -107,11 +108,19 @@ std::string_view lookup(std::string_view prefix, const Bindings& inner, const Bi
 
 // ------------------------------------------------------------------ step 2: the bytes
 
-/// Bytes that need a look in text: '<', '&', ']', controls (tab and newline are fine), non-ASCII.
+/// Bytes that need a look: '&', ']', '!' and '?' (after '<'), controls (tab and newline are
+/// fine), non-ASCII.
 constexpr std::array<bool, 256> kSpecial = [] {
   std::array<bool, 256> t{};
-  for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c >= 0x80 || c == '<' || c == '&' || c == ']';
+  for (int c = 0; c < 256; ++c) t[c] = c < 0x20 || c >= 0x80 || c == '&' || c == ']' || c == '!' || c == '?';
   t['\t'] = t['\n'] = false;
+  return t;
+}();
+
+/// ASCII name characters (':' apart).
+constexpr std::array<bool, 256> kNameChar = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0; c < 256; ++c) t[c] = name_char(static_cast<char>(c));
   return t;
 }();
 
@@ -168,74 +177,20 @@ void skip_blanks(const unsigned char* s, std::size_t n, std::size_t& j, bool& an
   }
 }
 
-bool tag_name_char(unsigned char c) { return name_char(static_cast<char>(c)) || c == ':'; }
-
-/// A tag at `i` ('<'): a start tag, an empty-element tag or an end tag. Advances `i` past '>'.
-bool check_tag(const unsigned char* s, std::size_t n, std::size_t& i) {
-  std::size_t j = i + 1;
-  bool ws = false;
-  if (j >= n) return false;
-  if (s[j] == '/') {
-    ++j;
-    if (j >= n || !name_start(static_cast<char>(s[j]))) return false;
-    while (j < n && tag_name_char(s[j])) ++j;
-    skip_blanks(s, n, j, ws);
-    if (j >= n || s[j] != '>') return false;
-    i = j + 1;
-    return true;
-  }
-  if (!name_start(static_cast<char>(s[j]))) return false;
-  while (j < n && tag_name_char(s[j])) ++j;
-  for (;;) {
-    skip_blanks(s, n, j, ws);
-    if (j >= n) return false;
-    if (s[j] == '>') {
-      i = j + 1;
-      return true;
-    }
-    if (s[j] == '/') {
-      if (j + 1 < n && s[j + 1] == '>') {
-        i = j + 2;
-        return true;
-      }
-      return false;
-    }
-    if (!ws || !name_start(static_cast<char>(s[j]))) return false;
-    while (j < n && tag_name_char(s[j])) ++j;
-    skip_blanks(s, n, j, ws);
-    if (j >= n || s[j] != '=') return false;
-    ++j;
-    skip_blanks(s, n, j, ws);
-    if (j >= n || (s[j] != '"' && s[j] != '\'')) return false;
-    const unsigned char q = s[j++];
-    while (j < n && s[j] != q) {
-      const unsigned char c = s[j];
-      if (c == '<' || c < 0x20) return false;  // tabs and newlines too: expat makes them blanks
-      if (c == '&') {
-        if (!check_reference(s, n, j)) return false;
-      } else if (c >= 0x80) {
-        if (!check_utf8(s, n, j)) return false;
-      } else {
-        ++j;
-      }
-    }
-    if (j >= n) return false;
-    ++j;
-  }
-}
+bool tag_name_char(unsigned char c) { return kNameChar[c] || c == ':'; }
 
 bool check_bytes(std::string_view text, std::size_t from) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   std::size_t i = from;
-  while (i < n) {
+  for (;;) {
+    while (i + 4 <= n && !(kSpecial[s[i]] | kSpecial[s[i + 1]] | kSpecial[s[i + 2]] | kSpecial[s[i + 3]])) i += 4;
+    while (i < n && !kSpecial[s[i]]) ++i;
+    if (i >= n) return true;
     const unsigned char c = s[i];
-    if (!kSpecial[c]) {
+    if (c == '!' || c == '?') {
+      if (s[i - 1] == '<') return false;  // a comment, CDATA, a DOCTYPE, a processing instruction
       ++i;
-      continue;
-    }
-    if (c == '<') {
-      if (!check_tag(s, n, i)) return false;
     } else if (c == '&') {
       if (!check_reference(s, n, i)) return false;
     } else if (c == ']') {
@@ -247,7 +202,6 @@ bool check_bytes(std::string_view text, std::size_t from) {
       return false;  // a control character or a carriage return
     }
   }
-  return true;
 }
 
 // ------------------------------------------------------------------ step 3: the tree
@@ -259,22 +213,12 @@ void attributes_of(pugi::xml_node e, Attrs& out) {
   for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) out.emplace_back(a.name(), a.value());
 }
 
-/// The value of the un-prefixed attribute `key` (as expat's reader looks it up), empty if absent.
-std::string_view attribute(const Attrs& attrs, std::string_view key) {
-  for (const auto& [name, value] : attrs)
-    if (name == key) return value;
-  return {};
-}
+bool plain_value(std::string_view v);
 
-/// The text of an element that holds nothing but text.
+/// The text of an element that holds nothing but text (pugixml keeps it as the element's value).
 bool leaf_text(pugi::xml_node e, std::string_view& out) {
-  const pugi::xml_node c = e.first_child();
-  if (!c) {
-    out = {};
-    return true;
-  }
-  if (c.type() != pugi::node_pcdata || c.next_sibling()) return false;
-  out = c.value();
+  if (e.first_child()) return false;
+  out = e.value();
   return true;
 }
 
@@ -284,13 +228,45 @@ bool all_blank(std::string_view s) {
   return true;
 }
 
-/// Attributes of a field or subfield: plain names, no namespace declarations.
-bool plain_attributes(const Attrs& attrs) {
-  for (std::size_t i = 0; i < attrs.size(); ++i) {
-    const std::string_view name = attrs[i].first;
-    if (!ncname(name) || name == "xmlns") return false;
-    for (std::size_t j = 0; j < i; ++j)
-      if (attrs[j].first == name) return false;
+/// An attribute value holding no '<' and no tab or newline (as a character or a reference): the
+/// byte scan does not look inside tags, and expat would make raw tabs and newlines blanks.
+bool plain_value(std::string_view v) {
+  for (char c : v)
+    if (c == '<' || c == '\t' || c == '\n') return false;
+  return true;
+}
+
+/// The attributes of a field or subfield the expat reader looks at; refuses namespace
+/// declarations, prefixed names (whose prefix would need checking) and duplicates.
+struct FieldAttrs {
+  std::string_view tag, ind1, ind2, code;
+};
+
+bool field_attributes(pugi::xml_node e, FieldAttrs& out) {
+  out = {};
+  unsigned seen = 0;
+  bool others = false;
+  for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) {
+    const char* n = a.name();
+    int k = -1;
+    if (n[0] == 't' && n[1] == 'a' && n[2] == 'g' && n[3] == 0) k = 0;
+    else if (n[0] == 'i' && n[1] == 'n' && n[2] == 'd' && (n[3] == '1' || n[3] == '2') && n[4] == 0) k = n[3] - '0';
+    else if (n[0] == 'c' && n[1] == 'o' && n[2] == 'd' && n[3] == 'e' && n[4] == 0) k = 3;
+    const std::string_view v = a.value();
+    if (!plain_value(v)) return false;
+    if (k < 0) {
+      if (!ncname(n) || std::strcmp(n, "xmlns") == 0) return false;
+      others = true;
+      continue;
+    }
+    if (seen & (1u << k)) return false;
+    seen |= 1u << k;
+    (k == 0 ? out.tag : k == 1 ? out.ind1 : k == 2 ? out.ind2 : out.code) = v;
+  }
+  if (others) {
+    for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute())
+      for (pugi::xml_attribute b = a.next_attribute(); b; b = b.next_attribute())
+        if (std::strcmp(a.name(), b.name()) == 0) return false;
   }
   return true;
 }
@@ -316,6 +292,9 @@ class Walker {
  public:
   Walker(const FastXmlHeader& header, std::string_view record_qname) : prefix_(prefix_of(record_qname)) {
     for (const auto& [p, uri] : header.bindings) outer_.emplace_back(p, uri);
+    bool bound = false;
+    const std::string_view uri = lookup(prefix_, {}, outer_, bound);
+    outer_marc_ = (prefix_.empty() || bound) && (uri == kMarcNs || (prefix_.empty() && uri.empty()));
     element_prefix_ = prefix_.empty() ? std::string() : std::string(prefix_) + ":";
     leader_ = element_prefix_ + "leader";
     control_ = element_prefix_ + "controlfield";
@@ -324,48 +303,51 @@ class Walker {
   }
 
   bool record(pugi::xml_node e, Record& rec) {
-    attributes_of(e, attrs_);
-    decl_.clear();
-    if (!check_attributes(attrs_, outer_, decl_)) return false;
-    bool bound = false;
-    const std::string_view uri = lookup(prefix_, decl_, outer_, bound);
-    if (!prefix_.empty() && !bound) return false;
-    if (uri != kMarcNs && !(prefix_.empty() && uri.empty())) return false;  // not MARC: expat decides
+    if (e.first_attribute()) {
+      attributes_of(e, attrs_);
+      decl_.clear();
+      if (!check_attributes(attrs_, outer_, decl_)) return false;
+      for (const auto& [name, value] : attrs_)
+        if (!plain_value(value)) return false;
+      bool bound = false;
+      const std::string_view uri = lookup(prefix_, decl_, outer_, bound);
+      if (!prefix_.empty() && !bound) return false;
+      if (uri != kMarcNs && !(prefix_.empty() && uri.empty())) return false;  // not MARC: expat decides
+    } else if (!outer_marc_) {
+      return false;
+    }
+    if (!all_blank(e.value())) return false;  // text before the first field
     bool leader_seen = false;
+    FieldAttrs fa;
     for (pugi::xml_node c = e.first_child(); c; c = c.next_sibling()) {
-      if (c.type() == pugi::node_pcdata) {
-        if (!all_blank(c.value())) return false;
+      if (c.type() != pugi::node_element) {
+        if (c.type() != pugi::node_pcdata || !all_blank(c.value())) return false;
         continue;
       }
-      if (c.type() != pugi::node_element) return false;
-      const std::string_view name = c.name();
-      attributes_of(c, attrs_);
-      if (!plain_attributes(attrs_)) return false;
+      const char* name = c.name();
+      if (!field_attributes(c, fa)) return false;
       std::string_view text;
-      if (name == data_) {
-        if (!clean_tag(attribute(attrs_, "tag"), tag_, scratch_, "datafield")) return false;
+      if (std::strcmp(name, data_.c_str()) == 0) {
+        if (!clean_tag(fa.tag, tag_, scratch_, "datafield") || !all_blank(c.value())) return false;
         char i1, i2;
-        if (!clean_char(attribute(attrs_, "ind1"), true, i1) || !clean_char(attribute(attrs_, "ind2"), true, i2))
-          return false;
+        if (!clean_char(fa.ind1, true, i1) || !clean_char(fa.ind2, true, i2)) return false;
         Field field(tag_, i1, i2, {});
         for (pugi::xml_node s = c.first_child(); s; s = s.next_sibling()) {
-          if (s.type() == pugi::node_pcdata) {
-            if (!all_blank(s.value())) return false;
+          if (s.type() != pugi::node_element) {
+            if (s.type() != pugi::node_pcdata || !all_blank(s.value())) return false;
             continue;
           }
-          if (s.type() != pugi::node_element || s.name() != std::string_view(subfield_)) return false;
-          attributes_of(s, attrs_);
-          if (!plain_attributes(attrs_)) return false;
+          if (std::strcmp(s.name(), subfield_.c_str()) != 0 || !field_attributes(s, fa)) return false;
           char code;
-          if (!clean_char(attribute(attrs_, "code"), false, code) || !leaf_text(s, text)) return false;
+          if (!clean_char(fa.code, false, code) || !leaf_text(s, text)) return false;
           field.add_subfield(code, std::string(text));
         }
         if (field.subfields().empty()) return false;
         rec.add_field(std::move(field));
-      } else if (name == control_) {
-        if (!clean_tag(attribute(attrs_, "tag"), tag_, scratch_, "controlfield") || !leaf_text(c, text)) return false;
+      } else if (std::strcmp(name, control_.c_str()) == 0) {
+        if (!clean_tag(fa.tag, tag_, scratch_, "controlfield") || !leaf_text(c, text)) return false;
         rec.add_field(Field(tag_, std::string(text)));
-      } else if (name == leader_) {
+      } else if (std::strcmp(name, leader_.c_str()) == 0) {
         if (leader_seen || !leaf_text(c, text)) return false;
         leader_seen = true;
         if (!set_text_leader(rec, text, scratch_, 0, 0, "record:") || !scratch_.empty()) return false;
@@ -378,6 +360,7 @@ class Walker {
 
  private:
   std::string_view prefix_;
+  bool outer_marc_ = false;  ///< a record with no attributes is MARC
   std::string element_prefix_, leader_, control_, data_, subfield_;
   Bindings outer_;
   Bindings decl_;
@@ -487,10 +470,11 @@ bool fast_marcxml_chunk(std::string& text, std::size_t header_size, const FastXm
 
   pugi::xml_document doc;
   const pugi::xml_parse_result parsed = doc.load_buffer_inplace(
-      text.data(), text.size(), pugi::parse_escapes | pugi::parse_ws_pcdata_single, pugi::encoding_utf8);
+      text.data(), text.size(), pugi::parse_escapes | pugi::parse_ws_pcdata_single | pugi::parse_embed_pcdata, pugi::encoding_utf8);
   if (!parsed) return false;
   const pugi::xml_node root = doc.first_child();
-  if (!root || root.type() != pugi::node_element || root.next_sibling() || root.name() != std::string_view(header.root))
+  if (!root || root.type() != pugi::node_element || root.next_sibling() || root.name() != std::string_view(header.root) ||
+      !all_blank(root.value()))
     return false;
 
   const std::size_t first = out.size();
