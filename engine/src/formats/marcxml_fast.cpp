@@ -19,6 +19,9 @@
 
 #include <array>
 #include <cstring>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "format_support.h"
 
@@ -183,8 +186,30 @@ bool check_bytes(std::string_view text, std::size_t from) {
   const auto* s = reinterpret_cast<const unsigned char*>(text.data());
   const std::size_t n = text.size();
   std::size_t i = from;
+#if defined(__SSE2__)
+  const __m128i amp = _mm_set1_epi8('&'), bracket = _mm_set1_epi8(']'), bang = _mm_set1_epi8('!'),
+                question = _mm_set1_epi8('?'), space = _mm_set1_epi8(0x20);
+#endif
   for (;;) {
-    while (i + 4 <= n && !(kSpecial[s[i]] | kSpecial[s[i + 1]] | kSpecial[s[i + 2]] | kSpecial[s[i + 3]])) i += 4;
+#if defined(__SSE2__)
+    // 16 bytes at a time: any of the four characters, or a byte below 0x20 or above 0x7F (signed
+    // below 0x20); tabs and newlines are looked at one by one.
+    while (i + 16 <= n) {
+      const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s + i));
+      const __m128i m = _mm_or_si128(
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, amp), _mm_cmpeq_epi8(v, bracket)),
+                       _mm_or_si128(_mm_cmpeq_epi8(v, bang), _mm_cmpeq_epi8(v, question))),
+          _mm_cmplt_epi8(v, space));
+      const int bits = _mm_movemask_epi8(m);
+      if (bits == 0) {
+        i += 16;
+        continue;
+      }
+      i += static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(bits)));
+      if (kSpecial[s[i]]) break;
+      ++i;
+    }
+#endif
     while (i < n && !kSpecial[s[i]]) ++i;
     if (i >= n) return true;
     const unsigned char c = s[i];
@@ -279,6 +304,10 @@ bool clean_tag(std::string_view value, std::string& tag, Diagnostics& scratch, s
 
 /// An indicator or subfield code as the expat reader reads it, with nothing to say.
 bool clean_char(std::string_view value, bool indicator, char& out) {
+  if (value.size() == 1 && value[0] >= 0x20 && value[0] < 0x7F) {  // single_char's plain case
+    out = value[0];
+    return true;
+  }
   if (value.empty() && indicator) {
     out = ' ';
     return true;
