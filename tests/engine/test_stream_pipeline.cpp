@@ -3,10 +3,12 @@
 // fixture, in every mode, with any thread count, chunk size and batch size; MARCXML chunks must
 // really be parsed in parallel where the document allows it, and the serial reader must take over
 // where a chunk is not clean.
+#include <QCoreApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QTest>
 
+#include <cstring>
 #include <memory>
 #include <stdexcept>
 #include <string>
@@ -58,6 +60,7 @@ Trace serial(const std::string& path, Format format, ReadMode mode) {
   Diagnostics diags;
   while (stream->next(r, diags)) {
     t.lines.push_back("record " + std::to_string(stream->records_seen()) + " at " + std::to_string(stream->last_offset()) +
+                      "-" + std::to_string(stream->last_end()) +
                       " " + describe(r));
     ++t.records;
   }
@@ -67,9 +70,10 @@ Trace serial(const std::string& path, Format format, ReadMode mode) {
 }
 
 Trace piped(const std::string& path, Format format, ReadMode mode, unsigned threads, std::size_t chunk, std::size_t batch,
-            StreamPipelineResult* result = nullptr) {
+            StreamPipelineResult* result = nullptr, bool fast_xml = true) {
   Trace t;
   ReadOptions o;
+  o.fast_xml = fast_xml;
   o.mode = mode;
   o.threads = threads;
   o.chunk_bytes = chunk;
@@ -78,7 +82,8 @@ Trace piped(const std::string& path, Format format, ReadMode mode, unsigned thre
   std::uint64_t last_seen = 0;
   auto r = run_stream_pipeline(format, open_source(path), o, {}, [&](Batch& b) {
     for (const auto& rec : b.records) {
-      t.lines.push_back("record " + std::to_string(rec.number) + " at " + std::to_string(rec.offset) + " " +
+      t.lines.push_back("record " + std::to_string(rec.number) + " at " + std::to_string(rec.offset) + "-" +
+                        std::to_string(rec.end) + " " +
                         describe(rec.record));
       ++t.records;
       if (rec.number > b.records_seen) diags.push_back("record numbered past the batch's records_seen");
@@ -107,6 +112,224 @@ QStringList fixtures() {
   return out;
 }
 
+
+// ------------------------------------------------------------------ the MARCXML fast path
+
+/// Every MARCXML file under tests/data, at any depth.
+QStringList all_xml_fixtures() {
+  QStringList out;
+  QDir root(test::data_dir());
+  std::vector<QString> dirs{""};
+  while (!dirs.empty()) {
+    const QString dir = dirs.back();
+    dirs.pop_back();
+    QDir d(root.filePath(dir));
+    for (const QString& f : d.entryList({"*.xml"}, QDir::Files, QDir::Name)) out << (dir.isEmpty() ? f : dir + "/" + f);
+    for (const QString& sub : d.entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name))
+      dirs.push_back(dir.isEmpty() ? sub : dir + "/" + sub);
+  }
+  return out;
+}
+
+/// What the fast path must do with a generated document: read every chunk, refuse at least one,
+/// or either (documents whose header already sends them to the serial reader).
+enum class Expect { AllFast, SomeRefused, Either };
+
+struct Generated {
+  std::string name;
+  std::string text;
+  Expect expect;
+};
+
+/// A record in the style of `p` ("marc:" or ""), the third of six holding `odd` in place of its
+/// title field when given.
+std::string gen_record(const std::string& p, int i, const std::string& odd = {}) {
+  std::string r = "<" + p + "record>\n  <" + p + "leader>00000nam a2200000 a 4500</" + p + "leader>\n  <" + p +
+                  "controlfield tag=\"001\">id" + std::to_string(i) + "</" + p + "controlfield>\n  ";
+  if (!odd.empty()) {
+    r += odd;
+  } else {
+    r += "<" + p + "datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><" + p + "subfield code=\"a\">Title " +
+         std::to_string(i) + " caf\xC3\xA9</" + p + "subfield><" + p + "subfield code=\"c\">by x</" + p + "subfield></" + p +
+         "datafield>";
+  }
+  return r + "\n</" + p + "record>";
+}
+
+std::string gen_collection(const std::string& head, const std::string& p, const std::string& odd = {},
+                           const std::string& tail = "\n") {
+  std::string d = head;
+  for (int i = 1; i <= 6; ++i) d += "\n" + gen_record(p, i, i == 3 ? odd : std::string());
+  return d + "\n</" + p + "collection>" + tail;
+}
+
+std::vector<Generated> generated_xml() {
+  const std::string decl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
+  const std::string ns = "http://www.loc.gov/MARC21/slim";
+  const std::string h_prefix = decl + "<marc:collection xmlns:marc=\"" + ns + "\">";
+  const std::string h_default = decl + "<collection xmlns=\"" + ns + "\">";
+  const std::string h_none = decl + "<collection>";
+  std::vector<Generated> g;
+  // Plain documents in each namespace style, and header variants the fast path reads.
+  g.push_back({"prefix", gen_collection(h_prefix, "marc:"), Expect::AllFast});
+  g.push_back({"default-ns", gen_collection(h_default, ""), Expect::AllFast});
+  g.push_back({"no-ns", gen_collection(h_none, ""), Expect::AllFast});
+  g.push_back({"no-decl", gen_collection("<collection xmlns='" + ns + "'>", ""), Expect::AllFast});
+  g.push_back({"bom", gen_collection("\xEF\xBB\xBF" + h_default, ""), Expect::AllFast});
+  g.push_back({"decl-single-quotes-standalone",
+               gen_collection("<?xml version='1.0' encoding='utf-8' standalone='yes' ?>\n<collection xmlns=\"" + ns + "\">", ""),
+               Expect::AllFast});
+  g.push_back({"root-schema-attrs",
+               gen_collection(decl + "<marc:collection xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                                     "xsi:schemaLocation=\"" + ns + " http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd\" "
+                                     "xmlns:marc=\"" + ns + "\" >", "marc:"),
+               Expect::AllFast});
+  // Header variants that go to expat (or to the serial reader) as a whole.
+  g.push_back({"latin1-decl", gen_collection("<?xml version=\"1.0\" encoding=\"ISO-8859-1\"?>\n<collection>", ""), Expect::Either});
+  g.push_back({"utf8-nodash-decl", gen_collection("<?xml version=\"1.0\" encoding=\"utf8\"?>\n<collection>", ""), Expect::Either});
+  g.push_back({"header-comment", gen_collection(decl + "<!-- exported -->\n<collection>", ""), Expect::Either});
+  g.push_back({"header-pi", gen_collection(decl + "<?xml-stylesheet href=\"x.xsl\"?>\n<collection>", ""), Expect::Either});
+  g.push_back({"doctype-entity",
+               gen_collection(decl + "<!DOCTYPE collection [<!ENTITY t \"Entity title\">]>\n<collection>", "",
+                              "<datafield tag=\"245\" ind1=\"0\" ind2=\"0\"><subfield code=\"a\">&t;</subfield></datafield>"),
+               Expect::Either});
+  g.push_back({"unbound-root-prefix", gen_collection(decl + "<marc:collection>", "marc:"), Expect::Either});
+  g.push_back({"space-before-decl", gen_collection(" " + h_none, ""), Expect::Either});
+  g.push_back({"root-attr-newline", gen_collection(decl + "<collection\n  xmlns=\"" + ns + "\">", ""), Expect::AllFast});
+  g.push_back({"bad-decl-version", gen_collection("<?xml version=\"2.0\"?>\n<collection>", ""), Expect::Either});
+
+  // The third record holds something odd; the others are plain.
+  struct Odd {
+    const char* name;
+    std::string field;  // in the default-namespace style; "marc:" is added for the prefixed one
+    Expect expect;
+  };
+  const std::vector<Odd> odd = {
+      {"escapes", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">a &lt;b&gt; &amp; &quot;c&quot; &apos;d&apos;</subfield></datafield>", Expect::AllFast},
+      {"escaped-code", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"&amp;\">x</subfield><subfield code=\"&gt;\">y</subfield></datafield>", Expect::AllFast},
+      // An attribute value holding '<' (even from a reference) goes to expat.
+      {"escaped-lt-code", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"&#x3C;\">y</subfield></datafield>", Expect::SomeRefused},
+      {"quote-in-attribute", "<datafield tag=\"245\" ind1='\"' ind2=\"'\"><subfield code=\"a\">y</subfield></datafield>", Expect::AllFast},
+      {"odd-tag-syntax", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield\"code=\"a\">y</subfield></datafield>", Expect::SomeRefused},
+      {"attribute-name-digit", "<datafield tag=\"245\" 1x=\"1\" ind2=\"0\"><subfield code=\"a\">y</subfield></datafield>", Expect::SomeRefused},
+      {"attribute-name-colon-start", "<datafield tag=\"245\" :x=\"1\" ind2=\"0\"><subfield code=\"a\">y</subfield></datafield>", Expect::SomeRefused},
+      {"attribute-name-non-ascii", "<datafield tag=\"245\" \xC3\xA9=\"1\" ind2=\"0\"><subfield code=\"a\">y</subfield></datafield>", Expect::SomeRefused},
+      {"attribute-no-value", "<datafield tag=\"245\" ind1 ind2=\"0\"><subfield code=\"a\">y</subfield></datafield>", Expect::SomeRefused},
+      {"slash-in-tag", "<datafield tag=\"245\" / ind2=\"0\"><subfield code=\"a\">y</subfield></datafield>", Expect::SomeRefused},
+      {"end-tag-attribute", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">y</subfield a=\"1\"></datafield>", Expect::SomeRefused},
+      {"lt-in-text", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">a < b</subfield></datafield>", Expect::SomeRefused},
+      {"char-refs", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">&#65;&#x42;&#x00043; &#x1F600; &#128512; &#xE9;&#9;</subfield></datafield>", Expect::AllFast},
+      {"char-ref-cr", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">a&#13;b&#xD;&#10;c</subfield></datafield>", Expect::AllFast},
+      {"char-ref-blank-between", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">&#32;<subfield code=\"a\">x</subfield></datafield>", Expect::AllFast},
+      {"astral-raw", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">\xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87 \xEF\xBF\xBD</subfield></datafield>", Expect::AllFast},
+      {"odd-attributes", "<datafield ind2 = '0' ind1='1'  tag=\"245\" extra=\"x\"><subfield\ncode='a'\t>x</subfield ></datafield >", Expect::AllFast},
+      {"blank-indicators", "<datafield tag=\"245\" ind1=\"\"><subfield code=\"a\">x</subfield></datafield>", Expect::AllFast},
+      {"whitespace-values", "<datafield tag=\"245\" ind1=\" \" ind2=\" \"><subfield code=\"a\">   </subfield><subfield code=\"b\"> x \t y </subfield><subfield code=\"c\"/><subfield code=\"d\"></subfield></datafield>", Expect::AllFast},
+      {"tabs-newlines", "<datafield\ttag=\"245\"\nind1=\"1\" ind2=\"0\">\n\t<subfield code=\"a\">line1\nline2</subfield>\n\t</datafield>", Expect::AllFast},
+      {"gt-and-brackets", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">a > b ] ]] c</subfield></datafield>", Expect::AllFast},
+      {"record-attrs", "<controlfield tag=\"005\">20200101</controlfield>", Expect::AllFast},
+      {"crlf", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">\r\n<subfield code=\"a\">a\r\nb\rc</subfield></datafield>", Expect::SomeRefused},
+      {"char-ref-cr-in-attribute", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"&#13;\">x</subfield></datafield>", Expect::AllFast},
+      {"cr-in-attribute", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"\r\">x</subfield></datafield>", Expect::SomeRefused},
+      {"tab-in-attribute", "<datafield tag=\"245\" ind1=\"\t\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"cdata", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\"><![CDATA[a <b> & </record>]]></subfield></datafield>", Expect::SomeRefused},
+      {"comment", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">ab<!-- </record> -->cd</subfield></datafield>", Expect::SomeRefused},
+      {"pi", "<?marc x?><datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">a<?pi y?>b</subfield></datafield>", Expect::SomeRefused},
+      {"cdata-end-in-text", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">a ]]> b</subfield></datafield>", Expect::SomeRefused},
+      {"unknown-entity", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">&nbsp;</subfield></datafield>", Expect::SomeRefused},
+      {"bare-ampersand", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">a & b</subfield></datafield>", Expect::SomeRefused},
+      {"char-ref-nul", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">&#0;</subfield></datafield>", Expect::SomeRefused},
+      {"char-ref-surrogate", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">&#xD800;</subfield></datafield>", Expect::SomeRefused},
+      {"char-ref-too-big", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">&#x110000;&#99999999999;</subfield></datafield>", Expect::SomeRefused},
+      {"char-ref-upper-x", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">&#X41;</subfield></datafield>", Expect::SomeRefused},
+      {"char-ref-fffe", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">&#xFFFE;\xEF\xBF\xBF</subfield></datafield>", Expect::SomeRefused},
+      {"control-char", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">a\x01" "b\x1F" "c</subfield></datafield>", Expect::SomeRefused},
+      {"bad-utf8", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">caf\xE9 \xC0\xAF \xED\xA0\x80</subfield></datafield>", Expect::SomeRefused},
+      {"lt-in-attribute", "<datafield tag=\"245\" ind1=\"<\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"duplicate-attribute", "<datafield tag=\"245\" tag=\"246\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"no-blank-between-attributes", "<datafield tag=\"245\"ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"unquoted-attribute", "<datafield tag=245 ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"mismatched-tag", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</datafield>", Expect::SomeRefused},
+      {"unclosed-element", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield>", Expect::SomeRefused},
+      {"unbound-attribute-prefix", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\" q:x=\"1\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"unbound-element-prefix", "<q:datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><q:subfield code=\"a\">x</q:subfield></q:datafield>", Expect::SomeRefused},
+      {"foreign-element", "<x:identifier xmlns:x=\"urn:x\">oai:1</x:identifier><datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"unknown-element", "<identifier>oai:1</identifier><datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"text-in-record", "stray text<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"element-in-subfield", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x<b>y</b>z</subfield></datafield>", Expect::SomeRefused},
+      {"text-in-datafield", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">loose<subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"second-leader", "<leader>00000cam a2200000 a 4500</leader>", Expect::SomeRefused},
+      {"short-leader", "<leader>00000nam</leader>", Expect::SomeRefused},
+      {"empty-datafield", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"/>", Expect::SomeRefused},
+      {"missing-code", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield>x</subfield></datafield>", Expect::SomeRefused},
+      {"long-code", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"ab\">x</subfield></datafield>", Expect::SomeRefused},
+      {"long-indicator", "<datafield tag=\"245\" ind1=\"12\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"non-ascii-indicator", "<datafield tag=\"245\" ind1=\"\xC3\xA9\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"short-tag", "<datafield tag=\"45\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"long-tag", "<datafield tag=\"2456\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"no-tag", "<controlfield>x</controlfield>", Expect::SomeRefused},
+      {"nested-record", "<record><leader>00000nam a2200000 a 4500</leader><controlfield tag=\"001\">n</controlfield></record>", Expect::SomeRefused},
+      {"xmlns-on-field", "<datafield xmlns=\"http://www.loc.gov/MARC21/slim\" tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"junk-between-fields", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">x</subfield></datafield></record>junk<record>", Expect::SomeRefused},
+  };
+  for (const Odd& o : odd) {
+    g.push_back({std::string("default-ns-") + o.name, gen_collection(h_default, "", o.field), o.expect});
+    g.push_back({std::string("no-ns-") + o.name, gen_collection(h_none, "", o.field), o.expect});
+    // Prefixed: every element name in the odd text gains "marc:".
+    std::string f = o.field;
+    for (const char* el : {"datafield", "subfield", "controlfield", "leader", "record", "identifier", "b"}) {
+      for (const std::string& open : {std::string("<") + el, std::string("</") + el}) {
+        for (std::size_t at = f.find(open); at != std::string::npos; at = f.find(open, at + 1)) {
+          const char next = at + open.size() < f.size() ? f[at + open.size()] : '\0';
+          if (next == ' ' || next == '>' || next == '/' || next == '\t' || next == '\n')
+            f.insert(at + open.size() - std::strlen(el), "marc:"), at += 5;
+        }
+      }
+    }
+    g.push_back({std::string("prefix-") + o.name, gen_collection(h_prefix, "marc:", f), o.expect});
+  }
+  // Record-level namespace variants.
+  auto records = [&](const std::string& third) {
+    std::string d = decl + "<collection>";
+    for (int i = 1; i <= 6; ++i) {
+      std::string r = gen_record("", i);
+      if (i == 3) r.replace(0, std::strlen("<record>"), third);
+      else r.replace(0, std::strlen("<record>"), "<record xmlns=\"" + ns + "\" type=\"Bibliographic\">");
+      d += "\n" + r;
+    }
+    return d + "\n</collection>\n";
+  };
+  g.push_back({"ns-on-each-record", records("<record xmlns=\"" + ns + "\">"), Expect::AllFast});
+  g.push_back({"record-xsi-bound", records("<record xmlns=\"" + ns + "\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" xsi:type=\"x\" id='r3'>"), Expect::AllFast});
+  g.push_back({"record-xsi-unbound", records("<record xmlns=\"" + ns + "\" xsi:type=\"x\">"), Expect::SomeRefused});
+  g.push_back({"record-foreign-ns", records("<record xmlns=\"urn:not-marc\">"), Expect::SomeRefused});
+  g.push_back({"record-empty-prefix-binding", records("<record xmlns:m=\"\">"), Expect::SomeRefused});
+  g.push_back({"record-ns-undeclared", records("<record xmlns=\"\">"), Expect::AllFast});
+  {
+    // Children under another prefix bound to the same namespace.
+    std::string d = gen_collection(h_prefix, "marc:");
+    const std::size_t at = d.find("<marc:record>", d.find("id2"));
+    d.replace(at, std::strlen("<marc:record>"), "<marc:record xmlns:m=\"" + ns + "\">");
+    g.push_back({"record-second-prefix-unused", d, Expect::AllFast});
+  }
+  // Between and after the records.
+  {
+    std::string d = gen_collection(h_default, "");
+    const std::size_t at = d.find("<record>", d.find("id3"));
+    g.push_back({"comment-between-records", std::string(d).insert(at, "<!-- c -->"), Expect::SomeRefused});
+    g.push_back({"pi-between-records", std::string(d).insert(at, "<?pi x?>"), Expect::SomeRefused});
+    g.push_back({"text-between-records", std::string(d).insert(at, "loose text"), Expect::SomeRefused});
+    g.push_back({"other-element-between-records", std::string(d).insert(at, "<header><id>1</id></header>"), Expect::SomeRefused});
+    g.push_back({"leader-outside-record", std::string(d).insert(at, "<leader>x</leader>"), Expect::SomeRefused});
+    g.push_back({"trailing-comment", gen_collection(h_default, "", {}, "\n<!-- end -->\n"), Expect::SomeRefused});
+    g.push_back({"trailing-junk", gen_collection(h_default, "", {}, "\njunk\n"), Expect::SomeRefused});
+    g.push_back({"second-document", gen_collection(h_default, "", {}, "\n" + gen_collection(h_default, "")), Expect::SomeRefused});
+    g.push_back({"truncated", d.substr(0, d.size() - 20), Expect::SomeRefused});
+    g.push_back({"root-end-with-blank", d.substr(0, d.rfind("</collection>")) + "</collection >\n", Expect::SomeRefused});
+  }
+  return g;
+}
+
 }  // namespace
 
 class TestStreamPipeline : public QObject {
@@ -119,6 +342,8 @@ class TestStreamPipeline : public QObject {
   void consumerStopsEarly();
   void transformRunsAndErrorsReachTheCaller();
   void mappedReadReleasesPagesAndLosesNothing();
+  void fastXmlSameAsExpatOnFixtures();
+  void fastXmlSameAsExpatOnGenerated();
 };
 
 void TestStreamPipeline::sameAsSerialReader_data() {
@@ -283,6 +508,90 @@ void TestStreamPipeline::mappedReadReleasesPagesAndLosesNothing() {
   QVERIFY(got == data);
   QVERIFY(*source->contiguous() == data);
   QFile::remove(tmp);
+}
+
+namespace {
+
+/// Reads `path` with the fast path on and off in every mode and several chunkings: the records and
+/// diagnostics must be the same, and the same as the serial reader's. Adds up the chunks.
+void compare_fast(const std::string& path, const QString& label, std::uint64_t& fast, std::uint64_t& chunks) {
+  struct Setting {
+    unsigned threads;
+    std::size_t chunk, batch;
+  };
+  for (ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
+    const Trace want = serial(path, Format::MarcXml, mode);
+    for (const Setting s : {Setting{1, 1u << 20, 1000}, Setting{2, 1, 1}, Setting{3, 600, 7}}) {
+      StreamPipelineResult on, off;
+      const Trace a = piped(path, Format::MarcXml, mode, s.threads, s.chunk, s.batch, &on, true);
+      const Trace b = piped(path, Format::MarcXml, mode, s.threads, s.chunk, s.batch, &off, false);
+      const QString where = label + QString(" mode %1 threads %2 chunk %3").arg(int(mode)).arg(s.threads).arg(s.chunk);
+      if (a.lines != b.lines || a.lines != want.lines) {
+        const Trace& other = a.lines != b.lines ? b : want;
+        std::size_t i = 0;
+        while (i < a.lines.size() && i < other.lines.size() && a.lines[i] == other.lines[i]) ++i;
+        QFAIL(qPrintable(where + QString(": first difference at line %1:\n fast: %2\nother: %3")
+                                     .arg(i)
+                                     .arg(i < a.lines.size() ? QString::fromStdString(a.lines[i]) : "(end)")
+                                     .arg(i < other.lines.size() ? QString::fromStdString(other.lines[i]) : "(end)")));
+      }
+      QVERIFY2(off.fast_chunks == 0, qPrintable(where));
+      QVERIFY2(on.fast_chunks <= on.parallel_chunks, qPrintable(where));
+      QCOMPARE(on.serial_fallback, off.serial_fallback);
+      QCOMPARE(on.parallel_chunks, off.parallel_chunks);
+      fast += on.fast_chunks;
+      chunks += on.parallel_chunks;
+    }
+  }
+}
+
+}  // namespace
+
+void TestStreamPipeline::fastXmlSameAsExpatOnFixtures() {
+  const QStringList files = all_xml_fixtures();
+  QVERIFY(files.size() >= 70);
+  const bool small = test::small_data();
+  std::uint64_t fast = 0, chunks = 0;
+  int read = 0;
+  for (const QString& f : files) {
+    if (small && QFileInfo(test::data_dir() + "/" + f).size() > 100 * 1024) continue;
+    compare_fast(test::data_path(f), f, fast, chunks);
+    ++read;
+  }
+  QVERIFY(read >= 30);
+  qInfo("%d files: %llu of %llu parallel chunks read by the fast path", read, (unsigned long long)fast,
+        (unsigned long long)chunks);
+  // The fixtures hold clean collections: the fast path must have read a good part of them.
+  QVERIFY2(fast * 4 >= chunks && fast > 100, qPrintable(QString("%1 of %2 chunks fast").arg(fast).arg(chunks)));
+}
+
+void TestStreamPipeline::fastXmlSameAsExpatOnGenerated() {
+  const QString tmp = QDir::tempPath() + "/marcscope-fast-xml-" + QString::number(QCoreApplication::applicationPid()) + ".xml";
+  int all_fast = 0, refused = 0;
+  for (const Generated& g : generated_xml()) {
+    QFile out(tmp);
+    QVERIFY(out.open(QIODevice::WriteOnly | QIODevice::Truncate));
+    out.write(g.text.data(), qint64(g.text.size()));
+    out.close();
+    std::uint64_t fast = 0, chunks = 0;
+    compare_fast(tmp.toStdString(), QString::fromStdString(g.name), fast, chunks);
+    // Alone (one record per chunk, permissive): which chunks the fast path took.
+    StreamPipelineResult r;
+    piped(tmp.toStdString(), Format::MarcXml, ReadMode::Permissive, 2, 1, 1000, &r, true);
+    const QString what = QString::fromStdString(g.name) +
+                         QString(": %1 of %2 chunks fast, fallback %3").arg(r.fast_chunks).arg(r.parallel_chunks).arg(r.serial_fallback);
+    if (g.expect == Expect::AllFast) {
+      QVERIFY2(r.parallel_chunks == 6 && r.fast_chunks == 6 && !r.serial_fallback, qPrintable(what));
+      ++all_fast;
+    } else if (g.expect == Expect::SomeRefused) {
+      // The plain records before the odd one are read fast; the odd one is not.
+      QVERIFY2(r.fast_chunks >= 2 && (r.fast_chunks < r.parallel_chunks || r.serial_fallback), qPrintable(what));
+      ++refused;
+    }
+  }
+  QFile::remove(tmp);
+  QVERIFY(all_fast >= 20);
+  QVERIFY(refused >= 60);
 }
 
 QTEST_GUILESS_MAIN(TestStreamPipeline)

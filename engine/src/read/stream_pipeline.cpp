@@ -14,6 +14,7 @@
 #include "marcscope/core/executor.h"
 
 #include "core/inflight.h"
+#include "formats/marcxml_fast.h"
 #include "stream_batch.h"
 #include "core/tsan_annotations.h"
 
@@ -254,6 +255,7 @@ struct Chunk {
   std::size_t begin = 0, end = 0;
   bool last = false;
   bool clean = false;
+  bool fast = false;
   bool dropped = false;
   Batch batch;
 };
@@ -271,6 +273,11 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
   std::uint64_t numbered = 0;           // numbering stage only
   bool finished = false;                // delivery only
   const std::size_t target = std::max<std::size_t>(options.chunk_bytes, 1);
+  // The fast path reads the header once; an unusual one sends every chunk to expat.
+  std::optional<detail::FastXmlHeader> fast_header;
+  if (options.fast_xml) fast_header = detail::fast_marcxml_header(plan.header);
+  const std::string_view record_qname =
+      std::string_view(plan.record_end).substr(2, plan.record_end.size() - 3);  // "</" name ">"
   ProgressThrottle progress(control);
   detail::Inflight<Chunk> inflight;
 
@@ -318,11 +325,29 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     if (!chunk->last) text += plan.closing;
     // Offsets in `text` map back to the file by one shift (records are never in the header).
     const std::uint64_t shift = first ? 0 : chunk->begin - plan.header.size();
-    auto stream = open_record_stream(Format::MarcXml, make_memory_source(std::move(text), name), options);
     Batch& batch = chunk->batch;
     batch.index = chunk->index;
     batch.begin_offset = chunk->begin;
     batch.end_offset = chunk->end;
+    if (fast_header &&
+        detail::fast_marcxml_chunk(text, plan.header.size(), *fast_header, record_qname, plan.closing, batch.records)) {
+      for (auto& rec : batch.records) {
+        rec.offset += shift;
+        rec.end += shift;
+        rec.status = RecordStatus::kUtf8;
+      }
+      chunk->clean = true;
+      chunk->fast = true;
+      return chunk;
+    }
+    if (fast_header) {
+      // pugixml has parsed the text in place: expat gets the bytes again.
+      text.clear();
+      if (!first) text = plan.header;
+      text.append(doc.substr(chunk->begin, chunk->end - chunk->begin));
+      if (!chunk->last) text += plan.closing;
+    }
+    auto stream = open_record_stream(Format::MarcXml, make_memory_source(std::move(text), name), options);
     Record record;
     while (stream->next(record, batch.diagnostics)) {
       BatchRecord rec;
@@ -379,6 +404,7 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     Batch& batch = chunk->batch;
     result.records_seen = batch.records_seen;
     ++result.parallel_chunks;
+    if (chunk->fast) ++result.fast_chunks;
     delivered += batch.records.size();
     next_index = batch.index + 1;
     // Every chunk up to this one has been parsed (from copies): its pages can go.

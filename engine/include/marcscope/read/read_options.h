@@ -36,6 +36,10 @@ struct ReadOptions {
   std::size_t chunk_bytes = 1u << 20;    ///< MARCXML: a chunk ends at the first record end after this many bytes
   std::size_t tokens = 0;                ///< slices or batches in flight; 0 = 2 per thread + 2
   bool parallel_parse = true;            ///< MARCXML: parse chunks in parallel where the document allows
+  /// MARCXML chunks: parse a chunk that is entirely plain, clean MARCXML with pugixml in place, and
+  /// everything else with expat as before (same records, same diagnostics; false: expat for all,
+  /// for tests and benchmarks that compare the two).
+  bool fast_xml = true;
 };
 
 }  // namespace marcscope

@@ -29,6 +29,7 @@ struct StreamPipelineResult {
   bool stopped = false;            ///< Strict mode stopped on an error
   std::uint64_t records_seen = 0;  ///< records read, delivered or skipped
   std::uint64_t parallel_chunks = 0;  ///< MARCXML chunks parsed in parallel and delivered
+  std::uint64_t fast_chunks = 0;      ///< of those, the ones the fast path read (ReadOptions::fast_xml)
   bool serial_fallback = false;    ///< a chunk had diagnostics: the serial reader finished the file
 };
 
