@@ -8,15 +8,58 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "marcscope/charset/utf8.h"
 #include "marcscope/io/byte_source.h"
 #include "marcscope/core/diagnostic.h"
 #include "marcscope/core/read_mode.h"
+#include "marcscope/iso2709/record_view.h"
 #include "marcscope/model/record.h"
 #include "marcscope/formats/record_stream.h"
 
 namespace marcscope::detail {
+
+/// A record that decodes_as_is() accepts, seen as the model it decodes to (the same names as
+/// Record, Field and Subfield), so that a writer's template writes it from the view.
+class AsIsField {
+ public:
+  explicit AsIsField(const FieldView& f) : f_(&f) {}
+  std::string_view tag() const { return f_->tag; }
+  bool is_control() const { return f_->is_control(); }
+  std::string_view value() const { return f_->data; }
+  char indicator1() const { return f_->data[0]; }
+  char indicator2() const { return f_->data[1]; }
+  std::string_view leading_data() const { return {}; }
+  FieldView::SubfieldRange subfields() const { return {f_->data.substr(2)}; }
+
+ private:
+  const FieldView* f_;
+};
+
+class AsIsRecord {
+ public:
+  explicit AsIsRecord(const RecordView& view) : view_(view) {}
+  std::string_view leader() const { return view_.bytes().substr(0, 24); }
+  struct Iterator {
+    std::vector<FieldView>::const_iterator at;
+    AsIsField operator*() const { return AsIsField(*at); }
+    Iterator& operator++() {
+      ++at;
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return at != other.at; }
+  };
+  struct Fields {
+    const std::vector<FieldView>& fields;
+    Iterator begin() const { return {fields.begin()}; }
+    Iterator end() const { return {fields.end()}; }
+  };
+  Fields fields() const { return {view_.fields()}; }
+
+ private:
+  const RecordView& view_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Factories (one per source file)

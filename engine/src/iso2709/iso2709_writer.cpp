@@ -1,5 +1,6 @@
 #include "marcscope/iso2709/iso2709_writer.h"
 
+#include <cstring>
 #include <stdexcept>
 
 #if defined(__SSE2__)
@@ -240,6 +241,49 @@ void write_iso2709(const Record& record, std::string& out, Diagnostics& diags, s
 void write_iso2709(const Record& record, std::string& out) {
   Diagnostics ignored;
   write_iso2709(record, out, ignored, 0, 0);
+}
+
+bool write_iso2709_view(const RecordView& view, std::string& out) {
+  // write_clean's layout, with each field's data as it is: decodes_as_is() has checked that the
+  // model would hold exactly these bytes (indicators, then a delimiter and a code per subfield).
+  const auto& fields = view.fields();
+  const std::size_t base = 24 + 12 * fields.size() + 1;
+  std::size_t data_size = 0;
+  for (const auto& f : fields) {
+    const std::size_t len = f.data.size() + 1;
+    if (len > 9999) return false;
+    data_size += len;
+  }
+  const std::size_t total = base + data_size + 1;
+  if (total > 99999) return false;
+  const std::size_t start = out.size();
+  out.resize(start + total);
+  char* o = out.data() + start;
+  std::memcpy(o, view.bytes().data(), 24);
+  put_number(out, start + 0, 5, total);
+  put_number(out, start + 12, 5, base);
+  o[9] = 'a';
+  o[10] = '2';
+  o[11] = '2';
+  std::memcpy(o + 20, "4500", 4);
+  std::size_t entry = start + 24, pos = 0;
+  for (const auto& f : fields) {
+    const std::size_t len = f.data.size() + 1;
+    std::memcpy(out.data() + entry, f.tag.data(), 3);
+    put_number(out, entry + 3, 4, len);
+    put_number(out, entry + 7, 5, pos);
+    entry += 12;
+    pos += len;
+  }
+  o = out.data() + entry;
+  *o++ = kFieldTerminator;
+  for (const auto& f : fields) {
+    if (!f.data.empty()) std::memcpy(o, f.data.data(), f.data.size());
+    o += f.data.size();
+    *o++ = kFieldTerminator;
+  }
+  *o = kRecordTerminator;
+  return true;
 }
 
 std::string to_iso2709(const Record& record) {

@@ -322,4 +322,46 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   return rec;
 }
 
+bool decodes_as_is(const RecordView& view, const DecodeOptions& options) {
+  // Cheapest tests first: a MARC-8 record leaves at leader/09, before any look at its bytes.
+  const std::string_view leader = view.leader().bytes();
+  if (leader.size() != 24 || leader[9] != 'a' || leader[10] != '2' || leader[11] != '2') return false;
+  if (options.raw || view.indicator_count() != 2) return false;
+  // from_view trusts a record's values only when choose_encoding examined them (else it checks
+  // each value, and may change it).
+  if (options.encoding == EncodingChoice::ForceMarc8 || options.encoding == EncodingChoice::ForceUtf8) return false;
+  if (options.encoding == EncodingChoice::FromLeader && !options.detect_leader_lies) return false;
+  for (const char c : leader)
+    if (!is_printable(c)) return false;
+  for (const auto& fv : view.fields()) {
+    if (!printable3(fv.tag)) return false;
+    const std::string_view data = fv.data;
+    if (fv.is_control()) {
+      // from_view copies a control field as it is when the byte before it is ASCII.
+      if (data.data() != view.bytes().data() && static_cast<unsigned char>(data.data()[-1]) >= 0x80) return false;
+      for (const char c : data)
+        if (c == kSubfieldDelimiter || c == kFieldTerminator || c == kRecordTerminator) return false;
+      continue;
+    }
+    if (data.size() < 2 || !is_printable(data[0]) || !is_printable(data[1])) return false;
+    // After the indicators: nothing before the first delimiter, and each delimiter followed by a
+    // printable code (not a structure byte, not NUL, not a byte above ASCII).
+    if (data.size() > 2 && data[2] != kSubfieldDelimiter) return false;
+    for (std::size_t i = 2; i < data.size(); ++i) {
+      const char c = data[i];
+      if (c == kFieldTerminator || c == kRecordTerminator) return false;
+      if (c != kSubfieldDelimiter) continue;
+      if (i + 1 == data.size()) return false;
+      const auto code = static_cast<unsigned char>(data[i + 1]);
+      if (code <= 0x20 || code >= 0x7F) return false;
+      ++i;
+    }
+  }
+  Diagnostics none;
+  EncodingEvidence evidence;
+  bool examined = false;
+  const Encoding enc = choose_encoding(view, options, none, &evidence, &examined);
+  return enc == Encoding::Utf8 && examined && evidence.valid_utf8 && !evidence.has_escape && none.empty();
+}
+
 }  // namespace marcscope
