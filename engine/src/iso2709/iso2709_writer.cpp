@@ -1,5 +1,6 @@
 #include "marcscope/iso2709/iso2709_writer.h"
 
+#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -21,6 +22,20 @@ void put_number(std::string& out, std::size_t pos, std::size_t width, std::size_
     out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
     value /= 10;
   }
+}
+
+/// Four decimal digits of `value` (below 10,000) at `o`: two table look-ups.
+inline void put_digits4(char* o, std::size_t value) {
+  static constexpr auto kPairs = [] {
+    std::array<char, 200> t{};
+    for (int i = 0; i < 100; ++i) {
+      t[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+      t[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+    }
+    return t;
+  }();
+  std::memcpy(o, &kPairs[2 * (value / 100)], 2);
+  std::memcpy(o + 2, &kPairs[2 * (value % 100)], 2);
 }
 
 std::size_t field_length(const Field& f) {
@@ -269,9 +284,11 @@ bool write_iso2709_view(const RecordView& view, std::string& out) {
   std::size_t entry = start + 24, pos = 0;
   for (const auto& f : fields) {
     const std::size_t len = f.data.size() + 1;
-    std::memcpy(out.data() + entry, f.tag.data(), 3);
-    put_number(out, entry + 3, 4, len);
-    put_number(out, entry + 7, 5, pos);
+    char* e = out.data() + entry;
+    std::memcpy(e, f.tag.data(), 3);
+    put_digits4(e + 3, len);
+    e[7] = static_cast<char>('0' + pos / 10000);
+    put_digits4(e + 8, pos % 10000);
     entry += 12;
     pos += len;
   }
