@@ -204,7 +204,7 @@ class JsonWriter final : public RecordWriter {
   }
 
   /// The inside of a string.
-  static char* str(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
+  [[gnu::always_inline]] static char* str(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
                    Diagnostics& diags) {
     o = sink.need(o, v.size() + kRoom);
     // Most values need no escaping: copied here, without a call.

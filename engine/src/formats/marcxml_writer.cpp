@@ -201,7 +201,7 @@ class MarcXmlWriter final : public RecordWriter {
   }
 
   /// Element content.
-  static char* value(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
+  [[gnu::always_inline]] static char* value(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
                      Diagnostics& diags) {
     o = sink.need(o, v.size() + kRoom);
     // Most values need no escaping: copied here, without a call.
