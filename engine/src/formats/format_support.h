@@ -3,20 +3,120 @@
 // with line and column tracking, the per-record outcome by read mode, escaping helpers), and the
 // factory functions record_stream.cpp dispatches to.
 
+#include <bit>
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "marcscope/charset/utf8.h"
 #include "marcscope/io/byte_source.h"
 #include "marcscope/core/diagnostic.h"
 #include "marcscope/core/read_mode.h"
+#include "marcscope/iso2709/record_view.h"
 #include "marcscope/model/record.h"
 #include "marcscope/formats/record_stream.h"
 
 namespace marcscope::detail {
+
+/// The next subfield delimiter in [p, end), or end: sixteen bytes at a time (SSE2).
+inline const char* next_delimiter(const char* p, const char* end) {
+#if defined(__SSE2__)
+  const __m128i delimiter = _mm_set1_epi8(kSubfieldDelimiter);
+  for (; end - p >= 16; p += 16) {
+    const auto m = static_cast<unsigned>(
+        _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), delimiter)));
+    if (m) return p + std::countr_zero(m);
+  }
+#endif
+  while (p != end && *p != kSubfieldDelimiter) ++p;
+  return p;
+}
+
+/// The subfields of a field that decodes_as_is() accepted: its subfield area is empty or starts
+/// with a delimiter, and every delimiter has a code after it.
+class AsIsSubfields {
+ public:
+  struct Subfield {
+    char code = 0;
+    std::string_view value;
+  };
+  struct Iterator {
+    const char* at;  ///< a delimiter, or the end
+    const char* end;
+    Subfield current;
+    void load() {
+      if (at == end) return;
+      current.code = at[1];
+      const char* v = at + 2;
+      current.value = std::string_view(v, static_cast<std::size_t>(next_delimiter(v, end) - v));
+    }
+    const Subfield& operator*() const { return current; }
+    Iterator& operator++() {
+      at = current.value.data() + current.value.size();
+      load();
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return at != other.at; }
+  };
+  explicit AsIsSubfields(std::string_view area) : area_(area) {}
+  Iterator begin() const {
+    Iterator it{area_.data(), area_.data() + area_.size(), {}};
+    it.load();
+    return it;
+  }
+  Iterator end() const { return {area_.data() + area_.size(), area_.data() + area_.size(), {}}; }
+
+ private:
+  std::string_view area_;
+};
+
+/// A record that decodes_as_is() accepts, seen as the model it decodes to (the same names as
+/// Record, Field and Subfield), so that a writer's template writes it from the view.
+class AsIsField {
+ public:
+  explicit AsIsField(const FieldView& f) : f_(&f) {}
+  std::string_view tag() const { return f_->tag; }
+  bool is_control() const { return f_->is_control(); }
+  std::string_view value() const { return f_->data; }
+  char indicator1() const { return f_->data[0]; }
+  char indicator2() const { return f_->data[1]; }
+  std::string_view leading_data() const { return {}; }
+  AsIsSubfields subfields() const { return AsIsSubfields(f_->data.substr(2)); }
+
+ private:
+  const FieldView* f_;
+};
+
+class AsIsRecord {
+ public:
+  explicit AsIsRecord(const RecordView& view) : view_(view) {}
+  std::string_view leader() const { return view_.bytes().substr(0, 24); }
+  struct Iterator {
+    std::vector<FieldView>::const_iterator at;
+    AsIsField operator*() const { return AsIsField(*at); }
+    Iterator& operator++() {
+      ++at;
+      return *this;
+    }
+    bool operator!=(const Iterator& other) const { return at != other.at; }
+  };
+  struct Fields {
+    const std::vector<FieldView>& fields;
+    Iterator begin() const { return {fields.begin()}; }
+    Iterator end() const { return {fields.end()}; }
+  };
+  Fields fields() const { return {view_.fields()}; }
+
+ private:
+  const RecordView& view_;
+};
 
 // ---------------------------------------------------------------------------------------------
 // Factories (one per source file)

@@ -132,12 +132,23 @@ class JsonWriter final : public RecordWriter {
     else
       write_record<false>(record, {number, offset}, comma, ndjson_, out, diags);
   }
+  bool write_view(const RecordView& view, std::uint64_t number, std::uint64_t offset, std::string& out,
+                  Diagnostics& diags) const override {
+    const AsIsRecord record(view);
+    const bool comma = !ndjson_ && !first_.exchange(false, std::memory_order_relaxed);
+    if (pretty_)
+      write_record<true>(record, {number, offset}, comma, ndjson_, out, diags);
+    else
+      write_record<false>(record, {number, offset}, comma, ndjson_, out, diags);
+    return true;
+  }
+  bool writes_views() const override { return true; }
 
  private:
   // Between two values at most 128 bytes of punctuation are written: the room (kRoom) that every
   // value leaves, and that the record starts with, holds them.
-  template <bool Pretty>
-  static void write_record(const Record& record, Origin origin, bool comma, bool ndjson, std::string& out,
+  template <bool Pretty, class R>
+  static void write_record(const R& record, Origin origin, bool comma, bool ndjson, std::string& out,
                            Diagnostics& diags) {
     using M = Markup<Pretty>;
     Sink sink(out);
@@ -149,7 +160,7 @@ class JsonWriter final : public RecordWriter {
       o = put(o, M::fields_open);
       bool first_field = true;
       for (const auto& f : record.fields()) {
-        const std::string& tag = f.tag();
+        const auto& tag = f.tag();  // a std::string, or a view's std::string_view
         if (!first_field) *o++ = ',';
         first_field = false;
         o = put(o, M::field_sep);
@@ -163,8 +174,8 @@ class JsonWriter final : public RecordWriter {
           continue;
         }
         if (!f.leading_data().empty())
-          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, origin.number, origin.offset, tag, 0,
-                           "field " + tag + ": the text before its first subfield (\"" + printable(f.leading_data()) +
+          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, origin.number, origin.offset, std::string(tag), 0,
+                           "field " + std::string(tag) + ": the text before its first subfield (\"" + printable(f.leading_data()) +
                                "\") cannot be written in MARC-in-JSON; left out"});
         o = put(o, M::ind1_open);
         o = str(f.indicator1(), o, sink, tag, 0, origin, diags);
@@ -193,7 +204,7 @@ class JsonWriter final : public RecordWriter {
   }
 
   /// The inside of a string.
-  static char* str(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
+  [[gnu::always_inline]] static char* str(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
                    Diagnostics& diags) {
     o = sink.need(o, v.size() + kRoom);
     // Most values need no escaping: copied here, without a call.

@@ -138,12 +138,22 @@ class MarcXmlWriter final : public RecordWriter {
     else
       write_record<false>(record, {number, offset}, out, diags);
   }
+  bool write_view(const RecordView& view, std::uint64_t number, std::uint64_t offset, std::string& out,
+                  Diagnostics& diags) const override {
+    const AsIsRecord record(view);
+    if (pretty_)
+      write_record<true>(record, {number, offset}, out, diags);
+    else
+      write_record<false>(record, {number, offset}, out, diags);
+    return true;
+  }
+  bool writes_views() const override { return true; }
 
  private:
   // Between two values at most 128 bytes of markup are written: the room (kRoom) that every
   // value leaves, and that the record starts with, holds them.
-  template <bool Pretty>
-  static void write_record(const Record& record, Origin origin, std::string& out, Diagnostics& diags) {
+  template <bool Pretty, class R>
+  static void write_record(const R& record, Origin origin, std::string& out, Diagnostics& diags) {
     using M = Markup<Pretty>;
     Sink sink(out);
     try {
@@ -152,7 +162,7 @@ class MarcXmlWriter final : public RecordWriter {
       o = value(record.leader(), o, sink, "LDR", 0, origin, diags);
       o = put(o, M::leader_close);
       for (const auto& f : record.fields()) {
-        const std::string& tag = f.tag();
+        const auto& tag = f.tag();  // a std::string, or a view's std::string_view
         if (f.is_control()) {
           o = put(o, M::control_open);
           o = attribute(tag, o, sink, tag, 0, origin, diags);
@@ -170,8 +180,8 @@ class MarcXmlWriter final : public RecordWriter {
         o = put(o, "\">");
         o = put(o, M::nl);
         if (!f.leading_data().empty())
-          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, origin.number, origin.offset, tag, 0,
-                           "field " + tag + ": the text before its first subfield (\"" + printable(f.leading_data()) +
+          diags.push_back({Severity::Warning, Code::SubfieldDelimiterMissing, origin.number, origin.offset, std::string(tag), 0,
+                           "field " + std::string(tag) + ": the text before its first subfield (\"" + printable(f.leading_data()) +
                                "\") cannot be written in MARCXML; left out"});
         for (const auto& s : f.subfields()) {
           o = put(o, M::sub_open);
@@ -191,7 +201,7 @@ class MarcXmlWriter final : public RecordWriter {
   }
 
   /// Element content.
-  static char* value(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
+  [[gnu::always_inline]] static char* value(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,
                      Diagnostics& diags) {
     o = sink.need(o, v.size() + kRoom);
     // Most values need no escaping: copied here, without a call.

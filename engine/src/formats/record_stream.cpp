@@ -607,6 +607,10 @@ class Iso2709Writer final : public RecordWriter {
              Diagnostics& diags) const override {
     append_iso2709(record, number, offset, out, diags);
   }
+  bool write_view(const RecordView& view, std::uint64_t, std::uint64_t, std::string& out, Diagnostics&) const override {
+    return write_iso2709_view(view, out);
+  }
+  bool writes_views() const override { return true; }
 };
 
 class Iso2709Marc8Writer final : public RecordWriter {

@@ -1,5 +1,7 @@
 #include "marcscope/iso2709/iso2709_writer.h"
 
+#include <array>
+#include <cstring>
 #include <stdexcept>
 
 #if defined(__SSE2__)
@@ -20,6 +22,20 @@ void put_number(std::string& out, std::size_t pos, std::size_t width, std::size_
     out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
     value /= 10;
   }
+}
+
+/// Four decimal digits of `value` (below 10,000) at `o`: two table look-ups.
+inline void put_digits4(char* o, std::size_t value) {
+  static constexpr auto kPairs = [] {
+    std::array<char, 200> t{};
+    for (int i = 0; i < 100; ++i) {
+      t[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
+      t[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
+    }
+    return t;
+  }();
+  std::memcpy(o, &kPairs[2 * (value / 100)], 2);
+  std::memcpy(o + 2, &kPairs[2 * (value % 100)], 2);
 }
 
 std::size_t field_length(const Field& f) {
@@ -240,6 +256,51 @@ void write_iso2709(const Record& record, std::string& out, Diagnostics& diags, s
 void write_iso2709(const Record& record, std::string& out) {
   Diagnostics ignored;
   write_iso2709(record, out, ignored, 0, 0);
+}
+
+bool write_iso2709_view(const RecordView& view, std::string& out) {
+  // write_clean's layout, with each field's data as it is: decodes_as_is() has checked that the
+  // model would hold exactly these bytes (indicators, then a delimiter and a code per subfield).
+  const auto& fields = view.fields();
+  const std::size_t base = 24 + 12 * fields.size() + 1;
+  std::size_t data_size = 0;
+  for (const auto& f : fields) {
+    const std::size_t len = f.data.size() + 1;
+    if (len > 9999) return false;
+    data_size += len;
+  }
+  const std::size_t total = base + data_size + 1;
+  if (total > 99999) return false;
+  const std::size_t start = out.size();
+  out.resize(start + total);
+  char* o = out.data() + start;
+  std::memcpy(o, view.bytes().data(), 24);
+  put_number(out, start + 0, 5, total);
+  put_number(out, start + 12, 5, base);
+  o[9] = 'a';
+  o[10] = '2';
+  o[11] = '2';
+  std::memcpy(o + 20, "4500", 4);
+  std::size_t entry = start + 24, pos = 0;
+  for (const auto& f : fields) {
+    const std::size_t len = f.data.size() + 1;
+    char* e = out.data() + entry;
+    std::memcpy(e, f.tag.data(), 3);
+    put_digits4(e + 3, len);
+    e[7] = static_cast<char>('0' + pos / 10000);
+    put_digits4(e + 8, pos % 10000);
+    entry += 12;
+    pos += len;
+  }
+  o = out.data() + entry;
+  *o++ = kFieldTerminator;
+  for (const auto& f : fields) {
+    if (!f.data.empty()) std::memcpy(o, f.data.data(), f.data.size());
+    o += f.data.size();
+    *o++ = kFieldTerminator;
+  }
+  *o = kRecordTerminator;
+  return true;
 }
 
 std::string to_iso2709(const Record& record) {

@@ -322,4 +322,83 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
   return rec;
 }
 
+namespace {
+
+/// The first byte below 0x20 in p[i, n), or n: sixteen bytes at a time (SSE2), else eight.
+inline std::size_t next_control(const char* p, std::size_t i, std::size_t n) {
+#if defined(__SSE2__)
+  const __m128i limit = _mm_set1_epi8(0x20);
+  for (; i + 16 <= n; i += 16) {
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    // Signed: bytes above ASCII are negative, so also "below 0x20"; their high bit takes them out.
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(w, limit))) &
+                       ~static_cast<unsigned>(_mm_movemask_epi8(w));
+    if (m) return i + static_cast<std::size_t>(std::countr_zero(m));
+  }
+#endif
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t w;
+    std::memcpy(&w, p + i, 8);
+    // High bit of each byte below 0x20 (the lowest one flagged is exact: borrows only run upwards).
+    const std::uint64_t m = (w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull;
+    if (m) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
+  }
+  while (i < n && static_cast<unsigned char>(p[i]) >= 0x20) ++i;
+  return i;
+}
+
+}  // namespace
+
+bool decodes_as_is(const RecordView& view, const DecodeOptions& options) {
+  // Cheapest tests first: a MARC-8 record leaves at leader/09, before any look at its bytes.
+  const std::string_view leader = view.leader().bytes();
+  if (leader.size() != 24 || leader[9] != 'a' || leader[10] != '2' || leader[11] != '2') return false;
+  if (options.raw || view.indicator_count() != 2) return false;
+  // from_view trusts a record's values only when choose_encoding examined them (else it checks
+  // each value, and may change it).
+  if (options.encoding == EncodingChoice::ForceMarc8 || options.encoding == EncodingChoice::ForceUtf8) return false;
+  if (options.encoding == EncodingChoice::FromLeader && !options.detect_leader_lies) return false;
+  for (const char c : leader)
+    if (!is_printable(c)) return false;
+  for (const auto& fv : view.fields()) {
+    if (!printable3(fv.tag)) return false;
+    const std::string_view data = fv.data;
+    const char* const p = data.data();
+    const std::size_t n = data.size();
+    std::size_t i = 0;
+    if (fv.is_control()) {
+      // from_view copies a control field as it is when the byte before it is ASCII.
+      if (p != view.bytes().data() && static_cast<unsigned char>(p[-1]) >= 0x80) return false;
+    } else {
+      if (n < 2 || !is_printable(p[0]) || !is_printable(p[1])) return false;
+      // After the indicators: nothing before the first delimiter.
+      if (n > 2 && p[2] != kSubfieldDelimiter) return false;
+      i = 2;
+    }
+    // Every byte below 0x20 found eight bytes at a time: a structure byte other than a subfield
+    // delimiter (none in a control field), or a delimiter without a printable code after it (not
+    // a structure byte, not NUL, not a byte above ASCII), is something the model changes.
+    const bool control = fv.is_control();
+    for (;;) {
+      i = next_control(p, i, n);
+      if (i == n) break;
+      const char c = p[i];
+      if (c == kSubfieldDelimiter && !control) {
+        if (i + 1 == n) return false;
+        const auto code = static_cast<unsigned char>(p[i + 1]);
+        if (code <= 0x20 || code >= 0x7F) return false;
+        i += 2;
+        continue;
+      }
+      if (c == kSubfieldDelimiter || c == kFieldTerminator || c == kRecordTerminator) return false;
+      ++i;
+    }
+  }
+  Diagnostics none;
+  EncodingEvidence evidence;
+  bool examined = false;
+  const Encoding enc = choose_encoding(view, options, none, &evidence, &examined);
+  return enc == Encoding::Utf8 && examined && evidence.valid_utf8 && !evidence.has_escape && none.empty();
+}
+
 }  // namespace marcscope

@@ -44,6 +44,7 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
   const ReadMode mode = options.mode;
   RecordView view;
   for (auto& item : slice.items) {
+    const std::size_t item_diag = batch.diagnostics.size();
     for (auto& d : item.diags) batch.diagnostics.push_back(std::move(d));
     if (item.kind == SliceItem::Note) continue;
     const std::string_view bytes = slice.bytes_of(item.span);
@@ -68,7 +69,12 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
     rec.end = item.span.offset + item.span.length;
     rec.bytes = bytes;
     rec.repaired = item.span.flags != 0 || view.repaired();
-    if (options.decode_records) {
+    if (options.decode_records && options.skip_as_is && !rec.repaired && batch.diagnostics.size() == item_diag &&
+        decodes_as_is(view, options.decode)) {
+      // Nothing said about it and nothing to change: written from its bytes.
+      rec.as_is = true;
+      rec.status |= RecordStatus::kUtf8;
+    } else if (options.decode_records) {
       Encoding encoding = Encoding::Utf8;
       rec.record = Record::from_view(view, options.decode, batch.diagnostics, &encoding);
       rec.status |= encoding == Encoding::Utf8 ? RecordStatus::kUtf8 : RecordStatus::kMarc8;

@@ -1,5 +1,9 @@
 #include "marcscope/write/converter.h"
 
+#include <stdexcept>
+
+#include "marcscope/iso2709/record_view.h"
+
 namespace marcscope {
 
 Converter::Converter(Format format, const WriterOptions& options, OutputFile& out)
@@ -9,14 +13,33 @@ Converter::~Converter() = default;
 
 void Converter::set_range(std::uint64_t first, std::uint64_t last) { range_ = std::make_pair(first, last); }
 
-void Converter::encode(Batch& batch) const {
+bool Converter::writes_views(Format format, const WriterOptions& options) {
+  try {
+    return make_writer(format, options)->writes_views();
+  } catch (const std::invalid_argument&) {
+    return false;  // no writer: nothing to write either way
+  }
+}
+
+void Converter::encode(Batch& batch, const ReadOptions& read) const {
   // One allocation for the batch's output instead of a doubling series (MARCXML is about 2.5
   // times the ISO 2709 size; a record from another format counts as 1.5 KB).
   std::size_t estimate = 0;
   for (const auto& rec : batch.records) estimate += rec.bytes.empty() ? 1536 : rec.bytes.size();
   batch.output.reserve(batch.output.size() + estimate * 5 / 2);
+  RecordView view;
+  Diagnostics none;  // a record delivered as it is parses with no diagnostic
   for (const auto& rec : batch.records) {
     if (range_ && (rec.number < range_->first || rec.number > range_->second)) continue;
+    if (rec.as_is) {
+      none.clear();
+      view.parse(rec.bytes, rec.offset, rec.number, read.mode, none);
+      if (writer_->write_view(view, rec.number, rec.offset, batch.output, batch.diagnostics)) continue;
+      // No view path for this record: decoded here, as the reader would have.
+      writer_->write(Record::from_view(view, read.decode, none), rec.number, rec.offset, batch.output,
+                     batch.diagnostics);
+      continue;
+    }
     writer_->write(rec.record, rec.number, rec.offset, batch.output, batch.diagnostics);
   }
 }
@@ -29,15 +52,16 @@ ReadSummary Converter::add(RecordReader& reader, const JobControl& control, cons
     begun_ = true;
   }
   const bool ordered = format_ == Format::Json;
+  const ReadOptions& read = reader.options();
   return reader.run(
       [&](Batch& batch) {
-        if (ordered) encode(batch);
+        if (ordered) encode(batch, read);
         out_.write(batch.output);
         const bool more = also ? also(batch) : true;
         // Past the last wanted record: stop reading.
         return more && !(range_ && batch.records_seen >= range_->second);
       },
-      ordered ? BatchTransform{} : BatchTransform([this](Batch& batch) { encode(batch); }), control);
+      ordered ? BatchTransform{} : BatchTransform([this, &read](Batch& batch) { encode(batch, read); }), control);
 }
 
 void Converter::finish() {

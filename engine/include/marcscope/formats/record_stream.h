@@ -58,6 +58,17 @@ class RecordWriter {
   virtual void write(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
                      Diagnostics& diags) const = 0;
   virtual void end(std::string& out) const { (void)out; }
+  /// Appends a record that decodes_as_is() accepts, from its view: the bytes and diagnostics
+  /// write() gives for Record::from_view(view). Returns false, with nothing appended, where the
+  /// writer has no such path or the record needs the model's (one too long for ISO 2709): the
+  /// caller then decodes it and calls write().
+  virtual bool write_view(const RecordView& view, std::uint64_t number, std::uint64_t offset, std::string& out,
+                          Diagnostics& diags) const {
+    (void)view, (void)number, (void)offset, (void)out, (void)diags;
+    return false;
+  }
+  /// True when write_view() can write records (the Converter then asks readers not to decode them).
+  virtual bool writes_views() const { return false; }
 };
 
 std::unique_ptr<RecordWriter> make_writer(Format format, const WriterOptions& options = {});

@@ -39,4 +39,10 @@ void write_iso2709(const Record& record, std::string& out);
 
 std::string to_iso2709(const Record& record);
 
+class RecordView;
+/// Appends a record that decodes_as_is() accepts, from its view: the bytes write_iso2709 (UTF-8)
+/// writes for Record::from_view(view), with no diagnostic. Returns false, with nothing appended,
+/// when the record or a field is too long for the format (write_iso2709 would throw).
+bool write_iso2709_view(const RecordView& view, std::string& out);
+
 }  // namespace marcscope

@@ -104,4 +104,12 @@ class Record {
   std::vector<Field> fields_;
 };
 
+/// True when Record::from_view(view, options) would give back the view's own bytes, unchanged
+/// and with no diagnostic: leader/09 'a' and every field valid UTF-8 (examined, as from_view
+/// examines it; no ESC), a printable leader with leader/10-11 "22", printable three-byte tags and
+/// indicators, no text before a field's first subfield, and every subfield delimiter followed by
+/// a printable code. A writer can then write the record from the view (RecordWriter::write_view)
+/// and the output is the model's, byte for byte. Records read as MARC-8 or kept raw never are.
+bool decodes_as_is(const RecordView& view, const DecodeOptions& options);
+
 }  // namespace marcscope

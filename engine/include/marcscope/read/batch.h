@@ -36,6 +36,9 @@ struct BatchRecord {
   std::uint64_t end = 0;     ///< absolute byte offset just past the record (where known, else = offset)
   std::string_view bytes;    ///< the raw ISO 2709 record; empty for other formats
   bool repaired = false;
+  /// Not decoded (ReadOptions::skip_as_is): `record` is empty, and decoding `bytes` would give
+  /// them back unchanged with no diagnostic.
+  bool as_is = false;
   std::uint8_t status = 0;   ///< RecordStatus bits
   Record record;             ///< the decoded record when ReadOptions::decode_records
 };

@@ -30,8 +30,12 @@ class Converter {
   /// Writes the format's end and commits the output.
   void finish();
 
+  /// True when the writer for `format` writes records that need no change from their bytes
+  /// (RecordWriter::writes_views): a front end then reads with ReadOptions::skip_as_is.
+  static bool writes_views(Format format, const WriterOptions& options = {});
+
  private:
-  void encode(Batch& batch) const;
+  void encode(Batch& batch, const ReadOptions& read) const;
   Format format_;
   std::unique_ptr<RecordWriter> writer_;
   OutputFile& out_;

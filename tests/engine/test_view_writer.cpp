@@ -1,0 +1,195 @@
+// Writing records that need no change straight from their view (ReadOptions::skip_as_is, which
+// `marcscope convert` sets): every ISO 2709 fixture, in every read mode, converted to every
+// format both ways, gives the same bytes and the same diagnostics as decoding every record to
+// the model; UTF-8 records take the view path and MARC-8 records never do.
+#include <QDirIterator>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include "marcscope/iso2709/iso2709_writer.h"
+#include "marcscope/iso2709/record_view.h"
+#include "marcscope/model/record.h"
+#include "marcscope/read/record_reader.h"
+#include "marcscope/write/converter.h"
+#include "test_support.h"
+
+using namespace marcscope;
+using namespace marcscope::test;
+
+namespace {
+
+std::string slurp(const QString& path) {
+  QFile f(path);
+  if (!f.open(QIODevice::ReadOnly)) return {};
+  const QByteArray b = f.readAll();
+  return std::string(b.constData(), std::size_t(b.size()));
+}
+
+struct Converted {
+  bool opened = false;
+  std::string bytes;
+  std::vector<std::string> diagnostics;
+  std::uint64_t as_is = 0;      ///< records delivered undecoded (written from their view)
+  std::uint64_t delivered = 0;
+};
+
+Converted convert(const std::string& input, ReadMode mode, Format to, const WriterOptions& wopts, bool skip_as_is,
+                  const QString& out_path, unsigned threads) {
+  Converted c;
+  ReadOptions read;
+  read.mode = mode;
+  read.format = Format::Iso2709;
+  read.skip_as_is = skip_as_is;
+  read.threads = threads;
+  // Small slices: several batches even for the small fixtures.
+  read.slice_bytes = 4096;
+  std::unique_ptr<RecordReader> reader;
+  try {
+    reader = RecordReader::open(input, read);
+  } catch (const std::exception&) {
+    return c;
+  }
+  c.opened = true;
+  {
+    OutputFile out(out_path.toStdString());
+    Converter converter(to, wopts, out);
+    converter.add(*reader, {}, [&](Batch& batch) {
+      for (const auto& d : batch.diagnostics) c.diagnostics.push_back(d.to_string());
+      for (const auto& r : batch.records) {
+        ++c.delivered;
+        if (r.as_is) ++c.as_is;
+      }
+      return true;
+    });
+    converter.finish();
+  }
+  c.bytes = slurp(out_path);
+  return c;
+}
+
+std::vector<QString> iso2709_fixtures() {
+  std::vector<QString> files;
+  QDirIterator it(data_dir(), QDir::Files, QDirIterator::Subdirectories);
+  while (it.hasNext()) {
+    const QString path = it.next();
+    const QString name = QFileInfo(path).fileName();
+    if (!is_iso2709_name(name) || name.endsWith(".md")) continue;
+    files.push_back(path);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+}  // namespace
+
+class TestViewWriter : public QObject {
+  Q_OBJECT
+ private Q_SLOTS:
+  void same_bytes_and_diagnostics_as_the_model();
+  void utf8_records_take_the_view_path_and_marc8_never();
+  void decodes_as_is_refuses_what_the_model_changes();
+};
+
+void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
+  QTemporaryDir dir;
+  QVERIFY(dir.isValid());
+  const auto files = iso2709_fixtures();
+  QVERIFY(files.size() > 100);
+  struct Target {
+    Format format;
+    bool pretty;
+  };
+  const std::vector<Target> targets = {{Format::Iso2709, false}, {Format::MarcXml, false}, {Format::MarcXml, true},
+                                       {Format::Json, false},    {Format::Json, true},     {Format::NdJson, false},
+                                       {Format::Mrk, false},     {Format::Iso2709Marc8, false}};
+  const std::vector<ReadMode> modes = {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover};
+  std::uint64_t compared = 0, as_is = 0;
+  for (const auto& file : files) {
+    for (const ReadMode mode : modes) {
+      for (const auto& target : targets) {
+        if (small_data() && (target.pretty || target.format == Format::Iso2709Marc8)) continue;
+        WriterOptions wopts;
+        wopts.pretty = target.pretty;
+        // Threads: 1 (the serial path) for the model, 2 for the view path.
+        const Converted model = convert(file.toStdString(), mode, target.format, wopts, false, dir.filePath("model"), 1);
+        const Converted view = convert(file.toStdString(), mode, target.format, wopts, true, dir.filePath("view"), 2);
+        const QString what = file + " " + QString::number(int(mode)) + " " +
+                             QString::fromUtf8(format_name(target.format)) + (target.pretty ? " pretty" : "");
+        QVERIFY2(model.opened == view.opened, qPrintable(what));
+        if (!model.opened) continue;
+        QCOMPARE(model.as_is, std::uint64_t{0});
+        QVERIFY2(model.bytes == view.bytes, qPrintable(what));
+        QVERIFY2(model.diagnostics == view.diagnostics, qPrintable(what));
+        QCOMPARE(model.delivered, view.delivered);
+        ++compared;
+        as_is += view.as_is;
+      }
+    }
+  }
+  qInfo("%llu conversions compared; %llu records written from their view", (unsigned long long)compared,
+        (unsigned long long)as_is);
+  QVERIFY(compared > 1000);
+  // The view path was taken, often.
+  QVERIFY(as_is > 1000);
+}
+
+void TestViewWriter::utf8_records_take_the_view_path_and_marc8_never() {
+  QTemporaryDir dir;
+  QVERIFY(dir.isValid());
+  // UTF-8 records, well formed: all of them written from their view.
+  const Converted utf8 = convert(data_path("pairs/traject-test_data.utf8.mrc"), ReadMode::Permissive, Format::MarcXml, {},
+                                 true, dir.filePath("a"), 2);
+  QVERIFY(utf8.opened);
+  QVERIFY(utf8.delivered > 0);
+  QCOMPARE(utf8.as_is, utf8.delivered);
+  // MARC-8 records: none.
+  const Converted marc8 = convert(data_path("marc8/evergreen-hebrew.marc"), ReadMode::Permissive, Format::MarcXml, {},
+                                  true, dir.filePath("b"), 2);
+  QVERIFY(marc8.opened);
+  QVERIFY(marc8.delivered > 0);
+  QCOMPARE(marc8.as_is, std::uint64_t{0});
+  // Invalid UTF-8 (repaired in the model): not that record.
+  const Converted bad = convert(data_path("malformed/pymarc-utf8_invalid.mrc"), ReadMode::Permissive,
+                                Format::MarcXml, {}, true, dir.filePath("c"), 2);
+  QVERIFY(bad.opened);
+  QVERIFY(bad.as_is < bad.delivered);
+}
+
+void TestViewWriter::decodes_as_is_refuses_what_the_model_changes() {
+  // A clean UTF-8 record, then the same record spoiled one way at a time.
+  Record rec;
+  rec.set_leader("00000nam a2200000 a 4500");
+  rec.add_field(Field("001", "id1"));
+  rec.add_field(Field("245", '1', '0', {{'a', "Caf\xC3\xA9"}, {'c', "x"}}));
+  const std::string good = to_iso2709(rec);
+  auto as_is = [](const std::string& bytes, const DecodeOptions& options = {}) {
+    RecordView view;
+    Diagnostics diags;
+    if (!view.parse(bytes, 0, 1, ReadMode::Permissive, diags)) return false;
+    return decodes_as_is(view, options);
+  };
+  QVERIFY(as_is(good));
+  const std::size_t value = good.find("Caf");
+  QVERIFY(value != std::string::npos);
+  auto spoiled = [&](std::size_t at, char byte) {
+    std::string s = good;
+    s[at] = byte;
+    return s;
+  };
+  QVERIFY(!as_is(spoiled(9, ' ')));              // declared MARC-8
+  QVERIFY(!as_is(spoiled(5, '\x01')));           // leader byte that is not a character
+  QVERIFY(!as_is(spoiled(value + 3, '\xFF')));   // invalid UTF-8
+  QVERIFY(!as_is(spoiled(value + 1, '\x1B')));   // ESC
+  QVERIFY(!as_is(spoiled(value - 1, ' ')));      // subfield code not printable
+  QVERIFY(!as_is(spoiled(value - 2, 'x')));      // text before the first subfield
+  QVERIFY(!as_is(spoiled(value - 4, '\x01')));   // indicator not printable
+  DecodeOptions raw;
+  raw.raw = true;
+  QVERIFY(!as_is(good, raw));
+  DecodeOptions forced;
+  forced.encoding = EncodingChoice::ForceMarc8;
+  QVERIFY(!as_is(good, forced));
+}
+
+QTEST_GUILESS_MAIN(TestViewWriter)
+#include "test_view_writer.moc"
