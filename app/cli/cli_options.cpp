@@ -5,6 +5,18 @@
 namespace marcscope::cli {
 namespace {
 
+/// Appends the non-empty items of a comma-separated list ("a,,b" gives a and b).
+void append_list(const std::string& v, std::vector<std::string>& out) {
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = v.find(',', start);
+    std::string item = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (!item.empty()) out.push_back(std::move(item));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+}
+
 const char* kOverview = R"(marcscope - read, check and convert MARC 21 records
 
 Usage: marcscope COMMAND [OPTIONS] FILE...
@@ -215,15 +227,7 @@ Options parse_options(const std::vector<std::string>& args) {
         o.tsv = v == "tsv";
       }
     } else if (a == "--columns") {
-      const auto& v = value(i, a);
-      std::size_t start = 0;
-      while (start <= v.size()) {
-        const std::size_t comma = v.find(',', start);
-        const std::string col = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!col.empty()) o.columns.push_back(col);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
+      append_list(value(i, a), o.columns);
     } else if (a == "--pretty") {
       o.pretty = true;
     } else if (a == "--schema") {
@@ -233,29 +237,13 @@ Options parse_options(const std::vector<std::string>& args) {
     } else if (a == "--no-local-tags") {
       o.accept_local_tags = false;
     } else if (a == "--disable") {
-      const auto& v = value(i, a);
-      std::size_t start = 0;
-      for (;;) {
-        const std::size_t comma = v.find(',', start);
-        const std::string r = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!r.empty()) o.disabled_rules.push_back(r);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
+      append_list(value(i, a), o.disabled_rules);
     } else if (a == "--profile") {
       o.profile = value(i, a);
     } else if (a == "--accept-codes") {
       o.accepted_codes.push_back(value(i, a));
     } else if (a == "--accept-tags") {
-      const auto& v = value(i, a);
-      std::size_t start = 0;
-      for (;;) {
-        const std::size_t comma = v.find(',', start);
-        const std::string t = v.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
-        if (!t.empty()) o.accepted_tags.push_back(t);
-        if (comma == std::string::npos) break;
-        start = comma + 1;
-      }
+      append_list(value(i, a), o.accepted_tags);
     } else if (a == "--severity") {
       const auto& v = value(i, a);
       const auto eq = v.find('=');
