@@ -16,13 +16,6 @@ using namespace marcscope::test;
 
 namespace {
 
-std::string slurp(const QString& path) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  const QByteArray b = f.readAll();
-  return std::string(b.constData(), std::size_t(b.size()));
-}
-
 std::vector<std::string> mrk_of(const std::string& path) {
   std::vector<std::string> out;
   RecordReader::open(path)->run([&](Batch& b) {
