@@ -1,10 +1,9 @@
 // MARC-in-JSON chunks and their fast path (see json_fast.h). The fast path accepts only what the
 // streaming reader (json_reader.cpp, nlohmann_json's SAX parser behind a framing pass) reads with
 // no diagnostic, and builds the records as that reader does:
-//   - simdjson's On-Demand parser checks UTF-8, raw control characters and escapes (stage 1 and
-//     the string decoder) and the structure of every value walked; every value is walked, and
-//     only strings, objects and arrays are taken (null, numbers and booleans refuse the chunk), so
-//     nothing is left unvalidated;
+//   - simdjson's DOM parser validates the whole record (UTF-8, raw control characters, escapes and
+//     surrogates, structure, a single value per line), keeping keys in order and duplicates; only
+//     strings, objects and arrays are taken (null, numbers and booleans refuse the chunk);
 //   - a record is an object with "leader" (a string set_text_leader takes without a word) and
 //     "fields" (an array), in any order and as often as they come (what the reader does with a key
 //     given twice: the last leader wins, every "fields" adds its fields); a field is an object with

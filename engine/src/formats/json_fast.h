@@ -1,6 +1,7 @@
 #pragma once
 // MARC-in-JSON and NDJSON in record-aligned chunks (for the stream pipeline), and a fast path for
-// clean chunks: a chunk is parsed by simdjson's On-Demand API, and its records are built only when
+// clean chunks: a chunk is parsed by simdjson (the DOM API, one record per line; its kernel is
+// chosen at run time, where On-Demand's is fixed at build time), and its records are built only when
 // every check says the streaming reader (json_reader.cpp) would read exactly the same records with
 // no diagnostic at all. Anything else (invalid JSON or UTF-8, raw control characters, null or
 // numbers or booleans anywhere, keys other than the ones MiJ has, a leader or tag or indicator or
