@@ -367,6 +367,7 @@ void FileSession::setDeleted(const std::vector<std::uint64_t>& numbers, bool del
     if (deleted ? deleted_.insert(n).second : deleted_.erase(n) != 0) changed_now << n;
   }
   if (changed_now.isEmpty()) return;
+  std::sort(changed_now.begin(), changed_now.end());
   Q_EMIT recordsDeleted(changed_now, deleted);
   Q_EMIT changed();
 }

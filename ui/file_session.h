@@ -164,7 +164,7 @@ class FileSession : public QObject {
   void recordAdded(quint64 number);
   /// The added record `number` was taken away (undo of New Record).
   void addedRecordRemoved(quint64 number);
-  /// These records were marked deleted (`deleted`) or no longer.
+  /// These records (in order) were marked deleted (`deleted`) or no longer.
   void recordsDeleted(const QList<quint64>& numbers, bool deleted);
   /// Any of the above: what the findings and the table show from the session may differ now.
   void changed();

@@ -152,10 +152,12 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
   connect(session_, &FileSession::addedRecordRemoved, this, [this] { table_->syncRows(); });
   connect(session_, &FileSession::recordsDeleted, this, [this](const QList<quint64>& numbers) {
     const std::uint64_t current = currentRecord();
-    for (const quint64 n : numbers) {
-      table_->recordChanged(n);
-      if (n == current) onCurrentChanged();  // the pane says it is deleted (or no longer)
+    if (numbers.size() > 64) {  // many rows at once (numbers come sorted): one signal
+      table_->recordsChanged(numbers.front(), numbers.back());
+    } else {
+      for (const quint64 n : numbers) table_->recordChanged(n);
     }
+    if (std::binary_search(numbers.begin(), numbers.end(), current)) onCurrentChanged();  // the pane says it is deleted (or no longer)
   });
   connect(session_, &FileSession::changed, this, [this] {
     refreshFindings();

@@ -95,6 +95,19 @@ void RecordTableModel::recordChanged(std::uint64_t number) {
   if (r >= 0 && r < rows_) Q_EMIT dataChanged(index(r, 0), index(r, columnCount() - 1));
 }
 
+void RecordTableModel::recordsChanged(std::uint64_t first, std::uint64_t last) {
+  for (auto it = lru_.begin(); it != lru_.end();) {  // at most kCacheRows
+    if (*it >= first && *it <= last) {
+      cache_.erase(*it);
+      it = lru_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  const int a = rowOf(first), b = std::min(rowOf(last), rows_ - 1);
+  if (a >= 0 && a <= b) Q_EMIT dataChanged(index(a, 0), index(b, columnCount() - 1));
+}
+
 int RecordTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
 int RecordTableModel::columnCount(const QModelIndex& parent) const {
   return parent.isValid() ? 0 : static_cast<int>(columns_.size());

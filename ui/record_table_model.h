@@ -54,6 +54,8 @@ class RecordTableModel : public QAbstractTableModel {
   void refreshStatus();
   /// Record `number` was edited, deleted (or that undone): its row shows it as the session has it now.
   void recordChanged(std::uint64_t number);
+  /// Records `first` to `last` changed (many deleted at once): one signal for the rows between.
+  void recordsChanged(std::uint64_t first, std::uint64_t last);
 
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;

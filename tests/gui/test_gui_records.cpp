@@ -448,6 +448,17 @@ class TestGuiRecords : public QObject {
       QCOMPARE(shownFindings(v->findingsModel(), k), reportFindings(*report, k));
     }
     QCOMPARE(v->findingsModel()->totalFindings(), std::uint64_t(report->findings.size()));
+    // A hundred rows at once (Shift-click): every one struck out, and back with one undo.
+    sel->select(QItemSelection(v->filterModel()->index(99, 0), v->filterModel()->index(198, 0)),
+                QItemSelectionModel::ClearAndSelect | QItemSelectionModel::Rows);
+    QCOMPARE(v->selectedRecords().size(), std::size_t(100));
+    QCOMPARE(v->deleteSelected(), 100);
+    QCOMPARE(s->deleted().size(), std::size_t(100));
+    for (std::uint64_t k = 100; k <= 199; ++k) QVERIFY(struckOut(v, k, kTitleColumn) && cell(v, k, kStatusColumn).contains(QStringLiteral("deleted")));
+    QVERIFY(!struckOut(v, 99, kTitleColumn) && !struckOut(v, 200, kTitleColumn));
+    v->undoStack()->undo();
+    QVERIFY(s->deleted().empty());
+    for (std::uint64_t k = 100; k <= 199; ++k) QVERIFY(!struckOut(v, k, kTitleColumn));
     const QString back = dir.filePath(QStringLiteral("back.mrc"));
     QVERIFY(saveAndWait(w, s, back));
     QCOMPARE(sha1Of(back), sha1Of(path));
