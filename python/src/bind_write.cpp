@@ -86,6 +86,8 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
     options.executor = process_executor();
   }
   const Format out_format = format_from(format);
+  // Records that need no change are written from their bytes, not decoded (as `marcscope convert`).
+  options.skip_as_is = Converter::writes_views(out_format, wopts);
   ReadSummary summary;
   Diagnostics diags;
   {
