@@ -22,8 +22,8 @@ struct ReadOptions {
   /// as MARC-8 whatever leader/09 says.
   std::optional<Format> format;
   bool decode_records = true;    ///< build owning UTF-8 Records (false: numbers, offsets, bytes and diagnostics only)
-  /// ISO 2709 with decode_records: a record that decodes_as_is() accepts (UTF-8 that the model
-  /// would hold byte for byte, read with no diagnostic) is not decoded: its BatchRecord has
+  /// ISO 2709 with decode_records: a record that decodes_as_is() accepts (UTF-8, or MARC-8 in
+  /// plain ASCII, that the model would hold byte for byte, read with no diagnostic) is not decoded: its BatchRecord has
   /// `as_is` set and an empty `record`, and a writer writes it from `bytes` (the Converter does;
   /// `marcscope convert` sets this). Off: every record is decoded (what tests compare against).
   bool skip_as_is = false;
