@@ -56,8 +56,7 @@ class SerialRecordReader final : public RecordReader {
 
  protected:
   void push(const BatchConsumer& consume, const BatchTransform& transform, const JobControl& control) override {
-    ReadOptions o = options();
-    o.format = format();
+    ReadOptions o = options();  // the format as the caller gave it: the Decoder detects it as open() did
     o.executor = nullptr;
     o.threads = 1;  // the Decoder then decodes on this thread and never runs its executor
     Decoder decoder(std::move(o), name());
