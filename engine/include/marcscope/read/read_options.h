@@ -32,6 +32,10 @@ struct ReadOptions {
   // for each job (0 = every core).
   std::shared_ptr<Executor> executor;
   unsigned threads = 0;
+  /// RecordReader: read and decode on the thread that runs the job, with the push Decoder, and
+  /// never start oneTBB (executor and threads are ignored): for a process forked from one whose
+  /// oneTBB had started, where its worker threads and scheduler state do not survive fork().
+  bool serial = false;
 
   // Tuning, with defaults measured on the benchmark corpora (docs/BENCHMARKS.md).
   std::size_t slice_bytes = 256u << 10;  ///< ISO 2709: a slice is cut at the first record end after this many bytes
