@@ -80,6 +80,11 @@ class FileSession : public QObject {
   /// validation to `good`, the others (and unreadable ones) to `bad`; format by `options`.
   /// Reports through exportFinished (with `good` as the path).
   void startSplit(ExportOptions options, const QString& good, const QString& bad);
+  /// Queues writing the latest validation's report to `path`: CSV with every finding (the
+  /// engine's write_findings_csv, the columns of `validate --format csv`), JSON or HTML listing
+  /// every finding, or the text summary. Each message is rebuilt from its record, read again once
+  /// per record, on the worker. Reports through exportFinished; stopped, nothing is written.
+  void startReportExport(ReportFormat format, const QString& path);
 
   /// Records edited in this session (record number -> the edited record), shown in place of
   /// what the file holds and written by Save As; the file itself is never changed (GUI thread).
