@@ -149,7 +149,7 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const {
   const CompactFinding& f = report_->findings[member];
   if (role == RecordRole) return QVariant::fromValue<qulonglong>(f.record());
   if (role == FieldRole) return QVariant::fromValue<qlonglong>(f.field());
-  if (role == Qt::TextAlignmentRole && index.column() == RecordColumn) return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+  if (role == Qt::TextAlignmentRole && (index.column() == RecordColumn || index.column() == FieldColumn)) return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
   if (role != Qt::DisplayRole && role != Qt::ToolTipRole) return {};
   switch (index.column()) {
     case FindingColumn: return message(member);

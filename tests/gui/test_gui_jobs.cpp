@@ -27,6 +27,7 @@
 #include "main_window.h"
 #include "record_filter_model.h"
 #include "record_pane.h"
+#include "record_table_delegate.h"
 #include "record_table_model.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/search/query.h"
@@ -264,6 +265,43 @@ class TestGuiJobs : public QObject {
       listed += examples.size();
     }
     QCOMPARE(std::size_t(listed), engine.findings.size());
+  }
+
+  /// The table is painted by the app's delegate (texts laid out once and cached); the pane's
+  /// title is cut with "…" to the pane's width and whole in its tooltip.
+  void table_delegate_and_pane_title() {
+    MainWindow w;
+    w.setInteractive(false);
+    w.resize(1200, 700);
+    w.show();
+    FileView* v = w.openFile(QStringLiteral(MARCSCOPE_SAMPLE));
+    QVERIFY(v);
+    QVERIFY(waitFor([&] { return !v->session()->busy(); }));
+    auto* delegate = qobject_cast<RecordTableDelegate*>(v->tableView()->itemDelegate());
+    QVERIFY(delegate);
+    QVERIFY(v->goToRecord(3));
+    v->tableView()->viewport()->repaint();
+    QVERIFY(delegate->cachedTexts() > 0);
+    const std::uint64_t layouts = delegate->layouts();
+    v->tableView()->viewport()->repaint();  // the same rows again: nothing laid out anew
+    QCOMPARE(delegate->layouts(), layouts);
+    QVERIFY(v->goToRecord(400));  // other rows: laid out
+    v->tableView()->viewport()->repaint();
+    QVERIFY(delegate->layouts() > layouts);
+    QLabel* title = v->pane()->title();
+    QVERIFY2(title->toolTip().startsWith(QStringLiteral("Record 400 — byte ")), qPrintable(title->toolTip()));
+    QVERIFY(title->fontMetrics().horizontalAdvance(title->text()) <= title->contentsRect().width());
+    QCOMPARE(title->text(), title->toolTip());  // a short title is whole
+    // A long title (an unreadable record's) is cut to the pane; its tooltip is not.
+    FileView* broken = w.openFile(dataPath("malformed/catmandu-bu_bibs.mrc"));
+    QVERIFY(broken);
+    QVERIFY(waitFor([&] { return !broken->session()->busy(); }));
+    QVERIFY(broken->goToRecord(3));
+    QLabel* cut = broken->pane()->title();
+    QVERIFY(waitFor([&] { return cut->text() != cut->toolTip(); }));
+    QVERIFY(cut->text().endsWith(QChar(0x2026)));
+    QVERIFY(cut->toolTip().startsWith(cut->text().chopped(1)));
+    QVERIFY(cut->toolTip().contains(QStringLiteral("unreadable")));
   }
 
   /// An export of a long file stopped from the status bar's Cancel as soon as it starts writes nothing.
