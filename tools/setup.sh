@@ -12,7 +12,7 @@ JOBS=$(nproc)
 
 PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config
-  libtbb-dev libutf8proc-dev libpcre2-dev zlib1g-dev libexpat1-dev libpugixml-dev nlohmann-json3-dev libmimalloc-dev
+  libtbb-dev libutf8proc-dev libpcre2-dev zlib1g-dev libexpat1-dev libpugixml-dev libsimdjson-dev nlohmann-json3-dev libmimalloc-dev
   qt6-base-dev qt6-base-dev-tools libgl-dev qt6-charts-dev libqt6opengl6-dev
   python3 python3-dev python3-pytest python3-venv python3-build pybind11-dev python3-pybind11
   clang libclang-rt-14-dev xvfb xauth yaz libmarc-lint-perl valgrind

@@ -81,6 +81,7 @@ QString usage() {
       "       marcscope-gui --screenshot PNG FILE [--pane mrk|tree|raw|edit] [--bottom findings|statistics]\n"
       "                     [--search QUERY] [--record N] [--finding GROUP] [--size WxH]\n"
       "                     [--edit-append TEXT] [--apply] ...   (the record editor: append text, apply; in order)\n"
+      "                     [--new-record] [--delete N] ...      (Edit menu: New Record, Delete Records on record N; in order)\n"
       "                     [--profile marc21|oclc|lenient] [--dialog settings] [--chart tags|types|encodings]\n"
       "       marcscope-gui --benchmark FILE [--query QUERY]\n"
       "Opens MARC files (ISO 2709, MARCXML, MARC-in-JSON, MARCMaker, gzip) for browsing, searching and validating.\n"
@@ -110,6 +111,18 @@ CommandLine parseCommandLine(const QStringList& args) {
       if (!need(i, c.shot.png)) return c;
     } else if (a == QLatin1String("--apply")) {
       c.shot.edits.push_back({true, {}});
+    } else if (a == QLatin1String("--new-record")) {
+      c.shot.edits.push_back({false, {}, true});
+    } else if (a == QLatin1String("--delete")) {
+      if (!need(i, v)) return c;
+      bool ok = false;
+      ScreenshotOptions::EditStep step;
+      step.remove = v.toULongLong(&ok);
+      if (!ok || step.remove == 0) {
+        c.error = QStringLiteral("--delete: '%1' is not a record number").arg(v);
+        return c;
+      }
+      c.shot.edits.push_back(step);
     } else if (a == QLatin1String("--edit-append")) {
       if (!need(i, v)) return c;
       c.shot.edits.push_back({false, v});
@@ -195,6 +208,20 @@ int runScreenshot(const ScreenshotOptions& o) {
                                                             : RecordPane::MarcMakerTab);
   for (const ScreenshotOptions::EditStep& step : o.edits) {
     RecordEditor* editor = v->pane()->editor();
+    if (step.add) {
+      if (!v->newRecord()) {
+        std::fprintf(stderr, "marcscope-gui: --new-record: %s\n", qPrintable(v->searchStatus()->text()));
+        return 2;
+      }
+      continue;
+    }
+    if (step.remove) {
+      if (!v->goToRecord(step.remove) || !v->deleteSelected()) {
+        std::fprintf(stderr, "marcscope-gui: --delete: there is no record %llu to delete\n", static_cast<unsigned long long>(step.remove));
+        return 2;
+      }
+      continue;
+    }
     if (step.apply) {
       if (!editor->apply()) {
         std::fprintf(stderr, "marcscope-gui: --apply: the editor's text cannot be applied\n");

@@ -22,10 +22,13 @@ struct ScreenshotOptions {
   QString profile;                             ///< validate with this profile of the engine (empty: the saved settings)
   QString chart = QStringLiteral("tags");      ///< the statistics chart shown: tags, types, encodings
   QString dialog;                              ///< "settings": save the Validation Settings dialog instead of the window
-  /// Steps in the record editor, in order: text to append to it (`apply` false) or Apply (true).
+  /// Steps in the record editor, in order: text to append to it (`apply` false) or Apply (true);
+  /// Edit → New Record (`add`, the editor then holds it); Edit → Delete Records on record `remove`.
   struct EditStep {
     bool apply = false;
     QString text;
+    bool add = false;
+    std::uint64_t remove = 0;
   };
   std::vector<EditStep> edits;
 };

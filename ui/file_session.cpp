@@ -4,7 +4,9 @@
 #include <QMetaObject>
 #include <QPointer>
 
+#include <algorithm>
 #include <chrono>
+#include <iterator>
 
 #include "findings_model.h"
 #include "marcscope/validate/validation.h"
@@ -209,13 +211,9 @@ void FileSession::setValidator(std::shared_ptr<const Validator> validator, const
     if (running_ && running_kind_ == JobKind::Validate) current_stop_.request_stop();
   }
   pending_ -= static_cast<int>(dropped);
-  for (auto& [number, record] : edits_) {
-    edited_worst_.erase(number);
-    Diagnostics diags;
-    configured_->validate(record, number, 0, diags);
-    if (!diags.empty()) edited_worst_[number] = max_severity(diags);
-  }
+  for (const auto& [number, record] : edits_) recheck(number);
   Q_EMIT validatorChanged();
+  Q_EMIT changed();
   startValidation();
 }
 
@@ -247,7 +245,11 @@ void FileSession::startExport(ExportOptions options, const QString& path) {
       if (s.cancelled) {
         summary = tr("stopped: nothing was written");
       } else {
-        summary = tr("%1 records written (%2 edited, %3 unreadable copied byte for byte)").arg(s.written).arg(s.replaced).arg(s.copied);
+        summary = tr("%1 records written (%2 edited, %3 added, %4 unreadable copied byte for byte)")
+                      .arg(s.written)
+                      .arg(s.replaced)
+                      .arg(s.appended)
+                      .arg(s.copied);
         if (s.unwritten)
           summary += tr(". %1 unreadable records were NOT written: this format cannot hold them; "
                         "save as ISO 2709 (.mrc) from an ISO 2709 file to keep their bytes")
@@ -344,21 +346,127 @@ const Record* FileSession::edited(std::uint64_t number) const {
 }
 
 std::optional<Severity> FileSession::editedWorst(std::uint64_t number) const {
-  const auto it = edited_worst_.find(number);
-  return it == edited_worst_.end() ? std::nullopt : std::optional<Severity>(it->second);
+  const auto it = edited_findings_.find(number);
+  if (it == edited_findings_.end() || it->second.empty()) return std::nullopt;
+  return max_severity(it->second);
+}
+
+const Diagnostics* FileSession::editedFindings(std::uint64_t number) const {
+  if (deleted_.count(number)) return nullptr;
+  const auto it = edited_findings_.find(number);
+  return it == edited_findings_.end() ? nullptr : &it->second;
+}
+
+void FileSession::recheck(std::uint64_t number) {
+  const auto it = edits_.find(number);
+  if (it == edits_.end()) {
+    edited_findings_.erase(number);
+    return;
+  }
+  // One record through the configured validator: well under a millisecond.
+  Diagnostics diags;
+  recordValidator().validate(it->second, number, 0, diags);
+  edited_findings_[number] = std::move(diags);
 }
 
 void FileSession::setEdit(std::uint64_t number, std::optional<Record> record) {
-  edited_worst_.erase(number);
-  if (record) {
-    Diagnostics diags;
-    recordValidator().validate(*record, number, 0, diags);
-    if (!diags.empty()) edited_worst_[number] = max_severity(diags);
-    edits_[number] = std::move(*record);
-  } else {
-    edits_.erase(number);
-  }
+  if (record) edits_[number] = std::move(*record);
+  else if (isAdded(number)) return;  // an added record has no version in the file to go back to
+  else edits_.erase(number);
+  recheck(number);
   Q_EMIT recordEdited(number);
+  Q_EMIT changed();
+}
+
+std::uint64_t FileSession::addRecord(Record record) {
+  if (!indexComplete()) throw std::logic_error("records can be added once the file is indexed to its end");
+  const std::uint64_t number = recordCount() + 1;
+  edits_[number] = std::move(record);
+  ++added_;
+  recheck(number);
+  Q_EMIT recordAdded(number);
+  Q_EMIT changed();
+  return number;
+}
+
+void FileSession::removeLastAdded() {
+  if (added_ == 0) return;
+  const std::uint64_t number = recordCount();
+  --added_;
+  edits_.erase(number);
+  edited_findings_.erase(number);
+  deleted_.erase(number);
+  Q_EMIT addedRecordRemoved(number);
+  Q_EMIT changed();
+}
+
+void FileSession::setDeleted(const std::vector<std::uint64_t>& numbers, bool deleted) {
+  QList<quint64> changed_now;
+  for (const std::uint64_t n : numbers) {
+    if (n == 0 || n > recordCount()) continue;
+    if (deleted ? deleted_.insert(n).second : deleted_.erase(n) != 0) changed_now << n;
+  }
+  if (changed_now.isEmpty()) return;
+  std::sort(changed_now.begin(), changed_now.end());
+  Q_EMIT recordsDeleted(changed_now, deleted);
+  Q_EMIT changed();
+}
+
+std::vector<std::uint64_t> FileSession::changedRecords() const {
+  std::vector<std::uint64_t> out;
+  out.reserve(edits_.size() + deleted_.size());
+  auto e = edits_.begin();
+  auto d = deleted_.begin();
+  while (e != edits_.end() || d != deleted_.end()) {
+    if (d == deleted_.end() || (e != edits_.end() && e->first < *d)) out.push_back((e++)->first);
+    else if (e == edits_.end() || *d < e->first) out.push_back(*d++);
+    else {
+      out.push_back(*d++);
+      ++e;
+    }
+  }
+  return out;
+}
+
+void FileSession::addChanges(ExportOptions& options) const {
+  const std::uint64_t indexed = indexedCount();
+  options.appended.clear();
+  for (const auto& [number, record] : edits_) {
+    if (number > indexed) options.appended.push_back(record);  // in number order: indexed + 1, + 2, ...
+    else options.replacements[number] = record;
+  }
+  options.removed.insert(deleted_.begin(), deleted_.end());
+}
+
+bool FileSession::matches(const Matcher& matcher, std::uint64_t number) const {
+  if (const Record* r = edited(number)) return matcher.matches(*r);
+  if (number == 0 || number > indexedCount()) return false;
+  try {
+    const FetchedRecord fetched = file_->fetch(number);  // one record
+    return !fetched.skipped && matcher.matches(fetched.record.record);
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+std::shared_ptr<const Hits> FileSession::withEdits(const Matcher& matcher, std::shared_ptr<const Hits> hits) const {
+  if (edits_.empty() || !hits) return hits;
+  // The search read the file; edited and added records are tested as they are now (a handful).
+  std::vector<std::uint64_t> in, out;
+  for (const auto& [number, record] : edits_) {
+    const bool found = std::binary_search(hits->begin(), hits->end(), number);
+    const bool match = matcher.matches(record);
+    if (match && !found) in.push_back(number);
+    if (!match && found) out.push_back(number);
+  }
+  if (in.empty() && out.empty()) return hits;
+  auto fixed = std::make_shared<Hits>();
+  fixed->reserve(hits->size() + in.size());
+  std::set_difference(hits->begin(), hits->end(), out.begin(), out.end(), std::back_inserter(*fixed));
+  const auto middle = static_cast<std::ptrdiff_t>(fixed->size());
+  fixed->insert(fixed->end(), in.begin(), in.end());
+  std::inplace_merge(fixed->begin(), fixed->begin() + middle, fixed->end());
+  return fixed;
 }
 
 std::uint64_t FileSession::startSearch(const Query& query) {
@@ -382,7 +490,9 @@ std::uint64_t FileSession::startSearch(const Query& query) {
       }
     }));
     const bool cancelled = control.stop.stop_requested();
-    post([this, generation, hits, cancelled] { Q_EMIT searchFinished(generation, hits, cancelled); });
+    post([this, generation, matcher, hits, cancelled] {
+      Q_EMIT searchFinished(generation, withEdits(*matcher, hits), cancelled);
+    });
   };
   // Ahead of validation and statistics not yet started, behind an index that has not finished.
   {

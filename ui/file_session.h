@@ -16,6 +16,7 @@
 #include <memory>
 #include <optional>
 #include <mutex>
+#include <set>
 #include <stop_token>
 #include <thread>
 #include <vector>
@@ -86,15 +87,48 @@ class FileSession : public QObject {
   /// per record, on the worker. Reports through exportFinished; stopped, nothing is written.
   void startReportExport(ReportFormat format, const QString& path);
 
-  /// Records edited in this session (record number -> the edited record), shown in place of
-  /// what the file holds and written by Save As; the file itself is never changed (GUI thread).
+  /// Records edited or added in this session (record number -> the record as it is now), shown
+  /// in place of what the file holds and written by Save As; the file itself is never changed
+  /// (GUI thread, as everything about edits, additions and deletions).
   const std::map<std::uint64_t, Record>& edits() const { return edits_; }
-  /// The edited record `number`, or null when it is as the file has it.
+  /// The edited or added record `number`, or null when it is as the file has it.
   const Record* edited(std::uint64_t number) const;
-  /// The worst severity validating the edited record `number` found (nullopt: none or no edit).
+  /// The worst severity validating the edited or added record `number` found (nullopt: none or no edit).
   std::optional<Severity> editedWorst(std::uint64_t number) const;
-  /// Replaces record `number` by `record` (nullopt: back to what the file holds); emits recordEdited.
+  /// What the validator finds in the edited or added record `number` (null: no edit, or deleted,
+  /// whose findings are no longer shown).
+  const Diagnostics* editedFindings(std::uint64_t number) const;
+  /// Replaces record `number` by `record` (nullopt: back to what the file holds; ignored for an
+  /// added record); emits recordEdited.
   void setEdit(std::uint64_t number, std::optional<Record> record);
+
+  /// Records added (Edit → New Record) are numbered after the file's: possible once the index is
+  /// complete, so their numbers never move.
+  std::uint64_t addedCount() const { return added_; }
+  /// The file's records and the added ones.
+  std::uint64_t recordCount() const { return indexedCount() + added_; }
+  bool isAdded(std::uint64_t number) const { return number > indexedCount() && number <= recordCount(); }
+  /// Appends `record` as record recordCount() + 1 and returns its number; emits recordAdded.
+  /// Throws std::logic_error when the index is not complete.
+  std::uint64_t addRecord(Record record);
+  /// Takes the last added record away again (undoing New Record); emits addedRecordRemoved.
+  void removeLastAdded();
+
+  /// Records marked deleted: shown struck out, left out by Save As, Export and Split.
+  const std::set<std::uint64_t>& deleted() const { return deleted_; }
+  bool isDeleted(std::uint64_t number) const { return deleted_.count(number) != 0; }
+  /// Marks `numbers` deleted (or not); emits recordsDeleted with those whose mark changed.
+  void setDeleted(const std::vector<std::uint64_t>& numbers, bool deleted);
+  /// Anything edited, added or deleted.
+  bool hasChanges() const { return !edits_.empty() || !deleted_.empty(); }
+  /// Records whose findings and search matches come from the session rather than the file's
+  /// validation and index (edited, added and deleted ones), in order.
+  std::vector<std::uint64_t> changedRecords() const;
+  /// Puts the session's changes into `options`: edits as replacements, added records as
+  /// appended, deleted ones as removed (what Save As, Export and Split write).
+  void addChanges(ExportOptions& options) const;
+  /// Whether record `number` as the session has it now (edited, added, or the file's) matches.
+  bool matches(const Matcher& matcher, std::uint64_t number) const;
   /// The validator for one record at a time (the editor's check as you type): the configured one.
   const Validator& recordValidator() const { return *configured_; }
   /// Stops the running job and drops the queued ones.
@@ -131,6 +165,14 @@ class FileSession : public QObject {
   void recordEdited(quint64 number);
   /// setValidator() was called: what is checked one record at a time may read differently now.
   void validatorChanged();
+  /// Record `number` was added (it is recordCount() now).
+  void recordAdded(quint64 number);
+  /// The added record `number` was taken away (undo of New Record).
+  void addedRecordRemoved(quint64 number);
+  /// These records (in order) were marked deleted (`deleted`) or no longer.
+  void recordsDeleted(const QList<quint64>& numbers, bool deleted);
+  /// Any of the above: what the findings and the table show from the session may differ now.
+  void changed();
 
  private:
   struct Job {
@@ -153,8 +195,15 @@ class FileSession : public QObject {
   std::shared_ptr<const Validator> configured_;   ///< for what is validated from now on
   QString configured_rules_;
   std::uint64_t validation_generation_ = 0;       ///< of the latest validation queued (GUI thread); older results are dropped
+  /// Validates the session's version of record `number` into edited_findings_.
+  void recheck(std::uint64_t number);
+  /// `hits` with the session's edited and added records tested anew (GUI thread).
+  std::shared_ptr<const Hits> withEdits(const Matcher& matcher, std::shared_ptr<const Hits> hits) const;
+
   std::map<std::uint64_t, Record> edits_;
-  std::map<std::uint64_t, Severity> edited_worst_;
+  std::map<std::uint64_t, Diagnostics> edited_findings_;
+  std::uint64_t added_ = 0;
+  std::set<std::uint64_t> deleted_;
   std::shared_ptr<const FileReport> report_;
   std::shared_ptr<const std::vector<FindingGroup>> groups_;
   std::shared_ptr<const Statistics> statistics_;

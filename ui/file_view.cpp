@@ -1,10 +1,12 @@
 #include "file_view.h"
 
+#include <QDate>
 #include <QHBoxLayout>
 #include <QHeaderView>
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSplitter>
 #include <QTabWidget>
@@ -12,6 +14,8 @@
 #include <QTreeView>
 #include <QUndoStack>
 #include <QVBoxLayout>
+
+#include <algorithm>
 
 #include "edit_record_command.h"
 #include "file_session.h"
@@ -23,6 +27,7 @@
 #include "record_table_model.h"
 #include "statistics_view.h"
 #include "marcscope/validate/validation.h"
+#include "marcscope/write/export.h"
 
 namespace marcscope::ui {
 
@@ -52,7 +57,7 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
   view_->setModel(filter_);
   view_->setItemDelegate(new RecordTableDelegate(view_));
   view_->setSelectionBehavior(QAbstractItemView::SelectRows);
-  view_->setSelectionMode(QAbstractItemView::SingleSelection);
+  view_->setSelectionMode(QAbstractItemView::ExtendedSelection);  // several rows to delete
   view_->verticalHeader()->hide();
   view_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
   view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 6);
@@ -138,8 +143,27 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
   connect(session_, &FileSession::idle, this, &FileView::updateFindingsTab);
   connect(session_, &FileSession::recordEdited, this, [this](quint64 number) {
     table_->recordChanged(number);
+    updateMembership(number);
     if (number == currentRecord()) onCurrentChanged();
-    else goToRecord(number);  // undo and redo show the record they change
+    else if (filter_->rowOf(number) >= 0 || !filter_->filtered()) goToRecord(number);  // undo and redo show the record they change
+  });
+  connect(session_, &FileSession::recordAdded, this, [this](quint64 number) {
+    table_->syncRows();
+    updateMembership(number);
+  });
+  connect(session_, &FileSession::addedRecordRemoved, this, [this] { table_->syncRows(); });
+  connect(session_, &FileSession::recordsDeleted, this, [this](const QList<quint64>& numbers) {
+    const std::uint64_t current = currentRecord();
+    if (numbers.size() > 64) {  // many rows at once (numbers come sorted): one signal
+      table_->recordsChanged(numbers.front(), numbers.back());
+    } else {
+      for (const quint64 n : numbers) table_->recordChanged(n);
+    }
+    if (std::binary_search(numbers.begin(), numbers.end(), current)) onCurrentChanged();  // the pane says it is deleted (or no longer)
+  });
+  connect(session_, &FileSession::changed, this, [this] {
+    refreshFindings();
+    updateFindingsTab();
   });
 
   session_->startAll();
@@ -177,7 +201,7 @@ void FileView::onCurrentChanged() {
 }
 
 bool FileView::goToRecord(std::uint64_t number) {
-  if (number == 0 || number > session_->indexedCount()) return false;
+  if (number == 0 || number > session_->recordCount()) return false;
   table_->syncRows();
   int row = filter_->rowOf(number);
   if (row < 0) {
@@ -231,7 +255,10 @@ bool FileView::runSearch(const QString& text) {
     return false;
   }
   try {
+    // The same query compiled once more for the records edited while its result is shown.
+    auto matcher = std::make_shared<const Matcher>(query);
     searchGeneration_ = session_->startSearch(query);
+    pendingTest_ = [this, matcher](std::uint64_t n) { return session_->matches(*matcher, n); };
   } catch (const std::exception& e) {
     error = QString::fromUtf8(e.what());
     count_->setText(QStringLiteral("<span style='color:#c62828'>%1</span>").arg(error.toHtmlEscaped()));
@@ -271,8 +298,12 @@ void FileView::onSearchFinished(quint64 generation, std::shared_ptr<const std::v
   if (generation != searchGeneration_) return;  // a newer search replaced it
   const std::uint64_t keep = currentRecord();
   filter_->setFilter(hits);
+  filterTest_ = std::move(pendingTest_);
+  pendingTest_ = nullptr;
   clearButton_->setEnabled(true);
-  count_->setText(tr("%1 of %2 records%3").arg(hits->size()).arg(session_->indexedCount()).arg(cancelled ? tr(" (stopped)") : QString()));
+  // One pass of arg(), so that the %1 put in stays for the count.
+  countPattern_ = tr("%1 of %2 records%3").arg(QStringLiteral("%1"), QString::number(session_->recordCount()), cancelled ? tr(" (stopped)") : QString());
+  count_->setText(countPattern_.arg(hits->size()));
   const int row = filter_->rowOf(keep);
   if (row >= 0) view_->setCurrentIndex(filter_->index(row, 0));
   else if (filter_->rowCount() > 0) view_->setCurrentIndex(filter_->index(0, 0));
@@ -284,6 +315,8 @@ void FileView::clearFilter() {
   if (!filter_->filtered()) return;
   const std::uint64_t keep = currentRecord();
   filter_->clearFilter();
+  filterTest_ = nullptr;
+  countPattern_.clear();
   clearButton_->setEnabled(false);
   count_->clear();
   searchGeneration_ = 0;
@@ -297,17 +330,81 @@ void FileView::clearFilter() {
 void FileView::filterByFindingGroup(int group) {
   const auto report = session_->report();
   if (!report || group < 0 || group >= findings_->groupCount()) return;
-  auto hits = std::make_shared<std::vector<std::uint64_t>>();
-  for (std::uint32_t m : findings_->groupMembers(group)) {
-    const std::uint64_t r = report->findings[m].record();
-    if (r && (hits->empty() || hits->back() != r)) hits->push_back(r);
-  }
-  std::sort(hits->begin(), hits->end());
-  hits->erase(std::unique(hits->begin(), hits->end()), hits->end());
+  auto hits = std::make_shared<const std::vector<std::uint64_t>>(findings_->groupRecords(group));
   filter_->setFilter(hits);
+  // Kept right as records are edited: a record is in it while it has a finding of this kind.
+  const FindingsModel::Kind kind = findings_->groupKind(group);
+  filterTest_ = [this, kind](std::uint64_t n) { return findings_->hasFinding(n, kind); };
   clearButton_->setEnabled(true);
-  count_->setText(tr("%1 records with this finding").arg(hits->size()));
+  countPattern_ = tr("%1 records with this finding");
+  count_->setText(countPattern_.arg(hits->size()));
   if (filter_->rowCount() > 0) view_->setCurrentIndex(filter_->index(0, 0));
+}
+
+void FileView::updateMembership(std::uint64_t number) {
+  if (!filter_->filtered() || !filterTest_) return;
+  const bool was = filter_->rowOf(number) >= 0;
+  const bool now = filterTest_(number);
+  if (was == now) return;
+  filter_->setMember(number, now);
+  if (!countPattern_.isEmpty()) count_->setText(countPattern_.arg(filter_->filteredCount()));
+  count_->setToolTip(now ? tr("Record %1 matches now, as edited").arg(number) : tr("Record %1 no longer matches, as edited").arg(number));
+}
+
+void FileView::refreshFindings() {
+  // A reset closes every branch: open again those that were open (by their title).
+  QStringList open;
+  for (int g = 0; g < findings_->groupCount(); ++g) {
+    const QModelIndex i = findings_->index(g, 0);
+    if (findingsView_->isExpanded(i)) open << i.data().toString();
+  }
+  findings_->refresh();
+  for (int g = 0; g < findings_->groupCount(); ++g) {
+    const QModelIndex i = findings_->index(g, 0);
+    if (open.contains(i.data().toString())) findingsView_->expand(i);
+  }
+}
+
+std::vector<std::uint64_t> FileView::selectedRecords() const {
+  std::vector<std::uint64_t> out;
+  for (const QModelIndex& i : view_->selectionModel()->selectedRows())
+    if (const std::uint64_t n = filter_->recordAt(i.row())) out.push_back(n);
+  if (out.empty() && currentRecord()) out.push_back(currentRecord());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::uint64_t FileView::newRecord() {
+  if (!session_->indexComplete()) {
+    count_->setText(tr("New Record: wait until the file is indexed to its end (Ctrl+I continues it)"));
+    return 0;
+  }
+  if (session_->recordCount() >= RecordTableModel::kMaxRows) {
+    count_->setText(tr("New Record: the table holds no more rows"));
+    return 0;
+  }
+  // The engine's template for a new record, dated today.
+  auto* command = new AddRecordCommand(session_, new_record_template(QDate::currentDate().toString(QStringLiteral("yyMMdd")).toStdString()));
+  undo_->push(command);  // adds it
+  const std::uint64_t number = command->number();
+  goToRecord(number);
+  pane_->setCurrentTab(RecordPane::EditTab);
+  pane_->editor()->editor()->setFocus();
+  return number;
+}
+
+int FileView::deleteSelected() {
+  const std::vector<std::uint64_t> numbers = selectedRecords();
+  if (numbers.empty()) return 0;
+  auto* command = new DeleteRecordsCommand(session_, numbers);
+  const int count = static_cast<int>(command->numbers().size());
+  if (count == 0) {
+    delete command;
+    count_->setText(tr("Already deleted: Edit → Undo brings deleted records back"));
+    return 0;
+  }
+  undo_->push(command);
+  return count;
 }
 
 QByteArray FileView::saveLayout() const {

@@ -5,7 +5,9 @@
 #include <QWidget>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
+#include <vector>
 
 class QLabel;
 class QLineEdit;
@@ -55,8 +57,17 @@ class FileView : public QWidget {
   /// Each Apply in the record editor is one command here (the Edit menu's undo and redo).
   QUndoStack* undoStack() const { return undo_; }
 
-  /// Selects record `number` (clearing a filter that hides it); false when it is not indexed.
+  /// Selects record `number` (clearing a filter that hides it); false when it is not indexed or added.
   bool goToRecord(std::uint64_t number);
+  /// Edit → New Record: appends the engine's template record (one undoable step), selects it and
+  /// opens it in the editor. Returns its number, or 0 (with a word under the search bar) while
+  /// the file is not indexed to its end.
+  std::uint64_t newRecord();
+  /// Edit → Delete Records: marks the selected records deleted (one undoable step). Returns how
+  /// many were marked (0: none selected, or all already deleted).
+  int deleteSelected();
+  /// The selected records (the current one when no row is selected), in order.
+  std::vector<std::uint64_t> selectedRecords() const;
   /// Selects the first record whose 001 is `value` (a background search).
   void goToControlNumber(const QString& value);
   /// Runs a search written in the engine's condition notation: `245$a~war`, `LDR/06=a`,
@@ -82,6 +93,10 @@ class FileView : public QWidget {
   /// The Findings tab's title: how many, with which profile, and whether the settings changed since.
   void updateFindingsTab();
   void onSearchFinished(quint64 generation, std::shared_ptr<const std::vector<std::uint64_t>> hits, bool cancelled);
+  /// Record `number` changed in the session: in the filter or out of it as it is now.
+  void updateMembership(std::uint64_t number);
+  /// The findings with the session's changes laid over them again, groups left open as they were.
+  void refreshFindings();
 
   FileSession* session_;
   RecordTableModel* table_;
@@ -103,6 +118,10 @@ class FileView : public QWidget {
   std::uint64_t controlGeneration_ = 0;
   QString controlValue_;
   int pendingField_ = -1;
+  /// Whether a record as the session has it belongs to the filter shown (a search's matcher, a
+  /// finding's kind), and the one of the search running; empty: no filter.
+  std::function<bool(std::uint64_t)> filterTest_, pendingTest_;
+  QString countPattern_;  ///< the count under the search bar, %1 the rows of the filter
 };
 
 }  // namespace marcscope::ui

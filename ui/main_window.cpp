@@ -93,7 +93,15 @@ MainWindow::MainWindow(QWidget* parent) : QMainWindow(parent), executor_(std::ma
   updateStatus();
 }
 
-MainWindow::~MainWindow() = default;
+MainWindow::~MainWindow() {
+  // The tabs go first, while the window is whole: a file view's undo stack that is not clean
+  // says so as it goes (cleanChanged), and the window's handler looks for its tab.
+  while (tabs_->count()) {
+    QWidget* w = tabs_->widget(0);
+    tabs_->removeTab(0);
+    delete w;
+  }
+}
 
 QString MainWindow::appVersion() { return QStringLiteral(MARCSCOPE_VERSION); }
 
@@ -102,7 +110,7 @@ QString MainWindow::aboutText() {
             "<p>Open, browse, search, validate and export MARC 21 files of any size.</p>"
             "<p>Qt %2 (built with %3)<br>Engine: MarcScope %1, MARC 21 Bibliographic schema and LoC code lists built in.</p>"
             "<p><b>Shortcuts</b><br>Ctrl+O open · Ctrl+W close tab · Ctrl+G go to record or 001 · Ctrl+F search · "
-            "Ctrl+Shift+A show all · Esc cancel job · F5 validate again · Ctrl+Shift+V validation settings · "
+            "Ctrl+Shift+A show all · F2 edit record · Ctrl+N new record · Del delete records · Esc cancel job · F5 validate again · Ctrl+Shift+V validation settings · "
             "Ctrl+E export records · Ctrl+Q quit</p>")
       .arg(appVersion(), QString::fromLatin1(qVersion()), QStringLiteral(QT_VERSION_STR));
 }
@@ -130,6 +138,9 @@ void MainWindow::buildMenus() {
   edit->addAction(redo);
   edit->addSeparator();
   edit->addAction(tr("&Edit Record"), QKeySequence(tr("F2")), this, &MainWindow::editRecord);
+  edit->addAction(tr("&New Record"), QKeySequence::New, this, &MainWindow::newRecord);
+  // Delete in a text field deletes text there: the field takes the key before the shortcut.
+  edit->addAction(tr("&Delete Records"), QKeySequence::Delete, this, &MainWindow::deleteRecords);
 
   QMenu* go = menuBar()->addMenu(tr("&Go"));
   go->addAction(tr("&Go to Record or 001…"), QKeySequence(tr("Ctrl+G")), this, &MainWindow::goToDialog);
@@ -449,7 +460,7 @@ void MainWindow::exportRecords() {
   Format format = Format::Iso2709;
   if (!parse_format_name(QFileInfo(path).suffix().toStdString(), format)) format = Format::Iso2709;
   options.format = format;
-  options.replacements = v->session()->edits();  // what the table shows, edits included
+  v->session()->addChanges(options);  // what the table shows: edits, added and deleted records
   if (v->filterModel()->filtered())
     for (int r = 0; r < v->filterModel()->rowCount(); ++r) options.numbers.push_back(v->filterModel()->recordAt(r));
   v->session()->startExport(std::move(options), path);
@@ -460,6 +471,19 @@ void MainWindow::editRecord() {
   if (!v) return;
   v->pane()->setCurrentTab(RecordPane::EditTab);
   v->pane()->editor()->editor()->setFocus();
+}
+
+void MainWindow::newRecord() {
+  FileView* v = currentView();
+  if (!v) return;
+  if (!v->newRecord()) statusBar()->showMessage(v->searchStatus()->text(), 8000);
+}
+
+void MainWindow::deleteRecords() {
+  FileView* v = currentView();
+  if (!v) return;
+  if (const int n = v->deleteSelected())
+    statusBar()->showMessage(tr("%n record(s) marked deleted: Save As leaves them out; Edit → Undo brings them back", nullptr, n), 8000);
 }
 
 void MainWindow::saveAsDialog() {
@@ -494,7 +518,7 @@ bool MainWindow::saveAs(const QString& path) {
   Format format = Format::Iso2709;
   if (!parse_format_name(target.suffix().toLower().toStdString(), format) || format == Format::Csv) format = Format::Iso2709;
   options.format = format;
-  options.replacements = s->edits();
+  s->addChanges(options);  // edits in place, added records after the file's, deleted ones left out
   lastError_.clear();
   v->setProperty("saveAsPath", path);
   v->setProperty("saveAsIndex", v->undoStack()->index());
@@ -544,7 +568,7 @@ bool MainWindow::split(const QString& good, const QString& bad) {
     return false;
   }
   if (!s->edits().empty()) {
-    lastError_ = tr("%1 edited records are not saved: the split sorts records by the file's validation. "
+    lastError_ = tr("%1 edited or added records are not saved: the split sorts records by the file's validation. "
                     "Save As first, open the saved file, then split it.")
                      .arg(s->edits().size());
     return false;
@@ -563,6 +587,7 @@ bool MainWindow::split(const QString& good, const QString& bad) {
   if (!parse_format_name(QFileInfo(good).suffix().toLower().toStdString(), format) || format == Format::Csv)
     format = Format::Iso2709;
   options.format = format;
+  s->addChanges(options);  // nothing edited or added (refused above): the records deleted are left out
   lastError_.clear();
   s->startSplit(std::move(options), good, bad);
   statusBar()->showMessage(tr("Splitting into %1 and %2…").arg(QFileInfo(good).fileName(), QFileInfo(bad).fileName()));

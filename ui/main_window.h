@@ -86,6 +86,9 @@ class MainWindow : public QMainWindow {
   void saveAsDialog();
   void splitDialog();
   void editRecord();
+  /// Edit → New Record (Ctrl+N) and Delete Records (Del) on the current file.
+  void newRecord();
+  void deleteRecords();
   void addColumn();
   void validationSettingsDialog();
   void about();

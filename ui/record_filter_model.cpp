@@ -21,6 +21,24 @@ void RecordFilterModel::setTable(RecordTableModel* table) {
     connect(table_, &QAbstractItemModel::rowsInserted, this, [this] {
       if (!hits_) endInsertRows();
     });
+    // Rows go at the end only (an added record taken away again): filtered, its hits go first.
+    connect(table_, &QAbstractItemModel::rowsAboutToBeRemoved, this, [this](const QModelIndex&, int first, int last) {
+      if (!hits_) {
+        beginRemoveRows({}, first, last);
+        return;
+      }
+      const auto lo = std::lower_bound(hits_->begin(), hits_->end(), table_->recordAt(first));
+      const auto hi = std::upper_bound(lo, hits_->end(), table_->recordAt(last));
+      if (lo == hi) return;
+      const int from = static_cast<int>(lo - hits_->begin()), to = static_cast<int>(hi - hits_->begin());
+      beginRemoveRows({}, from, to - 1);
+      auto& own = ownHits();
+      own.erase(own.begin() + from, own.begin() + to);
+      endRemoveRows();
+    });
+    connect(table_, &QAbstractItemModel::rowsRemoved, this, [this] {
+      if (!hits_) endRemoveRows();
+    });
     connect(table_, &QAbstractItemModel::columnsAboutToBeInserted, this,
             [this](const QModelIndex&, int first, int last) { beginInsertColumns({}, first, last); });
     connect(table_, &QAbstractItemModel::columnsInserted, this, [this] { endInsertColumns(); });
@@ -42,6 +60,7 @@ void RecordFilterModel::setTable(RecordTableModel* table) {
 void RecordFilterModel::setFilter(std::shared_ptr<const std::vector<std::uint64_t>> hits) {
   beginResetModel();
   hits_ = std::move(hits);
+  own_.reset();
   endResetModel();
 }
 
@@ -49,7 +68,40 @@ void RecordFilterModel::clearFilter() {
   if (!hits_) return;
   beginResetModel();
   hits_.reset();
+  own_.reset();
   endResetModel();
+}
+
+std::vector<std::uint64_t>& RecordFilterModel::ownHits() {
+  if (!own_) {
+    own_ = std::make_shared<std::vector<std::uint64_t>>(*hits_);
+    hits_ = own_;
+  }
+  return *own_;
+}
+
+void RecordFilterModel::setMember(std::uint64_t number, bool member) {
+  if (!hits_ || number == 0) return;
+  const auto it = std::lower_bound(hits_->begin(), hits_->end(), number);
+  const bool there = it != hits_->end() && *it == number;
+  if (there == member) return;
+  const int row = static_cast<int>(it - hits_->begin());
+  if (member) {
+    if (number > static_cast<std::uint64_t>(table_->rowCount()) || row >= static_cast<int>(RecordTableModel::kMaxRows)) return;
+    beginInsertRows({}, row, row);
+    auto& own = ownHits();
+    own.insert(own.begin() + row, number);
+    endInsertRows();
+  } else {
+    if (row >= rowCount()) {  // past what the view shows: nothing to remove from it
+      ownHits().erase(ownHits().begin() + row);
+      return;
+    }
+    beginRemoveRows({}, row, row);
+    auto& own = ownHits();
+    own.erase(own.begin() + row);
+    endRemoveRows();
+  }
 }
 
 std::uint64_t RecordFilterModel::recordAt(int row) const {

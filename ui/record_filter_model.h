@@ -26,6 +26,9 @@ class RecordFilterModel : public QAbstractProxyModel {
   void setFilter(std::shared_ptr<const std::vector<std::uint64_t>> hits);
   void clearFilter();
   bool filtered() const { return static_cast<bool>(hits_); }
+  /// Puts record `number` into the filter result or takes it out (an edit made it match the
+  /// search or no longer); its row is inserted or removed. Nothing when not filtered.
+  void setMember(std::uint64_t number, bool member);
   std::uint64_t filteredCount() const { return hits_ ? hits_->size() : 0; }
 
   /// Record number of a row of this model, and the row of a record (-1 when filtered out).
@@ -43,6 +46,9 @@ class RecordFilterModel : public QAbstractProxyModel {
  private:
   RecordTableModel* table_ = nullptr;
   std::shared_ptr<const std::vector<std::uint64_t>> hits_;
+  /// hits_ as a copy of its own, to change (copied on the first change after setFilter).
+  std::vector<std::uint64_t>& ownHits();
+  std::shared_ptr<std::vector<std::uint64_t>> own_;  ///< what hits_ points to once changed here
 };
 
 }  // namespace marcscope::ui

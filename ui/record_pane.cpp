@@ -178,39 +178,54 @@ void RecordPane::showRecord(FileSession* session, std::uint64_t number) {
   problems_->clear();
   field_bytes_.clear();
   editor_->clear();
-  if (!session || number == 0 || number > session->indexedCount()) {
+  if (!session || number == 0 || number > session->recordCount()) {
     setTitle(title_, tr("No record selected"));
     return;
   }
-  FetchedRecord fetched;
-  try {
-    fetched = session->file().fetch(number);
-    bytes_ = session->file().raw(number);
-  } catch (const std::exception& e) {
-    setTitle(title_, tr("Record %1 cannot be read: %2").arg(number).arg(QString::fromUtf8(e.what())));
-    return;
-  }
-  const auto& br = fetched.record;
-  const Record* edit = session->edited(number);
-  skipped_ = fetched.skipped && !edit;
-  iso_ = session->file().format() == Format::Iso2709 || session->file().format() == Format::Iso2709Marc8;
-  setTitle(title_, tr("Record %1 — byte %2, %3 bytes%4")
-                      .arg(number)
-                      .arg(br.offset)
-                      .arg(bytes_.size())
-                      .arg(edit ? tr(" — ✎ edited, not saved yet (File → Save As writes it; the raw bytes are the file's)")
-                                : fetched.skipped ? tr(" — unreadable in this mode; the raw bytes show what is there") : QString()));
-  Diagnostics diags = fetched.diagnostics;
-  if (edit) {
-    // What the file's bytes say no longer applies: the edited record is checked on its own.
-    diags.clear();
-    record_ = *edit;
+  const QString deleted = session->isDeleted(number) ? tr(" — ✖ deleted (Save As leaves it out; Edit → Undo brings it back)") : QString();
+  Diagnostics diags;
+  if (session->isAdded(number)) {
+    // Added in this session: no bytes in the file, checked on its own.
+    const Record* added = session->edited(number);
+    if (!added) return;
+    record_ = *added;
     fields_ = static_cast<int>(record_.fields().size());
-    session->recordValidator().validate(record_, number, br.offset, diags);
-  } else if (!fetched.skipped) {
-    record_ = std::move(fetched.record.record);
-    fields_ = static_cast<int>(record_.fields().size());
-    if (session->validator()) session->validator()->validate(record_, number, br.offset, diags);
+    skipped_ = false;
+    iso_ = false;
+    setTitle(title_, tr("Record %1 — + added in this session, not saved yet (File → Save As writes it)%2").arg(number).arg(deleted));
+    session->recordValidator().validate(record_, number, 0, diags);
+  } else {
+    FetchedRecord fetched;
+    try {
+      fetched = session->file().fetch(number);
+      bytes_ = session->file().raw(number);
+    } catch (const std::exception& e) {
+      setTitle(title_, tr("Record %1 cannot be read: %2").arg(number).arg(QString::fromUtf8(e.what())));
+      return;
+    }
+    const auto& br = fetched.record;
+    const Record* edit = session->edited(number);
+    skipped_ = fetched.skipped && !edit;
+    iso_ = session->file().format() == Format::Iso2709 || session->file().format() == Format::Iso2709Marc8;
+    setTitle(title_, tr("Record %1 — byte %2, %3 bytes%4%5")
+                        .arg(number)
+                        .arg(br.offset)
+                        .arg(bytes_.size())
+                        .arg(edit ? tr(" — ✎ edited, not saved yet (File → Save As writes it; the raw bytes are the file's)")
+                                  : fetched.skipped ? tr(" — unreadable in this mode; the raw bytes show what is there") : QString())
+                        .arg(deleted));
+    diags = fetched.diagnostics;
+    if (edit) {
+      // What the file's bytes say no longer applies: the edited record is checked on its own.
+      diags.clear();
+      record_ = *edit;
+      fields_ = static_cast<int>(record_.fields().size());
+      session->recordValidator().validate(record_, number, br.offset, diags);
+    } else if (!fetched.skipped) {
+      record_ = std::move(fetched.record.record);
+      fields_ = static_cast<int>(record_.fields().size());
+      if (session->validator()) session->validator()->validate(record_, number, br.offset, diags);
+    }
   }
   // Only the tab in view is filled now; the others when they are shown.
   ensureFilled(tabs_->currentIndex());

@@ -36,8 +36,16 @@ RecordTableModel::RecordTableModel(FileSession* session, QObject* parent)
 }
 
 void RecordTableModel::syncRows() {
-  const std::uint64_t n = std::min<std::uint64_t>(session_->indexedCount(), kMaxRows);
-  if (n <= static_cast<std::uint64_t>(rows_)) return;
+  // Added records come once the index is complete, after the file's records.
+  const std::uint64_t n = std::min<std::uint64_t>(session_->recordCount(), kMaxRows);
+  if (n < static_cast<std::uint64_t>(rows_)) {
+    beginRemoveRows({}, static_cast<int>(n), rows_ - 1);
+    for (std::uint64_t k = n + 1; k <= static_cast<std::uint64_t>(rows_); ++k) forget(k);
+    rows_ = static_cast<int>(n);
+    endRemoveRows();
+    return;
+  }
+  if (n == static_cast<std::uint64_t>(rows_)) return;
   beginInsertRows({}, rows_, static_cast<int>(n) - 1);
   rows_ = static_cast<int>(n);
   endInsertRows();
@@ -74,13 +82,30 @@ void RecordTableModel::refreshStatus() {
       Q_EMIT dataChanged(index(0, c), index(rows_ - 1, c));
 }
 
-void RecordTableModel::recordChanged(std::uint64_t number) {
+void RecordTableModel::forget(std::uint64_t number) {
   if (auto it = cache_.find(number); it != cache_.end()) {
     lru_.erase(it->second.second);
     cache_.erase(it);
   }
+}
+
+void RecordTableModel::recordChanged(std::uint64_t number) {
+  forget(number);
   const int r = rowOf(number);
   if (r >= 0 && r < rows_) Q_EMIT dataChanged(index(r, 0), index(r, columnCount() - 1));
+}
+
+void RecordTableModel::recordsChanged(std::uint64_t first, std::uint64_t last) {
+  for (auto it = lru_.begin(); it != lru_.end();) {  // at most kCacheRows
+    if (*it >= first && *it <= last) {
+      cache_.erase(*it);
+      it = lru_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+  const int a = rowOf(first), b = std::min(rowOf(last), rows_ - 1);
+  if (a >= 0 && a <= b) Q_EMIT dataChanged(index(a, 0), index(b, columnCount() - 1));
 }
 
 int RecordTableModel::rowCount(const QModelIndex& parent) const { return parent.isValid() ? 0 : rows_; }
@@ -96,8 +121,9 @@ const RecordTableModel::Row& RecordTableModel::row(std::uint64_t number) const {
   Row r;
   r.values.resize(columns_.size());
   try {
-    const FetchedRecord fetched = session_->file().fetch(number);
     const Record* edit = session_->edited(number);
+    // An added record has nothing in the file to fetch.
+    const FetchedRecord fetched = session_->isAdded(number) ? FetchedRecord{} : session_->file().fetch(number);
     r.unreadable = fetched.skipped && !edit;
     r.status = fetched.record.status;
     if (edit || !fetched.skipped)
@@ -142,13 +168,36 @@ QVariant RecordTableModel::data(const QModelIndex& index, int role) const {
   if (role == Qt::TextAlignmentRole && col.kind == ColumnKind::Number)
     return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
   const bool edited = session_->edited(number) != nullptr;
-  if (role == Qt::FontRole && edited && (col.kind == ColumnKind::Number || col.kind == ColumnKind::Status)) {
-    QFont bold;
-    bold.setBold(true);
-    return bold;
+  const bool deleted = session_->isDeleted(number);
+  if (role == Qt::FontRole && (deleted || (edited && (col.kind == ColumnKind::Number || col.kind == ColumnKind::Status)))) {
+    QFont font;
+    font.setBold(edited && (col.kind == ColumnKind::Number || col.kind == ColumnKind::Status));
+    font.setStrikeOut(deleted);  // deleted: struck out and greyed, until Save As leaves it out
+    return font;
   }
   if (role != Qt::DisplayRole && role != Qt::ForegroundRole && role != Qt::ToolTipRole) return {};
-  const IndexEntry entry = session_->file().index().at(number);
+  if (deleted) {
+    if (role == Qt::ForegroundRole) return QBrush(QColor(0x9e, 0x9e, 0x9e));
+    if (col.kind == ColumnKind::Status)
+      return role == Qt::ToolTipRole ? tr("Deleted in this session: Save As, Export and Split leave it out (Edit → Undo brings it back)")
+                                     : tr("✖ deleted");
+  }
+  if (session_->isAdded(number)) {
+    // Added in this session: nothing in the file, checked when it was added or last applied.
+    const std::optional<Severity> worst = session_->editedWorst(number);
+    switch (col.kind) {
+      case ColumnKind::Number:
+        if (role == Qt::ToolTipRole) return tr("Added in this session, not saved yet");
+        return role == Qt::DisplayRole ? QVariant(QStringLiteral("+ %1").arg(number)) : QVariant();
+      case ColumnKind::Status:
+        if (role == Qt::ForegroundRole) return QBrush(QColor(0x00, 0x69, 0x5c));
+        if (role == Qt::ToolTipRole) return tr("Added in this session, not saved yet (File → Save As writes it). Validating it: %1").arg(severityText(session_->editedWorst(number)));
+        return tr("+ new, %1").arg(severityText(worst));
+      case ColumnKind::Encoding: return {};
+      case ColumnKind::Spec: break;  // below, from the record
+    }
+  }
+  const IndexEntry entry = session_->isAdded(number) ? IndexEntry{} : session_->file().index().at(number);
   if (edited && col.kind == ColumnKind::Status) {
     // The report is about the file's version; the edited one was checked when it was applied.
     const std::optional<Severity> worst = session_->editedWorst(number);
@@ -194,7 +243,7 @@ QVariant RecordTableModel::data(const QModelIndex& index, int role) const {
       return s;
     }
     case ColumnKind::Spec: {
-      if (role == Qt::ForegroundRole) return {};
+      if (role == Qt::ForegroundRole) return {};  // (deleted: grey, above)
       const Row& r = row(number);
       const QString& v = r.values[static_cast<std::size_t>(index.column())];
       if (role == Qt::ToolTipRole) return !r.error.isEmpty() ? QVariant(r.error) : v.size() > 40 ? QVariant(v) : QVariant();

@@ -1,6 +1,6 @@
 #pragma once
 // The record table: one row per record indexed so far (rows are inserted in batches as the
-// index grows), columns picked from the record by the engine's field specs (FieldPath). data()
+// index grows), then one per record added in the session (New Record), columns picked from the record by the engine's field specs (FieldPath). data()
 // fetches a record from the mapped file through a small LRU cache of rows; nothing here reads
 // MARC itself.
 
@@ -38,7 +38,8 @@ class RecordTableModel : public QAbstractTableModel {
 
   explicit RecordTableModel(FileSession* session, QObject* parent = nullptr);
 
-  /// Rows for every record indexed so far (grows only). The session's indexGrew calls it.
+  /// Rows for every record indexed so far and every record added (rows are inserted at the end
+  /// as the index grows or a record is added, and removed there when an addition is undone).
   void syncRows();
   std::uint64_t recordAt(int row) const { return static_cast<std::uint64_t>(row) + 1; }
   int rowOf(std::uint64_t number) const { return static_cast<int>(number) - 1; }
@@ -51,8 +52,10 @@ class RecordTableModel : public QAbstractTableModel {
 
   /// Validation arrived: the Status column shows worst severities.
   void refreshStatus();
-  /// Record `number` was edited (or the edit undone): its row shows the version now in the session.
+  /// Record `number` was edited, deleted (or that undone): its row shows it as the session has it now.
   void recordChanged(std::uint64_t number);
+  /// Records `first` to `last` changed (many deleted at once): one signal for the rows between.
+  void recordsChanged(std::uint64_t first, std::uint64_t last);
 
   int rowCount(const QModelIndex& parent = {}) const override;
   int columnCount(const QModelIndex& parent = {}) const override;
@@ -70,6 +73,8 @@ class RecordTableModel : public QAbstractTableModel {
     QString error;  ///< the file could not be read (changed since it was opened)
   };
   const Row& row(std::uint64_t number) const;
+  /// Drops record `number`'s row from the cache.
+  void forget(std::uint64_t number);
 
   FileSession* session_;
   std::vector<Column> columns_;

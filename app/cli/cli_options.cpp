@@ -235,20 +235,20 @@ Options parse_options(const std::vector<std::string>& args) {
     } else if (a == "--no-rules") {
       o.rules = false;
     } else if (a == "--no-local-tags") {
-      o.accept_local_tags = false;
+      o.validator.reject_local_tags = true;
     } else if (a == "--disable") {
-      append_list(value(i, a), o.disabled_rules);
+      append_list(value(i, a), o.validator.disabled_rules);
     } else if (a == "--profile") {
-      o.profile = value(i, a);
+      o.validator.profile = value(i, a);
     } else if (a == "--accept-codes") {
-      o.accepted_codes.push_back(value(i, a));
+      o.validator.accepted_codes.push_back(value(i, a));
     } else if (a == "--accept-tags") {
-      append_list(value(i, a), o.accepted_tags);
+      append_list(value(i, a), o.validator.accepted_tags);
     } else if (a == "--severity") {
       const auto& v = value(i, a);
       const auto eq = v.find('=');
       if (eq == std::string::npos) throw UsageError{"--severity takes RULE=LEVEL, not '" + v + "'"};
-      o.severities.emplace_back(v.substr(0, eq), v.substr(eq + 1));
+      o.validator.severities.emplace_back(v.substr(0, eq), v.substr(eq + 1));
     } else if (a == "--format") {
       const auto& v = value(i, a);
       if (v != "text" && v != "json" && v != "csv" && v != "html")

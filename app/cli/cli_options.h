@@ -8,6 +8,7 @@
 
 #include "marcscope/iso2709/iso2709_reader.h"
 #include "marcscope/formats/record_stream.h"
+#include "marcscope/validate/validator.h"
 
 namespace marcscope::cli {
 
@@ -36,12 +37,7 @@ struct Options {
   // validate
   std::string schema;                ///< Avram schema file (default: bundled MARC 21 bibliographic)
   bool rules = true;                 ///< false: structure and character sets only
-  bool accept_local_tags = true;
-  std::vector<std::string> disabled_rules;
-  std::vector<std::pair<std::string, std::string>> severities;  ///< rule=level
-  std::string profile;                       ///< a validator profile (validator_profiles()); empty: marc21
-  std::vector<std::string> accepted_codes;   ///< POSITION=CODE,CODE (add_accepted_codes)
-  std::vector<std::string> accepted_tags;
+  ValidatorSettings validator;       ///< --profile, --disable, --severity, --accept-codes/-tags, --no-local-tags
   std::string report_format = "text";
   std::size_t examples = 10;
   std::string split_good, split_bad;

@@ -335,16 +335,7 @@ namespace {
 std::unique_ptr<Validator> make_validator(const Options& options) {
   if (!options.rules) return nullptr;
   try {
-    ValidatorOptions vo = validator_profile(options.profile.empty() ? "marc21" : options.profile);
-    if (!options.accept_local_tags) vo.accept_local_tags = false;
-    for (const auto& r : options.disabled_rules) vo.disabled_rules.insert(r);
-    for (const auto& [rule, level] : options.severities) {
-      const auto sev = parse_severity(level);
-      if (!sev) throw CannotRun{"--severity " + rule + "=" + level + ": the level must be info, warning, error or fatal"};
-      vo.severity_overrides[rule] = *sev;
-    }
-    for (const auto& spec : options.accepted_codes) add_accepted_codes(vo, spec);
-    for (const auto& t : options.accepted_tags) vo.accepted_tags.insert(t);
+    ValidatorOptions vo = options.validator.options();
     if (options.schema.empty()) return std::make_unique<Validator>(vo);
     auto schema = std::make_shared<const Schema>(Schema::load(options.schema));
     return std::make_unique<Validator>(schema, vo);

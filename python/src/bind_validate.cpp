@@ -4,7 +4,6 @@
 // GIL: released for validate_path; held for validate_records, which must read Python objects.
 
 #include <map>
-#include <set>
 
 #include "bindings.h"
 #include "marcscope/core/executor.h"
@@ -17,28 +16,19 @@ namespace marcscope::python {
 
 namespace {
 
-/// What validate() is asked for, as the CLI's validate options (profile first, then each change).
-struct RuleSettings {
-  bool rules = true;
-  std::string profile = "marc21";
-  std::vector<std::string> disabled;
-  std::map<std::string, std::string> severities;
-  std::vector<std::string> accepted_codes;  ///< "LDR/17=I,K,M"
-  std::vector<std::string> accepted_tags;
-};
-
-std::unique_ptr<Validator> make_validator(const RuleSettings& s) {
-  if (!s.rules) return nullptr;
-  ValidatorOptions options = validator_profile(s.profile);  // std::invalid_argument -> ValueError
-  for (const auto& r : s.disabled) options.disabled_rules.insert(r);
-  for (const auto& [rule, name] : s.severities) {
-    const auto severity = parse_severity(name);
-    if (!severity) throw py::value_error("severity must be info, warning, error or fatal, not '" + name + "'");
-    options.severity_overrides[rule] = *severity;
-  }
-  for (const auto& spec : s.accepted_codes) add_accepted_codes(options, spec);
-  for (const auto& t : s.accepted_tags) options.accepted_tags.insert(t);
-  return std::make_unique<Validator>(options);
+/// What validate() is asked for: rules on or off, then the engine's settings by name.
+std::unique_ptr<Validator> make_validator(bool rules, const std::string& profile, const std::vector<std::string>& disabled,
+                                          const std::map<std::string, std::string>& severities,
+                                          const std::vector<std::string>& accepted_codes,
+                                          const std::vector<std::string>& accepted_tags) {
+  if (!rules) return nullptr;
+  ValidatorSettings s;
+  s.profile = profile;
+  s.disabled_rules = disabled;
+  s.severities.assign(severities.begin(), severities.end());
+  s.accepted_codes = accepted_codes;
+  s.accepted_tags = accepted_tags;
+  return std::make_unique<Validator>(s.options());  // std::invalid_argument -> ValueError
 }
 
 py::object finding_tuple(const Finding& f) {
@@ -63,7 +53,7 @@ void bind_validate(py::module_& m) {
         } else {
           options.executor = process_executor();
         }
-        auto validator = make_validator({rules, profile, disabled, severities, accepted_codes, accepted_tags});
+        auto validator = make_validator(rules, profile, disabled, severities, accepted_codes, accepted_tags);
         std::vector<Finding> findings;
         FileReport report;
         {
@@ -94,7 +84,7 @@ void bind_validate(py::module_& m) {
       [](py::iterable records, bool rules, const std::vector<std::string>& disabled,
          const std::map<std::string, std::string>& severities, const std::string& profile,
          const std::vector<std::string>& accepted_codes, const std::vector<std::string>& accepted_tags) {
-        auto validator = make_validator({rules, profile, disabled, severities, accepted_codes, accepted_tags});
+        auto validator = make_validator(rules, profile, disabled, severities, accepted_codes, accepted_tags);
         py::list out;
         std::uint64_t index = 0;
         for (py::handle rec : records) {

@@ -743,7 +743,8 @@ def test_validate_profiles_and_accepted_codes():
     assert lenient[("unknown-tag", "049", "info")] == base[("unknown-tag", "049", "warning")]
     assert not any(k[0] == "245-ending-punctuation" for k in lenient) and any(k[0] == "245-ending-punctuation" for k in base)
     for bad, says in ((["--profile", "strictest"], b"strictest"), (["--accept-codes", "LDR/17=KK"], b"KK"),
-                      (["--accept-codes", "LDR17"], b"LDR17"), (["--accept-codes", "245/01=a"], b"245/01")):
+                      (["--accept-codes", "LDR17"], b"LDR17"), (["--accept-codes", "245/01=a"], b"245/01"),
+                      (["--severity", "unknown-tag=loud"], b"loud")):
         proc = run("validate", *bad, path)
         assert proc.returncode == 2 and says in proc.stderr, (bad, proc.stderr)
 

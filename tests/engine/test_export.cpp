@@ -16,13 +16,6 @@ using namespace marcscope::test;
 
 namespace {
 
-std::string slurp(const QString& path) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  const QByteArray b = f.readAll();
-  return std::string(b.constData(), std::size_t(b.size()));
-}
-
 std::vector<std::string> mrk_of(const std::string& path) {
   std::vector<std::string> out;
   RecordReader::open(path)->run([&](Batch& b) {
@@ -124,6 +117,126 @@ class TestExport : public QObject {
     QCOMPARE(picked[0], mrk(file->fetch(5).record.record));
     QCOMPARE(picked[1], mrk(file->fetch(1).record.record));
     QCOMPARE(picked[2], mrk(file->fetch(3).record.record));
+  }
+
+  /// Added records (the app's New Record) come after the file's, numbered after its index: all
+  /// of them with no selection, the ones named by a selection, edited and removed like any other.
+  void appended_records() {
+    QTemporaryDir dir;
+    const std::string in = data_path("valid/solrmarc-uva_001_2000.mrc");
+    auto file = RecordFile::open(in);
+    file->build_index();
+    const std::uint64_t n = file->index().size();
+    QCOMPARE(n, std::uint64_t(2000));
+    const auto want = mrk_of(in);
+    Record a = new_record_template("261206"), b = new_record_template("261207"), c = new_record_template("261208");
+    a.add_field(Field("500", ' ', ' ', {{'a', "First added."}}));
+    b.add_field(Field("500", ' ', ' ', {{'a', "Second added."}}));
+    c.add_field(Field("500", ' ', ' ', {{'a', "Third added."}}));
+    for (const Format format : {Format::Iso2709, Format::Json, Format::MarcXml}) {
+      ExportOptions o;
+      o.format = format;
+      o.appended = {a, b, c};
+      o.removed = {n + 2, 7};                   // the second added record and a record of the file
+      Record edited_c = c;
+      edited_c.fields().back().subfields().front().value = "Third added, then edited.";
+      o.replacements[n + 3] = edited_c;
+      const QString out = dir.filePath(QStringLiteral("added.") + QString::fromLatin1(format_name(format).data()));
+      {
+        OutputFile sink(out.toStdString());
+        const ExportSummary s = export_records(*file, o, sink);
+        QCOMPARE(s.written, std::uint64_t(2000 - 1 + 2));
+        QCOMPARE(s.appended, std::uint64_t(2));
+        QCOMPARE(s.replaced, std::uint64_t(0));
+      }
+      const auto got = mrk_of(out.toStdString());
+      QCOMPARE(got.size(), std::size_t(2001));
+      QCOMPARE(got[5], want[5]);
+      QCOMPARE(got[6], want[7]);  // record 7 left out
+      QCOMPARE(got[1998], want[1999]);
+      const auto fields_of = [](const std::string& text) { return text.substr(text.find('\n')); };
+      QCOMPARE(fields_of(got[1999]), fields_of(mrk(a)));
+      QCOMPARE(fields_of(got[2000]), fields_of(mrk(edited_c)));
+      QVERIFY(got[2000].find("then edited") != std::string::npos);
+    }
+    // A selection names added records by their numbers; they follow the file's records it names.
+    ExportOptions pick;
+    pick.appended = {a, b};
+    pick.numbers = {n + 2, 4, n + 1};
+    const QString out = dir.filePath("pick.mrc");
+    {
+      OutputFile sink(out.toStdString());
+      const ExportSummary s = export_records(*file, pick, sink);
+      QCOMPARE(s.written, std::uint64_t(3));
+      QCOMPARE(s.appended, std::uint64_t(2));
+    }
+    const auto picked = mrk_of(out.toStdString());
+    QCOMPARE(picked.size(), std::size_t(3));
+    QCOMPARE(picked[0], want[3]);
+    QVERIFY(picked[1].find("Second added.") != std::string::npos);
+    QVERIFY(picked[2].find("First added.") != std::string::npos);
+    // Only added records selected: no pass over the file at all.
+    ExportOptions only;
+    only.appended = {a};
+    only.numbers = {n + 1};
+    only.format = Format::MarcXml;
+    const QString xml = dir.filePath("only.xml");
+    {
+      OutputFile sink(xml.toStdString());
+      QCOMPARE(export_records(*file, only, sink).written, std::uint64_t(1));
+    }
+    QCOMPARE(mrk_of(xml.toStdString()).size(), std::size_t(1));
+    // A number that is neither indexed nor added is refused before anything is written.
+    ExportOptions wrong;
+    wrong.appended = {a};
+    wrong.numbers = {1, n + 2};
+    const QString none = dir.filePath("none.mrc");
+    {
+      OutputFile sink(none.toStdString());
+      QVERIFY_THROWS_EXCEPTION(std::invalid_argument, export_records(*file, wrong, sink));
+    }
+    QVERIFY(!QFile::exists(none));
+    // The split is the file's, as validated: added records are refused, not dropped.
+    FileReport report;
+    ReportOptions ro;
+    RecordReader::open(in)->run([&](Batch& batch) {
+      report.add_batch(batch, ro);
+      return true;
+    });
+    OutputFile g(dir.filePath("g.mrc").toStdString()), bd(dir.filePath("b.mrc").toStdString());
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, split_records(*file, report, only, g, bd));
+  }
+
+  /// New Record's template: a book record the bundled schema finds no error in, dated as asked.
+  void new_record_template_validates() {
+    const Record r = new_record_template("261206");
+    QCOMPARE(r.leader().size(), std::size_t(24));
+    QCOMPARE(r.leader().substr(5, 3), std::string("nam"));
+    const Field* f008 = r.first("008");
+    QVERIFY(f008 && f008->is_control());
+    QCOMPARE(f008->value().size(), std::size_t(40));
+    QCOMPARE(f008->value().substr(0, 6), std::string("261206"));
+    QVERIFY(r.first("245"));
+    const Validator validator;
+    Diagnostics diags;
+    validator.validate(r, 1, 0, diags);
+    for (const Diagnostic& d : diags) QVERIFY2(d.severity < Severity::Error, d.to_string().c_str());
+    // It round-trips through ISO 2709 as it is.
+    QTemporaryDir dir;
+    const std::string path = dir.filePath("one.mrc").toStdString();
+    {
+      auto w = make_writer(Format::Iso2709);
+      std::string bytes;
+      w->write(r, 1, 0, bytes, diags);
+      QFile f(QString::fromStdString(path));
+      QVERIFY(f.open(QIODevice::WriteOnly));
+      f.write(bytes.data(), qint64(bytes.size()));
+    }
+    const auto back = mrk_of(path);
+    QCOMPARE(back.size(), std::size_t(1));
+    QCOMPARE(back[0].substr(back[0].find('\n')), mrk(r).substr(mrk(r).find('\n')));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, new_record_template("2612"));
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, new_record_template("26120x"));
   }
 
   /// Split: every record in exactly one of the two files, the bad one holding each record with a

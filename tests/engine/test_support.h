@@ -29,12 +29,16 @@ inline bool small_data() {
 }
 inline std::string data_path(const QString& rel) { return (data_dir() + "/" + rel).toStdString(); }
 
-inline std::string read_bytes(const QString& rel) {
-  QFile f(data_dir() + "/" + rel);
+/// The bytes of the file at `path` (empty when it cannot be read).
+inline std::string slurp(const QString& path) {
+  QFile f(path);
   if (!f.open(QIODevice::ReadOnly)) return {};
-  QByteArray b = f.readAll();
+  const QByteArray b = f.readAll();
   return std::string(b.constData(), static_cast<std::size_t>(b.size()));
 }
+
+/// The bytes of a file under tests/data.
+inline std::string read_bytes(const QString& rel) { return slurp(data_dir() + "/" + rel); }
 
 /// "folder/file" -> records column, from the tables in tests/data/SOURCES.md.
 inline std::map<QString, int> sources_record_counts() {

@@ -548,6 +548,36 @@ class TestValidator : public QObject {
     }
     QVERIFY_THROWS_EXCEPTION(std::invalid_argument, validator_profile("strictest"));
 
+    // Settings by name, as the CLI and the Python module take them: a profile, then changes on top.
+    ValidatorSettings named;
+    named.profile = "oclc";
+    named.disabled_rules = {"245-ending-punctuation"};
+    named.severities = {{"fixed-field-value", "error"}};
+    named.accepted_codes = {"008/23=z"};
+    QCOMPARE(found(check(Validator(named.options()), r)), QStringList{});
+    named.accepted_codes.clear();
+    const auto with_008 = check(Validator(named.options()), r);
+    QCOMPARE(found(with_008), QStringList{"008 fixed-field-value"});
+    QCOMPARE(with_008.front().severity, Severity::Error);
+    const ValidatorOptions from_settings = named.options();
+    QVERIFY(from_settings.accepted_tags.contains("049"));  // the profile's, kept
+    QVERIFY(from_settings.accept_local_tags);
+    named.reject_local_tags = true;
+    QVERIFY(!named.options().accept_local_tags);
+    std::vector<ValidatorSettings> bads(3);
+    bads[0].profile = "strictest";
+    bads[1].severities = {{"unknown-tag", "loud"}};
+    bads[2].accepted_codes = {"LDR17"};
+    for (const auto& bad : bads) {
+      try {
+        (void)bad.options();
+        QFAIL("bad settings were accepted");
+      } catch (const std::invalid_argument& e) {
+        QVERIFY(std::string(e.what()).find(bad.profile == "strictest" ? "strictest" : bad.severities.empty() ? "LDR17" : "loud") !=
+                std::string::npos);
+      }
+    }
+
     for (const auto& [key, code] : std::vector<std::pair<std::string, std::string>>{
              {"LDR/99", "a"}, {"LDR/17", "KK"}, {"245/01", "a"}, {"LDR/x", "a"}, {"LDR", "a"}, {"008/35", "fr"}}) {
       ValidatorOptions bad;

@@ -18,13 +18,6 @@ using namespace marcscope::test;
 
 namespace {
 
-std::string slurp(const QString& path) {
-  QFile f(path);
-  if (!f.open(QIODevice::ReadOnly)) return {};
-  const QByteArray b = f.readAll();
-  return std::string(b.constData(), std::size_t(b.size()));
-}
-
 struct Converted {
   bool opened = false;
   std::string bytes;

@@ -14,6 +14,7 @@
 #include "marcscope/core/executor.h"
 
 #include "core/inflight.h"
+#include "formats/json_fast.h"
 #include "formats/marcxml_fast.h"
 #include "stream_batch.h"
 #include "core/tsan_annotations.h"
@@ -260,9 +261,41 @@ struct Chunk {
   Batch batch;
 };
 
+/// A chunk of MARC-in-JSON / NDJSON: the fast path, or else the streaming reader on the chunk's
+/// text (json_fast.h). Clean: no diagnostic and every record seen delivered.
+void parse_json_chunk(std::string_view doc, const detail::JsonPlan& plan, const std::string& name,
+                      const ReadOptions& options, Chunk& chunk) {
+  Batch& batch = chunk.batch;
+  batch.index = chunk.index;
+  batch.begin_offset = chunk.begin;
+  batch.end_offset = chunk.end;
+  if (options.fast_json && detail::fast_json_chunk(doc, plan, chunk.begin, chunk.end, batch.records)) {
+    for (auto& rec : batch.records) rec.status = RecordStatus::kUtf8;
+    chunk.clean = true;
+    chunk.fast = true;
+    return;
+  }
+  std::size_t lead = 0;
+  std::string text = detail::json_chunk_text(doc, plan, chunk.begin, chunk.end, lead);
+  const std::uint64_t shift = chunk.begin - lead;  // lead is 0 for the first chunk
+  auto stream = open_record_stream(Format::Json, make_memory_source(std::move(text), name), options);
+  Record record;
+  while (stream->next(record, batch.diagnostics)) {
+    BatchRecord rec;
+    rec.offset = stream->last_offset() + shift;
+    rec.end = stream->last_end() + shift;
+    rec.status = RecordStatus::kUtf8;
+    rec.record = std::move(record);
+    batch.records.push_back(std::move(rec));
+  }
+  chunk.clean = batch.diagnostics.empty() && stream->records_seen() == batch.records.size();
+}
+
 /// Parses chunks in parallel while they come out clean. Returns the number of records delivered
-/// and whether the serial reader must finish the file (from the start, skipping them).
-void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& name, const ReadOptions& options,
+/// and whether the serial reader must finish the file (from the start, skipping them). MARCXML
+/// when `xml` is set, MARC-in-JSON / NDJSON when `json` is.
+void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPlan* json, const std::string& name,
+                 const ReadOptions& options,
                  Executor& executor, const BatchTransform& transform, const BatchConsumer& consume,
                  const JobControl& control, StreamPipelineResult& result, std::uint64_t& delivered,
                  std::uint64_t& next_index, bool& consumer_stopped, ByteSource& source) {
@@ -274,10 +307,12 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
   bool finished = false;                // delivery only
   const std::size_t target = std::max<std::size_t>(options.chunk_bytes, 1);
   // The fast path reads the header once; an unusual one sends every chunk to expat.
+  static const XmlPlan kNoXml;
+  const XmlPlan& plan = xml ? *xml : kNoXml;
   std::optional<detail::FastXmlHeader> fast_header;
-  if (options.fast_xml) fast_header = detail::fast_marcxml_header(plan.header);
+  if (xml && options.fast_xml) fast_header = detail::fast_marcxml_header(plan.header);
   const std::string_view record_qname =
-      std::string_view(plan.record_end).substr(2, plan.record_end.size() - 3);  // "</" name ">"
+      xml ? std::string_view(plan.record_end).substr(2, plan.record_end.size() - 3) : std::string_view();  // "</" name ">"
   ProgressThrottle progress(control);
   detail::Inflight<Chunk> inflight;
 
@@ -295,6 +330,13 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
     auto chunk = std::make_unique<Chunk>();
     chunk->index = index++;
     chunk->begin = pos;
+    if (json) {
+      chunk->end = detail::json_chunk_end(doc, *json, pos, target);
+      chunk->last = chunk->end >= doc.size();
+      pos = chunk->end;
+      HAPPENS_BEFORE(chunk.get());
+      return inflight.park(std::move(chunk));
+    }
     const std::size_t from = std::max(pos + target, index == 1 ? plan.body_start : pos);
     std::size_t cut = from < doc.size() ? doc.find(plan.record_end, from) : std::string_view::npos;
     if (cut != std::string_view::npos) {
@@ -317,6 +359,10 @@ void run_chunked(std::string_view doc, const XmlPlan& plan, const std::string& n
       ~Leave() { HAPPENS_BEFORE(chunk); }
     } leave{chunk};
     if (fallback.load(std::memory_order_relaxed)) return chunk;  // will be dropped
+    if (json) {
+      parse_json_chunk(doc, *json, name, options, *chunk);
+      return chunk;
+    }
     const bool first = chunk->index == 0;
     std::string text;
     text.reserve(plan.header.size() + (chunk->end - chunk->begin) + plan.closing.size());
@@ -441,23 +487,27 @@ StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSour
   const std::shared_ptr<Executor> executor = Executor::use(options.executor, options.threads);
   const std::optional<std::uint64_t> total = source->size();
   const std::optional<std::string_view> doc = source->contiguous();
-  if (format == Format::MarcXml && options.parallel_parse && doc) {
-    if (const auto plan = plan_marcxml(*doc)) {
-      std::uint64_t delivered = 0, next_index = 0;
-      bool consumer_stopped = false;
-      run_chunked(*doc, *plan, source->name(), options, *executor, transform, consume, control, result, delivered,
-                  next_index, consumer_stopped, *source);
-      if (consumer_stopped || !result.serial_fallback || control.stop.stop_requested()) return result;
-      // Take over from the start of the file with the serial reader; the records already
-      // delivered come out the same (clean chunks) and are passed over.
-      auto stream = open_record_stream(format, std::make_unique<ViewSource>(*doc, *source), options);
-      Diagnostics pending;
-      Record record;
-      for (std::uint64_t k = 0; k < delivered && stream->next(record, pending); ++k) {
-      }
-      run_serial(*stream, std::move(pending), next_index, options, *executor, total, transform, consume, control, result);
-      return result;
+  std::optional<XmlPlan> xml;
+  std::optional<detail::JsonPlan> json;
+  if (options.parallel_parse && doc) {
+    if (format == Format::MarcXml) xml = plan_marcxml(*doc);
+    else if (format == Format::Json || format == Format::NdJson) json = detail::plan_json(*doc);
+  }
+  if (xml || json) {
+    std::uint64_t delivered = 0, next_index = 0;
+    bool consumer_stopped = false;
+    run_chunked(*doc, xml ? &*xml : nullptr, json ? &*json : nullptr, source->name(), options, *executor, transform,
+                consume, control, result, delivered, next_index, consumer_stopped, *source);
+    if (consumer_stopped || !result.serial_fallback || control.stop.stop_requested()) return result;
+    // Take over from the start of the file with the serial reader; the records already
+    // delivered come out the same (clean chunks) and are passed over.
+    auto stream = open_record_stream(format, std::make_unique<ViewSource>(*doc, *source), options);
+    Diagnostics pending;
+    Record record;
+    for (std::uint64_t k = 0; k < delivered && stream->next(record, pending); ++k) {
     }
+    run_serial(*stream, std::move(pending), next_index, options, *executor, total, transform, consume, control, result);
+    return result;
   }
   auto stream = open_record_stream(format, std::move(source), options);
   run_serial(*stream, {}, 0, options, *executor, total, transform, consume, control, result);

@@ -5,6 +5,7 @@
 
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/read/record_reader.h"
+#include "core/json_text.h"
 
 namespace marcscope {
 
@@ -137,23 +138,7 @@ std::map<std::string, FieldStatistics> Statistics::fields() const {
 
 namespace {
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (ch == '"' || ch == '\\') {
-      out += '\\';
-      out += ch;
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04X", c);
-      out += buf;
-    } else {
-      out += ch;
-    }
-  }
-  return out + "\"";
-}
+using detail::json_quote;
 
 std::string shown_char(char c) {
   if (c == ' ') return "#";  // MARC's own notation for a blank
@@ -220,26 +205,26 @@ std::string Statistics::to_json(const std::string& name) const {
     std::string s = "{";
     bool first = true;
     for (const auto& [k, n] : m) {
-      s += (first ? "" : ", ") + json_string(key_text(k)) + ": " + std::to_string(n);
+      s += (first ? "" : ", ") + json_quote(key_text(k)) + ": " + std::to_string(n);
       first = false;
     }
     return s + "}";
   };
   auto str = [](const std::string& k) { return k; };
   auto chr = [](char c) { return std::string(1, c); };
-  std::string s = "{\"file\": " + json_string(name) + ", \"records\": " + std::to_string(records_) +
+  std::string s = "{\"file\": " + json_quote(name) + ", \"records\": " + std::to_string(records_) +
                   ", \"skipped\": " + std::to_string(skipped_) + ", \"repaired\": " + std::to_string(repaired_) +
                   ", \"utf8\": " + std::to_string(utf8_) + ", \"marc8\": " + std::to_string(marc8_) + ",\n \"fields\": {";
   bool first = true;
   for (const auto& [tag, fs] : fields()) {
-    s += std::string(first ? "" : ",") + "\n  " + json_string(tag) + ": {\"records\": " + std::to_string(fs.count.records) +
+    s += std::string(first ? "" : ",") + "\n  " + json_quote(tag) + ": {\"records\": " + std::to_string(fs.count.records) +
          ", \"occurrences\": " + std::to_string(fs.count.occurrences);
     if (!fs.indicator1.empty()) {
       s += ", \"indicator1\": " + counts(fs.indicator1, chr) + ", \"indicator2\": " + counts(fs.indicator2, chr);
       s += ", \"subfields\": {";
       bool f2 = true;
       for (const auto& [code, c] : fs.subfields) {
-        s += std::string(f2 ? "" : ", ") + json_string(std::string(1, code)) + ": {\"records\": " + std::to_string(c.records) +
+        s += std::string(f2 ? "" : ", ") + json_quote(std::string(1, code)) + ": {\"records\": " + std::to_string(c.records) +
              ", \"occurrences\": " + std::to_string(c.occurrences) + "}";
         f2 = false;
       }
@@ -254,7 +239,7 @@ std::string Statistics::to_json(const std::string& name) const {
     if (leader_[i].empty() || (i <= 4) || (i >= 12 && i <= 16)) continue;  // lengths and addresses say nothing
     char pos[8];
     std::snprintf(pos, sizeof pos, "%02zu", i);
-    s += std::string(first ? "" : ", ") + json_string(pos) + ": " + counts(leader_[i], chr);
+    s += std::string(first ? "" : ", ") + json_quote(pos) + ": " + counts(leader_[i], chr);
     first = false;
   }
   s += "},\n \"record_types\": " + counts(record_types_, str) + ",\n \"languages\": " + counts(languages_, str) +

@@ -8,32 +8,12 @@
 
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/validate/validator.h"
+#include "core/json_text.h"
 
 namespace marcscope {
 namespace {
 
-std::string json_string(std::string_view s) {
-  std::string out = "\"";
-  for (char ch : s) {
-    const auto c = static_cast<unsigned char>(ch);
-    switch (ch) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04X", c);
-          out += buf;
-        } else {
-          out += ch;
-        }
-    }
-  }
-  return out + "\"";
-}
+using detail::json_quote;
 
 std::string html_escape(std::string_view s) {
   std::string out;
@@ -349,27 +329,27 @@ std::string json_report(const std::vector<FileReport>& reports) {
   for (std::size_t i = 0; i < reports.size(); ++i) {
     const auto& r = reports[i];
     if (i) s += ",";
-    s += "\n  {\"file\": " + json_string(r.file) + ", \"records\": " + std::to_string(r.records) +
+    s += "\n  {\"file\": " + json_quote(r.file) + ", \"records\": " + std::to_string(r.records) +
          ", \"without_problems\": " + std::to_string(r.clean) + ", \"skipped\": " + std::to_string(r.skipped) +
          ", \"repaired\": " + std::to_string(r.repaired) + ", \"stopped\": " + (r.stopped ? "true" : "false");
     s += ",\n   \"by_severity\": {";
     bool first = true;
     for (const auto& [sev, n] : r.by_severity) {
-      s += (first ? "" : ", ") + json_string(severity_name(sev)) + ": " + std::to_string(n);
+      s += (first ? "" : ", ") + json_quote(severity_name(sev)) + ": " + std::to_string(n);
       first = false;
     }
     s += "},\n   \"by_tag\": {";
     first = true;
     for (const auto& [tag, n] : r.by_tag) {
-      s += (first ? "" : ", ") + json_string(tag) + ": " + std::to_string(n);
+      s += (first ? "" : ", ") + json_quote(tag) + ": " + std::to_string(n);
       first = false;
     }
     s += "},\n   \"findings\": [";
     first = true;
     for (const auto& [key, n] : r.by_finding) {
       const auto& [code, rule, sev] = key;
-      s += std::string(first ? "" : ",") + "\n    {\"code\": " + json_string(code) + ", \"rule\": " + json_string(rule) +
-           ", \"severity\": " + json_string(severity_name(sev)) + ", \"count\": " + std::to_string(n) + ", \"examples\": [";
+      s += std::string(first ? "" : ",") + "\n    {\"code\": " + json_quote(code) + ", \"rule\": " + json_quote(rule) +
+           ", \"severity\": " + json_quote(severity_name(sev)) + ", \"count\": " + std::to_string(n) + ", \"examples\": [";
       first = false;
       const auto it = r.examples.find({code, rule});
       bool first_ex = true;
@@ -378,9 +358,9 @@ std::string json_report(const std::vector<FileReport>& reports) {
           if (f.diagnostic.severity != sev) continue;
           const Diagnostic& d = f.diagnostic;
           s += std::string(first_ex ? "" : ", ") + "{\"record\": " + std::to_string(d.record) +
-               ", \"offset\": " + std::to_string(d.offset) + ", \"001\": " + json_string(f.control_number) +
-               ", \"tag\": " + json_string(d.tag) + ", \"subfield\": " + json_string(subfield_text(d.subfield)) +
-               ", \"message\": " + json_string(d.message) + "}";
+               ", \"offset\": " + std::to_string(d.offset) + ", \"001\": " + json_quote(f.control_number) +
+               ", \"tag\": " + json_quote(d.tag) + ", \"subfield\": " + json_quote(subfield_text(d.subfield)) +
+               ", \"message\": " + json_quote(d.message) + "}";
           first_ex = false;
         }
       }

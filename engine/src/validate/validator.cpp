@@ -1578,6 +1578,22 @@ ValidatorOptions validator_profile(std::string_view name) {
   throw std::invalid_argument("unknown validation profile \"" + std::string(name) + "\" (profiles: " + known + ")");
 }
 
+ValidatorOptions ValidatorSettings::options() const {
+  ValidatorOptions o = validator_profile(profile);
+  if (reject_local_tags) o.accept_local_tags = false;
+  for (const auto& r : disabled_rules) o.disabled_rules.insert(r);
+  for (const auto& [rule, level] : severities) {
+    const auto severity = parse_severity(level);
+    if (!severity)
+      throw std::invalid_argument("severity of rule \"" + rule + "\": \"" + level +
+                                  "\" is not a level (info, warning, error or fatal)");
+    o.severity_overrides[rule] = *severity;
+  }
+  for (const auto& spec : accepted_codes) add_accepted_codes(o, spec);
+  for (const auto& t : accepted_tags) o.accepted_tags.insert(t);
+  return o;
+}
+
 const std::vector<std::string_view>& Validator::rule_ids() {
   static const std::vector<std::string_view> ids = [] {
     std::vector<std::string_view> v;

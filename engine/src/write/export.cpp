@@ -1,5 +1,6 @@
 #include "marcscope/write/export.h"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace marcscope {
@@ -58,30 +59,55 @@ ExportSummary export_records(const RecordFile& file, const ExportOptions& option
       summary.unwritten += a == Action::CannotWrite;
     });
   };
-  if (options.selected_only && options.numbers.empty()) {  // an empty selection: an empty file of that format
-    std::string frame;
-    writer->begin(frame);
-    writer->end(frame);
-    out.write(frame);
-    if (options.commit) out.commit();
-    return summary;
+  // The file's records named, and the appended ones (numbers past the index) named or all.
+  const std::uint64_t indexed = file.index().size();
+  const std::uint64_t last = indexed + options.appended.size();
+  const bool selection = options.selected_only || !options.numbers.empty();
+  std::vector<std::uint64_t> from_file, added;
+  if (selection) {
+    for (const std::uint64_t n : options.numbers) {
+      if (n == 0 || n > last)
+        throw std::invalid_argument("record " + std::to_string(n) + " is neither in the index (" + std::to_string(indexed) +
+                                    " records) nor added");
+      (n <= indexed ? from_file : added).push_back(n);
+    }
+  } else {
+    for (std::uint64_t n = indexed + 1; n <= last; ++n) added.push_back(n);
   }
-  auto reader = options.numbers.empty() ? file.read_from(1) : file.read(options.numbers);
-  // A JSON array's commas depend on what came before: encoded in order, in the delivery stage.
-  const bool ordered = options.format == Format::Json;
   std::string frame;
   writer->begin(frame);
   out.write(frame);
-  const ReadSummary read = reader->run(
-      [&](Batch& batch) {
-        if (ordered) encode(batch);
-        out.write(batch.output);
-        count(batch);
-        return also ? also(batch) : true;
-      },
-      ordered ? BatchTransform{} : BatchTransform(encode), control);
-  summary.cancelled = read.cancelled;
-  if (summary.cancelled) return summary;
+  if (!selection || !from_file.empty()) {
+    auto reader = selection ? file.read(from_file) : file.read_from(1);
+    // A JSON array's commas depend on what came before: encoded in order, in the delivery stage.
+    const bool ordered = options.format == Format::Json;
+    const ReadSummary read = reader->run(
+        [&](Batch& batch) {
+          if (ordered) encode(batch);
+          out.write(batch.output);
+          count(batch);
+          return also ? also(batch) : true;
+        },
+        ordered ? BatchTransform{} : BatchTransform(encode), control);
+    summary.cancelled = read.cancelled;
+    if (summary.cancelled) return summary;
+  }
+  // Added records: few (typed in one by one), written here in order after the file's.
+  std::string text;
+  Diagnostics diags;
+  for (const std::uint64_t n : added) {
+    if (control.stop.stop_requested()) {
+      summary.cancelled = true;
+      return summary;
+    }
+    if (options.removed.count(n)) continue;
+    const auto edit = options.replacements.find(n);
+    text.clear();
+    writer->write(edit != options.replacements.end() ? edit->second : options.appended[n - indexed - 1], n, 0, text, diags);
+    out.write(text);
+    ++summary.written;
+    ++summary.appended;
+  }
   frame.clear();
   writer->end(frame);
   out.write(frame);
@@ -94,6 +120,8 @@ SplitSummary split_records(const RecordFile& file, const FileReport& report, con
   const std::uint64_t n = file.index().size();
   if (!file.index().complete() || report.stopped || report.records + report.skipped < n)
     throw std::invalid_argument("the file has not been indexed and validated to its end: nothing can be split yet");
+  if (!options.appended.empty())
+    throw std::invalid_argument("added records have not been validated with the file: save them first, then split the saved file");
   ExportOptions g = options, b = options;
   g.numbers.clear();
   b.numbers.clear();
@@ -114,6 +142,19 @@ SplitSummary split_records(const RecordFile& file, const FileReport& report, con
   good.commit();
   bad.commit();
   return s;
+}
+
+Record new_record_template(std::string_view date_entered) {
+  if (date_entered.size() != 6 || !std::all_of(date_entered.begin(), date_entered.end(), [](char c) { return c >= '0' && c <= '9'; }))
+    throw std::invalid_argument("the date entered must be six digits (yymmdd)");
+  Record r;
+  // A book (a, m), UTF-8, full level, ISBD punctuation; lengths and base address are the writer's.
+  r.set_leader("00000nam a2200000 i 4500");
+  // 008 for books: date entered, dates unknown, no place, language undetermined, source other.
+  std::string f008 = std::string(date_entered) + "nuuuuuuuuxx            000 0 und d";
+  r.add_field(Field("008", std::move(f008)));
+  r.add_field(Field("245", '0', '0', {{'a', "New record."}}));
+  return r;
 }
 
 }  // namespace marcscope

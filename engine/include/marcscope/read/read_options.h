@@ -38,13 +38,17 @@ struct ReadOptions {
                                          ///< (256 KiB: its decoded records stay in cache; 1 MiB measured
                                          ///< 5-8% slower decoding to the model at 2 threads)
   std::size_t batch_records = 1000;      ///< other formats: records per batch when reading serially
-  std::size_t chunk_bytes = 1u << 20;    ///< MARCXML: a chunk ends at the first record end after this many bytes
+  std::size_t chunk_bytes = 1u << 20;    ///< MARCXML, JSON: a chunk ends at the first record end after this many bytes
   std::size_t tokens = 0;                ///< slices or batches in flight; 0 = 2 per thread + 2
-  bool parallel_parse = true;            ///< MARCXML: parse chunks in parallel where the document allows
+  bool parallel_parse = true;            ///< MARCXML, JSON: parse chunks in parallel where the document allows
   /// MARCXML chunks: parse a chunk that is entirely plain, clean MARCXML with pugixml in place, and
   /// everything else with expat as before (same records, same diagnostics; false: expat for all,
   /// for tests and benchmarks that compare the two).
   bool fast_xml = true;
+  /// MARC-in-JSON / NDJSON chunks: read a chunk that is entirely plain, clean MiJ with simdjson
+  /// (On-Demand), and everything else with the streaming reader as before (same records, same
+  /// diagnostics; false: the streaming reader for all, for tests and benchmarks that compare).
+  bool fast_json = true;
 };
 
 }  // namespace marcscope

@@ -13,6 +13,11 @@
 // a cut in an unexpected place) the parallel parse stops, and the serial reader takes over from
 // the start of the file, skipping the records already delivered: so diagnostics, recovery and
 // Strict stops are always the serial reader's own, and nothing is lost or delivered twice.
+//
+// MARC-in-JSON (one array of records) and NDJSON (objects one after another) from a mapped file
+// are cut and parsed the same way (formats/json_fast.h): a chunk ends just before a record that
+// starts a line (NDJSON) or follows "}," (an array, read as "[" + chunk + "]"), and the same
+// rule holds: the first chunk with any diagnostic hands the file to the serial reader.
 
 #include <cstdint>
 #include <memory>
@@ -28,8 +33,8 @@ namespace marcscope {
 struct StreamPipelineResult {
   bool stopped = false;            ///< Strict mode stopped on an error
   std::uint64_t records_seen = 0;  ///< records read, delivered or skipped
-  std::uint64_t parallel_chunks = 0;  ///< MARCXML chunks parsed in parallel and delivered
-  std::uint64_t fast_chunks = 0;      ///< of those, the ones the fast path read (ReadOptions::fast_xml)
+  std::uint64_t parallel_chunks = 0;  ///< MARCXML or JSON chunks parsed in parallel and delivered
+  std::uint64_t fast_chunks = 0;      ///< of those, the ones a fast path read (ReadOptions::fast_xml, fast_json)
   bool serial_fallback = false;    ///< a chunk had diagnostics: the serial reader finished the file
 };
 
@@ -37,7 +42,7 @@ struct StreamPipelineResult {
 /// `transform` (parallel, may be empty) and then to `consume` (in input order; return false to
 /// stop). Batches carry records with their number and byte offsets, and every diagnostic.
 /// Exceptions from any stage are rethrown here. Options used: mode, decode, executor/threads,
-/// batch_records, chunk_bytes, tokens, parallel_parse.
+/// batch_records, chunk_bytes, tokens, parallel_parse, fast_xml, fast_json.
 StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSource> source, const ReadOptions& options,
                                          const BatchTransform& transform, const BatchConsumer& consume,
                                          const JobControl& control = {});

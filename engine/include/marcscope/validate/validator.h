@@ -195,6 +195,22 @@ const std::vector<ValidatorProfile>& validator_profiles();
 /// The options of profile `name`. Throws std::invalid_argument for an unknown name.
 ValidatorOptions validator_profile(std::string_view name);
 
+/// Validator settings as a user gives them, by name and text (the CLI's flags, the Python
+/// module's keywords): a profile, then each change on top of it. The one place those words
+/// become ValidatorOptions.
+struct ValidatorSettings {
+  std::string profile = "marc21";
+  bool reject_local_tags = false;                              ///< report 09X/59X/69X/9XX as unknown
+  std::vector<std::string> disabled_rules;                     ///< added to the profile's
+  std::vector<std::pair<std::string, std::string>> severities; ///< rule id -> "info" ... "fatal"
+  std::vector<std::string> accepted_codes;                     ///< "LDR/17=I,K,M", as add_accepted_codes()
+  std::vector<std::string> accepted_tags;                      ///< added to the profile's
+  /// The options these settings name. Throws std::invalid_argument, its message naming the
+  /// setting at fault, for an unknown profile, a severity that is not a level or a malformed
+  /// accepted-codes entry (the Validator's constructor checks rule ids and positions).
+  ValidatorOptions options() const;
+};
+
 class Validator {
  public:
   /// Builtin schema and code lists. Throws std::invalid_argument for an unknown rule id in `options`,
