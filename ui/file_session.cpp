@@ -306,7 +306,8 @@ void FileSession::startReportExport(ReportFormat format, const QString& path) {
   std::shared_ptr<const FileReport> report = report_;
   std::shared_ptr<const Validator> validator = validator_;
   const bool partial = validation_partial_;
-  job.run = [this, report, validator, format, path, partial](const JobControl& control) {
+  const bool changes = hasChanges();
+  job.run = [this, report, validator, format, path, partial, changes](const JobControl& control) {
     QString summary;
     bool ok = false;
     try {
@@ -331,6 +332,7 @@ void FileSession::startReportExport(ReportFormat format, const QString& path) {
         ok = true;
         summary = format == ReportFormat::Text ? tr("validation summary written") : tr("%1 findings written").arg(done.count);
         if (partial) summary += tr(" (the validation was stopped before the end of the file)");
+        if (changes) summary += tr(" (of the file as it is on disk: this session's edits, additions and deletions are not in the report)");
       }
     } catch (const std::exception& e) {
       summary = QString::fromUtf8(e.what());

@@ -3,6 +3,9 @@
 #include <QApplication>
 #include <QFontMetrics>
 #include <QPainter>
+#include <QPen>
+
+#include <algorithm>
 #include <QStyle>
 
 namespace marcscope::ui {
@@ -70,6 +73,15 @@ void RecordTableDelegate::paint(QPainter* painter, const QStyleOptionViewItem& o
   painter->setFont(font);
   painter->setPen(color);
   painter->drawStaticText(QPointF(x, y), st);
+  if (font.strikeOut()) {
+    // QStaticText keeps glyphs only: the line through a deleted record's text is drawn here.
+    const QFontMetricsF fm(font);
+    const qreal at = y + fm.ascent() - fm.strikeOutPos();
+    QPen pen(color);
+    pen.setWidthF(std::max<qreal>(1.0, fm.lineWidth()));
+    painter->setPen(pen);
+    painter->drawLine(QPointF(x, at), QPointF(x + size.width(), at));
+  }
   painter->restore();
 }
 

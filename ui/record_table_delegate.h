@@ -1,7 +1,7 @@
 #pragma once
 // Paints the record table's cells cheaply: the style's item panel (alternate rows, selection),
 // then the cell's text as a QStaticText laid out once and kept in a small cache, elided to the
-// column's width. QStyledItemDelegate lays every cell's text out three times a paint (its size,
+// column's width, in the model's font (bold, struck out) and colour. QStyledItemDelegate lays every cell's text out three times a paint (its size,
 // its elision, drawing it), which made the table most of the GUI thread's time when jumping to
 // a record or scrolling (docs/BENCHMARKS-gui.md).
 
