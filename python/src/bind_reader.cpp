@@ -108,6 +108,9 @@ class Reader {
     if (config_.utf8_handling == "ignore") options_.decode.invalid_utf8 = InvalidUtf8Policy::Drop;
     options_.decode.raw_marc8 = config_.to_unicode && !config_.force_utf8 && !config_.file_encoding.empty();
     if (config_.marc8_space) options_.decode.marc8.replacement = U' ';
+    // Records the engine would decode to their own bytes are handed over undecoded (NativeRecord).
+    options_.skip_as_is = true;
+    decode_ = std::make_shared<const DecodeOptions>(options_.decode);
     // In a process forked after the engine started threads, everything runs on the calling
     // thread, without oneTBB (bindings.h): threads=1.
     if (engine_threads_unsafe()) config_.threads = 1;
@@ -295,7 +298,7 @@ class Reader {
             break;
           }
       }
-      if (!bad_utf8 && options_.decode.raw_marc8 && br.record.leader()[9] != 'a' && reads_iso2709()) {
+      if (!bad_utf8 && !br.as_is && options_.decode.raw_marc8 && br.record.leader()[9] != 'a' && reads_iso2709()) {
         // file_encoding: this record's values are its bytes; Python's codec decodes them.
         if (!transcode_record(br.record)) {
           py::error_already_set error;
@@ -305,7 +308,13 @@ class Reader {
       }
       if (!bad_utf8) {
         auto* native = new NativeRecord;
-        native->record = std::move(br.record);
+        if (br.as_is) {
+          native->as_is = true;
+          native->bytes.assign(br.bytes.data(), br.bytes.size());
+          native->decode = decode_;
+        } else {
+          native->record = std::move(br.record);
+        }
         native->number = br.number;
         native->offset = br.offset;
         native->status = br.status;
@@ -511,6 +520,7 @@ class Reader {
   Config config_;
   const pid_t pid_ = getpid();  ///< the process that made it (a reader is used in that one only)
   ReadOptions options_;
+  std::shared_ptr<const DecodeOptions> decode_;  ///< options_.decode, for records handed over as is
   std::string name_;
   std::unique_ptr<RecordReader> pull_;
   std::unique_ptr<ByteSource> native_source_;

@@ -52,7 +52,7 @@ std::array<PyObject*, 1000> g_numeric_tags{};
 // Indicator pairs of printable ASCII: one Indicators tuple each, shared (they are immutable).
 std::array<PyObject*, 128 * 128> g_indicators{};
 
-PyObject* tag_string(const std::string& tag) {
+PyObject* tag_string(std::string_view tag) {
   if (tag.size() == 3 && tag[0] >= '0' && tag[0] <= '9' && tag[1] >= '0' && tag[1] <= '9' && tag[2] >= '0' &&
       tag[2] <= '9') {
     const int n = (tag[0] - '0') * 100 + (tag[1] - '0') * 10 + (tag[2] - '0');
@@ -75,7 +75,7 @@ PyObject* code_string(char code) {
   return PyUnicode_DecodeLatin1(&c, 1, nullptr);
 }
 
-PyObject* value_object(const std::string& value, bool raw) {
+PyObject* value_object(std::string_view value, bool raw) {
   if (raw) return PyBytes_FromStringAndSize(value.data(), static_cast<Py_ssize_t>(value.size()));
   return PyUnicode_DecodeUTF8(value.data(), static_cast<Py_ssize_t>(value.size()), "replace");
 }
@@ -168,6 +168,70 @@ PyObject* make_field(const Field& f, bool raw) {
   return o;
 }
 
+/// A Field from the engine's view of a field of an as-is record (NativeRecord): the same object
+/// make_field() makes from the decoded field, without decoding the record. decodes_as_is() has
+/// checked what makes the two equal: three printable tag bytes, printable indicators, nothing
+/// before the first subfield, a printable code after every delimiter, valid UTF-8.
+PyObject* make_field_view(const FieldView& f) {
+  const PyTypes& t = types();
+  PyObject* o = t.field->tp_alloc(t.field, 0);
+  if (o == nullptr) return nullptr;
+  PyObject* tag = tag_string(f.tag);
+  if (tag == nullptr) {
+    Py_DECREF(o);
+    return nullptr;
+  }
+  set_slot(o, t.fld_tag, tag);
+  if (f.is_control()) {
+    PyObject* data = value_object(f.data, false);
+    PyObject* subfields = PyList_New(0);
+    if (data == nullptr || subfields == nullptr) {
+      Py_XDECREF(data);
+      Py_XDECREF(subfields);
+      Py_DECREF(o);
+      return nullptr;
+    }
+    set_slot(o, t.fld_data, data);
+    set_slot(o, t.fld_subfields, subfields);
+    set_slot(o, t.fld_indicators, Py_NewRef(Py_None));
+    set_slot(o, t.fld_control, Py_NewRef(Py_True));
+    return o;
+  }
+  const auto range = f.subfields();
+  Py_ssize_t count = 0;
+  for (auto it = range.begin(); it != range.end(); ++it) ++count;
+  PyObject* list = PyList_New(count);
+  if (list == nullptr) {
+    Py_DECREF(o);
+    return nullptr;
+  }
+  set_slot(o, t.fld_subfields, list);
+  Py_ssize_t i = 0;
+  for (const SubfieldView& sv : range) {
+    PyObject* sf = make_pair(t.subfield, code_string(sv.code), value_object(sv.value, false));
+    if (sf == nullptr) {
+      Py_DECREF(o);
+      return nullptr;
+    }
+    PyList_SET_ITEM(list, i++, sf);
+  }
+  PyObject* ind = indicators_object(f.indicator(1), f.indicator(2));
+  if (ind == nullptr) {
+    Py_DECREF(o);
+    return nullptr;
+  }
+  set_slot(o, t.fld_indicators, ind);
+  set_slot(o, t.fld_data, Py_NewRef(Py_None));
+  set_slot(o, t.fld_control, Py_NewRef(Py_False));
+  return o;
+}
+
+/// Field `i` of a native record as a new Python Field.
+PyObject* make_native_field(NativeRecord* native, std::size_t i) {
+  if (native->as_is) return make_field_view(native->view().fields()[i]);
+  return make_field(native->record.fields()[i], native->raw);
+}
+
 void destroy_native(PyObject* capsule) {
   delete static_cast<NativeRecord*>(PyCapsule_GetPointer(capsule, kCapsuleName));
 }
@@ -190,7 +254,7 @@ PyObject* cached_field(PyObject* rec, NativeRecord* native, std::size_t i) {
   const PyTypes& t = types();
   PyObject* cache = get_slot(rec, t.rec_cache);
   if (is_none_or_unset(cache)) {
-    const auto n = static_cast<Py_ssize_t>(native->record.fields().size());
+    const auto n = static_cast<Py_ssize_t>(native->field_count());
     cache = PyList_New(n);
     if (cache == nullptr) return nullptr;
     for (Py_ssize_t k = 0; k < n; ++k) PyList_SET_ITEM(cache, k, Py_NewRef(Py_None));
@@ -198,7 +262,7 @@ PyObject* cached_field(PyObject* rec, NativeRecord* native, std::size_t i) {
   }
   PyObject* f = PyList_GET_ITEM(cache, static_cast<Py_ssize_t>(i));
   if (f != Py_None) return Py_NewRef(f);
-  f = make_field(native->record.fields()[i], native->raw);
+  f = make_native_field(native, i);
   if (f == nullptr) return nullptr;
   PyList_SetItem(cache, static_cast<Py_ssize_t>(i), Py_NewRef(f));
   return f;
@@ -228,7 +292,7 @@ PyObject* materialise(PyObject* rec) {
     set_slot(rec, t.rec_fields, Py_NewRef(empty));
     return empty;
   }
-  const auto n = native->record.fields().size();
+  const auto n = native->field_count();
   PyObject* list = PyList_New(static_cast<Py_ssize_t>(n));
   if (list == nullptr) return nullptr;
   PyObject* cache = get_slot(rec, t.rec_cache);
@@ -237,7 +301,7 @@ PyObject* materialise(PyObject* rec) {
     if (!is_none_or_unset(cache) && PyList_GET_ITEM(cache, static_cast<Py_ssize_t>(i)) != Py_None)
       f = Py_NewRef(PyList_GET_ITEM(cache, static_cast<Py_ssize_t>(i)));
     else
-      f = make_field(native->record.fields()[i], native->raw);
+      f = make_native_field(native, i);
     if (f == nullptr) {
       Py_DECREF(list);
       return nullptr;
@@ -245,6 +309,12 @@ PyObject* materialise(PyObject* rec) {
     PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), f);
   }
   // The engine record keeps its leader (the `leader` property may still ask for it).
+  if (native->as_is) {
+    native->record.set_leader(native->leader());
+    native->as_is = false;
+    native->view_ready = false;
+    native->bytes = std::string();
+  }
   native->record.fields().clear();
   native->record.fields().shrink_to_fit();
   set_slot(rec, t.rec_fields, Py_NewRef(list));
@@ -264,6 +334,12 @@ PyObject* py_record_field(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (!tag_view(args[1], tag)) return nullptr;
   NativeRecord* native = native_of(args[0]);
   if (native == nullptr) Py_RETURN_NONE;
+  if (native->as_is) {
+    const auto& fields = native->view().fields();
+    for (std::size_t i = 0; i < fields.size(); ++i)
+      if (fields[i].tag == tag) return cached_field(args[0], native, i);
+    Py_RETURN_NONE;
+  }
   const auto& fields = native->record.fields();
   for (std::size_t i = 0; i < fields.size(); ++i)
     if (fields[i].tag() == tag) return cached_field(args[0], native, i);
@@ -280,9 +356,13 @@ PyObject* py_record_has(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (!PyUnicode_Check(args[1])) Py_RETURN_FALSE;  // pymarc compares with ==: anything else is absent
   if (!tag_view(args[1], tag)) return nullptr;
   NativeRecord* native = native_of(args[0]);
-  if (native != nullptr)
+  if (native != nullptr && native->as_is) {
+    for (const FieldView& f : native->view().fields())
+      if (f.tag == tag) Py_RETURN_TRUE;
+  } else if (native != nullptr) {
     for (const Field& f : native->record.fields())
       if (f.tag() == tag) Py_RETURN_TRUE;
+  }
   Py_RETURN_FALSE;
 }
 
@@ -314,10 +394,12 @@ PyObject* py_record_fields(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     }
     ++usable;
   }
-  const auto& fields = native->record.fields();
-  for (std::size_t i = 0; i < fields.size(); ++i) {
+  const std::size_t n = native->field_count();
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view field_tag = native->as_is ? native->view().fields()[i].tag
+                                                     : std::string_view(native->record.fields()[i].tag());
     bool wanted = false;
-    for (Py_ssize_t k = 0; k < usable && !wanted; ++k) wanted = fields[i].tag() == tags[k];
+    for (Py_ssize_t k = 0; k < usable && !wanted; ++k) wanted = field_tag == tags[k];
     if (!wanted) continue;
     PyObject* f = cached_field(args[0], native, i);
     if (f == nullptr || PyList_Append(out, f) < 0) {
@@ -348,8 +430,20 @@ PyObject* py_record_leader(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (!check_record(args[0])) return nullptr;
   NativeRecord* native = native_of(args[0]);
   if (native == nullptr) Py_RETURN_NONE;
-  const std::string& leader = native->record.leader();
+  const std::string_view leader = native->leader();
   return PyUnicode_DecodeLatin1(leader.data(), static_cast<Py_ssize_t>(leader.size()), nullptr);
+}
+
+/// Whether a record read from an input still stands on its undecoded bytes (NativeRecord::as_is):
+/// for tests of the lazy hand-over.
+PyObject* py_record_undecoded(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1) {
+    PyErr_SetString(PyExc_TypeError, "_record_undecoded(record)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  return PyBool_FromLong(native != nullptr && native->as_is);
 }
 
 PyMethodDef g_fast_methods[] = {
@@ -363,6 +457,8 @@ PyMethodDef g_fast_methods[] = {
      METH_FASTCALL, "The record's whole field list, made once."},
     {"_record_leader", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_leader)), METH_FASTCALL,
      "The native record's leader as read."},
+    {"_record_undecoded", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_undecoded)),
+     METH_FASTCALL, "Whether a record read from an input is still its undecoded bytes (tests)."},
     {nullptr, nullptr, 0, nullptr},
 };
 
@@ -414,6 +510,26 @@ void field_to_engine(py::handle f, Record& out) {
 PyTypes& types() {
   static PyTypes t;
   return t;
+}
+
+const RecordView& NativeRecord::view() {
+  if (!view_ready) {
+    Diagnostics ignored;  // none: the reader parsed these bytes without a word
+    view_.parse(bytes, offset, number, ReadMode::Permissive, ignored);
+    view_ready = true;
+  }
+  return view_;
+}
+
+Record& NativeRecord::model() {
+  if (as_is) {
+    Diagnostics ignored;  // none: decodes_as_is() said so
+    record = Record::from_view(view(), decode ? *decode : DecodeOptions{}, ignored);
+    as_is = false;
+    view_ready = false;
+    bytes = std::string();
+  }
+  return record;
 }
 
 NativeRecord* native_of(PyObject* record) {
@@ -470,7 +586,12 @@ void record_to_engine(PyObject* rec, Record& out) {
   NativeRecord* native = native_of(rec);
   PyObject* leader_slot = get_slot(rec, t.rec_leader);
   if (native != nullptr && is_none_or_unset(get_slot(rec, t.rec_fields)) && is_none_or_unset(get_slot(rec, t.rec_cache))) {
-    out = native->record;
+    if (native->as_is) {
+      Diagnostics ignored;  // none: decodes_as_is() said so
+      out = Record::from_view(native->view(), native->decode ? *native->decode : DecodeOptions{}, ignored);
+    } else {
+      out = native->record;
+    }
     if (!is_none_or_unset(leader_slot)) {
       std::string leader;
       append_utf8(py::str(leader_slot).ptr(), leader, "the leader");

@@ -47,12 +47,7 @@ void bind_validate(py::module_& m) {
          const std::vector<std::string>& accepted_tags) {
         ReadOptions options;
         if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
-        engine_threads_needed();  // fork(): see bindings.h
-        if (threads && *threads > 0) {
-          options.threads = *threads;
-        } else {
-          options.executor = process_executor();
-        }
+        choose_job_threads(options, threads);  // fork(): see bindings.h
         auto validator = make_validator(rules, profile, disabled, severities, accepted_codes, accepted_tags);
         std::vector<Finding> findings;
         FileReport report;

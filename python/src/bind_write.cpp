@@ -79,13 +79,10 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
                  std::optional<unsigned> threads, const WriterOptions& wopts) {
   ReadOptions options;
   if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
-  engine_threads_needed();  // fork(): see bindings.h
-  if (threads && *threads > 0) {
-    options.threads = *threads;
-  } else {
-    options.executor = process_executor();
-  }
+  choose_job_threads(options, threads);  // fork(): see bindings.h
   const Format out_format = format_from(format);
+  // Records that need no change are written from their bytes, not decoded (as `marcscope convert`).
+  options.skip_as_is = Converter::writes_views(out_format, wopts);
   ReadSummary summary;
   Diagnostics diags;
   {

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "marcscope/core/executor.h"
+#include "marcscope/read/read_options.h"
 
 namespace marcscope::python {
 
@@ -20,9 +21,22 @@ void engine_threads_needed() {
   if (engine_threads_unsafe())
     throw std::logic_error(
         "marcscope: this process was forked from one whose engine worker threads had started, and oneTBB's "
-        "threads do not survive fork(): readers here read on the calling thread, but validate() and convert() "
-        "need the pool; run them in a process started with multiprocessing's 'spawn' or 'forkserver' method");
+        "threads do not survive fork(): here the engine reads, validates and converts on the calling thread "
+        "only; for its worker threads, use a process started with multiprocessing's 'spawn' or 'forkserver' "
+        "method");
   if (threads_started_in == 0) threads_started_in = getpid();
+}
+
+void choose_job_threads(ReadOptions& options, std::optional<unsigned> threads) {
+  if (engine_threads_unsafe()) {
+    options.serial = true;
+    return;
+  }
+  engine_threads_needed();
+  if (threads && *threads > 0)
+    options.threads = *threads;
+  else
+    options.executor = process_executor();
 }
 
 std::shared_ptr<Executor> process_executor() {

@@ -12,9 +12,11 @@
 #include <pybind11/stl.h>
 
 #include <memory>
+#include <optional>
 
 namespace marcscope {
 class Executor;
+struct ReadOptions;
 }
 
 namespace marcscope::python {
@@ -43,5 +45,9 @@ std::shared_ptr<Executor> process_executor();
 /// threads) throws instead of starting them.
 bool engine_threads_unsafe();
 void engine_threads_needed();
+/// The threads a whole-input job (validate(), convert()) runs on: `threads` of its own (when > 0)
+/// or the process's pool; in a process forked after the engine started threads, everything on
+/// the calling thread without oneTBB (ReadOptions::serial), whatever `threads` says.
+void choose_job_threads(ReadOptions& options, std::optional<unsigned> threads);
 
 }  // namespace marcscope::python

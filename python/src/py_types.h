@@ -13,21 +13,51 @@
 #include <Python.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 
+#include "marcscope/charset/charset.h"
 #include "marcscope/core/diagnostic.h"
+#include "marcscope/iso2709/record_view.h"
 #include "marcscope/model/record.h"
 
 namespace marcscope::python {
 
 /// An engine record handed to Python, with where it came from.
+///
+/// A record the engine would decode to its own bytes (ReadOptions::skip_as_is: valid UTF-8, clean
+/// structure, no diagnostic) is handed over undecoded: `as_is` is set, `bytes` holds a copy of
+/// its ISO 2709 bytes and `record` stays empty. Fields asked for one by one are made from the
+/// engine's view of those bytes (view(), parsed on first use); model() decodes the whole record
+/// (Record::from_view, with the reader's DecodeOptions) when something needs the engine record.
+/// Both give the same values: decodes_as_is() guarantees it.
 struct NativeRecord {
-  Record record;
+  Record record;             ///< the record; empty while `as_is`
+  bool as_is = false;        ///< `bytes` stands for `record` (not decoded yet)
+  bool view_ready = false;   ///< `view_` parses `bytes`
+  std::string bytes;         ///< as_is: the record's ISO 2709 bytes
+  std::shared_ptr<const DecodeOptions> decode;  ///< as_is: how the reader decodes records
   std::uint64_t number = 0;  ///< 1-based record number in its input; 0 = not read from an input
   std::uint64_t offset = 0;  ///< byte offset where it starts
   std::uint8_t status = 0;   ///< RecordStatus bits
   bool raw = false;          ///< values are the input's bytes (to_unicode=False): they become `bytes`
   Diagnostics diagnostics;   ///< what reading found in this record
+
+  /// The engine's view of `bytes` (as_is only), parsed on first use.
+  const RecordView& view();
+  /// The engine record: decoded from `bytes` on first use when as_is.
+  Record& model();
+  /// How many fields the record has (without decoding it).
+  std::size_t field_count() { return as_is ? view().fields().size() : record.fields().size(); }
+  /// The leader as read.
+  std::string_view leader() {
+    if (as_is) return std::string_view(bytes).substr(0, 24);
+    return record.leader();
+  }
+
+ private:
+  RecordView view_;
 };
 
 /// The classes registered by marcscope/__init__.py (strong references, never released).

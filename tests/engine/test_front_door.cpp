@@ -209,6 +209,16 @@ class TestFrontDoor : public QObject {
       auto r = RecordReader::open_bytes(bytes, o);
       compare(run_reader(*r), want, "bytes");
     }
+    {
+      // Everything on the job's thread through the Decoder, no oneTBB: the same again.
+      ReadOptions serial = o;
+      serial.serial = true;
+      auto r = RecordReader::open(data_path(file), serial);
+      QCOMPARE(r->format(), reference->format());
+      compare(run_reader(*r), want, "serial");
+      auto pulled = RecordReader::open(data_path(file), serial);
+      compare(pull_batches(*pulled, 7), want, "serial, next_batch(7)");
+    }
   }
 
   void decoder_matches_reader_data() { entry_points_agree_data(); }

@@ -1,7 +1,7 @@
 // Writing records that need no change straight from their view (ReadOptions::skip_as_is, which
 // `marcscope convert` sets): every ISO 2709 fixture, in every read mode, converted to every
 // format both ways, gives the same bytes and the same diagnostics as decoding every record to
-// the model; UTF-8 records take the view path and MARC-8 records never do.
+// the model; UTF-8 records take the view path, and so do MARC-8 records of plain ASCII.
 #include <QDirIterator>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -79,7 +79,7 @@ class TestViewWriter : public QObject {
   Q_OBJECT
  private Q_SLOTS:
   void same_bytes_and_diagnostics_as_the_model();
-  void utf8_records_take_the_view_path_and_marc8_never();
+  void utf8_and_plain_ascii_marc8_take_the_view_path();
   void decodes_as_is_refuses_what_the_model_changes();
 };
 
@@ -126,7 +126,7 @@ void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
   QVERIFY(as_is > 1000);
 }
 
-void TestViewWriter::utf8_records_take_the_view_path_and_marc8_never() {
+void TestViewWriter::utf8_and_plain_ascii_marc8_take_the_view_path() {
   QTemporaryDir dir;
   QVERIFY(dir.isValid());
   // UTF-8 records, well formed: all of them written from their view.
@@ -135,12 +135,39 @@ void TestViewWriter::utf8_records_take_the_view_path_and_marc8_never() {
   QVERIFY(utf8.opened);
   QVERIFY(utf8.delivered > 0);
   QCOMPARE(utf8.as_is, utf8.delivered);
-  // MARC-8 records: none.
-  const Converted marc8 = convert(data_path("marc8/evergreen-hebrew.marc"), ReadMode::Permissive, Format::MarcXml, {},
+  // MARC-8 records: those whose fields hold nothing but printable ASCII and delimiters followed by
+  // a code (MARC-8's default set is ASCII), counted here from the file's bytes.
+  const std::string jazz = read_bytes("valid/evergreen-jazz_1k.mrc");
+  std::uint64_t plain = 0, records = 0;
+  for (std::size_t at = 0; at < jazz.size();) {
+    const std::size_t end = jazz.find('\x1D', at);
+    QVERIFY(end != std::string::npos);
+    ++records;
+    QCOMPARE(jazz[at + 9], ' ');
+    bool ascii = true;
+    for (std::size_t i = at + 24; i < end; ++i) {
+      const auto c = static_cast<unsigned char>(jazz[i]);
+      if ((c < 0x20 || c > 0x7E) && c != 0x1E && c != 0x1F) ascii = false;
+      // A delimiter with no subfield code after it: the model changes that (as for UTF-8).
+      if (c == 0x1F && (i + 1 == end || jazz[i + 1] <= 0x20 || jazz[i + 1] >= 0x7F)) ascii = false;
+    }
+    // "&#x...;" is a character reference that MARC-8 decodes: not as it is.
+    if (std::string_view(jazz).substr(at, end - at).find("&#") != std::string_view::npos) ascii = false;
+    plain += ascii;
+    at = end + 1;
+  }
+  QVERIFY(plain > 100 && plain < records);
+  const Converted marc8 = convert(data_path("valid/evergreen-jazz_1k.mrc"), ReadMode::Permissive, Format::MarcXml, {},
                                   true, dir.filePath("b"), 2);
   QVERIFY(marc8.opened);
-  QVERIFY(marc8.delivered > 0);
-  QCOMPARE(marc8.as_is, std::uint64_t{0});
+  QCOMPARE(marc8.delivered, records);
+  QCOMPARE(marc8.as_is, plain);
+  // MARC-8 with Hebrew in every record: none.
+  const Converted hebrew = convert(data_path("marc8/evergreen-hebrew.marc"), ReadMode::Permissive, Format::MarcXml, {},
+                                   true, dir.filePath("d"), 2);
+  QVERIFY(hebrew.opened);
+  QVERIFY(hebrew.delivered > 0);
+  QCOMPARE(hebrew.as_is, std::uint64_t{0});
   // Invalid UTF-8 (repaired in the model): not that record.
   const Converted bad = convert(data_path("malformed/pymarc-utf8_invalid.mrc"), ReadMode::Permissive,
                                 Format::MarcXml, {}, true, dir.filePath("c"), 2);
@@ -179,6 +206,41 @@ void TestViewWriter::decodes_as_is_refuses_what_the_model_changes() {
   DecodeOptions raw;
   raw.raw = true;
   QVERIFY(!as_is(good, raw));
+
+  // Read as MARC-8: plain ASCII only, and only when the model's leader/09 becomes 'a'.
+  Record ascii;
+  ascii.set_leader("00000nam  2200000 a 4500");
+  ascii.add_field(Field("001", "id1"));
+  ascii.add_field(Field("245", '1', '0', {{'a', "Cafe"}, {'c', "x"}}));
+  std::string m8 = to_iso2709(ascii);  // written as UTF-8 ...
+  m8[9] = ' ';                          // ... and declared MARC-8
+  QVERIFY(as_is(m8));
+  const std::size_t m8value = m8.find("Cafe");
+  auto m8spoiled = [&](std::size_t at, char byte) {
+    std::string s = m8;
+    s[at] = byte;
+    return s;
+  };
+  QVERIFY(!as_is(m8spoiled(m8value + 3, '\xE2')));  // a MARC-8 byte above ASCII (a combining mark)
+  QVERIFY(!as_is(m8spoiled(m8value + 3, '\x7F')));  // DEL
+  QVERIFY(!as_is(m8spoiled(m8value + 3, '\x1B')));  // ESC: a change of character set
+  QVERIFY(!as_is(m8spoiled(m8value + 3, '\x0A')));  // another control character
+  std::string reference = m8;
+  reference.replace(m8value, 4, "&#x");               // the start of "&#x00E9;"
+  QVERIFY(!as_is(reference));
+  DecodeOptions keep_leader;
+  keep_leader.leader_utf8 = false;  // the model keeps leader/09 ' ': the view writers would not
+  QVERIFY(!as_is(m8, keep_leader));
+  QVERIFY(as_is(good, keep_leader));  // UTF-8's leader/09 is 'a' either way
+  DecodeOptions raw_marc8;
+  raw_marc8.raw_marc8 = true;
+  QVERIFY(!as_is(m8, raw_marc8));
+  RecordView m8view;
+  Diagnostics m8diags;
+  QVERIFY(m8view.parse(m8, 0, 1, ReadMode::Permissive, m8diags));
+  Encoding enc = Encoding::Utf8;
+  QVERIFY(decodes_as_is(m8view, {}, &enc));
+  QCOMPARE(enc, Encoding::Marc8);
   DecodeOptions forced;
   forced.encoding = EncodingChoice::ForceMarc8;
   QVERIFY(!as_is(good, forced));

@@ -252,6 +252,50 @@ def test_fields_handed_out_keep_their_identity(data):
     assert back["999"]["a"] == "x"
 
 
+def field_key(f):
+    return (type(f).__name__, f.tag, f.control_field, f.data, f.indicators, list(f.subfields))
+
+
+@pytest.mark.parametrize("name", ["pairs/traject-test_data.utf8.mrc", "pairs/marcmij-test.mrc",
+                                  "pairs/lcmarcedit-marc_sample_data.mrc", "valid/evergreen-sample_acq_order.mrc",
+                                  "valid/openlibrary-880_Nihon_no_chasho.mrc"])
+def test_undecoded_records_give_what_decoded_ones_give(data, name):
+    # A clean UTF-8 record is handed over as its bytes and its fields are made from the engine's
+    # view of them; force_utf8 makes the engine decode every record. Both must give the same.
+    path = str(data / name)
+    lazy = list(marcscope.MARCReader(path, threads=1))
+    decoded = list(marcscope.MARCReader(path, threads=1, force_utf8=True))
+    assert len(lazy) == len(decoded) > 0
+    assert any(marcscope._core._record_undecoded(r) for r in lazy)
+    assert not any(marcscope._core._record_undecoded(r) for r in decoded)
+    for a, b in zip(lazy, decoded):
+        tags = sorted({f.tag for f in b.fields})
+        undecoded = marcscope._core._record_undecoded(a)
+        assert str(a.leader) == str(b.leader)
+        for tag in tags:
+            assert tag in a
+            assert field_key(a[tag]) == field_key(b[tag])
+            assert [field_key(f) for f in a.get_fields(tag)] == [field_key(f) for f in b.get_fields(tag)]
+        assert "XYZ" not in a and a.get("XYZ") is None
+        assert marcscope._core._record_undecoded(a) == undecoded  # looking did not decode it
+        assert a.as_marc() == b.as_marc()
+        assert [field_key(f) for f in a.fields] == [field_key(f) for f in b.fields]
+        assert a.as_marc() == b.as_marc()
+        assert not marcscope._core._record_undecoded(a)
+
+
+def test_undecoded_record_whole_record_uses(data):
+    path = str(data / "pairs/traject-test_data.utf8.mrc")
+    (a, b) = (next(marcscope.MARCReader(path)), next(marcscope.MARCReader(path, force_utf8=True)))
+    assert marcscope._core._record_undecoded(a)
+    # Written and validated straight from the undecoded record, and the same as the decoded one.
+    assert a.as_marc() == b.as_marc()
+    assert marcscope.validate([a]).findings == marcscope.validate([b]).findings
+    assert str(a) == str(b)
+    assert not marcscope._core._record_undecoded(a)
+    assert str(a.leader) == str(b.leader)
+
+
 def test_leader_edits_reach_the_output(data):
     record = next(marcscope.MARCReader(str(data / "pairs/traject-test_data.utf8.mrc")))
     record.leader.record_status = "d"

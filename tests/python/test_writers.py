@@ -124,6 +124,9 @@ def test_engine_writers_round_trip(data, tmp_path, fmt):
     result = marcscope.convert(str(source), str(converted), fmt)
     assert result["records"] == len(records) and result["skipped"] == 0
     assert [py_fields(r) for r in marcscope.MARCReader(str(converted))] == [py_fields(r) for r in records]
+    # convert() writes unchanged records from their bytes (no decoding): the same bytes as writing
+    # the decoded records one by one.
+    assert converted.read_bytes() == path.read_bytes()
 
 
 def test_engine_csv_writer(data):

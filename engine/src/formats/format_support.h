@@ -4,6 +4,7 @@
 // factory functions record_stream.cpp dispatches to.
 
 #include <bit>
+#include <cstring>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -96,8 +97,11 @@ class AsIsField {
 
 class AsIsRecord {
  public:
-  explicit AsIsRecord(const RecordView& view) : view_(view) {}
-  std::string_view leader() const { return view_.bytes().substr(0, 24); }
+  explicit AsIsRecord(const RecordView& view) : view_(view) {
+    std::memcpy(leader_, view.bytes().data(), 24);
+    leader_[9] = 'a';  // the model's, for a record read as MARC-8 (plain ASCII) as for UTF-8
+  }
+  std::string_view leader() const { return {leader_, 24}; }
   struct Iterator {
     std::vector<FieldView>::const_iterator at;
     AsIsField operator*() const { return AsIsField(*at); }
@@ -116,6 +120,7 @@ class AsIsRecord {
 
  private:
   const RecordView& view_;
+  char leader_[24];
 };
 
 // ---------------------------------------------------------------------------------------------

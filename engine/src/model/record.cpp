@@ -349,10 +349,13 @@ inline std::size_t next_control(const char* p, std::size_t i, std::size_t n) {
 
 }  // namespace
 
-bool decodes_as_is(const RecordView& view, const DecodeOptions& options) {
-  // Cheapest tests first: a MARC-8 record leaves at leader/09, before any look at its bytes.
+bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encoding* encoding) {
   const std::string_view leader = view.leader().bytes();
-  if (leader.size() != 24 || leader[9] != 'a' || leader[10] != '2' || leader[11] != '2') return false;
+  if (leader.size() != 24 || leader[10] != '2' || leader[11] != '2') return false;
+  // Under a leader that does not say UTF-8 only plain ASCII qualifies (MARC-8's default set),
+  // and only when the model's leader/09 becomes 'a' as the view writers write it.
+  const bool ascii_only = leader[9] != 'a';
+  if (ascii_only && (!options.leader_utf8 || options.raw_marc8)) return false;
   if (options.raw || view.indicator_count() != 2) return false;
   // from_view trusts a record's values only when choose_encoding examined them (else it checks
   // each value, and may change it).
@@ -375,9 +378,14 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options) {
       if (n > 2 && p[2] != kSubfieldDelimiter) return false;
       i = 2;
     }
+    // MARC-8 gives DEL no character, and reads "&#xHHHH;" as the character it names (LoC's
+    // lossless conversion); bytes above ASCII are ruled out below (the evidence).
+    if (ascii_only && (data.find('\x7F') != std::string_view::npos || data.find("&#") != std::string_view::npos))
+      return false;
     // Every byte below 0x20 found eight bytes at a time: a structure byte other than a subfield
     // delimiter (none in a control field), or a delimiter without a printable code after it (not
-    // a structure byte, not NUL, not a byte above ASCII), is something the model changes.
+    // a structure byte, not NUL, not a byte above ASCII), is something the model changes; so is
+    // any control character read as MARC-8.
     const bool control = fv.is_control();
     for (;;) {
       i = next_control(p, i, n);
@@ -390,7 +398,7 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options) {
         i += 2;
         continue;
       }
-      if (c == kSubfieldDelimiter || c == kFieldTerminator || c == kRecordTerminator) return false;
+      if (c == kSubfieldDelimiter || c == kFieldTerminator || c == kRecordTerminator || ascii_only) return false;
       ++i;
     }
   }
@@ -398,7 +406,11 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options) {
   EncodingEvidence evidence;
   bool examined = false;
   const Encoding enc = choose_encoding(view, options, none, &evidence, &examined);
-  return enc == Encoding::Utf8 && examined && evidence.valid_utf8 && !evidence.has_escape && none.empty();
+  if (!examined || !none.empty() || evidence.has_escape) return false;
+  const bool as_is = ascii_only ? enc == Encoding::Marc8 && !evidence.has_high_bytes
+                                : enc == Encoding::Utf8 && evidence.valid_utf8;
+  if (as_is && encoding) *encoding = enc;
+  return as_is;
 }
 
 }  // namespace marcscope

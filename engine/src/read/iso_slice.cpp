@@ -69,11 +69,12 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
     rec.end = item.span.offset + item.span.length;
     rec.bytes = bytes;
     rec.repaired = item.span.flags != 0 || view.repaired();
+    Encoding as_is_encoding = Encoding::Utf8;
     if (options.decode_records && options.skip_as_is && !rec.repaired && batch.diagnostics.size() == item_diag &&
-        decodes_as_is(view, options.decode)) {
+        decodes_as_is(view, options.decode, &as_is_encoding)) {
       // Nothing said about it and nothing to change: written from its bytes.
       rec.as_is = true;
-      rec.status |= RecordStatus::kUtf8;
+      rec.status |= as_is_encoding == Encoding::Utf8 ? RecordStatus::kUtf8 : RecordStatus::kMarc8;
     } else if (options.decode_records) {
       Encoding encoding = Encoding::Utf8;
       rec.record = Record::from_view(view, options.decode, batch.diagnostics, &encoding);

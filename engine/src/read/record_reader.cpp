@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "marcscope/iso2709/iso2709_reader.h"
+#include "marcscope/read/decoder.h"
 #include "marcscope/read/pipeline.h"
 #include "marcscope/read/stream_pipeline.h"
 
@@ -41,6 +42,39 @@ class StreamRecordReader final : public RecordReader {
  protected:
   void push(const BatchConsumer& consume, const BatchTransform& transform, const JobControl& control) override {
     run_stream_pipeline(format(), std::move(source_), options(), transform, consume, control);
+  }
+
+ private:
+  std::unique_ptr<ByteSource> source_;
+};
+
+/// Any format on the calling thread through the push Decoder, without oneTBB (ReadOptions::serial).
+class SerialRecordReader final : public RecordReader {
+ public:
+  SerialRecordReader(std::unique_ptr<ByteSource> source, Format format, ReadOptions options)
+      : RecordReader(format, source->name(), source->size(), options), source_(std::move(source)) {}
+
+ protected:
+  void push(const BatchConsumer& consume, const BatchTransform& transform, const JobControl& control) override {
+    ReadOptions o = options();  // the format as the caller gave it: the Decoder detects it as open() did
+    o.executor = nullptr;
+    o.threads = 1;  // the Decoder then decodes on this thread and never runs its executor
+    Decoder decoder(std::move(o), name());
+    ProgressThrottle progress(control);
+    std::vector<char> buffer(1u << 20);
+    std::uint64_t read = 0;
+    for (bool end = false; !end && !control.stop.stop_requested();) {
+      const std::size_t n = source_->read(buffer.data(), buffer.size());
+      read += n;
+      end = n == 0;
+      Batch batch = end ? decoder.finish() : decoder.feed(std::string_view(buffer.data(), n));
+      if (decoder.stopped()) end = true;
+      if (batch.empty()) continue;
+      if (transform) transform(batch);
+      if (!consume(batch)) return;
+      progress.report(batch.records_seen, read, source_->size());
+    }
+    progress.report(decoder.records_seen(), read, source_->size(), true);
   }
 
  private:
@@ -84,6 +118,8 @@ std::unique_ptr<RecordReader> RecordReader::open(std::unique_ptr<ByteSource> sou
   if (!source) throw std::invalid_argument("RecordReader::open: no input");
   source = maybe_gunzip(std::move(source));
   const Format format = detect_input_format(source, options);
+  if (options.serial && format != Format::Csv && format != Format::Unknown)
+    return std::make_unique<SerialRecordReader>(std::move(source), format, std::move(options));
   if (is_iso2709(format)) return std::make_unique<Iso2709RecordReader>(std::move(source), format, std::move(options));
   if (format == Format::Csv || format == Format::Unknown)
     throw std::invalid_argument("cannot read " + std::string(format_name(format)) + ": it is an output-only format");

@@ -105,11 +105,16 @@ class Record {
 };
 
 /// True when Record::from_view(view, options) would give back the view's own bytes, unchanged
-/// and with no diagnostic: leader/09 'a' and every field valid UTF-8 (examined, as from_view
-/// examines it; no ESC), a printable leader with leader/10-11 "22", printable three-byte tags and
-/// indicators, no text before a field's first subfield, and every subfield delimiter followed by
-/// a printable code. A writer can then write the record from the view (RecordWriter::write_view)
-/// and the output is the model's, byte for byte. Records read as MARC-8 or kept raw never are.
-bool decodes_as_is(const RecordView& view, const DecodeOptions& options);
+/// (but for leader/09, which the model sets to 'a') and with no diagnostic: a printable leader
+/// with leader/10-11 "22", printable three-byte tags and indicators, no text before a field's
+/// first subfield, every subfield delimiter followed by a printable code, and either
+///  - leader/09 'a' and every field valid UTF-8 (examined, as from_view examines it; no ESC), or
+///  - a record read as MARC-8 whose every byte is printable ASCII (0x20-0x7E) or a delimiter,
+///    with no "&#" (a numeric character reference, which MARC-8 reads as the character it
+///    names): MARC-8's default G0 set is ASCII, so its UTF-8 is its bytes (options.leader_utf8 on).
+/// A writer can then write the record from the view (RecordWriter::write_view, with leader/09
+/// 'a') and the output is the model's, byte for byte. Records kept raw never are. `encoding`,
+/// when given, is set to the encoding the record was read in.
+bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encoding* encoding = nullptr);
 
 }  // namespace marcscope

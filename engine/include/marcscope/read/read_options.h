@@ -22,8 +22,8 @@ struct ReadOptions {
   /// as MARC-8 whatever leader/09 says.
   std::optional<Format> format;
   bool decode_records = true;    ///< build owning UTF-8 Records (false: numbers, offsets, bytes and diagnostics only)
-  /// ISO 2709 with decode_records: a record that decodes_as_is() accepts (UTF-8 that the model
-  /// would hold byte for byte, read with no diagnostic) is not decoded: its BatchRecord has
+  /// ISO 2709 with decode_records: a record that decodes_as_is() accepts (UTF-8, or MARC-8 in
+  /// plain ASCII, that the model would hold byte for byte, read with no diagnostic) is not decoded: its BatchRecord has
   /// `as_is` set and an empty `record`, and a writer writes it from `bytes` (the Converter does;
   /// `marcscope convert` sets this). Off: every record is decoded (what tests compare against).
   bool skip_as_is = false;
@@ -32,6 +32,10 @@ struct ReadOptions {
   // for each job (0 = every core).
   std::shared_ptr<Executor> executor;
   unsigned threads = 0;
+  /// RecordReader: read and decode on the thread that runs the job, with the push Decoder, and
+  /// never start oneTBB (executor and threads are ignored): for a process forked from one whose
+  /// oneTBB had started, where its worker threads and scheduler state do not survive fork().
+  bool serial = false;
 
   // Tuning, with defaults measured on the benchmark corpora (docs/BENCHMARKS.md).
   std::size_t slice_bytes = 256u << 10;  ///< ISO 2709: a slice is cut at the first record end after this many bytes
