@@ -300,6 +300,48 @@ void FileSession::startSplit(ExportOptions options, const QString& good, const Q
   enqueue(std::move(job));
 }
 
+void FileSession::startReportExport(ReportFormat format, const QString& path) {
+  Job job{JobKind::Export, 0, {}};
+  // The report and its validator as they are now (the GUI thread owns them; a later validation replaces them).
+  std::shared_ptr<const FileReport> report = report_;
+  std::shared_ptr<const Validator> validator = validator_;
+  const bool partial = validation_partial_;
+  const bool changes = hasChanges();
+  job.run = [this, report, validator, format, path, partial, changes](const JobControl& control) {
+    QString summary;
+    bool ok = false;
+    try {
+      if (!report) throw std::invalid_argument("the file has not been validated yet");
+      OutputFile out(path.toStdString());
+      DescribedFindings done;
+      if (format == ReportFormat::Csv) {
+        done = write_findings_csv(*file_, *report, validator.get(), report->file, [&](std::string_view bytes) { out.write(bytes); },
+                                  control);
+      } else if (format == ReportFormat::Text) {
+        out.write(text_summary(*report));
+      } else {
+        const FileReport full = with_every_finding(*file_, *report, validator.get(), control, &done.cancelled);
+        done.count = report->findings.size();
+        const std::vector<FileReport> reports{full};
+        out.write(format == ReportFormat::Json ? json_report(reports) : html_report(reports));
+      }
+      if (done.cancelled) {
+        summary = tr("stopped: nothing was written");
+      } else {
+        out.commit();
+        ok = true;
+        summary = format == ReportFormat::Text ? tr("validation summary written") : tr("%1 findings written").arg(done.count);
+        if (partial) summary += tr(" (the validation was stopped before the end of the file)");
+        if (changes) summary += tr(" (of the file as it is on disk: this session's edits, additions and deletions are not in the report)");
+      }
+    } catch (const std::exception& e) {
+      summary = QString::fromUtf8(e.what());
+    }
+    post([this, path, ok, summary] { Q_EMIT exportFinished(path, ok, summary, 0); });
+  };
+  enqueue(std::move(job));
+}
+
 const Record* FileSession::edited(std::uint64_t number) const {
   const auto it = edits_.find(number);
   return it == edits_.end() ? nullptr : &it->second;

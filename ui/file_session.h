@@ -81,6 +81,13 @@ class FileSession : public QObject {
   /// validation to `good`, the others (and unreadable ones) to `bad`; format by `options`.
   /// Reports through exportFinished (with `good` as the path).
   void startSplit(ExportOptions options, const QString& good, const QString& bad);
+  /// Queues writing the latest validation's report to `path`: CSV with every finding (the
+  /// engine's write_findings_csv, the columns of `validate --format csv`), JSON or HTML listing
+  /// every finding, or the text summary. The messages are rebuilt on the worker by reading the
+  /// file again as the validation did (the engine's describe_findings). The report is of the
+  /// file on disk: edits not saved are not in it, and the summary says so. Reports through
+  /// exportFinished; stopped, nothing is written.
+  void startReportExport(ReportFormat format, const QString& path);
 
   /// Records edited or added in this session (record number -> the record as it is now), shown
   /// in place of what the file holds and written by Save As; the file itself is never changed

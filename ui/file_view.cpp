@@ -23,6 +23,7 @@
 #include "findings_model.h"
 #include "record_filter_model.h"
 #include "record_pane.h"
+#include "record_table_delegate.h"
 #include "record_table_model.h"
 #include "statistics_view.h"
 #include "marcscope/validate/validation.h"
@@ -54,6 +55,7 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
 
   view_ = new QTableView(this);
   view_->setModel(filter_);
+  view_->setItemDelegate(new RecordTableDelegate(view_));
   view_->setSelectionBehavior(QAbstractItemView::SelectRows);
   view_->setSelectionMode(QAbstractItemView::ExtendedSelection);  // several rows to delete
   view_->verticalHeader()->hide();

@@ -339,7 +339,7 @@ QVariant FindingsModel::data(const QModelIndex& index, int role) const {
   const CompactFinding& f = run->extra ? extras_[at].finding : report_->findings[(*base_)[static_cast<std::size_t>(shown_[gi].base)].members[at]];
   if (role == RecordRole) return QVariant::fromValue<qulonglong>(f.record());
   if (role == FieldRole) return QVariant::fromValue<qlonglong>(f.field());
-  if (role == Qt::TextAlignmentRole && index.column() == RecordColumn) return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
+  if (role == Qt::TextAlignmentRole && (index.column() == RecordColumn || index.column() == FieldColumn)) return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
   if (role == Qt::FontRole && run->extra && index.column() == RecordColumn) {
     QFont bold;  // found in the record as edited in this session
     bold.setBold(true);

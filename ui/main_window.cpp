@@ -424,19 +424,29 @@ void MainWindow::exportReport() {
     statusBar()->showMessage(tr("Nothing to export yet: validation has not finished"), 8000);
     return;
   }
-  QString filter;
-  const QString path = QFileDialog::getSaveFileName(this, tr("Export Validation Report"), QString(),
-                                                    tr("HTML report (*.html);;JSON report (*.json);;Text summary (*.txt)"), &filter);
-  if (path.isEmpty()) return;
-  const std::vector<FileReport> reports{*v->session()->report()};
-  std::string text = path.endsWith(QStringLiteral(".json")) ? json_report(reports)
-                     : path.endsWith(QStringLiteral(".txt")) ? text_summary(reports.front())
-                                                             : html_report(reports);
-  QFile out(path);
-  if (!out.open(QIODevice::WriteOnly) || out.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size()))
-    showFailure(tr("Export failed"), tr("%1 cannot be written: %2").arg(path, out.errorString()));
-  else
-    statusBar()->showMessage(tr("Report written to %1").arg(path), 8000);
+  const QFileInfo source(v->session()->path());
+  const QString path = QFileDialog::getSaveFileName(
+      this, tr("Export Validation Report"), source.absolutePath() + QStringLiteral("/") + source.completeBaseName() + QStringLiteral("-findings.csv"),
+      tr("CSV, every finding (*.csv);;HTML report, every finding (*.html);;JSON report, every finding (*.json);;Text summary (*.txt)"));
+  if (!path.isEmpty() && !exportReportTo(path)) showFailure(tr("Export Validation Report"), lastError_);
+}
+
+bool MainWindow::exportReportTo(const QString& path) {
+  FileView* v = currentView();
+  if (!v || !v->session()->report()) {
+    lastError_ = tr("Nothing to export yet: validation has not finished.");
+    return false;
+  }
+  const QString suffix = QFileInfo(path).suffix().toLower();
+  const ReportFormat format = suffix == QLatin1String("csv")    ? ReportFormat::Csv
+                              : suffix == QLatin1String("json") ? ReportFormat::Json
+                              : suffix == QLatin1String("txt")  ? ReportFormat::Text
+                                                                : ReportFormat::Html;
+  lastError_.clear();
+  // On the session's worker: every message is rebuilt from its record, which takes a while on a big file.
+  v->session()->startReportExport(format, path);
+  statusBar()->showMessage(tr("Writing the validation report to %1…").arg(QFileInfo(path).fileName()));
+  return true;
 }
 
 void MainWindow::exportRecords() {

@@ -60,6 +60,11 @@ class MainWindow : public QMainWindow {
   /// lastError(), when it cannot start: no file, not indexed or validated to the end, edits not
   /// saved yet, or a path that is the open file or the other path.
   bool split(const QString& good, const QString& bad);
+  /// Writes the current file's latest validation report to `path` in the background (progress
+  /// and Cancel in the status bar), its format by extension: .csv every finding with its message
+  /// (the columns of `marcscope validate --format csv`), .json or .html a report listing every
+  /// finding, .txt the summary. False, with lastError(), when there is no report yet.
+  bool exportReportTo(const QString& path);
 
   /// The validation settings every open file and the record editor use (Tools → Validation Settings).
   const ValidationSettings& validationSettings() const { return validation_; }

@@ -24,6 +24,39 @@ namespace {
 
 bool darkPalette() { return QPalette().color(QPalette::Base).lightness() < 128; }
 
+/// Shows `text` in the pane's title label, cut with "…" to the label's width once it has one
+/// (`laidOut`, or shown); the whole text is its tooltip, and kept to be cut again when the pane
+/// is resized.
+void setTitle(QLabel* label, const QString& text, bool laidOut = false) {
+  label->setProperty("fullTitle", text);
+  label->setToolTip(text);
+  const int width = label->contentsRect().width() - 2 * label->margin();
+  const bool cut = (laidOut || label->isVisible()) && width > 0;
+  label->setText(cut ? label->fontMetrics().elidedText(text, Qt::ElideRight, width) : text);
+}
+
+/// Holds the pane's title label at a fixed height, without a layout: a new title (every record
+/// shown) then asks no layout above it to be redone. A QLabel in the pane's layout did, and
+/// recomputing the window's layout and repainting all of it was half the GUI thread's time on
+/// a jump to a record (docs/BENCHMARKS-gui.md).
+class TitleHolder : public QWidget {
+ public:
+  TitleHolder(QLabel* label, QWidget* parent) : QWidget(parent), label_(label) {
+    label_->setParent(this);
+    setFixedHeight(label_->fontMetrics().height() + 2 * label_->margin() + 4);
+    setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Fixed);
+  }
+
+ protected:
+  void resizeEvent(QResizeEvent*) override {
+    label_->setGeometry(rect());
+    setTitle(label_, label_->property("fullTitle").toString(), true);
+  }
+
+ private:
+  QLabel* label_;
+};
+
 }  // namespace
 
 QColor tone(int light, int dark) { return QColor::fromRgb(darkPalette() ? QRgb(dark) : QRgb(light)); }
@@ -106,7 +139,7 @@ RecordPane::RecordPane(QWidget* parent) : QWidget(parent) {
   split->setStretchFactor(1, 1);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(0, 0, 0, 0);
-  layout->addWidget(title_);
+  layout->addWidget(new TitleHolder(title_, this));
   layout->addWidget(split);
   connect(tabs_, &QTabWidget::currentChanged, this, &RecordPane::ensureFilled);
   // The editor lists the problems of its own text by line.
@@ -146,7 +179,7 @@ void RecordPane::showRecord(FileSession* session, std::uint64_t number) {
   field_bytes_.clear();
   editor_->clear();
   if (!session || number == 0 || number > session->recordCount()) {
-    title_->setText(tr("No record selected"));
+    setTitle(title_, tr("No record selected"));
     return;
   }
   const QString deleted = session->isDeleted(number) ? tr(" — ✖ deleted (Save As leaves it out; Edit → Undo brings it back)") : QString();
@@ -159,7 +192,7 @@ void RecordPane::showRecord(FileSession* session, std::uint64_t number) {
     fields_ = static_cast<int>(record_.fields().size());
     skipped_ = false;
     iso_ = false;
-    title_->setText(tr("Record %1 — + added in this session, not saved yet (File → Save As writes it)%2").arg(number).arg(deleted));
+    setTitle(title_, tr("Record %1 — + added in this session, not saved yet (File → Save As writes it)%2").arg(number).arg(deleted));
     session->recordValidator().validate(record_, number, 0, diags);
   } else {
     FetchedRecord fetched;
@@ -167,14 +200,14 @@ void RecordPane::showRecord(FileSession* session, std::uint64_t number) {
       fetched = session->file().fetch(number);
       bytes_ = session->file().raw(number);
     } catch (const std::exception& e) {
-      title_->setText(tr("Record %1 cannot be read: %2").arg(number).arg(QString::fromUtf8(e.what())));
+      setTitle(title_, tr("Record %1 cannot be read: %2").arg(number).arg(QString::fromUtf8(e.what())));
       return;
     }
     const auto& br = fetched.record;
     const Record* edit = session->edited(number);
     skipped_ = fetched.skipped && !edit;
     iso_ = session->file().format() == Format::Iso2709 || session->file().format() == Format::Iso2709Marc8;
-    title_->setText(tr("Record %1 — byte %2, %3 bytes%4%5")
+    setTitle(title_, tr("Record %1 — byte %2, %3 bytes%4%5")
                         .arg(number)
                         .arg(br.offset)
                         .arg(bytes_.size())

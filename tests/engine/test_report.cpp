@@ -2,6 +2,10 @@
 // demand, per-record worst severities, and records picked by finding.
 #include <QtTest>
 
+#include <chrono>
+#include <set>
+#include <stop_token>
+
 #include "marcscope/read/record_file.h"
 #include "marcscope/read/record_reader.h"
 #include "marcscope/validate/report.h"
@@ -52,6 +56,109 @@ class TestReport : public QObject {
     }
     // Every one, stage 1's (record boundaries, bytes between records) included.
     QCOMPARE(rebuilt, full.size());
+  }
+
+  /// The CSV of every finding written from a kept report (the app's File → Export Validation
+  /// Report) is, byte for byte, what `marcscope validate --format csv` prints while validating:
+  /// the same engine rows (format_finding_csv) in the same order, with the same messages and 001s,
+  /// on every malformed fixture and a few clean ones, in permissive and recover modes.
+  void findings_csv_is_the_cli_csv_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("mode");
+    QStringList files = QDir(data_dir() + "/malformed").entryList(QDir::Files, QDir::Name);
+    for (QString& f : files) f.prepend("malformed/");
+    files << "valid/solrmarc-uva_001_2000.mrc" << "marc8/evergreen-hebrew.marc" << "xml/catmandu-marc.xml";
+    for (const QString& f : files)
+      for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover})
+        QTest::newRow(qPrintable(f + (mode == ReadMode::Recover ? " recover" : " permissive"))) << f << int(mode);
+  }
+  void findings_csv_is_the_cli_csv() {
+    QFETCH(QString, file);
+    QFETCH(int, mode);
+    const std::string path = data_path(file);
+    ReadOptions ro;
+    ro.mode = static_cast<ReadMode>(mode);
+    std::unique_ptr<RecordReader> reader;
+    try {
+      reader = RecordReader::open(path, ro);
+    } catch (const NotMarcError&) {
+      // Not MARC as a whole (the CLI says so and prints no rows): nothing to compare; the app refuses it too.
+      QVERIFY_THROWS_EXCEPTION(NotMarcError, RecordFile::open(path, ro));
+      return;
+    }
+    const Validator validator;
+    ReportOptions options;
+    options.keep_findings = true;
+    // The CLI's way: each finding printed as validation delivers it.
+    std::string cli = csv_header();
+    const FileReport report = validate_all(*reader, &validator, options, {}, [&](const Finding& f) { cli += format_finding_csv("in.mrc", f); });
+    // The app's way: the report kept, every finding rebuilt from its record afterwards.
+    auto rf = RecordFile::open(path, ro);
+    rf->build_index();
+    std::string app;
+    std::uint64_t last_record = 0;
+    JobControl control;
+    control.progress_interval = std::chrono::milliseconds(0);
+    control.progress = [&](const Progress& p) {
+      QVERIFY(p.records >= last_record);  // the file is walked in record order
+      last_record = p.records;
+    };
+    const DescribedFindings done =
+        write_findings_csv(*rf, report, &validator, "in.mrc", [&](std::string_view chunk) { app += chunk; }, control);
+    QVERIFY(!done.cancelled);
+    QCOMPARE(done.count, std::uint64_t(report.findings.size()));
+    if (app != cli) {
+      // Show the first row that differs.
+      std::size_t at = 0;
+      while (at < app.size() && at < cli.size() && app[at] == cli[at]) ++at;
+      const std::size_t line = cli.rfind('\n', at) == std::string::npos ? 0 : cli.rfind('\n', at) + 1;
+      qWarning("app: %s\ncli: %s", app.substr(line, app.find('\n', line) - line).c_str(),
+               cli.substr(line, cli.find('\n', line) - line).c_str());
+    }
+    QCOMPARE(app.size(), cli.size());
+    QVERIFY(app == cli);
+  }
+
+  /// Stopped, the export stops at the next batch with what it finished (every finding of the
+  /// records it handed over), well before the end.
+  void findings_csv_stops_when_asked() {
+    const std::string path = data_path("malformed/catmandu-bu_bibs.mrc");
+    const Validator validator;
+    ReportOptions options;
+    options.keep_findings = true;
+    auto reader = RecordReader::open(path);
+    const FileReport report = validate_all(*reader, &validator, options);
+    ReadOptions small;
+    small.slice_bytes = 4096;  // batches of a few records, so that there is a next batch to stop at
+    small.threads = 1;
+    auto rf = RecordFile::open(path, small);
+    rf->build_index();
+    std::set<std::uint64_t> records;
+    for (const auto& f : report.findings) records.insert(f.record());
+    QVERIFY(records.size() > 50);
+    std::stop_source stop;
+    JobControl control;
+    control.stop = stop.get_token();
+    std::uint64_t rows = 0;
+    std::set<std::uint64_t> seen;
+    const DescribedFindings done = describe_findings(*rf, report, &validator, [&](const Finding& f) {
+      ++rows;
+      seen.insert(f.diagnostic.record);
+      if (seen.size() == 3) stop.request_stop();
+    }, control);
+    QVERIFY(done.cancelled);
+    QCOMPARE(done.count, rows);
+    QVERIFY2(seen.size() >= 3 && seen.size() < 30, qPrintable(QString::number(seen.size())));
+    std::uint64_t of_seen = 0;
+    for (const auto& f : report.findings) of_seen += seen.count(f.record());
+    QCOMPARE(rows, of_seen);  // whole records, none cut in the middle
+    QVERIFY(rows < report.findings.size());
+    // Every finding comes back in the JSON listing them all, messages included.
+    const FileReport every = with_every_finding(*rf, report, &validator);
+    std::size_t listed = 0;
+    for (const auto& [kind, list] : every.examples) listed += list.size();
+    QCOMPARE(listed, report.findings.size());
+    QVERIFY(listed > options.max_examples * every.examples.size() / 2);
   }
 
   /// The schema compiled into the library is the bundled JSON schema, to the last label, and its

@@ -3,11 +3,15 @@
 // malformed fixture opened without a crash, files that are not MARC refused with a message,
 // drag and drop, recent files, and the screenshot mode.
 #include <QAbstractItemModelTester>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
 #include <QLabel>
 #include <QListWidget>
 #include <QMimeData>
 #include <QPlainTextEdit>
 #include <QProgressBar>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QTableView>
 #include <QTreeView>
@@ -23,6 +27,7 @@
 #include "main_window.h"
 #include "record_filter_model.h"
 #include "record_pane.h"
+#include "record_table_delegate.h"
 #include "record_table_model.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/search/query.h"
@@ -211,6 +216,114 @@ class TestGuiJobs : public QObject {
     QVERIFY(finished.at(1).at(1).toBool());
     if (s->report()) QVERIFY(s->validationPartial());
     QVERIFY(!s->statistics());  // dropped with the queue
+  }
+
+  /// File → Export Validation Report as CSV writes every finding, on the session's worker (the
+  /// call returns at once), exactly as `marcscope validate --format csv` prints them; JSON lists
+  /// every finding too; a cancelled export writes nothing.
+  void export_every_finding() {
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    const QString path = dataPath("malformed/catmandu-bu_bibs.mrc");
+    FileView* v = w.openFile(path);
+    QVERIFY(v);
+    FileSession* s = v->session();
+    QVERIFY(!w.exportReportTo(dir.filePath("early.csv")) || s->report());  // refused until validated
+    QVERIFY(waitFor([&] { return !s->busy() && s->report(); }));
+    QSignalSpy finished(s, &FileSession::exportFinished);
+    const QString csvPath = dir.filePath("findings.csv");
+    QVERIFY2(w.exportReportTo(csvPath), qPrintable(w.lastError()));
+    QVERIFY(s->busy());  // queued for the worker; the GUI thread goes on
+    QVERIFY(waitFor([&] { return finished.count() == 1; }));
+    QVERIFY2(finished.at(0).at(1).toBool(), qPrintable(finished.at(0).at(2).toString()));
+    // What the CLI prints: the engine's rows as validation delivers them.
+    std::string expected = csv_header();
+    ReportOptions options;
+    options.keep_findings = true;
+    auto reader = RecordReader::open(path.toStdString());
+    const FileReport engine = validate_all(*reader, w.validator().get(), options, {},
+                                           [&](const Finding& f) { expected += format_finding_csv(s->report()->file, f); });
+    QFile csv(csvPath);
+    QVERIFY(csv.open(QIODevice::ReadOnly));
+    const QByteArray written = csv.readAll();
+    QCOMPARE(written.size(), qsizetype(expected.size()));
+    QVERIFY(written == QByteArray::fromStdString(expected));
+    QCOMPARE(std::size_t(written.count('\n')), engine.findings.size() + 1);  // no message here holds a line break
+    QVERIFY(written.contains(",record-length-mismatch,"));
+    // JSON: every finding listed under its kind, messages included.
+    const QString jsonPath = dir.filePath("findings.json");
+    QVERIFY(w.exportReportTo(jsonPath));
+    QVERIFY(waitFor([&] { return finished.count() == 2; }));
+    QFile json(jsonPath);
+    QVERIFY(json.open(QIODevice::ReadOnly));
+    const QJsonObject file = QJsonDocument::fromJson(json.readAll()).object().value("files").toArray().at(0).toObject();
+    qsizetype listed = 0;
+    for (const QJsonValue kind : file.value("findings").toArray()) {
+      const QJsonArray examples = kind.toObject().value("examples").toArray();
+      QCOMPARE(examples.size(), kind.toObject().value("count").toInteger());
+      listed += examples.size();
+    }
+    QCOMPARE(std::size_t(listed), engine.findings.size());
+  }
+
+  /// The table is painted by the app's delegate (texts laid out once and cached); the pane's
+  /// title is cut with "…" to the pane's width and whole in its tooltip.
+  void table_delegate_and_pane_title() {
+    MainWindow w;
+    w.setInteractive(false);
+    w.resize(1200, 700);
+    w.show();
+    FileView* v = w.openFile(QStringLiteral(MARCSCOPE_SAMPLE));
+    QVERIFY(v);
+    QVERIFY(waitFor([&] { return !v->session()->busy(); }));
+    auto* delegate = qobject_cast<RecordTableDelegate*>(v->tableView()->itemDelegate());
+    QVERIFY(delegate);
+    QVERIFY(v->goToRecord(3));
+    v->tableView()->viewport()->repaint();
+    QVERIFY(delegate->cachedTexts() > 0);
+    const std::uint64_t layouts = delegate->layouts();
+    v->tableView()->viewport()->repaint();  // the same rows again: nothing laid out anew
+    QCOMPARE(delegate->layouts(), layouts);
+    QVERIFY(v->goToRecord(400));  // other rows: laid out
+    v->tableView()->viewport()->repaint();
+    QVERIFY(delegate->layouts() > layouts);
+    QLabel* title = v->pane()->title();
+    QVERIFY2(title->toolTip().startsWith(QStringLiteral("Record 400 — byte ")), qPrintable(title->toolTip()));
+    QVERIFY(title->fontMetrics().horizontalAdvance(title->text()) <= title->contentsRect().width());
+    QCOMPARE(title->text(), title->toolTip());  // a short title is whole
+    // A long title (an unreadable record's) is cut to the pane; its tooltip is not.
+    FileView* broken = w.openFile(dataPath("malformed/catmandu-bu_bibs.mrc"));
+    QVERIFY(broken);
+    QVERIFY(waitFor([&] { return !broken->session()->busy(); }));
+    QVERIFY(broken->goToRecord(3));
+    QLabel* cut = broken->pane()->title();
+    QVERIFY(waitFor([&] { return cut->text() != cut->toolTip(); }));
+    QVERIFY(cut->text().endsWith(QChar(0x2026)));
+    QVERIFY(cut->toolTip().startsWith(cut->text().chopped(1)));
+    QVERIFY(cut->toolTip().contains(QStringLiteral("unreadable")));
+  }
+
+  /// An export of a long file stopped from the status bar's Cancel as soon as it starts writes nothing.
+  void cancel_an_export() {
+    QTemporaryDir dir;
+    MainWindow w;
+    w.setInteractive(false);
+    FileView* v = w.openFile(concatenated(dir, QStringLiteral(MARCSCOPE_SAMPLE), 40));
+    QVERIFY(v);
+    FileSession* s = v->session();
+    QVERIFY(waitFor([&] { return !s->busy() && s->report(); }, 120000));
+    QVERIFY(!s->report()->findings.empty());
+    QSignalSpy finished(s, &FileSession::exportFinished);
+    connect(s, &FileSession::jobStarted, this, [&w](JobKind k) {
+      if (k == JobKind::Export) w.cancelButton()->click();
+    });
+    const QString cancelled = dir.filePath("cancelled.csv");
+    QVERIFY(w.exportReportTo(cancelled));
+    QVERIFY(waitFor([&] { return finished.count() == 1; }, 120000));
+    QVERIFY(!finished.at(0).at(1).toBool());
+    QVERIFY(finished.at(0).at(2).toString().contains(QStringLiteral("stopped")));
+    QVERIFY(!QFileInfo::exists(cancelled));
   }
 
   /// Every malformed fixture opens (or is refused with a message); none crashes or hangs the app.

@@ -1,5 +1,6 @@
 #include "marcscope/validate/validation.h"
 
+#include "marcscope/io/mapped_file.h"
 #include "marcscope/iso2709/record_scanner.h"
 
 namespace marcscope {
@@ -89,6 +90,69 @@ Diagnostic describe_finding(const RecordFile& file, const CompactFinding& findin
   d.message = std::string(code_name(finding.code)) + " at byte " + std::to_string(finding.offset) +
               " (found while reading the whole file; reading this record on its own does not show it again)";
   return d;
+}
+
+DescribedFindings describe_findings(const RecordFile& file, const FileReport& report, const Validator* validator,
+                                    const std::function<void(const Finding&)>& each, const JobControl& control) {
+  // The file read again on the pipeline exactly as the validation that made the report read it
+  // (the whole mapping, stage 1 included), so that every reading diagnostic comes back as it
+  // was, with its whole-file context (a record skipped and why, an XML line number); only the
+  // records the report says have findings are validated again.
+  ReadOptions options = file.options();
+  options.format = file.format();
+  auto reader = RecordReader::open(file.mapping().source(AccessHint::Sequential), options);
+  BatchTransform check = [&](Batch& batch) {
+    if (!validator) return;
+    Diagnostics rules;
+    for (const auto& rec : batch.records)
+      if (report.worst(rec.number)) validator->validate(rec.record, rec.number, rec.offset, rules);
+    batch.diagnostics = merge_by_record(std::move(batch.diagnostics), rules);
+  };
+  DescribedFindings result;
+  FileReport counted;  // its add_batch makes each Finding (the 001 of its record) as validate_all does
+  ReportOptions none;
+  none.max_examples = 0;
+  reader->run(
+      [&](Batch& batch) {
+        counted.add_batch(batch, none, [&](const Finding& f) {
+          each(f);
+          ++result.count;
+        });
+        return true;
+      },
+      check, control);
+  result.cancelled = control.stop.stop_requested();
+  return result;
+}
+
+DescribedFindings write_findings_csv(const RecordFile& file, const FileReport& report, const Validator* validator,
+                                     const std::string& name, const std::function<void(std::string_view)>& write,
+                                     const JobControl& control) {
+  std::string chunk = csv_header();
+  const DescribedFindings result = describe_findings(
+      file, report, validator,
+      [&](const Finding& f) {
+        chunk += format_finding_csv(name, f);
+        if (chunk.size() >= (1u << 16)) {
+          write(chunk);
+          chunk.clear();
+        }
+      },
+      control);
+  if (!chunk.empty()) write(chunk);
+  return result;
+}
+
+FileReport with_every_finding(const RecordFile& file, const FileReport& report, const Validator* validator,
+                              const JobControl& control, bool* cancelled) {
+  FileReport full = report;
+  full.examples.clear();
+  const DescribedFindings result = describe_findings(
+      file, report, validator,
+      [&](const Finding& f) { full.examples[{std::string(code_name(f.diagnostic.code)), f.diagnostic.rule}].push_back(f); },
+      control);
+  if (cancelled) *cancelled = result.cancelled;
+  return full;
 }
 
 }  // namespace marcscope

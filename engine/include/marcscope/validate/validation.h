@@ -2,7 +2,10 @@
 // Validating what a reader delivers: the per-batch step every front end runs in the pipeline's
 // parallel stage, and a whole input in one call.
 
+#include <functional>
 #include <memory>
+#include <string>
+#include <string_view>
 
 #include "marcscope/core/control.h"
 #include "marcscope/read/batch.h"
@@ -32,5 +35,35 @@ std::vector<std::uint64_t> records_with(const FileReport& report, Code code, std
 /// it), and the diagnostic at the same place is returned. Should none match (another validator,
 /// or the file has changed), a diagnostic naming the code and place is made up.
 Diagnostic describe_finding(const RecordFile& file, const CompactFinding& finding, const Validator* validator);
+
+/// What describe_findings() handed over.
+struct DescribedFindings {
+  std::uint64_t count = 0;  ///< findings handed over
+  bool cancelled = false;   ///< stopped (JobControl::stop) before the last one
+};
+
+/// Every finding `report` kept (ReportOptions::keep_findings), in the report's order, with its
+/// whole message and the 001 of its record, exactly as the validation that made the report (and
+/// `marcscope validate`) delivered them: the file is read again on the pipeline in record order
+/// as that validation read it (so reading diagnostics keep their whole-file context: why a record
+/// was skipped, an XML line number), and each record with findings, and only those, is validated
+/// again once, however many findings it has. `validator` must be the one the report was made
+/// with. `each` is called from the delivering thread, in order. `control`: stop (between
+/// batches; what was finished is handed over) and progress, as every long call.
+DescribedFindings describe_findings(const RecordFile& file, const FileReport& report, const Validator* validator,
+                                    const std::function<void(const Finding&)>& each, const JobControl& control = {});
+
+/// Every finding of `report` as CSV, exactly as `marcscope validate --format csv` prints them as it
+/// validates: csv_header() then one format_finding_csv() row per finding, `name` in the file
+/// column; handed to `write` in chunks of about 64 KiB. Stopped, it has written what it finished.
+DescribedFindings write_findings_csv(const RecordFile& file, const FileReport& report, const Validator* validator,
+                                     const std::string& name, const std::function<void(std::string_view)>& write,
+                                     const JobControl& control = {});
+
+/// A copy of `report` whose examples are every finding it kept, message included (for a JSON or
+/// HTML report that lists them all: json_report(), html_report()). `cancelled`, when given, says
+/// whether `control.stop` cut the list short.
+FileReport with_every_finding(const RecordFile& file, const FileReport& report, const Validator* validator,
+                              const JobControl& control = {}, bool* cancelled = nullptr);
 
 }  // namespace marcscope
