@@ -108,6 +108,40 @@ Reading through_decoder(const std::string& bytes, ReadMode mode, std::size_t chu
   return r;
 }
 
+/// Stage 1 over `bytes` fed `window` bytes at a time: its spans, statuses and diagnostics as text.
+std::string scan_in_windows(const std::string& bytes, ReadMode mode, std::size_t window) {
+  RecordScanner scanner(mode);
+  std::vector<std::pair<RecordSpan, RecordScanner::Status>> spans;
+  Diagnostics d;
+  std::string buf;
+  std::uint64_t base = 0;
+  std::size_t fed = 0, pos = 0;
+  for (;;) {
+    const bool eof = fed == bytes.size();
+    RecordSpan span;
+    const auto st = scanner.next(buf, pos, base, eof, span, d);
+    if (st == RecordScanner::Status::Record || st == RecordScanner::Status::Skipped) {
+      spans.emplace_back(span, st);
+    } else if (st == RecordScanner::Status::NeedMore) {
+      if (eof) throw std::logic_error("NeedMore at the end of the input");
+      buf.erase(0, pos);
+      base += pos;
+      pos = 0;
+      const std::size_t n = std::min(window, bytes.size() - fed);
+      buf.append(bytes, fed, n);
+      fed += n;
+    } else {
+      break;
+    }
+  }
+  std::string out;
+  for (const auto& [s, st] : spans)
+    out += std::to_string(s.offset) + "+" + std::to_string(s.length) + "/" + std::to_string(s.flags) +
+           (st == RecordScanner::Status::Skipped ? " skipped\n" : "\n");
+  for (const auto& x : d) out += x.to_string() + "\n";
+  return out;
+}
+
 }  // namespace
 
 class TestJunk : public QObject {
@@ -184,6 +218,46 @@ class TestJunk : public QObject {
     }
   }
 
+  /// The same over many small mixtures of records, damaged records and junk (seeded, so the
+  /// same inputs every run), read through windows of 1 to 3000 bytes.
+  void mixtures_scan_the_same_in_any_window() {
+    const auto recs = split_records(read_bytes("valid/evergreen-lul_fre_100.mrc"));
+    std::mt19937 rng(2026);
+    const int inputs = small_data() ? 40 : 300;
+    for (int t = 0; t < inputs; ++t) {
+      std::string bytes;
+      const int pieces = 1 + int(rng() % 8);
+      for (int k = 0; k < pieces; ++k) {
+        const std::string& r = recs[rng() % recs.size()];
+        switch (rng() % 8) {
+          case 0: bytes += r.substr(0, r.size() - 1); break;                 // lost its terminator
+          case 1: bytes += r.substr(0, rng() % r.size()); break;             // cut short
+          case 2: bytes += junk("random", 1 + rng() % 3000); break;
+          case 3: bytes += junk("digits", 1 + rng() % 3000); break;
+          case 4: bytes += std::string(1 + rng() % 300, "\0\n\x1A "[rng() % 4]); break;
+          case 5: {                                                           // a byte of it changed
+            std::string d = r;
+            d[rng() % d.size()] = static_cast<char>(rng() & 0xFF);
+            bytes += d;
+            break;
+          }
+          default: bytes += r;
+        }
+      }
+      for (ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
+        const std::string whole = scan_in_windows(bytes, mode, bytes.size() + 1);
+        for (std::size_t window : {std::size_t(1), std::size_t(7), std::size_t(300), std::size_t(3000)}) {
+          const std::string got = scan_in_windows(bytes, mode, window);
+          QVERIFY2(got == whole, qPrintable(QString("input %1, %2, window %3:\n%4\nwhole:\n%5")
+                                                .arg(t)
+                                                .arg(QString::fromLatin1(read_mode_name(mode).data()))
+                                                .arg(window)
+                                                .arg(QString::fromStdString(got), QString::fromStdString(whole))));
+        }
+      }
+    }
+  }
+
   /// Stage 1 over junk finds the same spans and says the same things whatever window it reads
   /// through (a stream fed in small pieces, or the whole input at once).
   void junk_scan_is_the_same_in_any_window() {
@@ -192,38 +266,7 @@ class TestJunk : public QObject {
                         junk("random", 700) + recs[3] + junk("lengths", 120000) + junk("zeros", 5000) + recs[4] +
                         junk("random", 1000);
     for (ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
-      auto scan = [&](std::size_t window) {
-        RecordScanner scanner(mode);
-        std::vector<std::pair<RecordSpan, RecordScanner::Status>> spans;
-        Diagnostics d;
-        std::string buf;
-        std::uint64_t base = 0;
-        std::size_t fed = 0, pos = 0;
-        for (;;) {
-          const bool eof = fed == bytes.size();
-          RecordSpan span;
-          const auto st = scanner.next(buf, pos, base, eof, span, d);
-          if (st == RecordScanner::Status::Record || st == RecordScanner::Status::Skipped) {
-            spans.emplace_back(span, st);
-          } else if (st == RecordScanner::Status::NeedMore) {
-            if (eof) throw std::logic_error("NeedMore at the end of the input");
-            buf.erase(0, pos);
-            base += pos;
-            pos = 0;
-            const std::size_t n = std::min(window, bytes.size() - fed);
-            buf.append(bytes, fed, n);
-            fed += n;
-          } else {
-            break;
-          }
-        }
-        std::string out;
-        for (const auto& [s, st] : spans)
-          out += std::to_string(s.offset) + "+" + std::to_string(s.length) + "/" + std::to_string(s.flags) +
-                 (st == RecordScanner::Status::Skipped ? " skipped\n" : "\n");
-        for (const auto& x : d) out += x.to_string() + "\n";
-        return out;
-      };
+      auto scan = [&](std::size_t window) { return scan_in_windows(bytes, mode, window); };
       const std::string whole = scan(bytes.size());
       QVERIFY(!whole.empty());
       for (std::size_t window : {std::size_t(4096), std::size_t(65536), std::size_t(100001)})
