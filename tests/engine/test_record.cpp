@@ -84,7 +84,9 @@ class TestRecord : public QObject {
         const std::size_t len = rng() % 70;
         for (std::size_t i = 0; i < len; ++i) content += alphabet[rng() % alphabet.size()];
         if (rng() % 3) content[2 % content.size()] = '\x1F';
-        fields.push_back({"5" + std::to_string(10 + f), content});
+        std::string tag = "5";  // appended: "5" + std::string is a GCC 12 -O3 -Wrestrict false positive
+        tag += std::to_string(10 + f);
+        fields.push_back({tag, content});
       }
       for (char coding : {' ', 'a'}) {
         const std::string bytes = raw_record(fields, coding);

@@ -479,7 +479,8 @@ const Table& table() {
     for (const std::string_view letters : {"ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"}) {
       for (const char letter : letters) {
         for (const auto& [suffix, mark] : kAccents) {
-          std::string name = std::string(1, letter) + std::string(suffix);
+          std::string name(1, letter);  // appended, not std::string + std::string: a GCC 12 -O3 -Wrestrict false positive
+          name += suffix;
           const auto end = t.named.begin() + static_cast<std::ptrdiff_t>(listed);
           if (auto it = std::lower_bound(t.named.begin(), end, name, by_name); it != end && it->first == name) continue;
           MnemonicValue v;

@@ -1,5 +1,7 @@
 #include "marcscope/iso2709/record_scanner.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -59,26 +61,28 @@ std::size_t count_characters(std::string_view bytes) {
   return n;
 }
 
-std::string describe_junk(std::string_view junk) {
-  std::size_t nl = 0, eof = 0, nul = 0, sp = 0;
-  for (unsigned char c : junk) {
-    if (c == '\n' || c == '\r') ++nl;
-    else if (c == 0x1A) ++eof;
-    else if (c == 0) ++nul;
-    else ++sp;
-  }
-  std::string kinds;
-  auto add = [&](std::size_t count, const char* what) {
-    if (count == 0) return;
-    if (!kinds.empty()) kinds += ", ";
-    kinds += std::to_string(count) + " " + what;
-  };
-  add(nl, "line break");
-  add(eof, "0x1A (DOS end-of-file)");
-  add(nul, "NUL");
-  add(sp, "blank");
-  return "skipped " + std::to_string(junk.size()) + " byte" + (junk.size() == 1 ? "" : "s") +
-         " outside any record (" + kinds + ")";
+/// A leader's shape: of the positions ISO 2709 fills with digits (00-04 record length, 10
+/// indicator count, 11 identifier length, 12-16 base address, 20-22 entry map), at least ten hold
+/// digits. A damaged record keeps most of them; random or text bytes almost never have them.
+inline bool leader_shaped(std::string_view data, std::size_t pos) {
+  if (pos + 24 > data.size()) return false;
+  static constexpr unsigned char kDigitAt[] = {0, 1, 2, 3, 4, 10, 11, 12, 13, 14, 15, 16, 20, 21, 22};
+  int digits = 0;
+  for (unsigned char i : kDigitAt) digits += data[pos + i] >= '0' && data[pos + i] <= '9';
+  return digits >= 10;
+}
+
+/// A MARC 21 leader (length and base address in digits, 22 at 10-11, 4500 at 20-23) whose base
+/// address follows a field terminator before `term`: a damaged record inside a junk run.
+inline bool marc21_record_start(std::string_view data, std::size_t pos, std::size_t term) {
+  if (pos + 24 > term || data.compare(pos + 10, 2, "22") != 0 || data.compare(pos + 20, 4, "4500") != 0) return false;
+  const auto len = parse_digits(data.substr(pos, 5));
+  const auto base = parse_digits(data.substr(pos + 12, 5));
+  return len && base && *base > 24 && pos + *base <= term && data[pos + *base - 1] == '\x1E';
+}
+
+std::string plural(std::uint64_t n, const char* what) {
+  return std::to_string(n) + " " + what + (n == 1 ? "" : "s");
 }
 
 /// Stage 1 reads two cache lines of each record, its length and its terminator: too sparse for
@@ -101,24 +105,221 @@ inline void prefetch_ahead(std::string_view data, std::size_t pos, std::size_t l
 
 }  // namespace
 
+void RecordScanner::skip_blanks(std::string_view data, std::size_t& pos, std::uint64_t base) {
+  const std::size_t n = data.size(), from = pos;
+  while (pos < n) {
+    const unsigned char c = static_cast<unsigned char>(data[pos]);
+    if (!is_junk(c)) break;
+    // A run of one byte value (gigabytes of NULs) is passed over eight bytes at a time.
+    std::size_t end = pos + 1;
+    const std::uint64_t same = 0x0101010101010101ull * c;
+    for (std::uint64_t w; end + 8 <= n; end += 8) {
+      std::memcpy(&w, data.data() + end, 8);
+      if (w != same) break;
+    }
+    while (end < n && static_cast<unsigned char>(data[end]) == c) ++end;
+    const std::uint64_t k = end - pos;
+    if (c == '\n' || c == '\r') junk_.line_breaks += k;
+    else if (c == 0x1A) junk_.eofs += k;
+    else if (c == 0) junk_.nuls += k;
+    else junk_.blanks += k;
+    pos = end;
+  }
+  if (pos == from) return;
+  if (junk_.bytes == 0) junk_.start = base + from;
+  junk_.bytes += pos - from;
+}
+
+void RecordScanner::add_junk(std::string_view bytes, std::uint64_t offset) {
+  if (bytes.empty()) return;
+  if (junk_.bytes == 0) junk_.start = offset;
+  junk_.bytes += bytes.size();
+  // One 16-bit counter per kind in one word (line breaks, 0x1A, NUL, blanks), emptied before
+  // it can overflow: a table load and an add per byte.
+  static constexpr auto kCount = [] {
+    std::array<std::uint64_t, 256> t{};
+    t['\n'] = t['\r'] = 1;
+    t[0x1A] = 1ull << 16;
+    t[0] = 1ull << 32;
+    t[' '] = t['\t'] = 1ull << 48;
+    return t;
+  }();
+  for (std::size_t i = 0; i < bytes.size();) {
+    const std::size_t end = std::min(bytes.size(), i + 65535);
+    std::uint64_t packed = 0;
+    for (; i < end; ++i) packed += kCount[static_cast<unsigned char>(bytes[i])];
+    junk_.line_breaks += packed & 0xFFFF;
+    junk_.eofs += (packed >> 16) & 0xFFFF;
+    junk_.nuls += (packed >> 32) & 0xFFFF;
+    junk_.blanks += packed >> 48;
+  }
+}
+
+void RecordScanner::flush_junk(Diagnostics& diags) {
+  if (junk_.bytes == 0) return;
+  const JunkRun& j = junk_;
+  const std::uint64_t other = j.bytes - j.line_breaks - j.eofs - j.nuls - j.blanks;
+  std::string kinds;
+  auto add = [&](std::uint64_t count, const char* what, const char* whats) {
+    if (count == 0) return;
+    if (!kinds.empty()) kinds += ", ";
+    kinds += std::to_string(count) + " " + (count == 1 ? what : whats);
+  };
+  add(j.line_breaks, "line break", "line breaks");
+  add(j.eofs, "0x1A (DOS end-of-file)", "0x1A (DOS end-of-file)");
+  add(j.nuls, "NUL", "NULs");
+  add(j.blanks, "blank", "blanks");
+  add(other, "other byte", "other bytes");
+  const std::string where = seen_ == 0 ? " before the first record" : " after record " + std::to_string(seen_);
+  std::string message = other == 0 ? "skipped " + plural(j.bytes, "byte") + " outside any record" + where + " (" + kinds + ")"
+                                   : "skipped " + plural(j.bytes, "byte") + " that are not MARC records" + where +
+                                         ", bytes " + std::to_string(j.start) + " to " + std::to_string(j.start + j.bytes - 1) +
+                                         " (" + kinds + ")";
+  diags.push_back({other == 0 ? Severity::Warning : Severity::Error, Code::JunkBetweenRecords, 0, j.start, {}, 0,
+                   std::move(message)});
+  junk_ = JunkRun{};
+}
+
+RecordScanner::Status RecordScanner::start_junk(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof,
+                                                Diagnostics& diags, const std::string& why) {
+  if (mode_ == ReadMode::Strict) {
+    // One diagnostic from the first byte outside a record (blanks before these bytes included).
+    const std::uint64_t from = junk_.bytes != 0 ? junk_.start : base + pos;
+    junk_ = JunkRun{};
+    const std::string where = seen_ == 0 ? " before the first record" : " after record " + std::to_string(seen_);
+    diags.push_back({Severity::Fatal, Code::JunkBetweenRecords, 0, from, {}, 0,
+                     "the bytes from byte " + std::to_string(from) + where + " are not a MARC record: " + why});
+    stopped_ = true;
+    return Status::Stopped;
+  }
+  if (junk_.bytes == 0) junk_.start = base + pos;
+  junk_.scanning = true;
+  junk_.resume = true;  // pos itself is junk: search on from the byte after it
+  junk_.first_candidate = base + pos + 1;
+  (void)data;
+  (void)at_eof;
+  return Status::NeedMore;  // next() goes on with scan_junk()
+}
+
+RecordScanner::Status RecordScanner::scan_junk(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof,
+                                               Diagnostics& diags) {
+  const std::size_t n = data.size();
+  for (;;) {
+    if (!junk_.resume) {
+      // After a record terminator: blanks, then does a record start here?
+      skip_blanks(data, pos, base);
+      if (pos >= n) {
+        if (!at_eof) return Status::NeedMore;
+        flush_junk(diags);
+        return Status::End;
+      }
+      if (n - pos < kMinRecord && !at_eof) return Status::NeedMore;
+      const auto declared = parse_digits(data.substr(pos, std::min<std::size_t>(5, n - pos)));
+      if (declared && *declared >= kMinRecord) {
+        if (pos + *declared > n && !at_eof) return Status::NeedMore;
+        if (pos + *declared <= n && data[pos + *declared - 1] == '\x1D') break;  // a record
+      }
+      if (leader_shaped(data, pos)) {
+        // A damaged record when its terminator is within a record's reach.
+        const std::size_t limit = std::min(n, pos + kMaxSearch);
+        const bool hit = std::memchr(data.data() + pos, '\x1D', limit - pos) != nullptr;
+        if (!hit && !at_eof && n - pos < kMaxSearch) return Status::NeedMore;
+        if (hit) break;
+      }
+      junk_.resume = true;
+      junk_.first_candidate = base + pos + 1;
+    }
+    // Search on for the next record terminator; a record ending there starts at most 99,999
+    // bytes before it (a leader whose length ends exactly there, or a MARC 21 leader).
+    const void* hit = std::memchr(data.data() + pos, '\x1D', n - pos);
+    if (hit == nullptr) {
+      if (at_eof) {
+        add_junk(data.substr(pos), base + pos);
+        pos = n;
+        flush_junk(diags);
+        return Status::End;
+      }
+      // A record that ends past these bytes starts at most 99,998 bytes before their end: the
+      // bytes before that are junk, consumed now so that nothing waits in the caller's buffer.
+      if (n > pos + kMaxSearch) {
+        const std::size_t keep_from = n - (kMaxSearch - 2);
+        add_junk(data.substr(pos, keep_from - pos), base + pos);
+        pos = keep_from;
+        junk_.first_candidate = std::max<std::uint64_t>(junk_.first_candidate, base + pos);
+      }
+      return Status::NeedMore;
+    }
+    const std::size_t term = static_cast<std::size_t>(static_cast<const char*>(hit) - data.data());
+    std::size_t q = static_cast<std::size_t>(std::max<std::uint64_t>(junk_.first_candidate, base + pos) - base);
+    if (term + 2 > kMaxSearch) q = std::max(q, term + 2 - kMaxSearch);
+    bool found = false;
+    for (; q + kMinRecord <= term + 1; ++q) {
+      if (static_cast<unsigned char>(data[q] - '0') > 9) continue;  // a leader starts with a digit
+      if (starts_like_record(data, q) && q + *parse_digits(data.substr(q, 5)) == term + 1) {
+        found = true;
+        break;
+      }
+      if (marc21_record_start(data, q, term)) {
+        found = true;
+        break;
+      }
+    }
+    if (found) {
+      add_junk(data.substr(pos, q - pos), base + pos);
+      pos = q;
+      break;
+    }
+    add_junk(data.substr(pos, term + 1 - pos), base + pos);
+    pos = term + 1;
+    junk_.resume = false;
+  }
+  junk_.scanning = false;
+  junk_.resume = false;
+  return Status::Record;  // a record starts at pos; the run is reported with it
+}
+
 RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof,
                                           RecordSpan& span, Diagnostics& diags) {
   if (stopped_) return Status::Stopped;
   const std::size_t n = data.size();
-
-  const std::size_t junk_start = pos;
-  while (pos < n && is_junk(static_cast<unsigned char>(data[pos]))) ++pos;
-  if (pos > junk_start) {
-    diags.push_back({Severity::Warning, Code::JunkBetweenRecords, 0, base + junk_start, {}, 0,
-                     describe_junk(data.substr(junk_start, pos - junk_start))});
+  for (;;) {
+    if (junk_.scanning) {
+      const Status st = scan_junk(data, pos, base, at_eof, diags);
+      if (st != Status::Record) return st;  // a record starts at pos: read it below
+    }
+    if (pos < n && is_junk(static_cast<unsigned char>(data[pos]))) [[unlikely]]
+      skip_blanks(data, pos, base);
+    if (pos >= n) {
+      if (!at_eof) return Status::NeedMore;
+      flush_junk(diags);
+      return Status::End;
+    }
+    if (!at_eof && n - pos < 5) return Status::NeedMore;
+    if (n - pos >= 5) [[likely]] {
+      // The common case: leader/00-04 ends on a record terminator.
+      const auto declared = parse_digits(data.substr(pos, 5));
+      if (declared && *declared >= kMinRecord && pos + *declared <= n && data[pos + *declared - 1] == '\x1D') [[likely]] {
+        if (junk_.bytes != 0) [[unlikely]] flush_junk(diags);
+        ++seen_;
+        span = {base + pos, static_cast<std::uint32_t>(*declared), 0};
+        pos += *declared;
+        prefetch_ahead(data, pos, *declared);
+        return Status::Record;
+      }
+    }
+    const Status st = next_record(data, pos, base, at_eof, span, diags);
+    if (!junk_.scanning) return st;  // else the bytes at pos began a junk run: scan it
   }
-  if (pos >= n) return at_eof ? Status::End : Status::NeedMore;
-  if (!at_eof && n - pos < 5) return Status::NeedMore;
+}
 
+RecordScanner::Status RecordScanner::next_record(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof,
+                                                 RecordSpan& span, Diagnostics& diags) {
+  const std::size_t n = data.size();
   const auto declared = parse_digits(data.substr(pos, std::min<std::size_t>(5, n - pos)));
   if (declared && *declared >= kMinRecord && data.size() - pos >= 5) {
     const std::size_t len = *declared;
     if (pos + len <= n && data[pos + len - 1] == '\x1D') {
+      if (junk_.bytes != 0) [[unlikely]] flush_junk(diags);
       ++seen_;
       span = {base + pos, static_cast<std::uint32_t>(len), 0};
       pos += len;
@@ -132,13 +333,15 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
   }
 
   // The declared length does not end on a record terminator (or there is no usable length).
-  const void* hit = std::memchr(data.data() + pos, '\x1D', n - pos);
+  // A record's terminator lies within the 99,999 bytes a record may have.
+  const void* hit = std::memchr(data.data() + pos, '\x1D', std::min(n, pos + kMaxSearch) - pos);
   if (hit == nullptr && !at_eof && n - pos < kMaxSearch) return Status::NeedMore;
   const std::size_t term = hit ? static_cast<std::size_t>(static_cast<const char*>(hit) - data.data()) : n;
   const std::size_t actual = hit ? term + 1 - pos : n - pos;
 
   if (!hit && !declared && actual < kMinRecord) {
     // A few stray bytes at the end of the input: not a record.
+    flush_junk(diags);
     diags.push_back({Severity::Warning, Code::TrailingBytes, 0, base + pos, {}, 0,
                      "ignored " + std::to_string(actual) + " byte" + (actual == 1 ? "" : "s") +
                          " after the last record that do not form a record"});
@@ -146,7 +349,6 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
     return Status::End;
   }
 
-  ++seen_;
   if (declared && *declared >= kMinRecord) {
     const std::size_t len = *declared;
     // No record terminator where the length says the record ends, but a field terminator ends it
@@ -178,6 +380,8 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
                               ", where leader/00-04 says it ends, is " + hex + " ('" + shown + "')");
     }
   }
+  if (!hit && n - pos >= kMaxSearch)
+    return start_junk(data, pos, base, at_eof, diags, "no record terminator (0x1D) in the next " + std::to_string(kMaxSearch) + " bytes");
   if (hit) {
     // A record starts inside these bytes: a leader whose own length ends exactly at the record
     // terminator found. What comes before it is a record that lost its terminator, or stray
@@ -202,6 +406,16 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
                       : "is not a number";
       return unterminated(pos, q, base, false, span, diags, std::move(msg));
     }
+  }
+  if (hit && !leader_shaped(data, pos)) {
+    // No leader: these bytes are a (damaged) record only when a record, or the end of the input,
+    // follows them; bytes that are no record followed by more such bytes are a junk run.
+    std::size_t next = term + 1;
+    while (next < n && next - term <= 64 && is_junk(static_cast<unsigned char>(data[next]))) ++next;
+    if (next - term > 64) return start_junk(data, pos, base, at_eof, diags, "no leader, and no record follows");
+    if (next + 24 > n && !at_eof) return Status::NeedMore;
+    if (!(next == n && at_eof) && !leader_shaped(data, next))
+      return start_junk(data, pos, base, at_eof, diags, "no leader, and no record follows");
   }
   if (!declared) {
     std::string shown(data.substr(pos, std::min<std::size_t>(5, n - pos)));
@@ -234,6 +448,8 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
 RecordScanner::Status RecordScanner::unterminated(std::size_t& pos, std::size_t end, std::uint64_t base,
                                                   bool length_right, RecordSpan& span, Diagnostics& diags,
                                                   std::string message) {
+  flush_junk(diags);
+  ++seen_;
   const Severity sev = mode_ == ReadMode::Strict ? Severity::Fatal : Severity::Error;
   diags.push_back({sev, Code::MissingRecordTerminator, seen_, base + end - 1, {}, 0, std::move(message)});
   if (mode_ == ReadMode::Strict) {
@@ -250,6 +466,8 @@ RecordScanner::Status RecordScanner::unterminated(std::size_t& pos, std::size_t 
 RecordScanner::Status RecordScanner::bad_record(std::string_view data, std::size_t& pos, std::uint64_t base,
                                                 bool /*at_eof*/, RecordSpan& span, Diagnostics& diags, Code code,
                                                 std::string message, std::size_t until) {
+  flush_junk(diags);
+  ++seen_;
   const std::size_t n = data.size();
   const void* hit = until != 0 ? nullptr : std::memchr(data.data() + pos, '\x1D', n - pos);
   const std::size_t end =

@@ -22,6 +22,7 @@ struct Decoder::Impl {
   virtual Format format() const = 0;
   virtual bool stopped() const = 0;
   virtual std::uint64_t records_seen() const = 0;
+  virtual std::uint64_t bytes_held() const = 0;
 };
 
 namespace {
@@ -82,6 +83,7 @@ class Iso2709Decoder final : public Decoder::Impl {
   Format format() const override { return format_; }
   bool stopped() const override { return stopped_; }
   std::uint64_t records_seen() const override { return scanner_.records_seen(); }
+  std::uint64_t bytes_held() const override { return carry_.size(); }
 
  private:
   ReadOptions options_;
@@ -212,6 +214,12 @@ class StreamDecoder final : public Decoder::Impl {
     std::lock_guard lock(const_cast<Channel&>(channel_).mutex);
     return channel_.seen;
   }
+  std::uint64_t bytes_held() const override {
+    std::lock_guard lock(const_cast<Channel&>(channel_).mutex);
+    std::uint64_t n = 0;
+    for (const auto& c : channel_.chunks) n += c.size();
+    return n - channel_.front_pos;
+  }
 
  private:
   Format format_;
@@ -259,5 +267,6 @@ Format Decoder::format() const { return impl_ ? impl_->format() : Format::Unknow
 bool Decoder::stopped() const { return impl_ && impl_->stopped(); }
 std::uint64_t Decoder::records_seen() const { return impl_ ? impl_->records_seen() : 0; }
 std::uint64_t Decoder::bytes_fed() const { return fed_; }
+std::uint64_t Decoder::bytes_held() const { return held_.size() + (impl_ ? impl_->bytes_held() : 0); }
 
 }  // namespace marcscope

@@ -46,7 +46,6 @@ struct Pipeline::State {
   bool slicer_done = false;
   std::uint64_t slice_count = 0;
   std::size_t last_items = 0;      ///< items in the previous slice: the next one's first guess
-  std::uint64_t records_before = 0;  ///< records before the start of a resumed read
 
   // Spans mode: records already found, decoded without stage 1.
   bool from_spans = false;
@@ -87,10 +86,18 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
   std::size_t cursor;
   bool at_eof;
   std::shared_ptr<std::string> storage;
+  // A mapped input is scanned through a window, as a stream is: stage 1 never runs far past the
+  // slice (a long run of junk is consumed a window at a time), so the pages it touches are
+  // released behind delivered slices and resident memory stays bounded.
+  std::size_t window = 0;
+  const auto look_at = [&](std::size_t bytes) {
+    window = static_cast<std::size_t>(std::min<std::uint64_t>(whole->size(), pos + bytes));
+    data = whole->substr(0, window);
+    at_eof = window == whole->size();
+  };
   if (whole) {
-    data = *whole;
     cursor = static_cast<std::size_t>(pos);
-    at_eof = true;
+    look_at(options.slice_bytes + kReadChunk);
     slice->base = data.data();
     slice->base_offset = 0;
     slice->keep_alive = source;
@@ -109,7 +116,7 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
     const auto status = scanner.next(data, cursor, whole ? 0 : carry_base, at_eof, item.span, item.diags);
     if (status == RecordScanner::Status::Record || status == RecordScanner::Status::Skipped) {
       item.kind = status == RecordScanner::Status::Record ? SliceItem::Record : SliceItem::Skipped;
-      item.number = records_before + scanner.records_seen();
+      item.number = scanner.records_seen();
       slice->items.push_back(std::move(item));
       if (cursor - start >= options.slice_bytes) break;
       continue;
@@ -118,6 +125,10 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
     if (status == RecordScanner::Status::NeedMore) {
       if (cursor - start > 0 || !slice->items.empty()) break;  // cut here; the rest goes to the next slice
       // A record larger than what is buffered: read more and scan again.
+      if (whole) {
+        look_at(window - static_cast<std::size_t>(pos) + kReadChunk);
+        continue;
+      }
       const std::size_t want = carry.size() + kReadChunk;
       while (!source_eof && carry.size() < want) read_more();
       data = carry;
@@ -143,7 +154,7 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
     carry_base += cursor;
     slice->keep_alive = storage;
   }
-  slice->records_seen = records_before + scanner.records_seen();
+  slice->records_seen = scanner.records_seen();
   seen.store(slice->records_seen, std::memory_order_relaxed);
   last_items = slice->items.size();
   if (slice->items.empty() && slicer_done) return nullptr;
@@ -200,8 +211,7 @@ Pipeline::Pipeline(std::unique_ptr<ByteSource> source, ReadOptions options, Batc
   if (options.slice_bytes == 0) options.slice_bytes = 1;
   s.options = std::move(options);
   s.transform = std::move(transform);
-  s.scanner = RecordScanner(s.options.mode);
-  s.records_before = records_before;
+  s.scanner = RecordScanner(s.options.mode, records_before);
   s.seen = records_before;
   if (s.source->contiguous()) {
     s.pos = std::min<std::uint64_t>(start_offset, s.source->contiguous()->size());

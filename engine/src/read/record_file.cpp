@@ -245,22 +245,23 @@ void RecordFile::decode_fragment(std::string_view bytes, const IndexedSpan& span
     }
 }
 
-std::unique_ptr<RecordReader> RecordFile::read(const std::vector<std::uint64_t>& numbers) const {
+std::unique_ptr<RecordReader> RecordFile::read(const std::vector<std::uint64_t>& numbers, bool skip_as_is) const {
   file_->check();
   FragmentDecoder fragments;
   if (!is_iso2709(format_))
     fragments = [this](std::string_view bytes, const IndexedSpan& span, Batch& batch) { decode_fragment(bytes, span, batch); };
   ReadOptions o = options_;
   o.format = format_;
+  o.skip_as_is = skip_as_is;
   return std::make_unique<SpanRecordReader>(file_->source(AccessHint::Random), index_.spans(numbers), format_, o,
                                             std::move(fragments));
 }
 
-std::unique_ptr<RecordReader> RecordFile::read_from(std::uint64_t first) const {
+std::unique_ptr<RecordReader> RecordFile::read_from(std::uint64_t first, bool skip_as_is) const {
   std::vector<std::uint64_t> numbers;
   const std::uint64_t n = index_.size();
   for (std::uint64_t k = std::max<std::uint64_t>(first, 1); k <= n; ++k) numbers.push_back(k);
-  return read(numbers);
+  return read(numbers, skip_as_is);
 }
 
 }  // namespace marcscope

@@ -64,7 +64,18 @@ Diagnostic describe_finding(const RecordFile& file, const CompactFinding& findin
     // Stage 1 again, from the record's start (or, for bytes outside any record, from them): what
     // it said about the boundaries.
     file.mapping().check();
-    RecordScanner scanner(file.options().mode);
+    std::uint64_t before = indexed ? number - 1 : 0;
+    if (!indexed) {
+      // Bytes outside any record: the records before them (their message names the last one).
+      std::uint64_t lo = 0, hi = file.index().size();
+      while (lo < hi) {
+        const std::uint64_t mid = lo + (hi - lo) / 2;
+        if (file.index().at(mid + 1).offset < finding.offset) lo = mid + 1;
+        else hi = mid;
+      }
+      before = lo;
+    }
+    RecordScanner scanner(file.options().mode, before);
     std::size_t pos = static_cast<std::size_t>(indexed ? file.index().at(number).offset : finding.offset);
     RecordSpan span;
     scanner.next(file.mapping().bytes(), pos, 0, true, span, all);

@@ -6,6 +6,19 @@
 
 namespace marcscope {
 
+void write_delivered(const RecordWriter& writer, const BatchRecord& rec, const ReadOptions& read, RecordView& view,
+                     std::string& out, Diagnostics& diags) {
+  if (!rec.as_is) {
+    writer.write(rec.record, rec.number, rec.offset, out, diags);
+    return;
+  }
+  Diagnostics none;  // a record delivered as it is parses with no diagnostic
+  view.parse(rec.bytes, rec.offset, rec.number, read.mode, none);
+  if (writer.write_view(view, rec.number, rec.offset, out, diags)) return;
+  // No view path for this record: decoded here, as the reader would have.
+  writer.write(Record::from_view(view, read.decode, none), rec.number, rec.offset, out, diags);
+}
+
 Converter::Converter(Format format, const WriterOptions& options, OutputFile& out)
     : format_(format), writer_(make_writer(format, options)), out_(out) {}
 
@@ -28,19 +41,9 @@ void Converter::encode(Batch& batch, const ReadOptions& read) const {
   for (const auto& rec : batch.records) estimate += rec.bytes.empty() ? 1536 : rec.bytes.size();
   batch.output.reserve(batch.output.size() + estimate * 5 / 2);
   RecordView view;
-  Diagnostics none;  // a record delivered as it is parses with no diagnostic
   for (const auto& rec : batch.records) {
     if (range_ && (rec.number < range_->first || rec.number > range_->second)) continue;
-    if (rec.as_is) {
-      none.clear();
-      view.parse(rec.bytes, rec.offset, rec.number, read.mode, none);
-      if (writer_->write_view(view, rec.number, rec.offset, batch.output, batch.diagnostics)) continue;
-      // No view path for this record: decoded here, as the reader would have.
-      writer_->write(Record::from_view(view, read.decode, none), rec.number, rec.offset, batch.output,
-                     batch.diagnostics);
-      continue;
-    }
-    writer_->write(rec.record, rec.number, rec.offset, batch.output, batch.diagnostics);
+    write_delivered(*writer_, rec, read, view, batch.output, batch.diagnostics);
   }
 }
 

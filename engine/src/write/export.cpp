@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "marcscope/iso2709/record_view.h"
+#include "marcscope/write/converter.h"
+
 namespace marcscope {
 namespace {
 
@@ -30,29 +33,35 @@ ExportSummary export_records(const RecordFile& file, const ExportOptions& option
     while (r < batch.records.size() || s < batch.skipped.size()) {
       if (s == batch.skipped.size() || (r < batch.records.size() && batch.records[r].number < batch.skipped[s].number)) {
         const BatchRecord& rec = batch.records[r++];
-        visit(rec.number, rec.offset, action(rec.number, false, rec.bytes, rec.repaired), rec.bytes, &rec.record);
+        visit(rec.number, rec.offset, action(rec.number, false, rec.bytes, rec.repaired), rec.bytes, &rec);
       } else {
         const SkippedRecord& k = batch.skipped[s++];
         visit(k.number, k.offset, action(k.number, true, k.bytes, false), k.bytes, nullptr);
       }
     }
   };
+  // Records left as they were need no model where the writer writes them from their bytes
+  // (ReadOptions::skip_as_is, as `marcscope convert` reads): the same output, without decoding.
+  const bool views = writer->writes_views();
+  ReadOptions read_options = file.options();
+  if (file.format() == Format::Iso2709Marc8) read_options.decode.encoding = EncodingChoice::ForceMarc8;
   auto encode = [&](Batch& batch) {
-    each(batch, [&](std::uint64_t number, std::uint64_t offset, Action a, std::string_view bytes, const Record* record) {
+    RecordView view;
+    each(batch, [&](std::uint64_t number, std::uint64_t offset, Action a, std::string_view bytes, const BatchRecord* rec) {
       switch (a) {
         case Action::Replace:
           writer->write(options.replacements.at(number), number, offset, batch.output, batch.diagnostics);
           break;
         case Action::CopyBytes:
         case Action::CopyUnreadable: batch.output.append(bytes); break;
-        case Action::Write: writer->write(*record, number, offset, batch.output, batch.diagnostics); break;
+        case Action::Write: write_delivered(*writer, *rec, read_options, view, batch.output, batch.diagnostics); break;
         case Action::Leave:
         case Action::CannotWrite: break;
       }
     });
   };
   auto count = [&](const Batch& batch) {
-    each(batch, [&](std::uint64_t, std::uint64_t, Action a, std::string_view, const Record*) {
+    each(batch, [&](std::uint64_t, std::uint64_t, Action a, std::string_view, const BatchRecord*) {
       summary.written += a == Action::Replace || a == Action::CopyBytes || a == Action::Write;
       summary.replaced += a == Action::Replace;
       summary.copied += a == Action::CopyUnreadable;
@@ -78,7 +87,7 @@ ExportSummary export_records(const RecordFile& file, const ExportOptions& option
   writer->begin(frame);
   out.write(frame);
   if (!selection || !from_file.empty()) {
-    auto reader = selection ? file.read(from_file) : file.read_from(1);
+    auto reader = selection ? file.read(from_file, views) : file.read_from(1, views);
     // A JSON array's commas depend on what came before: encoded in order, in the delivery stage.
     const bool ordered = options.format == Format::Json;
     const ReadSummary read = reader->run(

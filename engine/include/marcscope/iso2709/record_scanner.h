@@ -27,7 +27,12 @@ struct RecordSpan {
 /// A record is accepted when leader/00-04 is a number and the byte at that length is 0x1D; otherwise
 /// the mode decides: Strict stops, Permissive skips to the next 0x1D, Recover delivers the bytes up
 /// to the next 0x1D (or trusts the declared length when the terminator is simply missing).
-/// Junk between records (CR, LF, 0x1A, NUL, spaces) is skipped with a warning.
+/// Junk between records (CR, LF, 0x1A, NUL, spaces) is skipped with a warning. Bytes that cannot be
+/// a record (no record terminator within the 99,999 bytes a record may have; or a stretch with no
+/// leader that is followed by more such bytes, not by a record) are a junk run: skipped up to the
+/// next record with one error (Strict stops there), and never held: the scanner consumes them
+/// as it goes (NeedMore with `pos` advanced), so a caller's buffer stays bounded whatever the run's
+/// length. Results are the same however the input is cut into windows.
 class RecordScanner {
  public:
   enum class Status {
@@ -38,12 +43,17 @@ class RecordScanner {
     Stopped,   ///< Strict mode met a structural error; a Fatal diagnostic says where
   };
 
-  explicit RecordScanner(ReadMode mode) : mode_(mode) {}
+  /// `records_before`: records before the first byte scanned (a resumed read): numbering goes on from there.
+  explicit RecordScanner(ReadMode mode, std::uint64_t records_before = 0) : mode_(mode), seen_(records_before) {}
 
   /// Scans `data` (which starts at absolute offset `base`) from `pos`, advancing `pos` past what
   /// was consumed. `at_eof` says no bytes follow `data`.
   Status next(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof, RecordSpan& span,
               Diagnostics& diags);
+
+  /// Bytes of the junk run being skipped and not yet reported (reported with the next record, or
+  /// at the end): what the scanner has consumed without a result.
+  std::uint64_t pending_junk() const { return junk_.bytes; }
 
   /// Number of records seen so far, delivered or skipped: the number of the last one.
   std::uint64_t records_seen() const { return seen_; }
@@ -58,9 +68,35 @@ class RecordScanner {
   Status bad_record(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof,
                     RecordSpan& span, Diagnostics& diags, Code code, std::string message, std::size_t until = 0);
 
+  /// Bytes outside any record not yet reported: blanks, and (when `scanning`) bytes that are no record.
+  struct JunkRun {
+    std::uint64_t start = 0;  ///< absolute offset of its first byte
+    std::uint64_t bytes = 0;
+    std::uint64_t line_breaks = 0, eofs = 0, nuls = 0, blanks = 0;  ///< the rest are other bytes
+    bool scanning = false;    ///< holds bytes that are no record: looking for where the next one starts
+    bool resume = false;      ///< `pos` is inside the run, not at a place a record could start after a terminator
+    std::uint64_t first_candidate = 0;  ///< absolute: no record starts before this offset
+  };
+
+  void add_junk(std::string_view bytes, std::uint64_t offset);
+  /// Passes over blanks (line breaks, 0x1A, NUL, spaces) from `pos`, adding them to the junk run.
+  void skip_blanks(std::string_view data, std::size_t& pos, std::uint64_t base);
+  /// Reports the pending junk run (if any) as one diagnostic.
+  void flush_junk(Diagnostics& diags);
+  /// The bytes at `pos` are no record: Strict stops, the other modes start (or extend) a junk run.
+  Status start_junk(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof, Diagnostics& diags,
+                    const std::string& why);
+  /// Inside a junk run: consumes it up to the next record start (returns Record, with nothing in
+  /// `span`: the record is read by next()), or as far as it can (NeedMore), or to the end (End).
+  Status scan_junk(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof, Diagnostics& diags);
+  /// The slow path of next(), from a position that holds no junk.
+  Status next_record(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof, RecordSpan& span,
+                     Diagnostics& diags);
+
   ReadMode mode_;
   std::uint64_t seen_ = 0;
   bool stopped_ = false;
+  JunkRun junk_;
 };
 
 }  // namespace marcscope

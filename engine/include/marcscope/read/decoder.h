@@ -44,6 +44,10 @@ class Decoder {
   std::uint64_t records_seen() const;
   /// Bytes fed so far.
   std::uint64_t bytes_fed() const;
+  /// Bytes fed and still held: not yet handed over in a batch (a record not yet complete, the
+  /// tail of a junk run that a record could still start in, bytes held for detection). Stays
+  /// below a record's 99,999 bytes plus the last chunk fed, whatever the input (ISO 2709).
+  std::uint64_t bytes_held() const;
 
   struct Impl;
 

@@ -64,10 +64,12 @@ class RecordFile {
   /// The record's bytes as they are in the input (a copy). Thread-safe; throws as fetch() does.
   std::string raw(std::uint64_t number) const;
 
-  /// Reads the given records (indexed ones, in the order given) on the pipeline.
-  std::unique_ptr<RecordReader> read(const std::vector<std::uint64_t>& numbers) const;
+  /// Reads the given records (indexed ones, in the order given) on the pipeline. `skip_as_is`:
+  /// ReadOptions::skip_as_is for this pass (records that need no change are delivered undecoded,
+  /// for a writer that writes them from their bytes).
+  std::unique_ptr<RecordReader> read(const std::vector<std::uint64_t>& numbers, bool skip_as_is = false) const;
   /// Reads the records from `first` (indexed ones) to the end of the index on the pipeline.
-  std::unique_ptr<RecordReader> read_from(std::uint64_t first) const;
+  std::unique_ptr<RecordReader> read_from(std::uint64_t first, bool skip_as_is = false) const;
 
  private:
   RecordFile(std::shared_ptr<const MappedFile> file, ReadOptions options, Format format);

@@ -15,6 +15,15 @@
 
 namespace marcscope {
 
+class RecordView;
+
+/// Appends one delivered record through `writer`: from its bytes' view when the reader left it
+/// undecoded (BatchRecord::as_is; decoded here, as the reader would have, where the writer has no
+/// view path for it), else from its model. `read`: the options it was read with; `view`: scratch
+/// space reused from record to record. The Converter and export_records() write through this.
+void write_delivered(const RecordWriter& writer, const BatchRecord& rec, const ReadOptions& read, RecordView& view,
+                     std::string& out, Diagnostics& diags);
+
 class Converter {
  public:
   /// Throws std::invalid_argument when the writer cannot be made (a CSV column it cannot read).
