@@ -140,7 +140,10 @@ ReadSummary RecordFile::build_index(const JobControl& control, const BatchConsum
 
      protected:
       void push(const BatchConsumer& consume, const BatchTransform& transform, const JobControl& control) override {
-        Pipeline pipeline(file_.mapping().source(AccessHint::Random), options(), transform, offset_, seen_before_);
+        // Every pass over the file (index, validation, search, export) drops the pages behind it:
+        // a file larger than memory, or gigabytes of junk, never stays resident through a pass;
+        // fetch() reads the mapping itself and faults in what it shows.
+        Pipeline pipeline(file_.mapping().source(AccessHint::Sequential), options(), transform, offset_, seen_before_);
         pipeline.run(consume, control);
       }
 
@@ -151,7 +154,7 @@ ReadSummary RecordFile::build_index(const JobControl& control, const BatchConsum
     reader = std::make_unique<ScanReader>(*this, o, known ? resume_offset_ : 0, known ? resume_seen_ : 0);
   } else {
     o.format = format_;
-    reader = RecordReader::open(file_->source(AccessHint::Random), o);
+    reader = RecordReader::open(file_->source(AccessHint::Sequential), o);
   }
   summary = reader->run(consume, {}, control);
   if (!summary.cancelled || cut) index_.set_complete();
@@ -253,7 +256,7 @@ std::unique_ptr<RecordReader> RecordFile::read(const std::vector<std::uint64_t>&
   ReadOptions o = options_;
   o.format = format_;
   o.skip_as_is = skip_as_is;
-  return std::make_unique<SpanRecordReader>(file_->source(AccessHint::Random), index_.spans(numbers), format_, o,
+  return std::make_unique<SpanRecordReader>(file_->source(AccessHint::Sequential), index_.spans(numbers), format_, o,
                                             std::move(fragments));
 }
 
