@@ -31,6 +31,7 @@
 
 #include "file_session.h"
 #include "file_view.h"
+#include "findings_model.h"
 #include "record_filter_model.h"
 #include "record_editor.h"
 #include "record_pane.h"
@@ -298,6 +299,10 @@ void MainWindow::watch(FileView* v) {
   connect(s, &FileSession::jobFinished, this, [this, v] {
     if (v == currentView()) updateStatus();
   });
+  // An edit, an added or a deleted record changes the findings list: the count follows it.
+  connect(v->findingsModel(), &QAbstractItemModel::modelReset, this, [this, v] {
+    if (v == currentView()) updateStatus();
+  });
   connect(s, &FileSession::idle, this, [this, v] {
     if (v == currentView()) updateStatus();
   });
@@ -342,11 +347,15 @@ void MainWindow::updateStatus() {
   QString text = tr("%1 — %2 records%3, %4").arg(s->displayName()).arg(s->indexedCount())
                      .arg(s->indexComplete() ? QString() : tr(" indexed so far"))
                      .arg(QString::fromLatin1(format_name(s->file().format()).data()));
-  if (const auto report = s->report())
+  if (const auto report = s->report()) {
+    // The findings as the Findings tab lists them: edited and added records as they are now,
+    // deleted ones left out.
     text += tr(" — %1 clean, %2 findings%3 (profile %4)")
                 .arg(report->clean)
-                .arg(report->findings.size())
+                .arg(v->findingsModel()->totalFindings())
                 .arg(s->validationPartial() ? tr(" (partial)") : QString(), s->validatorRules());
+    if (s->hasChanges()) text += tr(" — unsaved changes (File → Save As)");
+  }
   if (s->indexedCount() > RecordTableModel::kMaxRows)
     text += tr(" — the table shows the first %1 records; search to reach the others").arg(RecordTableModel::kMaxRows);
   status_->setText(text);

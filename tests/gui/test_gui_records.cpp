@@ -10,6 +10,7 @@
 #include <QItemSelectionModel>
 #include <QLabel>
 #include <QPlainTextEdit>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QSignalSpy>
 #include <QTableView>
@@ -441,6 +442,12 @@ class TestGuiRecords : public QObject {
     const std::uint64_t left = report->findings.size() - reportFindings(*report, gone[0]).size() - reportFindings(*report, gone[1]).size();
     QCOMPARE(v->findingsModel()->totalFindings(), left);
     QCOMPARE(sumOfGroups(v->findingsModel()), left);
+    // The status bar counts the findings the Findings tab lists, and says there are unsaved changes.
+    QString statusText;
+    for (const QLabel* label : w.statusBar()->findChildren<QLabel*>())
+      if (label->text().contains(QStringLiteral(" findings"))) statusText = label->text();
+    QVERIFY2(statusText.contains(QStringLiteral(", %1 findings").arg(left)), qPrintable(statusText));
+    QVERIFY2(statusText.contains(QStringLiteral("unsaved changes")), qPrintable(statusText));
     // Deleting them again changes nothing and adds no step.
     del->trigger();
     QCOMPARE(v->undoStack()->count(), 1);
