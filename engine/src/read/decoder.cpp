@@ -190,7 +190,10 @@ class StreamDecoder final : public Decoder::Impl {
     if (!bytes.empty()) c.chunks.emplace_back(bytes);
     if (at_end) c.closed = true;
     c.changed.notify_all();
-    c.changed.wait(lock, [&] { return (c.waiting && c.chunks.empty()) || c.reader_done; });
+    // At the end, wait for the reader to finish: `waiting` may still be set from before the
+    // channel was closed (the reader has not woken yet), and what it reads after the close (a
+    // last record, the diagnostic of a broken one) would be lost.
+    c.changed.wait(lock, [&] { return c.reader_done || (!at_end && c.waiting && c.chunks.empty()); });
     if (c.error) {
       auto e = c.error;
       c.error = nullptr;
