@@ -402,18 +402,31 @@ void MainWindow::goToDialog() {
   }
 }
 
+QString MainWindow::unsavedChanges(const QList<FileView*>& views) const {
+  QStringList lines;
+  for (FileView* v : views) {
+    const FileSession* s = v->session();
+    if (v->undoStack()->isClean() && !s->hasChanges()) continue;
+    QStringList parts;
+    // Added records are edits too (their text is held as one): counted apart.
+    std::uint64_t added = 0;
+    for (const auto& [number, record] : s->edits())
+      if (s->isAdded(number)) ++added;
+    const std::uint64_t edited = s->edits().size() - added;
+    if (edited) parts << tr("%n edited", nullptr, int(edited));
+    if (added) parts << tr("%n added", nullptr, int(added));
+    if (!s->deleted().empty()) parts << tr("%n deleted", nullptr, int(s->deleted().size()));
+    if (parts.isEmpty()) parts << tr("changes undone but not saved");
+    lines << tr("%1: %2").arg(s->displayName(), parts.join(QStringLiteral(", ")));
+  }
+  return lines.join(QLatin1Char('\n'));
+}
+
 bool MainWindow::mayDropEdits(const QList<FileView*>& views) {
-  int records = 0;
-  QStringList names;
-  for (FileView* v : views)
-    if (!v->undoStack()->isClean()) {
-      records += static_cast<int>(v->session()->edits().size());
-      names << v->session()->displayName();
-    }
-  if (names.isEmpty() || !interactive_) return true;
-  return QMessageBox::question(this, tr("Edits not saved"),
-                               tr("Edits in %1 have not been saved with File → Save As (%2 records edited now). "
-                                  "Close and lose them?").arg(names.join(QStringLiteral(", "))).arg(records),
+  const QString changes = unsavedChanges(views);
+  if (changes.isEmpty() || !interactive_) return true;
+  return QMessageBox::question(this, tr("Changes not saved"),
+                               tr("These changes have not been saved with File → Save As:\n%1\n\nClose and lose them?").arg(changes),
                                QMessageBox::Discard | QMessageBox::Cancel, QMessageBox::Cancel) == QMessageBox::Discard;
 }
 

@@ -41,6 +41,9 @@ class MainWindow : public QMainWindow {
   QString lastError() const { return lastError_; }
   /// False: failures are not shown in message boxes (tests, --screenshot, --benchmark).
   void setInteractive(bool on) { interactive_ = on; }
+  /// What closing `views` would lose: "sample.mrc: 1 edited, 2 deleted", one file a line; empty
+  /// when nothing is unsaved (the question mayDropEdits() asks).
+  QString unsavedChanges(const QList<FileView*>& views) const;
   QStringList recentFiles() const;
   QProgressBar* progressBar() const { return progress_; }
   QPushButton* cancelButton() const { return cancel_; }

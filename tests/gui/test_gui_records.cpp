@@ -331,6 +331,7 @@ class TestGuiRecords : public QObject {
     QVERIFY(searchAndWait(v, QStringLiteral("245$a~added in the session")));
     QCOMPARE(filterRows(v), std::vector<std::uint64_t>{n});
     v->clearFilter();
+    QCOMPARE(w.unsavedChanges({v}), s->displayName() + QStringLiteral(": 1 added"));
 
     // Save As: every record of the file as it was, then the added one.
     const QString out = dir.filePath(QStringLiteral("saved.mrc"));
@@ -448,6 +449,8 @@ class TestGuiRecords : public QObject {
       if (label->text().contains(QStringLiteral(" findings"))) statusText = label->text();
     QVERIFY2(statusText.contains(QStringLiteral(", %1 findings").arg(left)), qPrintable(statusText));
     QVERIFY2(statusText.contains(QStringLiteral("unsaved changes")), qPrintable(statusText));
+    // Closing would ask about the deletions (the question once counted edited records only).
+    QCOMPARE(w.unsavedChanges({v}), s->displayName() + QStringLiteral(": 2 deleted"));
     // Deleting them again changes nothing and adds no step.
     del->trigger();
     QCOMPARE(v->undoStack()->count(), 1);
