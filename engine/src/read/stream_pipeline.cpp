@@ -261,6 +261,24 @@ struct Chunk {
   Batch batch;
 };
 
+/// The records of a chunk's text (a MARCXML or JSON document of its own) read by the format's
+/// streaming reader into `batch`, their offsets moved back into the file by `shift`. Returns
+/// whether the chunk is clean: no diagnostic and every record seen delivered.
+bool read_chunk_text(Format format, std::string text, std::uint64_t shift, const std::string& name,
+                     const ReadOptions& options, Batch& batch) {
+  auto stream = open_record_stream(format, make_memory_source(std::move(text), name), options);
+  Record record;
+  while (stream->next(record, batch.diagnostics)) {
+    BatchRecord rec;
+    rec.offset = stream->last_offset() + shift;
+    rec.end = stream->last_end() + shift;
+    rec.status = RecordStatus::kUtf8;
+    rec.record = std::move(record);
+    batch.records.push_back(std::move(rec));
+  }
+  return batch.diagnostics.empty() && stream->records_seen() == batch.records.size();
+}
+
 /// A chunk of MARC-in-JSON / NDJSON: the fast path, or else the streaming reader on the chunk's
 /// text (json_fast.h). Clean: no diagnostic and every record seen delivered.
 void parse_json_chunk(std::string_view doc, const detail::JsonPlan& plan, const std::string& name,
@@ -278,17 +296,7 @@ void parse_json_chunk(std::string_view doc, const detail::JsonPlan& plan, const 
   std::size_t lead = 0;
   std::string text = detail::json_chunk_text(doc, plan, chunk.begin, chunk.end, lead);
   const std::uint64_t shift = chunk.begin - lead;  // lead is 0 for the first chunk
-  auto stream = open_record_stream(Format::Json, make_memory_source(std::move(text), name), options);
-  Record record;
-  while (stream->next(record, batch.diagnostics)) {
-    BatchRecord rec;
-    rec.offset = stream->last_offset() + shift;
-    rec.end = stream->last_end() + shift;
-    rec.status = RecordStatus::kUtf8;
-    rec.record = std::move(record);
-    batch.records.push_back(std::move(rec));
-  }
-  chunk.clean = batch.diagnostics.empty() && stream->records_seen() == batch.records.size();
+  chunk.clean = read_chunk_text(Format::Json, std::move(text), shift, name, options, batch);
 }
 
 /// Parses chunks in parallel while they come out clean. Returns the number of records delivered
@@ -393,17 +401,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
       text.append(doc.substr(chunk->begin, chunk->end - chunk->begin));
       if (!chunk->last) text += plan.closing;
     }
-    auto stream = open_record_stream(Format::MarcXml, make_memory_source(std::move(text), name), options);
-    Record record;
-    while (stream->next(record, batch.diagnostics)) {
-      BatchRecord rec;
-      rec.offset = stream->last_offset() + shift;
-      rec.end = stream->last_end() + shift;
-      rec.status = RecordStatus::kUtf8;
-      rec.record = std::move(record);
-      batch.records.push_back(std::move(rec));
-    }
-    chunk->clean = batch.diagnostics.empty() && stream->records_seen() == batch.records.size();
+    chunk->clean = read_chunk_text(Format::MarcXml, std::move(text), shift, name, options, batch);
     return chunk;
   });
 
