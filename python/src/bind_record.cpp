@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstring>
+#include <span>
 #include <string_view>
 
 #include "bindings.h"
@@ -116,19 +117,25 @@ PyObject* indicators_object(char i1, char i2) {
   return make_pair(types().indicators, code_string(i1), code_string(i2));
 }
 
-PyObject* make_field(const Field& f, bool raw) {
+/// A Python Field (Field or RawField, by `type`) from a tag, a control field's value or a data
+/// field's indicators and subfields (anything with `code` and `value`: the model's Subfields or
+/// a view's SubfieldViews).
+constexpr std::span<const SubfieldView> kNoSubfields;  ///< a control field's
+
+template <class Subfields>
+PyObject* build_field(PyTypeObject* type, std::string_view tag_bytes, bool control, std::string_view value, char ind1,
+                      char ind2, const Subfields& subs, bool raw) {
   const PyTypes& t = types();
-  PyTypeObject* type = raw ? t.raw_field : t.field;
   PyObject* o = type->tp_alloc(type, 0);
   if (o == nullptr) return nullptr;
-  PyObject* tag = tag_string(f.tag());
+  PyObject* tag = tag_string(tag_bytes);
   if (tag == nullptr) {
     Py_DECREF(o);
     return nullptr;
   }
   set_slot(o, t.fld_tag, tag);
-  if (f.is_control()) {
-    PyObject* data = value_object(f.value(), raw);
+  if (control) {
+    PyObject* data = value_object(value, raw);
     PyObject* subfields = PyList_New(0);
     if (data == nullptr || subfields == nullptr) {
       Py_XDECREF(data);
@@ -142,22 +149,28 @@ PyObject* make_field(const Field& f, bool raw) {
     set_slot(o, t.fld_control, Py_NewRef(Py_True));
     return o;
   }
-  const auto& subs = f.subfields();
-  PyObject* list = PyList_New(static_cast<Py_ssize_t>(subs.size()));
+  Py_ssize_t count = 0;
+  if constexpr (requires { subs.size(); }) {
+    count = static_cast<Py_ssize_t>(subs.size());
+  } else {
+    for (auto it = subs.begin(); it != subs.end(); ++it) ++count;  // a view's subfields are found by walking them
+  }
+  PyObject* list = PyList_New(count);
   if (list == nullptr) {
     Py_DECREF(o);
     return nullptr;
   }
   set_slot(o, t.fld_subfields, list);
-  for (std::size_t i = 0; i < subs.size(); ++i) {
-    PyObject* sf = make_pair(t.subfield, code_string(subs[i].code), value_object(subs[i].value, raw));
+  Py_ssize_t i = 0;
+  for (const auto& sub : subs) {
+    PyObject* sf = make_pair(t.subfield, code_string(sub.code), value_object(sub.value, raw));
     if (sf == nullptr) {
       Py_DECREF(o);
       return nullptr;
     }
-    PyList_SET_ITEM(list, static_cast<Py_ssize_t>(i), sf);
+    PyList_SET_ITEM(list, i++, sf);
   }
-  PyObject* ind = indicators_object(f.indicator1(), f.indicator2());
+  PyObject* ind = indicators_object(ind1, ind2);
   if (ind == nullptr) {
     Py_DECREF(o);
     return nullptr;
@@ -168,62 +181,20 @@ PyObject* make_field(const Field& f, bool raw) {
   return o;
 }
 
+PyObject* make_field(const Field& f, bool raw) {
+  const PyTypes& t = types();
+  if (f.is_control())
+    return build_field(raw ? t.raw_field : t.field, f.tag(), true, f.value(), ' ', ' ', kNoSubfields, raw);
+  return build_field(raw ? t.raw_field : t.field, f.tag(), false, {}, f.indicator1(), f.indicator2(), f.subfields(), raw);
+}
+
 /// A Field from the engine's view of a field of an as-is record (NativeRecord): the same object
 /// make_field() makes from the decoded field, without decoding the record. decodes_as_is() has
 /// checked what makes the two equal: three printable tag bytes, printable indicators, nothing
 /// before the first subfield, a printable code after every delimiter, valid UTF-8.
 PyObject* make_field_view(const FieldView& f) {
-  const PyTypes& t = types();
-  PyObject* o = t.field->tp_alloc(t.field, 0);
-  if (o == nullptr) return nullptr;
-  PyObject* tag = tag_string(f.tag);
-  if (tag == nullptr) {
-    Py_DECREF(o);
-    return nullptr;
-  }
-  set_slot(o, t.fld_tag, tag);
-  if (f.is_control()) {
-    PyObject* data = value_object(f.data, false);
-    PyObject* subfields = PyList_New(0);
-    if (data == nullptr || subfields == nullptr) {
-      Py_XDECREF(data);
-      Py_XDECREF(subfields);
-      Py_DECREF(o);
-      return nullptr;
-    }
-    set_slot(o, t.fld_data, data);
-    set_slot(o, t.fld_subfields, subfields);
-    set_slot(o, t.fld_indicators, Py_NewRef(Py_None));
-    set_slot(o, t.fld_control, Py_NewRef(Py_True));
-    return o;
-  }
-  const auto range = f.subfields();
-  Py_ssize_t count = 0;
-  for (auto it = range.begin(); it != range.end(); ++it) ++count;
-  PyObject* list = PyList_New(count);
-  if (list == nullptr) {
-    Py_DECREF(o);
-    return nullptr;
-  }
-  set_slot(o, t.fld_subfields, list);
-  Py_ssize_t i = 0;
-  for (const SubfieldView& sv : range) {
-    PyObject* sf = make_pair(t.subfield, code_string(sv.code), value_object(sv.value, false));
-    if (sf == nullptr) {
-      Py_DECREF(o);
-      return nullptr;
-    }
-    PyList_SET_ITEM(list, i++, sf);
-  }
-  PyObject* ind = indicators_object(f.indicator(1), f.indicator(2));
-  if (ind == nullptr) {
-    Py_DECREF(o);
-    return nullptr;
-  }
-  set_slot(o, t.fld_indicators, ind);
-  set_slot(o, t.fld_data, Py_NewRef(Py_None));
-  set_slot(o, t.fld_control, Py_NewRef(Py_False));
-  return o;
+  if (f.is_control()) return build_field(types().field, f.tag, true, f.data, ' ', ' ', kNoSubfields, false);
+  return build_field(types().field, f.tag, false, {}, f.indicator(1), f.indicator(2), f.subfields(), false);
 }
 
 /// Field `i` of a native record as a new Python Field.
