@@ -11,6 +11,9 @@
 #include <functional>
 #include <string>
 
+#include "file_session.h"
+#include "file_view.h"
+#include "main_window.h"
 #include "marcscope/read/record_reader.h"
 
 namespace marcscope::guitest {
@@ -26,6 +29,14 @@ inline bool waitFor(const std::function<bool()>& done, int ms = 20000) {
     QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 10);
   }
   return true;
+}
+
+/// Opens `path` in the window and waits until its jobs (index, validation, statistics) are done.
+inline ui::FileView* openAndWait(ui::MainWindow& w, const QString& path) {
+  ui::FileView* v = w.openFile(path);
+  if (!v) return nullptr;
+  if (!waitFor([&] { return !v->session()->busy(); }, 60000)) return nullptr;
+  return v;
 }
 
 /// Records the engine's reader delivers or skips (what the app's index must hold).

@@ -69,13 +69,6 @@ QAction* menuAction(MainWindow& w, QKeySequence::StandardKey key) {
   return nullptr;
 }
 
-FileView* openAndWait(MainWindow& w, const QString& path) {
-  FileView* v = w.openFile(path);
-  if (!v) return nullptr;
-  if (!waitFor([&] { return !v->session()->busy(); }, 60000)) return nullptr;
-  return v;
-}
-
 QString tableText(FileView* v, std::uint64_t number, int column) {
   return v->tableModel()->index(v->tableModel()->rowOf(number), column).data().toString();
 }

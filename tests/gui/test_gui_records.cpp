@@ -55,13 +55,6 @@ QAction* actionFor(MainWindow& w, const QKeySequence& key) {
   return nullptr;
 }
 
-FileView* openAndWait(MainWindow& w, const QString& path) {
-  FileView* v = w.openFile(path);
-  if (!v) return nullptr;
-  if (!waitFor([&] { return !v->session()->busy(); }, 60000)) return nullptr;
-  return v;
-}
-
 /// Every finding the findings tree shows for record `number`, as "code/rule" kinds (a multiset),
 /// read through the model's own index() and data() as a view would.
 std::multiset<std::string> shownFindings(FindingsModel* m, std::uint64_t number) {
