@@ -1,8 +1,10 @@
 // Finding records: the condition notation, what each kind of condition matches (case, Unicode
 // normalisation, positions, presence), and whole-file searches on the pipeline agreeing with
 // counts made another way.
+#include <QDirIterator>
 #include <QtTest>
 
+#include "marcscope/iso2709/record_view.h"
 #include "marcscope/read/record_file.h"
 #include "marcscope/read/record_reader.h"
 #include "marcscope/search/query.h"
@@ -161,6 +163,89 @@ class TestSearch : public QObject {
     JobControl control;
     control.stop = stop.get_token();
     QVERIFY(search(*file, Matcher(Query{{Condition::parse("245 present")}, false}), control).size() < 2000);
+  }
+
+  /// Records that decode as they are (UTF-8, or MARC-8 of plain ASCII) are matched on their bytes
+  /// (Matcher::matches_as_is, used by whole-file searches); the answer must be the decoded
+  /// record's for every record of every ISO 2709 fixture and every kind of condition.
+  void as_is_matching_agrees_with_the_model() {
+    const std::vector<std::string> conditions = {
+        "LDR/09=a", "LDR/06=a", "LDR/05-07=nam", "LDR~2200", "008/35-37=eng", "008/07-10^19", "001 present",
+        "003 absent", "245$a~the", "245$a==The", "245$a^a", "245$a/ (19|20)[0-9]{2}/", "*~history", "650$a~fiction",
+        "6XX$v present", "1XX$d present", "*~é", "*~ü", "*/[^\\x00-\\x7f]/", "!020 present", "245$6 present",
+        "880 present", "500$a=Includes index.", "*=", "035$a^(OCoLC)"};
+    std::vector<Matcher> matchers;
+    for (const auto& c : conditions) matchers.emplace_back(Query{{Condition::parse(c)}, false});
+    matchers.emplace_back(Query{{Condition::parse("245$a~the"), Condition::parse("650 present")}, false});
+    matchers.emplace_back(Query{{Condition::parse("245$a~the"), Condition::parse("650 present")}, true});
+    std::size_t as_is = 0, hits = 0, misses = 0;
+    int files = 0;
+    QString failure;
+    QDirIterator it(data_dir(), QDir::Files, QDirIterator::Subdirectories);
+    while (it.hasNext()) {
+      const QString path = it.next();
+      if (!is_iso2709_name(it.fileName()) || path.endsWith(".md") || path.endsWith(".tsv")) continue;
+      ++files;
+      const std::string bytes = slurp(path);
+      ReadOptions options;
+      options.mode = ReadMode::Permissive;
+      options.threads = 1;
+      std::unique_ptr<RecordReader> reader;
+      try {
+        reader = RecordReader::open_bytes(bytes, options);
+      } catch (const NotMarcError&) {
+        continue;  // a malformed fixture that is not MARC at all
+      }
+      reader->run([&](Batch& b) {
+        for (const auto& r : b.records) {
+          if (r.bytes.empty()) continue;
+          RecordView view;
+          Diagnostics diags;
+          if (!view.parse(r.bytes, r.offset, r.number, ReadMode::Permissive, diags) || !decodes_as_is(view, {}))
+            continue;
+          ++as_is;
+          for (std::size_t i = 0; i < matchers.size(); ++i) {
+            const bool want = matchers[i].matches(r.record);
+            if (matchers[i].matches_as_is(view) != want) {
+              failure = QStringLiteral("%1 record %2: %3 as-is gives %4")
+                            .arg(path)
+                            .arg(r.number)
+                            .arg(i < conditions.size() ? QString::fromStdString(conditions[i]) : QStringLiteral("combined"))
+                            .arg(!want);
+              return false;
+            }
+            (want ? hits : misses) += 1;
+          }
+        }
+        return true;
+      });
+      QVERIFY2(failure.isEmpty(), qPrintable(failure));
+    }
+    QVERIFY(files > 20);
+    QVERIFY2(as_is > 3000, qPrintable(QString::number(as_is)));
+    QVERIFY(hits > 10000);
+    QVERIFY(misses > 10000);
+  }
+
+  /// A whole-file search (as-is records matched on their bytes) finds what matching every decoded
+  /// record finds, in files of UTF-8, of MARC-8 and of both kinds of record.
+  void whole_file_search_agrees_with_decoded_records() {
+    for (const QString rel : {"valid/solrmarc-uva_001_2000.mrc", "valid/evergreen-jazz_1k.mrc", "marc8/evergreen-hebrew.marc",
+                              "valid/evergreen-lul_fre_500.mrc"}) {
+      const std::string path = data_path(rel);
+      auto file = RecordFile::open(path);
+      file->build_index();
+      for (const std::string c : {"245$a~the", "LDR/09=a", "*~é", "650 absent", "008/35-37=fre"}) {
+        const Matcher matcher(Query{{Condition::parse(c)}, false});
+        std::vector<std::uint64_t> want;
+        RecordReader::open(path)->run([&](Batch& b) {
+          for (const auto& r : b.records)
+            if (matcher.matches(r.record)) want.push_back(r.number);
+          return true;
+        });
+        QCOMPARE(search(*file, matcher), want);
+      }
+    }
   }
 };
 

@@ -4,10 +4,12 @@
 #include <pcre2.h>
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdlib>
 #include <stdexcept>
 
+#include "marcscope/iso2709/record_view.h"
 #include "marcscope/read/record_file.h"
 #include "marcscope/read/record_reader.h"
 
@@ -112,28 +114,29 @@ struct Matcher::Compiled {
     return value.substr(p->first, p->second - p->first + 1);
   }
 
-  bool holds(const One& c, const Record& record) const {
+  template <class Rec>
+  bool holds(const One& c, const Rec& record) const {
     const Condition& cond = *c.condition;
     const bool presence = cond.kind == MatchKind::Present || cond.kind == MatchKind::Absent;
     bool found = false;
     if (cond.tag == "LDR") {
-      found = presence || test(c, positioned(c, record.leader()));
+      found = presence || test(c, positioned(c, leader_of(record)));
     } else {
-      for (const Field& f : record.fields()) {
-        if (!tag_matches(cond.tag, f.tag())) continue;
+      for (const auto& f : fields_of(record)) {
+        if (!tag_matches(cond.tag, tag_of(f))) continue;
         if (f.is_control()) {
           if (cond.subfield != 0) continue;
-          found = presence || test(c, positioned(c, f.value()));
+          found = presence || test(c, positioned(c, control_value(f)));
         } else if (presence) {
           if (cond.subfield == 0) found = true;
           else
-            for (const Subfield& sf : f.subfields())
+            for (const auto& sf : f.subfields())
               if (sf.code == cond.subfield) {
                 found = true;
                 break;
               }
         } else if (!cond.positions) {
-          for (const Subfield& sf : f.subfields())
+          for (const auto& sf : f.subfields())
             if ((cond.subfield == 0 || sf.code == cond.subfield) && test(c, sf.value)) {
               found = true;
               break;
@@ -145,6 +148,32 @@ struct Matcher::Compiled {
     const bool result = cond.kind == MatchKind::Absent ? !found : found;
     return cond.negate ? !result : result;
   }
+
+  template <class Rec>
+  bool matches(const Rec& record, bool any) const {
+    if (conditions.empty()) return true;
+    for (const auto& c : conditions) {
+      const bool h = holds(c, record);
+      if (any && h) return true;
+      if (!any && !h) return false;
+    }
+    return !any;
+  }
+
+  // The two shapes a record is matched in: the model, and the view of a record that decodes as is.
+  static std::string_view leader_of(const Record& r) { return r.leader(); }
+  static const std::vector<Field>& fields_of(const Record& r) { return r.fields(); }
+  static std::string_view tag_of(const Field& f) { return f.tag(); }
+  static std::string_view control_value(const Field& f) { return f.value(); }
+
+  struct AsIs {
+    const RecordView& view;
+    char leader[LeaderView::kSize];
+  };
+  static std::string_view leader_of(const AsIs& r) { return {r.leader, LeaderView::kSize}; }
+  static const std::vector<FieldView>& fields_of(const AsIs& r) { return r.view.fields(); }
+  static std::string_view tag_of(const FieldView& f) { return f.tag; }
+  static std::string_view control_value(const FieldView& f) { return f.data; }
 };
 
 Matcher::Matcher(Query query) : query_(std::move(query)) {
@@ -188,14 +217,15 @@ Matcher::~Matcher() = default;
 Matcher::Matcher(Matcher&&) noexcept = default;
 Matcher& Matcher::operator=(Matcher&&) noexcept = default;
 
-bool Matcher::matches(const Record& record) const {
-  if (compiled_->conditions.empty()) return true;
-  for (const auto& c : compiled_->conditions) {
-    const bool h = compiled_->holds(c, record);
-    if (query_.any && h) return true;
-    if (!query_.any && !h) return false;
-  }
-  return !query_.any;
+bool Matcher::matches(const Record& record) const { return compiled_->matches(record, query_.any); }
+
+bool Matcher::matches_as_is(const RecordView& view) const {
+  Compiled::AsIs record{view, {}};
+  const std::string_view leader = view.bytes().substr(0, LeaderView::kSize);
+  std::fill(std::begin(record.leader), std::end(record.leader), ' ');
+  std::copy(leader.begin(), leader.end(), record.leader);
+  record.leader[9] = 'a';  // as the model sets it (decodes_as_is)
+  return compiled_->matches(record, query_.any);
 }
 
 Condition Condition::parse(const std::string& input) {
@@ -283,8 +313,17 @@ std::vector<std::uint64_t> search(RecordReader& reader, const Matcher& matcher, 
         return true;
       },
       [&](Batch& batch) {
-        for (const auto& r : batch.records)
-          if (matcher.matches(r.record)) batch.selected.push_back(r.number);
+        RecordView view;  // reused across the batch's records
+        Diagnostics none;
+        for (const auto& r : batch.records) {
+          // A record delivered undecoded (ReadOptions::skip_as_is) is matched on its bytes, which
+          // are what decoding it would give; its view parses as it did in the pipeline.
+          const bool hit = r.as_is ? view.parse(r.bytes, r.offset, r.number, ReadMode::Permissive, none) &&
+                                         matcher.matches_as_is(view)
+                                   : matcher.matches(r.record);
+          if (hit) batch.selected.push_back(r.number);
+          none.clear();
+        }
       },
       control);
   return hits;
@@ -292,7 +331,7 @@ std::vector<std::uint64_t> search(RecordReader& reader, const Matcher& matcher, 
 
 std::vector<std::uint64_t> search(const RecordFile& file, const Matcher& matcher, const JobControl& control,
                                   const HitsCallback& on_hits) {
-  auto reader = file.read_from(1);
+  auto reader = file.read_from(1, /*skip_as_is=*/true);
   return search(*reader, matcher, control, on_hits);
 }
 

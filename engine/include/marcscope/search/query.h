@@ -18,6 +18,7 @@ namespace marcscope {
 
 class RecordReader;
 class RecordFile;
+class RecordView;
 
 enum class MatchKind : std::uint8_t {
   Contains,
@@ -64,6 +65,10 @@ class Matcher {
   Matcher& operator=(Matcher&&) noexcept;
 
   bool matches(const Record& record) const;
+  /// Whether the record `view` decodes to matches, for a view that decodes_as_is() accepts (its
+  /// values are its bytes, leader/09 is 'a'): the same answer as matches() on the decoded record,
+  /// without decoding it. Any other view gives no meaningful answer.
+  bool matches_as_is(const RecordView& view) const;
   const Query& query() const { return query_; }
 
  private:
