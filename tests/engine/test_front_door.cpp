@@ -583,6 +583,45 @@ class TestFrontDoor : public QObject {
     QVERIFY(fields.at("245").subfields.at('a').records > 0);
   }
 
+  /// Taking away what was added (an edit's old record, a deleted one) leaves the aggregate of the
+  /// rest, with what no record holds any more gone; taking away more than was added is refused.
+  void statistics_subtract() {
+    const std::string a = read_bytes("valid/solrmarc-uva_001_2000.mrc");
+    const std::string b = read_bytes("valid/evergreen-lul_fre_500.mrc") + read_bytes("malformed/catmandu-bu_bibs.mrc");
+    auto stats_of = [](const std::string& bytes) {
+      auto reader = RecordReader::open_bytes(bytes, options_for(ReadMode::Permissive, 2));
+      return collect_statistics(*reader);
+    };
+    Statistics whole = stats_of(a + b);
+    const Statistics only_a = stats_of(a), only_b = stats_of(b);
+    QVERIFY(only_b.skipped() > 0);
+    QVERIFY(whole.to_json("x") != only_a.to_json("x"));
+    // Tags that only b has must go, not stay with a count of 0.
+    const auto fa = only_a.fields(), fb = only_b.fields();
+    QVERIFY(std::any_of(fb.begin(), fb.end(), [&](const auto& f) { return !fa.count(f.first); }));
+    whole.subtract(only_b);
+    QCOMPARE(whole.to_json("x"), only_a.to_json("x"));
+    QCOMPARE(whole.to_csv("x"), only_a.to_csv("x"));
+    QCOMPARE(whole.fields().size(), fa.size());
+    // One record out and back in.
+    Statistics one;
+    RecordReader::open_bytes(a, options_for(ReadMode::Permissive, 1))->run([&](Batch& batch) {
+      one.add(batch.records.front().record, batch.records.front().status);
+      return false;
+    });
+    whole.subtract(one);
+    QCOMPARE(whole.records() + 1, only_a.records());
+    whole.merge(one);
+    QCOMPARE(whole.to_json("x"), only_a.to_json("x"));
+    // Refused, and nothing changed.
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, whole.subtract(only_b));
+    QCOMPARE(whole.to_json("x"), only_a.to_json("x"));
+    Statistics empty;
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, empty.subtract(one));
+    empty.subtract(Statistics());
+    QCOMPARE(empty.records(), std::uint64_t(0));
+  }
+
   /// Nine bytes a record once a segment fills, big offsets and lengths through the side table.
   void index_storage() {
     RecordIndex index;

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <mutex>
+#include <stdexcept>
 
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/read/record_reader.h"
@@ -123,6 +124,88 @@ void Statistics::merge(const Statistics& o) {
       merge_field(*slot, *o.tags_->numeric[n]);
     }
   for (const auto& [tag, fs] : o.tags_->other) merge_field(tags_->other[tag], fs);
+}
+
+void Statistics::subtract(const Statistics& o) {
+  // Checked first, so that a refusal changes nothing.
+  bool fits = o.records_ <= records_ && o.skipped_ <= skipped_ && o.repaired_ <= repaired_ && o.utf8_ <= utf8_ &&
+              o.marc8_ <= marc8_;
+  auto map_fits = [&](const auto& from, const auto& in) {
+    for (const auto& [k, n] : from) {
+      const auto it = in.find(k);
+      if (n != 0 && (it == in.end() || it->second < n)) fits = false;
+    }
+  };
+  auto count_fits = [&](const Count& from, const Count* in) {
+    if ((from.records || from.occurrences) && (!in || in->records < from.records || in->occurrences < from.occurrences))
+      fits = false;
+  };
+  auto field_fits = [&](const FieldStatistics& from, const FieldStatistics* in) {
+    static const FieldStatistics none;
+    const FieldStatistics& into = in ? *in : none;
+    count_fits(from.count, &into.count);
+    map_fits(from.indicator1, into.indicator1);
+    map_fits(from.indicator2, into.indicator2);
+    for (const auto& [code, c] : from.subfields) {
+      const auto it = into.subfields.find(code);
+      count_fits(c, it == into.subfields.end() ? nullptr : &it->second);
+    }
+  };
+  for (std::size_t i = 0; i < 24; ++i) map_fits(o.leader_[i], leader_[i]);
+  map_fits(o.record_types_, record_types_);
+  map_fits(o.date_types_, date_types_);
+  map_fits(o.years_, years_);
+  map_fits(o.places_, places_);
+  map_fits(o.languages_, languages_);
+  for (std::size_t n = 0; n < 1000; ++n)
+    if (o.tags_->numeric[n]) field_fits(*o.tags_->numeric[n], tags_->numeric[n].get());
+  for (const auto& [tag, fs] : o.tags_->other) {
+    const auto it = tags_->other.find(tag);
+    field_fits(fs, it == tags_->other.end() ? nullptr : &it->second);
+  }
+  if (!fits) throw std::logic_error("Statistics::subtract: the counts taken away were never added");
+
+  records_ -= o.records_;
+  skipped_ -= o.skipped_;
+  repaired_ -= o.repaired_;
+  utf8_ -= o.utf8_;
+  marc8_ -= o.marc8_;
+  auto take = [](auto& in, const auto& from) {
+    for (const auto& [k, n] : from) {
+      if (n == 0) continue;
+      const auto it = in.find(k);
+      if ((it->second -= n) == 0) in.erase(it);
+    }
+  };
+  for (std::size_t i = 0; i < 24; ++i) take(leader_[i], o.leader_[i]);
+  take(record_types_, o.record_types_);
+  take(date_types_, o.date_types_);
+  take(years_, o.years_);
+  take(places_, o.places_);
+  take(languages_, o.languages_);
+  // Returns whether the field is left with nothing counted.
+  auto take_field = [&](FieldStatistics& into, const FieldStatistics& from) {
+    into.count.records -= from.count.records;
+    into.count.occurrences -= from.count.occurrences;
+    take(into.indicator1, from.indicator1);
+    take(into.indicator2, from.indicator2);
+    for (const auto& [code, c] : from.subfields) {
+      if (!c.records && !c.occurrences) continue;
+      const auto it = into.subfields.find(code);
+      it->second.records -= c.records;
+      it->second.occurrences -= c.occurrences;
+      if (!it->second.records && !it->second.occurrences) into.subfields.erase(it);
+    }
+    return !into.count.records && !into.count.occurrences && into.subfields.empty() && into.indicator1.empty() &&
+           into.indicator2.empty();
+  };
+  for (std::size_t n = 0; n < 1000; ++n)
+    if (o.tags_->numeric[n] && tags_->numeric[n] && take_field(*tags_->numeric[n], *o.tags_->numeric[n]))
+      tags_->numeric[n].reset();
+  for (const auto& [tag, fs] : o.tags_->other) {
+    const auto it = tags_->other.find(tag);
+    if (it != tags_->other.end() && take_field(it->second, fs)) tags_->other.erase(it);
+  }
 }
 
 std::map<std::string, FieldStatistics> Statistics::fields() const {

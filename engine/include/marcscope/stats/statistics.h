@@ -43,6 +43,10 @@ class Statistics {
   void add(const Batch& batch);
   /// Adds another aggregate's counts (a batch's, built in parallel).
   void merge(const Statistics& other);
+  /// Takes away counts merged or added before (the records an edit replaced or a deletion took
+  /// out): the inverse of merge(). What falls to zero is gone (a tag no record holds any more is
+  /// not listed). Throws std::logic_error, changing nothing, when `other` counts more than this.
+  void subtract(const Statistics& other);
 
   std::uint64_t records() const { return records_; }
   std::uint64_t skipped() const { return skipped_; }
