@@ -1,6 +1,7 @@
 #include "file_session.h"
 
 #include <QFileInfo>
+#include <QStringList>
 #include <QMetaObject>
 #include <QPointer>
 
@@ -33,6 +34,7 @@ FileSession::FileSession(const QString& path, std::shared_ptr<Executor> executor
   file_ = RecordFile::open(path.toStdString(), options);
   if (!file_) throw std::runtime_error("opening was stopped");
   worker_ = std::thread([this] { workerLoop(); });
+  connect(this, &FileSession::changed, this, &FileSession::countChanges);
 }
 
 FileSession::~FileSession() {
@@ -222,8 +224,66 @@ void FileSession::startStatistics() {
   job.run = [this](const JobControl& control) {
     auto reader = wholeFile();
     auto stats = std::make_shared<Statistics>(collect_statistics(*reader, control));
-    post([this, stats] {
-      statistics_ = stats;
+    const bool partial = control.stop.stop_requested();
+    post([this, stats, partial] {
+      file_statistics_ = stats;
+      file_statistics_partial_ = partial;
+      countChanges();
+    });
+  };
+  enqueue(std::move(job));
+}
+
+void FileSession::countChanges() {
+  if (!file_statistics_) return;  // the whole-file pass counts them when it has finished
+  const std::uint64_t generation = ++statistics_generation_;
+  latest_statistics_->store(generation);
+  if (!hasChanges() || file_statistics_partial_) {
+    statistics_ = file_statistics_;
+    statistics_changes_.clear();
+    Q_EMIT statisticsReady();
+    return;
+  }
+  // What the file holds of the changed records is read again on the worker and taken away;
+  // the records as they are now are added.
+  std::vector<std::uint64_t> originals;
+  auto now = std::make_shared<std::vector<Record>>();
+  std::uint64_t n_edited = 0, n_added = 0, n_removed = 0;
+  const std::uint64_t indexed = indexedCount();
+  for (const std::uint64_t n : changedRecords()) {
+    const bool gone = isDeleted(n);
+    if (n <= indexed) {
+      originals.push_back(n);
+      gone ? ++n_removed : ++n_edited;
+    } else if (!gone) {
+      ++n_added;
+    }
+    if (!gone)
+      if (const Record* r = edited(n)) now->push_back(*r);
+  }
+  QStringList parts;
+  if (n_edited) parts << tr("%1 edited").arg(n_edited);
+  if (n_added) parts << tr("%1 added").arg(n_added);
+  if (n_removed) parts << tr("%1 deleted").arg(n_removed);
+  const QString changes = parts.join(QStringLiteral(", "));
+  Job job{JobKind::Statistics, generation, {}};
+  job.run = [this, generation, latest = latest_statistics_, base = file_statistics_, originals = std::move(originals), now,
+             changes](const JobControl& control) {
+    if (latest->load() != generation) return;  // a later change has queued its own count
+    Statistics before;
+    if (!originals.empty()) {
+      auto reader = file_->read(originals);
+      before = collect_statistics(*reader, control);
+      if (control.stop.stop_requested()) return;
+    }
+    auto shown = std::make_shared<Statistics>();
+    shown->merge(*base);
+    for (const Record& r : *now) shown->add(r, RecordStatus::kUtf8);
+    shown->subtract(before);  // throws (the job fails, said in the status bar) if the file's pass missed any
+    post([this, generation, shown, changes] {
+      if (generation != statistics_generation_) return;
+      statistics_ = shown;
+      statistics_changes_ = changes;
       Q_EMIT statisticsReady();
     });
   };

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QString>
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -141,7 +142,17 @@ class FileSession : public QObject {
 
   /// Results, on the GUI thread: null until their job has finished.
   std::shared_ptr<const FileReport> report() const { return report_; }
+  /// The statistics of the file as the session has it now: the whole-file pass's aggregate
+  /// with edited, added and deleted records counted as they are now (worked out in the
+  /// background after each change, by reading the changed records' old versions again and
+  /// taking them away: statisticsReady follows). Edited and added records count as UTF-8, as
+  /// Save As writes them.
   std::shared_ptr<const Statistics> statistics() const { return statistics_; }
+  /// The aggregate of the file on disk (the whole-file pass alone).
+  std::shared_ptr<const Statistics> fileStatistics() const { return file_statistics_; }
+  /// What statistics() counts beyond the file, for the user ("3 edited, 1 deleted"); empty when
+  /// nothing (an aggregate stopped before the end takes no changes in).
+  QString statisticsChanges() const { return statistics_changes_; }
   /// The report's findings grouped by kind for the findings tree (made on the worker).
   std::shared_ptr<const std::vector<FindingGroup>> findingGroups() const { return groups_; }
   /// True when the last validation or statistics pass was stopped before the end.
@@ -208,7 +219,15 @@ class FileSession : public QObject {
   std::set<std::uint64_t> deleted_;
   std::shared_ptr<const FileReport> report_;
   std::shared_ptr<const std::vector<FindingGroup>> groups_;
-  std::shared_ptr<const Statistics> statistics_;
+  std::shared_ptr<const Statistics> statistics_;       ///< shown: file_statistics_ with the changes
+  std::shared_ptr<const Statistics> file_statistics_;  ///< of the file on disk
+  bool file_statistics_partial_ = false;
+  QString statistics_changes_;
+  std::uint64_t statistics_generation_ = 0;  ///< of the latest change counted (GUI thread)
+  /// The generation a changes job must still have to be worth running (read on the worker).
+  std::shared_ptr<std::atomic<std::uint64_t>> latest_statistics_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+  /// Queues counting the session's changes into statistics_ (or shows the file's when there are none).
+  void countChanges();
   bool validation_partial_ = false;
   int pending_ = 0;  ///< jobs queued or running whose jobFinished the GUI thread has not seen (GUI thread only)
 

@@ -114,7 +114,9 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
     updateFindingsTab();
     onCurrentChanged();  // the pane lists the record's findings now
   });
-  connect(session_, &FileSession::statisticsReady, this, [this] { stats_->setStatistics(session_->statistics().get()); });
+  connect(session_, &FileSession::statisticsReady, this, [this] {
+    stats_->setStatistics(session_->statistics().get(), session_->statisticsChanges());
+  });
   connect(session_, &FileSession::searchProgress, this, [this](quint64 generation, quint64 n) {
     if (generation == searchGeneration_) count_->setText(tr("searching… %1 found").arg(n));
   });

@@ -156,7 +156,7 @@ StatisticsView::StatisticsView(QWidget* parent) : QWidget(parent) {
   layout->addWidget(split, 1);
 }
 
-void StatisticsView::setStatistics(const Statistics* stats) {
+void StatisticsView::setStatistics(const Statistics* stats, const QString& changes) {
   model_->removeRows(0, model_->rowCount());
   for (QChart* c : {tags_, types_, encodings_}) {
     c->removeAllSeries();
@@ -211,7 +211,10 @@ void StatisticsView::setStatistics(const Statistics* stats) {
                         .arg(stats->marc8())
                         .arg(top(stats->record_types(), 6))
                         .arg(top(stats->languages(), 6))
-                        .arg(top(stats->years(), 6)));
+                        .arg(top(stats->years(), 6)) +
+                    (changes.isEmpty() ? QString()
+                                       : tr("<br><i>Counted with this session's unsaved changes (%1); the file on disk differs.</i>")
+                                             .arg(changes.toHtmlEscaped())));
 }
 
 }  // namespace marcscope::ui

@@ -25,7 +25,8 @@ class StatisticsView : public QWidget {
   enum Columns { TagColumn, SubfieldColumn, RecordsColumn, OccurrencesColumn, ShareColumn, NameColumn, ColumnCount };
   explicit StatisticsView(QWidget* parent = nullptr);
 
-  void setStatistics(const Statistics* stats);
+  /// Shows `stats`; `changes` names the session's unsaved changes it counts ("2 edited"), if any.
+  void setStatistics(const Statistics* stats, const QString& changes = {});
   QTableView* table() const { return table_; }
   QStandardItemModel* model() const { return model_; }
   QLabel* summary() const { return summary_; }

@@ -13,6 +13,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QSignalSpy>
+#include <QStandardItemModel>
 #include <QTableView>
 #include <QTreeView>
 #include <QUndoStack>
@@ -20,6 +21,7 @@
 
 #include <set>
 
+#include "edit_record_command.h"
 #include "file_session.h"
 #include "file_view.h"
 #include "findings_model.h"
@@ -29,8 +31,10 @@
 #include "record_filter_model.h"
 #include "record_pane.h"
 #include "record_table_model.h"
+#include "statistics_view.h"
 #include "marcscope/formats/mrk_writer.h"
 #include "marcscope/read/record_file.h"
+#include "marcscope/stats/statistics.h"
 #include "marcscope/validate/validator.h"
 #include "marcscope/write/export.h"
 
@@ -41,6 +45,7 @@ using namespace marcscope::guitest;
 namespace {
 
 constexpr int kStatusColumn = 7, kTitleColumn = 3;
+constexpr const char* kUtf8Fixture = "valid/evergreen-FSL.marc";
 
 std::shared_ptr<RecordFile> indexed(const QString& path) {
   auto file = RecordFile::open(path.toStdString());
@@ -483,6 +488,72 @@ class TestGuiRecords : public QObject {
     const QString back = dir.filePath(QStringLiteral("back.mrc"));
     QVERIFY(saveAndWait(w, s, back));
     QCOMPARE(sha1Of(back), sha1Of(path));
+  }
+
+  /// The Statistics tab counts the file as the session has it: after an edit, an added record and
+  /// deletions (through the undo stack, as the menus do) it equals the engine's statistics of what
+  /// Save As writes, and says it counts unsaved changes; undoing them all gives the file's again.
+  void statistics_follow_changes() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("in.mrc"));
+    QVERIFY(QFile::copy(dataPath(QStringLiteral("valid/evergreen-nepali.marc")), path));  // 96 records, all UTF-8
+    MainWindow w;
+    w.setInteractive(false);
+    w.show();
+    FileView* v = openAndWait(w, path);
+    QVERIFY(v);
+    FileSession* s = v->session();
+    QVERIFY(s->statistics() && s->fileStatistics());
+    const std::string onDisk = s->fileStatistics()->to_json("x");
+    QCOMPARE(s->statistics()->to_json("x"), onDisk);
+    QCOMPARE(s->fileStatistics()->marc8(), std::uint64_t(0));  // all UTF-8: Save As keeps every record's encoding
+    QVERIFY(s->statisticsChanges().isEmpty());
+    const std::uint64_t total = s->indexedCount();
+    QVERIFY(total > 20);
+
+    auto settle = [&] {
+      return waitFor([&] { return !s->busy(); }, 60000);
+    };
+    // An edit: record 3 loses its 650s and 245 and gains a field no record has; two records deleted
+    // (one of them edited first); a record added.
+    Record edited = s->file().fetch(3).record.record;
+    QVERIFY(edited.remove_fields("245") > 0);
+    edited.remove_fields("650");
+    edited.add_field(Field("987", ' ', ' ', {{'a', "only here"}}));
+    v->undoStack()->push(new EditRecordCommand(s, 3, edited));
+    Record other = s->file().fetch(5).record.record;
+    other.add_field(Field("988", ' ', ' ', {{'a', "deleted after its edit"}}));
+    v->undoStack()->push(new EditRecordCommand(s, 5, other));
+    v->undoStack()->push(new DeleteRecordsCommand(s, {5, 7}));
+    Record added = new_record_template("261206");
+    added.add_field(Field("245", '0', '0', {{'a', "Added in the session"}}));
+    v->undoStack()->push(new AddRecordCommand(s, added));
+    QVERIFY(settle());
+    QCOMPARE(s->statisticsChanges(), QStringLiteral("1 edited, 1 added, 2 deleted"));
+    const auto shown = s->statistics();
+    QCOMPARE(shown->records(), total - 1);
+    const auto fields = shown->fields();
+    QCOMPARE(fields.at("987").count.records, std::uint64_t(1));
+    QVERIFY(!fields.count("988"));  // its record is deleted
+    QCOMPARE(s->fileStatistics()->to_json("x"), onDisk);  // the file's own aggregate is kept
+
+    // What Save As writes, counted by the engine.
+    const QString out = dir.filePath(QStringLiteral("out.mrc"));
+    QVERIFY(saveAndWait(w, s, out));
+    auto reader = RecordReader::open(out.toStdString());
+    QCOMPARE(shown->to_json("x"), collect_statistics(*reader).to_json("x"));
+    // The tab shows them, and says so.
+    QVERIFY(v->statisticsView()->summary()->text().contains(QStringLiteral("unsaved changes")));
+    QCOMPARE(v->statisticsView()->model()->findItems(QStringLiteral("987")).size(), 2);  // the field and its $a
+
+    // Undo all: the file's statistics again, without the note.
+    while (v->undoStack()->canUndo()) v->undoStack()->undo();
+    QVERIFY(settle());
+    QVERIFY(!s->hasChanges());
+    QCOMPARE(s->statistics()->to_json("x"), onDisk);
+    QVERIFY(s->statisticsChanges().isEmpty());
+    QVERIFY(!v->statisticsView()->summary()->text().contains(QStringLiteral("unsaved changes")));
+    QVERIFY(v->statisticsView()->model()->findItems(QStringLiteral("987")).isEmpty());
   }
 
   /// Deleting (and undoing it) while the index grows and while a validation runs: no crash, and
