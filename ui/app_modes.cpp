@@ -284,7 +284,11 @@ int runBenchmark(const QString& file, const QString& query) {
   double worstLateBusy = 0, worstAt = 0;
   QTimer beat;
   beat.setInterval(5);
+  // RssAnon against the records indexed, every tick while the index grows (before validation
+  // starts): the slope is what each record costs, the pipeline's buffers aside.
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> growth;
   QObject::connect(&beat, &QTimer::timeout, &beat, [&] {
+    if (indexed < 0) growth.emplace_back(s->indexedCount(), residentAnonymous());
     const double late = double(tick.nsecsElapsed()) / 1e6 - 5.0;
     if (late > worstLateBusy) {
       worstLateBusy = late;
@@ -407,12 +411,29 @@ int runBenchmark(const QString& file, const QString& query) {
   }
   const double perRecordIndex = records ? double(s->file().index().memory_bytes()) / double(records) : 0;
   const double perRecordRss = records && anonIndexed > anonBefore ? double(anonIndexed - anonBefore) / double(records) : 0;
+  // The slope between the first sample past a quarter of the records and the last one before
+  // the end.
+  double slope = -1, slopeFrom = 0, slopeTo = 0;
+  {
+    const auto from = std::find_if(growth.begin(), growth.end(), [&](const auto& g) { return g.first >= records / 4; });
+    const auto to = std::find_if(growth.rbegin(), growth.rend(), [&](const auto& g) { return g.first < records; });
+    if (from != growth.end() && to != growth.rend() && to->first > from->first + records / 4) {
+      slope = (double(to->second) - double(from->second)) / double(to->first - from->first);
+      slopeFrom = 100.0 * double(from->first) / double(records);
+      slopeTo = 100.0 * double(to->first) / double(records);
+    }
+  }
   std::printf("file: %s (%llu records, %.1f MB, %s)\n", qPrintable(file), static_cast<unsigned long long>(records),
               double(s->file().size()) / 1e6, format_name(s->file().format()).data());
   std::printf("first rows shown: %.3f s\n", firstRows);
   std::printf("full index: %.3f s\n", indexed);
   std::printf("index bytes per record: %.1f\n", perRecordIndex);
   std::printf("anonymous memory per record after indexing (RssAnon growth / records): %.1f\n", perRecordRss);
+  if (slope >= 0)
+    std::printf("anonymous memory per record while indexing (RssAnon slope from %.0f%% to %.0f%% of the records, %zu samples): %.1f\n",
+                slopeFrom, slopeTo, growth.size(), slope);
+  else
+    std::printf("anonymous memory per record while indexing: not measured (%zu samples; the index grew too fast)\n", growth.size());
   std::printf("validate: %.3f s (%llu findings)\n", validated - validateStart,
               static_cast<unsigned long long>(s->report() ? s->report()->findings.size() : 0));
   std::printf("search '%s': %.3f s (%llu hits)\n", qPrintable(query), searchSeconds, static_cast<unsigned long long>(hits));

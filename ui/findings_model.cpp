@@ -37,6 +37,22 @@ namespace {
 
 std::tuple<int, int, int> keyOf(Severity s, Code c, std::uint16_t rule) { return {-int(s), int(c), int(rule)}; }
 
+/// std::lower_bound over [first, last) that looks near `first` before it halves: steps of 1, 2,
+/// 4, ... then a binary search in the last step. The searches of build() move forward through
+/// sorted ranges, so when the changed records are dense (every record deleted) each answer is a
+/// step or two away and a group of n members costs O(n), not O(n log records).
+template <class It, class T, class Less>
+It gallopLowerBound(It first, It last, const T& value, Less less) {
+  std::ptrdiff_t step = 1;
+  while (first != last) {
+    const It probe = first + (std::min(step, static_cast<std::ptrdiff_t>(last - first)) - 1);
+    if (!less(*probe, value)) return std::lower_bound(first, probe + 1, value, less);
+    first = probe + 1;
+    step *= 2;
+  }
+  return last;
+}
+
 QString titleOf(Severity severity, Code code, std::uint16_t rule) {
   QString what = latin(code_name(code));
   if (rule > 0 && rule <= Validator::rule_ids().size()) {
@@ -137,6 +153,9 @@ void FindingsModel::build() {
     const std::size_t size = members.size();
     std::uint32_t row = 0;
     std::size_t pos = 0, ei = eb;
+    auto from = changed.begin();  // where the next search of `changed` starts
+    const auto below = [&](std::uint32_t m, std::uint64_t v) { return rec(m) < v; };
+    const auto notAbove = [&](std::uint32_t m, std::uint64_t v) { return rec(m) <= v; };
     auto keep = [&](std::size_t to) {
       if (to > pos) shown.runs.push_back({row, false, static_cast<std::uint32_t>(pos), static_cast<std::uint32_t>(to)});
       row += static_cast<std::uint32_t>(to - pos);
@@ -147,16 +166,15 @@ void FindingsModel::build() {
       std::uint64_t cut = UINT64_MAX;
       std::size_t cutFrom = size, cutTo = size;
       for (std::size_t p = pos; p < size;) {
-        const auto c = std::lower_bound(changed.begin(), changed.end(), rec(members[p]));
+        const auto c = gallopLowerBound(from, changed.end(), rec(members[p]), std::less<std::uint64_t>());
+        from = c;  // the members' records only grow
         if (c == changed.end()) break;
-        const auto lo = std::lower_bound(members.begin() + static_cast<std::ptrdiff_t>(p), members.end(), *c,
-                                         [&](std::uint32_t m, std::uint64_t v) { return rec(m) < v; });
+        const auto lo = gallopLowerBound(members.begin() + static_cast<std::ptrdiff_t>(p), members.end(), *c, below);
         if (lo == members.end()) break;
         if (rec(*lo) == *c) {
           cut = *c;
           cutFrom = static_cast<std::size_t>(lo - members.begin());
-          cutTo = static_cast<std::size_t>(std::upper_bound(lo, members.end(), *c, [&](std::uint64_t v, std::uint32_t m) { return v < rec(m); }) -
-                                           members.begin());
+          cutTo = static_cast<std::size_t>(gallopLowerBound(lo, members.end(), *c, notAbove) - members.begin());
           break;
         }
         p = static_cast<std::size_t>(lo - members.begin());
@@ -167,8 +185,7 @@ void FindingsModel::build() {
       // Members before it stay; a record that only has extras has no members here (else it
       // would have been the cut).
       const std::size_t to = at == cut ? cutFrom
-                                       : static_cast<std::size_t>(std::lower_bound(members.begin() + static_cast<std::ptrdiff_t>(pos), members.end(), at,
-                                                                                   [&](std::uint32_t m, std::uint64_t v) { return rec(m) < v; }) -
+                                       : static_cast<std::size_t>(gallopLowerBound(members.begin() + static_cast<std::ptrdiff_t>(pos), members.end(), at, below) -
                                                                   members.begin());
       keep(to);
       pos = at == cut ? cutTo : to;
