@@ -24,6 +24,7 @@
 #include "record_filter_model.h"
 #include "record_pane.h"
 #include "record_table_delegate.h"
+#include "record_table_header.h"
 #include "record_table_model.h"
 #include "statistics_view.h"
 #include "marcscope/validate/validation.h"
@@ -61,6 +62,7 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
   view_->verticalHeader()->hide();
   view_->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
   view_->verticalHeader()->setDefaultSectionSize(view_->fontMetrics().height() + 6);
+  view_->setHorizontalHeader(new RecordTableHeader(view_));  // never asks the selection (a million rows selected)
   view_->horizontalHeader()->setStretchLastSection(true);
   view_->setWordWrap(false);
   view_->setAlternatingRowColors(true);

@@ -136,7 +136,9 @@ void FindingsModel::build() {
   total_ = 0;
   if (!report_) return;
   const std::vector<std::uint64_t> changed = session_->changedRecords();
-  for (const std::uint64_t n : changed)
+  // Only an edited (or added) record has findings of its own: a walk over the edits, not over
+  // every changed record (a million after Select All, Delete Records).
+  for (const auto& [n, record] : session_->edits())
     if (const Diagnostics* diags = session_->editedFindings(n))
       for (const Diagnostic& d : *diags) extras_.push_back({CompactFinding::from(d), describe(d)});
   std::stable_sort(extras_.begin(), extras_.end(), [](const Extra& a, const Extra& b) {
