@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "marcscope/formats/record_stream.h"
+#include "marcscope/iso2709/record_scanner.h"
 #include "marcscope/read/pipeline.h"
 #include "marcscope/read/stream_pipeline.h"
 
@@ -177,6 +178,23 @@ FetchedRecord RecordFile::fetch(std::uint64_t number) const {
     item.span.offset = span.offset;
     item.span.length = span.length;
     item.span.flags = span.flags & ~IndexedSpan::kSkippedByStage1;
+    if (item.kind == detail::SliceItem::Skipped) {
+      // The index says "skipped" both for bytes stage 1 dropped and for a record whose structure
+      // the index pass's parse refused. Stage 1 again, from the record's start, tells them apart,
+      // so that the second is parsed again and says why, as the whole-file pass did. It looks no
+      // further than the record and a record's most after it (a junk run is not followed to its end).
+      constexpr std::uint64_t kLookAhead = 100000;
+      const std::uint64_t end = std::min<std::uint64_t>(file_->size(), entry.offset + entry.length + kLookAhead);
+      RecordScanner scanner(options_.mode, number - 1);
+      std::size_t pos = static_cast<std::size_t>(entry.offset);
+      RecordSpan again;
+      Diagnostics stage1;  // what stage 1 says is not this fetch's to repeat
+      const auto status = scanner.next(file_->bytes().substr(0, static_cast<std::size_t>(end)), pos, 0, end == file_->size(), again, stage1);
+      if (status == RecordScanner::Status::Record && again.offset == entry.offset && again.length == entry.length) {
+        item.kind = detail::SliceItem::Record;
+        item.span.flags = again.flags;
+      }
+    }
     ReadOptions o = options_;
     o.decode_records = true;
     batch = detail::decode_slice(slice, o);
