@@ -45,7 +45,6 @@ using namespace marcscope::guitest;
 namespace {
 
 constexpr int kStatusColumn = 7, kTitleColumn = 3;
-constexpr const char* kUtf8Fixture = "valid/evergreen-FSL.marc";
 
 std::shared_ptr<RecordFile> indexed(const QString& path) {
   auto file = RecordFile::open(path.toStdString());
