@@ -7,6 +7,17 @@
 #include "marcscope/core/executor.h"
 #include "marcscope/iso2709/record_view.h"
 
+namespace marcscope {
+
+const RecordView& BatchRecord::view_of(RecordView& scratch, ReadMode mode) const {
+  if (!bytes.empty() && view.bytes().data() == bytes.data() && view.bytes().size() == bytes.size()) return view;
+  Diagnostics none;  // a record delivered as it is parses with no diagnostic
+  scratch.parse(bytes, offset, number, mode, none);
+  return scratch;
+}
+
+}  // namespace marcscope
+
 namespace marcscope::detail {
 
 Diagnostic skipped_diagnostic(std::uint64_t number, std::uint64_t offset) {
@@ -74,6 +85,7 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
         decodes_as_is(view, options.decode, &as_is_encoding)) {
       // Nothing said about it and nothing to change: written from its bytes.
       rec.as_is = true;
+      rec.view = view;  // a copy of its fields: the consumer does not parse it again
       rec.status |= as_is_encoding == Encoding::Utf8 ? RecordStatus::kUtf8 : RecordStatus::kMarc8;
     } else if (options.decode_records) {
       Encoding encoding = Encoding::Utf8;

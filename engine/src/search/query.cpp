@@ -313,16 +313,12 @@ std::vector<std::uint64_t> search(RecordReader& reader, const Matcher& matcher, 
         return true;
       },
       [&](Batch& batch) {
-        RecordView view;  // reused across the batch's records
-        Diagnostics none;
+        RecordView view;  // for a record that comes without its view
         for (const auto& r : batch.records) {
           // A record delivered undecoded (ReadOptions::skip_as_is) is matched on its bytes, which
-          // are what decoding it would give; its view parses as it did in the pipeline.
-          const bool hit = r.as_is ? view.parse(r.bytes, r.offset, r.number, ReadMode::Permissive, none) &&
-                                         matcher.matches_as_is(view)
-                                   : matcher.matches(r.record);
+          // are what decoding it would give, through the view the pipeline parsed.
+          const bool hit = r.as_is ? matcher.matches_as_is(r.view_of(view, ReadMode::Permissive)) : matcher.matches(r.record);
           if (hit) batch.selected.push_back(r.number);
-          none.clear();
         }
       },
       control);

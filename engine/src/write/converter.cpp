@@ -12,11 +12,11 @@ void write_delivered(const RecordWriter& writer, const BatchRecord& rec, const R
     writer.write(rec.record, rec.number, rec.offset, out, diags);
     return;
   }
-  Diagnostics none;  // a record delivered as it is parses with no diagnostic
-  view.parse(rec.bytes, rec.offset, rec.number, read.mode, none);
-  if (writer.write_view(view, rec.number, rec.offset, out, diags)) return;
+  const RecordView& v = rec.view_of(view, read.mode);
+  if (writer.write_view(v, rec.number, rec.offset, out, diags)) return;
   // No view path for this record: decoded here, as the reader would have.
-  writer.write(Record::from_view(view, read.decode, none), rec.number, rec.offset, out, diags);
+  Diagnostics none;  // a record delivered as it is decodes with no diagnostic
+  writer.write(Record::from_view(v, read.decode, none), rec.number, rec.offset, out, diags);
 }
 
 Converter::Converter(Format format, const WriterOptions& options, OutputFile& out)

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "marcscope/core/diagnostic.h"
+#include "marcscope/iso2709/record_view.h"
 #include "marcscope/model/record.h"
 
 namespace marcscope {
@@ -41,6 +42,12 @@ struct BatchRecord {
   bool as_is = false;
   std::uint8_t status = 0;   ///< RecordStatus bits
   Record record;             ///< the decoded record when ReadOptions::decode_records
+  /// For an `as_is` record: the view the reader parsed (its fields point into `bytes`), so that
+  /// writers and matchers use it without parsing the record a second time. Empty otherwise.
+  RecordView view;
+  /// The record's view: `view` when it is this record's, else `scratch` parsed from `bytes` in
+  /// `mode` (the reader's; an as_is record parses with no diagnostic).
+  const RecordView& view_of(RecordView& scratch, ReadMode mode) const;
 };
 
 /// A record that could not be delivered. Its bytes are kept (ISO 2709) so that nothing read is
