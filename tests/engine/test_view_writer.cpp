@@ -6,6 +6,7 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
+#include "marcscope/charset/charset.h"
 #include "marcscope/iso2709/iso2709_writer.h"
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/model/record.h"
@@ -73,6 +74,52 @@ std::vector<QString> iso2709_fixtures() {
   return files;
 }
 
+/// decodes_as_is() spelled out one byte at a time, as the rule reads: what the engine's SIMD
+/// version must agree with on every record.
+bool as_is_by_the_rule(const RecordView& view, const DecodeOptions& options) {
+  const std::string_view leader = view.leader().bytes();
+  auto printable = [](char c) { return c >= 0x20 && c < 0x7F; };
+  if (leader.size() != 24 || leader[10] != '2' || leader[11] != '2') return false;
+  const bool ascii_only = leader[9] != 'a';
+  if (ascii_only && (!options.leader_utf8 || options.raw_marc8)) return false;
+  if (options.raw || view.indicator_count() != 2) return false;
+  if (options.encoding == EncodingChoice::ForceMarc8 || options.encoding == EncodingChoice::ForceUtf8) return false;
+  if (options.encoding == EncodingChoice::FromLeader && !options.detect_leader_lies) return false;
+  for (const char c : leader)
+    if (!printable(c)) return false;
+  for (const auto& f : view.fields()) {
+    for (const char c : f.tag)
+      if (!printable(c)) return false;
+    const std::string_view d = f.data;
+    std::size_t i = 0;
+    if (f.is_control()) {
+      if (d.data() != view.bytes().data() && static_cast<unsigned char>(d.data()[-1]) >= 0x80) return false;
+    } else {
+      if (d.size() < 2 || !printable(d[0]) || !printable(d[1])) return false;
+      if (d.size() > 2 && d[2] != '\x1F') return false;
+      i = 2;
+    }
+    if (ascii_only && (d.find('\x7F') != std::string_view::npos || d.find("&#") != std::string_view::npos)) return false;
+    for (; i < d.size(); ++i) {
+      const auto c = static_cast<unsigned char>(d[i]);
+      if (c >= 0x20) continue;
+      if (c == 0x1F && !f.is_control()) {
+        if (i + 1 == d.size() || static_cast<unsigned char>(d[i + 1]) <= 0x20 || static_cast<unsigned char>(d[i + 1]) >= 0x7F)
+          return false;
+        ++i;
+        continue;
+      }
+      if (c == 0x1F || c == 0x1E || c == 0x1D || ascii_only) return false;
+    }
+  }
+  Diagnostics none;
+  EncodingEvidence evidence;
+  bool examined = false;
+  const Encoding enc = choose_encoding(view, options, none, &evidence, &examined);
+  if (!examined || !none.empty() || evidence.has_escape) return false;
+  return ascii_only ? enc == Encoding::Marc8 && !evidence.has_high_bytes : enc == Encoding::Utf8 && evidence.valid_utf8;
+}
+
 }  // namespace
 
 class TestViewWriter : public QObject {
@@ -81,6 +128,7 @@ class TestViewWriter : public QObject {
   void same_bytes_and_diagnostics_as_the_model();
   void utf8_and_plain_ascii_marc8_take_the_view_path();
   void decodes_as_is_refuses_what_the_model_changes();
+  void decodes_as_is_follows_the_rule_on_spoiled_records();
 };
 
 void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
@@ -244,6 +292,68 @@ void TestViewWriter::decodes_as_is_refuses_what_the_model_changes() {
   DecodeOptions forced;
   forced.encoding = EncodingChoice::ForceMarc8;
   QVERIFY(!as_is(good, forced));
+}
+
+void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {
+  // Records of every ISO 2709 fixture, each as it is, declared UTF-8 and declared MARC-8, then
+  // with bytes overwritten by the ones the rule is about, at positions picked by a fixed seed:
+  // the engine's answer is the rule's on every one of them.
+  const std::string bytes_of_interest("\x1F\x1E\x1D\x1B\x0A\x00 \x7F\x80\xA9\xC3\xE2\xF0\xFF&#a", 18);
+  std::uint64_t seed = 12345;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::size_t>(seed >> 33);
+  };
+  std::uint64_t checked = 0, accepted = 0;
+  for (const auto& file : iso2709_fixtures()) {
+    const std::string data = slurp(file);
+    std::size_t records = 0;
+    for (std::size_t at = 0; at < data.size() && records < 40; ++records) {
+      std::size_t end = data.find('\x1D', at);
+      if (end == std::string::npos) end = data.size() - 1;
+      const std::string record = data.substr(at, end + 1 - at);
+      at = end + 1;
+      if (record.size() < 24) continue;
+      for (int variant = 0; variant < 12; ++variant) {
+        std::string spoiled = record;
+        if (variant % 3 == 1) spoiled[9] = 'a';
+        if (variant % 3 == 2) spoiled[9] = ' ';
+        // Variants 0-2 as they are; the others with one to three bytes changed past the leader.
+        for (int k = 0; variant >= 3 && k < 1 + variant % 3 && spoiled.size() > 24; ++k)
+          spoiled[24 + next() % (spoiled.size() - 24)] = bytes_of_interest[next() % bytes_of_interest.size()];
+        for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
+          RecordView view;
+          Diagnostics diags;
+          if (!view.parse(spoiled, 0, 1, mode, diags)) continue;
+          for (int o = 0; o < 3; ++o) {
+            DecodeOptions options;
+            if (o == 1) options.encoding = EncodingChoice::FromLeader;
+            if (o == 2) options.leader_utf8 = false;
+            const bool rule = as_is_by_the_rule(view, options);
+            Encoding enc = Encoding::Utf8;
+            const bool engine = decodes_as_is(view, options, &enc);
+            if (engine != rule) {
+              QString hex;
+              for (unsigned char c : spoiled) hex += QString::asprintf("%02X", c);
+              QFAIL(qPrintable(QString("%1: engine %2, rule %3, mode %4, options %5: %6")
+                                   .arg(file)
+                                   .arg(engine)
+                                   .arg(rule)
+                                   .arg(int(mode))
+                                   .arg(o)
+                                   .arg(hex)));
+            }
+            if (engine) QCOMPARE(enc, spoiled[9] == 'a' ? Encoding::Utf8 : Encoding::Marc8);
+            ++checked;
+            accepted += engine;
+          }
+        }
+      }
+    }
+  }
+  qInfo("%llu records checked, %llu as they are", (unsigned long long)checked, (unsigned long long)accepted);
+  QVERIFY(checked > 10000);
+  QVERIFY(accepted > 1000 && accepted < checked);
 }
 
 QTEST_GUILESS_MAIN(TestViewWriter)

@@ -102,6 +102,17 @@ Utf8Scan scan_utf8(std::string_view sv) {
   return result;
 }
 
+std::size_t skip_utf8_sequences(std::string_view sv, std::size_t i) {
+  const auto* s = reinterpret_cast<const unsigned char*>(sv.data());
+  const std::size_t n = sv.size();
+  while (i < n && s[i] >= 0x80) {
+    const std::size_t len = valid_sequence_length(s, i, n);
+    if (len == 0) return std::string_view::npos;
+    i += len;
+  }
+  return i;
+}
+
 Utf8Census census_utf8(std::string_view sv) {
   Utf8Census c;
   const auto* s = reinterpret_cast<const unsigned char*>(sv.data());

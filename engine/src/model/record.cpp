@@ -7,6 +7,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "marcscope/charset/utf8.h"
 #include "marcscope/iso2709/record_view.h"
 
 #if defined(__SSE2__)
@@ -324,28 +325,115 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
 
 namespace {
 
-/// The first byte below 0x20 in p[i, n), or n: sixteen bytes at a time (SSE2), else eight.
-inline std::size_t next_control(const char* p, std::size_t i, std::size_t n) {
-#if defined(__SSE2__)
-  const __m128i limit = _mm_set1_epi8(0x20);
-  for (; i + 16 <= n; i += 16) {
-    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
-    // Signed: bytes above ASCII are negative, so also "below 0x20"; their high bit takes them out.
-    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(_mm_cmplt_epi8(w, limit))) &
-                       ~static_cast<unsigned>(_mm_movemask_epi8(w));
-    if (m) return i + static_cast<std::size_t>(std::countr_zero(m));
+/// The bytes of a field, p[i, n), as decodes_as_is() checks them one at a time (the fallback
+/// for records whose fields do not lie one after the other): a subfield delimiter followed by a
+/// printable code is fine in a data field; any other structure byte, ESC (a MARC-8 escape,
+/// evidence against UTF-8) and, read as MARC-8, any control character or byte above ASCII is
+/// something the model changes or reports.
+bool field_bytes_as_is(const char* p, std::size_t i, std::size_t n, bool control, bool ascii_only) {
+  for (; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(p[i]);
+    if (c >= 0x80 && ascii_only) return false;
+    if (c >= 0x20) continue;
+    if (c == 0x1F && !control) {
+      if (i + 1 == n) return false;
+      const auto code = static_cast<unsigned char>(p[i + 1]);
+      if (code <= 0x20 || code >= 0x7F) return false;
+      ++i;
+      continue;
+    }
+    if (c == 0x1F || c == 0x1E || c == 0x1D || c == 0x1B || ascii_only) return false;
   }
-#endif
-  for (; i + 8 <= n; i += 8) {
-    std::uint64_t w;
-    std::memcpy(&w, p + i, 8);
-    // High bit of each byte below 0x20 (the lowest one flagged is exact: borrows only run upwards).
-    const std::uint64_t m = (w - 0x2020202020202020ull) & ~w & 0x8080808080808080ull;
-    if (m) return i + static_cast<std::size_t>(std::countr_zero(m) >> 3);
-  }
-  while (i < n && static_cast<unsigned char>(p[i]) >= 0x20) ++i;
-  return i;
+  return true;
 }
+
+/// decodes_as_is()'s byte checks in one pass over a record whose fields lie one after the other,
+/// each followed by a field terminator: from the first field's first byte to the record's end,
+/// sixteen bytes at a time (SSE2). The fields' own checks (tags, indicators, no delimiter in a
+/// control field) are made before. What is checked here, the bytes after the last field's
+/// terminator taking part only in the encoding checks (as choose_encoding() sees them):
+///   - field and record terminators only where the directory puts the fields' terminators;
+///   - each subfield delimiter followed by a printable code (0x21-0x7E);
+///   - no ESC; read as MARC-8, no other control character in a field and no byte above ASCII;
+///   - read as UTF-8, the bytes above ASCII form valid sequences.
+#if defined(__SSE2__)
+bool body_as_is(const RecordView& view, bool ascii_only) {
+  const std::string_view bytes = view.bytes();
+  const auto& fields = view.fields();
+  const std::size_t size = bytes.size();
+  const FieldView& last = fields.back();
+  const std::size_t tail = std::size_t{last.offset} + last.data.size() + 1;  // past the last terminator
+  std::size_t checked = 0;  // the bytes before this are valid UTF-8 (a sequence may cross blocks)
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i del = _mm_set1_epi8(0x7F);
+  const __m128i delimiter = _mm_set1_epi8(kSubfieldDelimiter);
+  const __m128i field_end = _mm_set1_epi8(kFieldTerminator);
+  const __m128i record_end = _mm_set1_epi8(kRecordTerminator);
+  const __m128i escape = _mm_set1_epi8(0x1B);
+  const __m128i one = _mm_set1_epi8(1);
+  __m128i terminators = _mm_setzero_si128();  // how many field and record terminators, two sums
+  auto mask = [](__m128i m) { return static_cast<unsigned>(_mm_movemask_epi8(m)); };
+  // A block with a byte below 0x20 or above ASCII; `mine` marks the record's bytes in it.
+  auto check = [&](const __m128i w, const std::size_t i, const unsigned mine, const unsigned high,
+                   const unsigned below) __attribute__((always_inline)) {
+    if (below != 0) {
+      if (mask(_mm_cmpeq_epi8(w, escape)) & mine) return false;
+      // (The last block's bytes past the record are 'a': never a terminator.)
+      const __m128i structure = _mm_or_si128(_mm_cmpeq_epi8(w, field_end), _mm_cmpeq_epi8(w, record_end));
+      terminators = _mm_add_epi64(terminators, _mm_sad_epu8(_mm_and_si128(structure, one), _mm_setzero_si128()));
+      const unsigned in_fields = i + 16 <= tail ? 0xFFFFu : tail > i ? (1u << (tail - i)) - 1 : 0u;
+      const unsigned delimiters = mask(_mm_cmpeq_epi8(w, delimiter)) & in_fields;
+      if (delimiters != 0) {
+        const unsigned codes = mask(_mm_and_si128(_mm_cmpgt_epi8(w, space), _mm_cmplt_epi8(w, del))) & mine;
+        unsigned bad = delimiters & ~(codes >> 1);
+        // A delimiter that ends the block: its code is the first byte of the next one.
+        if ((bad & 0x8000u) != 0 && i + 16 < size && static_cast<unsigned char>(bytes[i + 16]) > 0x20 &&
+            static_cast<unsigned char>(bytes[i + 16]) < 0x7F)
+          bad &= 0x7FFFu;
+        if (bad != 0) return false;
+      }
+      if (ascii_only && (below & in_fields & ~mask(structure) & ~delimiters) != 0) return false;
+    }
+    if (high != 0) {
+      if (ascii_only) return false;
+      // Each run of bytes above ASCII not checked yet, as far as it goes (past this block too).
+      for (std::size_t j = std::max(i, checked); j < i + 16;) {
+        const unsigned rest = high & ~((1u << (j - i)) - 1);
+        if (rest == 0) break;
+        checked = skip_utf8_sequences(bytes, i + static_cast<std::size_t>(std::countr_zero(rest)));
+        if (checked == std::string_view::npos) return false;
+        j = checked;
+      }
+    }
+    return true;
+  };
+  std::size_t i = fields.front().offset;
+  for (; size - i >= 16; i += 16) {
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes.data() + i));
+    const unsigned high = mask(w);
+    // Signed compare: bytes above ASCII are negative, so "below 0x20" too; `high` takes them out.
+    const unsigned below = mask(_mm_cmplt_epi8(w, space)) & ~high;
+    if ((below | high) != 0 && !check(w, i, 0xFFFFu, high, below)) return false;
+  }
+  if (i < size) {
+    char last_block[16];
+    std::memset(last_block, 'a', sizeof last_block);
+    std::memcpy(last_block, bytes.data() + i, size - i);
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(last_block));
+    const unsigned mine = (1u << (size - i)) - 1;
+    const unsigned high = mask(w) & mine;
+    const unsigned below = mask(_mm_cmplt_epi8(w, space)) & mine & ~high;
+    if ((below | high) != 0 && !check(w, i, mine, high, below)) return false;
+  }
+  // The terminators counted are the fields' (each in its place: decodes_as_is() looked) and
+  // those after the last field's: none inside a field.
+  std::size_t after = 0;
+  for (std::size_t t = tail; t < size; ++t) after += bytes[t] == kFieldTerminator || bytes[t] == kRecordTerminator;
+  const auto counted = static_cast<std::size_t>(_mm_cvtsi128_si64(terminators)) +
+                       static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(terminators, terminators)));
+  return counted == fields.size() + after;
+}
+#endif
 
 }  // namespace
 
@@ -363,45 +451,48 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
   if (options.encoding == EncodingChoice::FromLeader && !options.detect_leader_lies) return false;
   for (const char c : leader)
     if (!is_printable(c)) return false;
+  const std::string_view bytes = view.bytes();
+  const char* const end = bytes.data() + bytes.size();
+  // Whether the fields lie one after the other, each followed by a field terminator: then one
+  // pass over the record's bytes from the first field on checks everything (body_as_is), else
+  // each field is checked and choose_encoding() has the last word.
+  bool tiled = !view.fields().empty();
+  std::size_t next = tiled ? view.fields().front().offset : 0;
   for (const auto& fv : view.fields()) {
     if (!printable3(fv.tag)) return false;
     const std::string_view data = fv.data;
     const char* const p = data.data();
     const std::size_t n = data.size();
-    std::size_t i = 0;
     if (fv.is_control()) {
       // from_view copies a control field as it is when the byte before it is ASCII.
-      if (p != view.bytes().data() && static_cast<unsigned char>(p[-1]) >= 0x80) return false;
+      if (p != bytes.data() && static_cast<unsigned char>(p[-1]) >= 0x80) return false;
+      if (std::memchr(p, kSubfieldDelimiter, n) != nullptr) return false;
     } else {
       if (n < 2 || !is_printable(p[0]) || !is_printable(p[1])) return false;
       // After the indicators: nothing before the first delimiter.
       if (n > 2 && p[2] != kSubfieldDelimiter) return false;
-      i = 2;
     }
     // MARC-8 gives DEL no character, and reads "&#xHHHH;" as the character it names (LoC's
-    // lossless conversion); bytes above ASCII are ruled out below (the evidence).
+    // lossless conversion); bytes above ASCII are ruled out with the rest.
     if (ascii_only && (data.find('\x7F') != std::string_view::npos || data.find("&#") != std::string_view::npos))
       return false;
-    // Every byte below 0x20 found eight bytes at a time: a structure byte other than a subfield
-    // delimiter (none in a control field), or a delimiter without a printable code after it (not
-    // a structure byte, not NUL, not a byte above ASCII), is something the model changes; so is
-    // any control character read as MARC-8.
-    const bool control = fv.is_control();
-    for (;;) {
-      i = next_control(p, i, n);
-      if (i == n) break;
-      const char c = p[i];
-      if (c == kSubfieldDelimiter && !control) {
-        if (i + 1 == n) return false;
-        const auto code = static_cast<unsigned char>(p[i + 1]);
-        if (code <= 0x20 || code >= 0x7F) return false;
-        i += 2;
-        continue;
-      }
-      if (c == kSubfieldDelimiter || c == kFieldTerminator || c == kRecordTerminator || ascii_only) return false;
-      ++i;
-    }
+    tiled = tiled && fv.offset == next && p + n < end && p[n] == kFieldTerminator;
+    next = std::size_t{fv.offset} + n + 1;
   }
+#if defined(__SSE2__)
+  if (tiled) {
+    // The bytes choose_encoding() examines are those body_as_is() checks: valid UTF-8 (or ASCII)
+    // and no ESC means no diagnostic and the leader's encoding.
+    if (!body_as_is(view, ascii_only)) return false;
+    if (encoding) *encoding = ascii_only ? Encoding::Marc8 : Encoding::Utf8;
+    return true;
+  }
+#else
+  (void)tiled;  // without SSE2, the checks field by field below
+#endif
+  for (const auto& fv : view.fields())
+    if (!field_bytes_as_is(fv.data.data(), fv.is_control() ? 0 : 2, fv.data.size(), fv.is_control(), ascii_only))
+      return false;
   Diagnostics none;
   EncodingEvidence evidence;
   bool examined = false;

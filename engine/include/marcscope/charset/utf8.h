@@ -21,6 +21,10 @@ Utf8Scan scan_utf8(std::string_view s);
 
 inline bool is_valid_utf8(std::string_view s) { return find_invalid_utf8(s) == std::string_view::npos; }
 
+/// From s[i] on, the valid multi-byte sequences that follow one another: the index of the first
+/// ASCII byte after them (or s.size()), or npos at the first invalid one.
+std::size_t skip_utf8_sequences(std::string_view s, std::size_t i);
+
 /// A scan of the whole string: how many valid multi-byte sequences and how many invalid ones
 /// (maximal subparts, as append_utf8_replacing counts them) it holds.
 struct Utf8Census {
