@@ -261,45 +261,53 @@ void write_iso2709(const Record& record, std::string& out) {
 bool write_iso2709_view(const RecordView& view, std::string& out) {
   // write_clean's layout, with each field's data as it is: decodes_as_is() has checked that the
   // model would hold exactly these bytes (indicators, then a delimiter and a code per subfield).
+  // Appended piece by piece (a resize would first fill the record with zeros).
   const auto& fields = view.fields();
+  const std::string_view bytes = view.bytes();
   const std::size_t base = 24 + 12 * fields.size() + 1;
   std::size_t data_size = 0;
+  // Whether the fields lie one after the other in the input, each followed by a field
+  // terminator: then their bytes are copied in one piece.
+  bool in_one_piece = !fields.empty();
   for (const auto& f : fields) {
     const std::size_t len = f.data.size() + 1;
     if (len > 9999) return false;
+    in_one_piece = in_one_piece && f.offset == fields.front().offset + data_size && f.offset + len <= bytes.size() &&
+                   bytes[f.offset + len - 1] == kFieldTerminator;
     data_size += len;
   }
   const std::size_t total = base + data_size + 1;
   if (total > 99999) return false;
   const std::size_t start = out.size();
-  out.resize(start + total);
-  char* o = out.data() + start;
-  std::memcpy(o, view.bytes().data(), 24);
+  out.append(bytes.data(), 24);
   put_number(out, start + 0, 5, total);
   put_number(out, start + 12, 5, base);
+  char* o = out.data() + start;
   o[9] = 'a';
   o[10] = '2';
   o[11] = '2';
   std::memcpy(o + 20, "4500", 4);
-  std::size_t entry = start + 24, pos = 0;
+  std::size_t pos = 0;
   for (const auto& f : fields) {
     const std::size_t len = f.data.size() + 1;
-    char* e = out.data() + entry;
+    char e[12];
     std::memcpy(e, f.tag.data(), 3);
     put_digits4(e + 3, len);
     e[7] = static_cast<char>('0' + pos / 10000);
     put_digits4(e + 8, pos % 10000);
-    entry += 12;
+    out.append(e, 12);
     pos += len;
   }
-  o = out.data() + entry;
-  *o++ = kFieldTerminator;
-  for (const auto& f : fields) {
-    if (!f.data.empty()) std::memcpy(o, f.data.data(), f.data.size());
-    o += f.data.size();
-    *o++ = kFieldTerminator;
+  out.push_back(kFieldTerminator);
+  if (in_one_piece) {
+    out.append(bytes.data() + fields.front().offset, data_size);
+  } else {
+    for (const auto& f : fields) {
+      out.append(f.data);
+      out.push_back(kFieldTerminator);
+    }
   }
-  *o = kRecordTerminator;
+  out.push_back(kRecordTerminator);
   return true;
 }
 
