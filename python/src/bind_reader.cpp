@@ -228,6 +228,7 @@ class Reader {
     if (pull_) pull_->cancel();
     ended_ = true;
     batch_ = Batch{};
+    prepared_.clear();
     items_.clear();
     next_item_ = 0;
   }
@@ -307,8 +308,12 @@ class Reader {
         }
       }
       if (!bad_utf8) {
-        auto* native = new NativeRecord;
-        if (br.as_is) {
+        NativeRecord* native = item.index < prepared_.size() && prepared_[item.index]
+                                   ? prepared_[item.index].release()
+                                   : new NativeRecord;
+        if (native->as_is) {
+          // made by prepare()
+        } else if (br.as_is) {
           native->as_is = true;
           native->bytes.assign(br.bytes.data(), br.bytes.size());
           native->decode = decode_;
@@ -387,17 +392,39 @@ class Reader {
     if (pull_) {
       py::gil_scoped_release nogil;
       batch = pull_->next_batch(config_.batch_records);
+      prepare(batch);
     } else if (native_source_) {
       py::gil_scoped_release nogil;
       batch = feed_native();
+      prepare(batch);
     } else {
       batch = feed_file();
+      py::gil_scoped_release nogil;
+      prepare(batch);
     }
     last_bytes_ = {};
     batch_ = std::move(batch);
     lay_out();
     if (batch_.empty() && items_.empty()) ended_ = true;
     if (batch_.stopped) ended_ = true;
+  }
+
+  /// The native records of the batch's undecoded records, made here, without the GIL: their
+  /// bytes copied and the view the reader parsed moved onto the copy, so that handing one over
+  /// (with the GIL) only wraps it, and its first field look-up parses nothing.
+  void prepare(const Batch& batch) {
+    prepared_.clear();
+    prepared_.resize(batch.records.size());
+    for (std::size_t i = 0; i < batch.records.size(); ++i) {
+      const BatchRecord& br = batch.records[i];
+      if (!br.as_is || br.view.bytes().data() != br.bytes.data()) continue;
+      auto native = std::make_unique<NativeRecord>();
+      native->as_is = true;
+      native->bytes.assign(br.bytes.data(), br.bytes.size());
+      native->decode = decode_;
+      native->adopt_view(br.view);
+      prepared_[i] = std::move(native);
+    }
   }
 
   /// threads=1 over a path or bytes: the Decoder fed from the source on this thread. GIL released.
@@ -532,6 +559,7 @@ class Reader {
   std::mutex mutex_;                 ///< the reader: taken for each next()/read_batch()
   std::atomic<std::thread::id> owner_{};  ///< who holds mutex_ (to refuse a re-entrant call)
   Batch batch_;
+  std::vector<std::unique_ptr<NativeRecord>> prepared_;  ///< by batch_.records index: see prepare()
   std::vector<Item> items_;
   std::size_t next_item_ = 0;
   bool ended_ = false;

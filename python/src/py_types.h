@@ -46,6 +46,12 @@ struct NativeRecord {
 
   /// The engine's view of `bytes` (as_is only), parsed on first use.
   const RecordView& view();
+  /// Takes the reader's view of the record (parsed from the bytes `bytes` copies) as its own.
+  void adopt_view(const RecordView& parsed) {
+    view_ = parsed;
+    view_.rebase(bytes);
+    view_ready = true;
+  }
   /// The engine record: decoded from `bytes` on first use when as_is.
   Record& model();
   /// How many fields the record has (without decoding it).

@@ -129,6 +129,7 @@ class TestViewWriter : public QObject {
   void utf8_and_plain_ascii_marc8_take_the_view_path();
   void decodes_as_is_refuses_what_the_model_changes();
   void decodes_as_is_follows_the_rule_on_spoiled_records();
+  void as_is_records_carry_their_view();
 };
 
 void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
@@ -354,6 +355,60 @@ void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {
   qInfo("%llu records checked, %llu as they are", (unsigned long long)checked, (unsigned long long)accepted);
   QVERIFY(checked > 10000);
   QVERIFY(accepted > 1000 && accepted < checked);
+}
+
+void TestViewWriter::as_is_records_carry_their_view() {
+  // A record delivered as it is comes with the view the reader parsed: the same fields as parsing
+  // its bytes again, pointing into those bytes.
+  ReadOptions read;
+  read.format = Format::Iso2709;
+  read.skip_as_is = true;
+  read.threads = 2;
+  read.slice_bytes = 4096;
+  auto reader = RecordReader::open(data_path("pairs/traject-test_data.utf8.mrc"), read);
+  std::uint64_t with_view = 0;
+  reader->run([&](Batch& batch) {
+    for (const auto& r : batch.records) {
+      if (!r.as_is) continue;
+      RecordView fresh;
+      Diagnostics diags;
+      if (!fresh.parse(r.bytes, r.offset, r.number, ReadMode::Permissive, diags)) return false;
+      if (r.view.bytes().data() != r.bytes.data() || r.view.fields().size() != fresh.fields().size()) return false;
+      for (std::size_t i = 0; i < fresh.fields().size(); ++i)
+        if (r.view.fields()[i].data.data() != fresh.fields()[i].data.data() ||
+            r.view.fields()[i].data.size() != fresh.fields()[i].data.size())
+          return false;
+      RecordView scratch;
+      if (&r.view_of(scratch, ReadMode::Permissive) != &r.view) return false;
+      ++with_view;
+    }
+    return true;
+  });
+  QVERIFY(with_view > 0);
+
+  // rebase(): the same view over a copy of the bytes, nothing left pointing at the original.
+  std::string original = read_bytes("pairs/traject-test_data.utf8.mrc");
+  original.resize(original.find('\x1D') + 1);
+  RecordView view;
+  Diagnostics diags;
+  QVERIFY(view.parse(original, 0, 1, ReadMode::Permissive, diags));
+  const std::string copy = original;
+  RecordView moved = view;
+  moved.rebase(copy);
+  original.assign(original.size(), 'x');
+  QCOMPARE(moved.bytes().data(), copy.data());
+  QCOMPARE(moved.fields().size(), view.fields().size());
+  QVERIFY(moved.fields().size() > 5);
+  for (std::size_t i = 0; i < moved.fields().size(); ++i) {
+    const FieldView& f = moved.fields()[i];
+    QVERIFY(f.data.data() >= copy.data() && f.data.data() + f.data.size() <= copy.data() + copy.size());
+    QCOMPARE(f.data.size(), view.fields()[i].data.size());
+    QVERIFY(f.tag.data() >= copy.data() && f.tag.data() < copy.data() + copy.size());
+    QCOMPARE(f.data.data() - copy.data(), static_cast<std::ptrdiff_t>(f.offset));
+  }
+  QCOMPARE(std::string(moved.fields()[0].tag), std::string("001"));
+  QVERIFY(decodes_as_is(moved, {}));
+  QVERIFY_THROWS_EXCEPTION(std::invalid_argument, moved.rebase(std::string_view(copy).substr(1)));
 }
 
 QTEST_GUILESS_MAIN(TestViewWriter)

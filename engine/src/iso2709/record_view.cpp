@@ -1,7 +1,9 @@
 #include "marcscope/iso2709/record_view.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 
 #include "record_bytes.h"
@@ -54,6 +56,22 @@ void FieldView::SubfieldIterator::advance() {
   std::size_t len = next ? static_cast<std::size_t>(static_cast<const char*>(next) - rest_.data()) : rest_.size();
   current_.value = rest_.substr(0, len);
   rest_.remove_prefix(len);
+}
+
+void RecordView::rebase(std::string_view copy) {
+  if (copy.size() != bytes_.size()) throw std::invalid_argument("RecordView::rebase: not a copy of the record's bytes");
+  const auto from = reinterpret_cast<std::uintptr_t>(bytes_.data());
+  auto moved = [&](std::string_view v) {
+    const auto at = reinterpret_cast<std::uintptr_t>(v.data());
+    // Only what points into the bytes (a view made up by a repair keeps pointing where it does).
+    if (v.empty() || at < from || at + v.size() > from + bytes_.size()) return v;
+    return std::string_view(copy.data() + (at - from), v.size());
+  };
+  for (auto& f : fields_) {
+    f.tag = moved(f.tag);
+    f.data = moved(f.data);
+  }
+  bytes_ = copy;
 }
 
 const FieldView* RecordView::first(std::string_view tag) const {

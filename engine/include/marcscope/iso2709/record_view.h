@@ -104,6 +104,10 @@ class RecordView {
   /// First field with this tag, or nullptr.
   const FieldView* first(std::string_view tag) const;
 
+  /// Points the view at `copy`, a copy of the bytes it was parsed from: the same record without
+  /// parsing it again.
+  void rebase(std::string_view copy);
+
  private:
   std::string_view bytes_;
   std::vector<FieldView> fields_;
