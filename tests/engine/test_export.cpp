@@ -4,6 +4,10 @@
 #include <QDirIterator>
 #include <QtTest>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "marcscope/formats/mrk_writer.h"
 #include "marcscope/read/record_file.h"
 #include "marcscope/read/record_reader.h"
@@ -89,6 +93,31 @@ class TestExport : public QObject {
     QVERIFY(!s.cancelled);
     QVERIFY(slurp(out) == read_bytes("valid/solrmarc-uva_001_2000.mrc"));
     QVERIFY(!QFile::exists(out + ".marcscope-partial"));
+  }
+
+  /// A named pipe (as /dev/null or a terminal) is written to, not replaced by a file renamed
+  /// over it: the reader at its other end gets the bytes and the pipe is still a pipe.
+  void a_pipe_is_written_not_replaced() {
+    QTemporaryDir dir;
+    const std::string fifo = dir.filePath("pipe").toStdString();
+    QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+    const int reader = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);  // so that opening to write does not block
+    QVERIFY(reader >= 0);
+    {
+      OutputFile out(fifo);
+      out.write("records\n");
+      out.commit();
+    }
+    char got[64] = {};
+    const ssize_t n = ::read(reader, got, sizeof got);
+    ::close(reader);
+    QCOMPARE(std::string(got, n > 0 ? static_cast<std::size_t>(n) : 0), std::string("records\n"));
+    struct stat st {};
+    QCOMPARE(::stat(fifo.c_str(), &st), 0);
+    QVERIFY(S_ISFIFO(st.st_mode));
+    QVERIFY(!QFile::exists(QString::fromStdString(fifo) + ".marcscope-partial"));
+    // A directory is refused, not written beside.
+    QVERIFY_THROWS_EXCEPTION(IoError, OutputFile(dir.path().toStdString()));
   }
 
   /// Nothing read is lost: every record of a damaged file, readable or not, is in the copy.

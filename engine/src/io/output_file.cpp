@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
+#include <system_error>
 
 #include "marcscope/io/mapped_file.h"
 
@@ -13,6 +15,16 @@ OutputFile::OutputFile(const std::string& path) {
     return;
   }
   path_ = path;
+  // Something that is not a file (/dev/null, a named pipe, a terminal): written to as it is. A
+  // temporary file renamed over it would replace the device or pipe itself with a file.
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (!ec && std::filesystem::is_directory(status)) throw IoError("cannot write '" + path + "': it is a directory");
+  if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    file_ = std::fopen(path.c_str(), "wb");
+    if (file_ == nullptr) throw IoError("cannot write '" + path + "': " + std::strerror(errno));
+    return;
+  }
   temp_ = path + ".marcscope-partial";
   file_ = std::fopen(temp_.c_str(), "wb");
   if (file_ == nullptr) throw IoError("cannot write '" + path + "': " + std::strerror(errno));
@@ -21,7 +33,7 @@ OutputFile::OutputFile(const std::string& path) {
 OutputFile::~OutputFile() {
   if (!path_.empty() && file_ != nullptr) {
     std::fclose(file_);
-    std::remove(temp_.c_str());
+    if (!temp_.empty()) std::remove(temp_.c_str());
   }
 }
 
@@ -44,10 +56,11 @@ void OutputFile::commit() {
   if (std::fclose(file_) != 0) {
     const int error = errno;
     file_ = nullptr;
-    std::remove(temp_.c_str());
+    if (!temp_.empty()) std::remove(temp_.c_str());
     fail(error);
   }
   file_ = nullptr;
+  if (temp_.empty()) return;  // written in place (not a file)
   if (std::rename(temp_.c_str(), path_.c_str()) != 0) {
     const int error = errno;
     std::remove(temp_.c_str());

@@ -1,7 +1,8 @@
 #pragma once
 // Where written records go: a file written under a temporary name and renamed into place only
 // when all of it is written (commit()), so a job that fails or is stopped never destroys or half
-// replaces an existing file; or standard output.
+// replaces an existing file; something that is not a file (/dev/null, a named pipe), written to
+// directly; or standard output.
 
 #include <cstdio>
 #include <string>
