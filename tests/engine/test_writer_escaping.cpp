@@ -1,6 +1,7 @@
 // Escaping in the MARCXML and MARC-in-JSON writers against simple reference escapers written
 // here: every special character (markup, quotes, control characters, valid and invalid UTF-8) at
-// every position of values of 0 to 24 bytes (the writers look at eight bytes at a time), in
+// every position of values of 0 to 40 bytes (the writers look at sixteen bytes at a time, then
+// eight), in
 // element content, attribute values, control fields, JSON keys and strings, indented or not;
 // random values; runs of characters that expand when escaped; values long enough to make the
 // output grow while one is escaped; many records appended to one string.
@@ -179,10 +180,10 @@ std::string filler(std::size_t n, std::size_t seed) {
   return s;
 }
 
-/// Every unit at every position of values of 0 to 24 bytes.
+/// Every unit at every position of values of 0 to 40 bytes: two blocks of sixteen, then words.
 std::vector<std::string> positional_values() {
   std::vector<std::string> out;
-  for (std::size_t len = 0; len <= 24; ++len) {
+  for (std::size_t len = 0; len <= 40; ++len) {
     out.push_back(filler(len, len));
     for (std::size_t u = 0; u < units().size(); ++u) {
       const std::string& unit = units()[u];

@@ -26,18 +26,25 @@
 
 namespace marcscope::detail {
 
-/// The next subfield delimiter in [p, end), or end: sixteen bytes at a time (SSE2).
-inline const char* next_delimiter(const char* p, const char* end) {
+/// The next subfield delimiter in [p, end), or end: sixteen bytes at a time (SSE2), reading as
+/// far as `limit` (>= end: the record's end, so that a short value needs no byte loop).
+inline const char* next_delimiter(const char* p, const char* end, const char* limit) {
 #if defined(__SSE2__)
   const __m128i delimiter = _mm_set1_epi8(kSubfieldDelimiter);
-  for (; end - p >= 16; p += 16) {
+  for (; limit - p >= 16; p += 16) {
     const auto m = static_cast<unsigned>(
         _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)), delimiter)));
-    if (m) return p + std::countr_zero(m);
+    if (m) {
+      const char* found = p + std::countr_zero(m);
+      return found < end ? found : end;
+    }
+    if (end - p <= 16) return end;
   }
+#else
+  (void)limit;
 #endif
-  while (p != end && *p != kSubfieldDelimiter) ++p;
-  return p;
+  while (p < end && *p != kSubfieldDelimiter) ++p;
+  return p < end ? p : end;
 }
 
 /// The subfields of a field that decodes_as_is() accepted: its subfield area is empty or starts
@@ -51,12 +58,13 @@ class AsIsSubfields {
   struct Iterator {
     const char* at;  ///< a delimiter, or the end
     const char* end;
+    const char* limit;  ///< the record's end: next_delimiter() may read that far
     Subfield current;
     void load() {
       if (at == end) return;
       current.code = at[1];
       const char* v = at + 2;
-      current.value = std::string_view(v, static_cast<std::size_t>(next_delimiter(v, end) - v));
+      current.value = std::string_view(v, static_cast<std::size_t>(next_delimiter(v, end, limit) - v));
     }
     const Subfield& operator*() const { return current; }
     Iterator& operator++() {
@@ -66,33 +74,36 @@ class AsIsSubfields {
     }
     bool operator!=(const Iterator& other) const { return at != other.at; }
   };
-  explicit AsIsSubfields(std::string_view area) : area_(area) {}
+  /// `limit`: the end of the record's bytes, at or past the area's end.
+  AsIsSubfields(std::string_view area, const char* limit) : area_(area), limit_(limit) {}
   Iterator begin() const {
-    Iterator it{area_.data(), area_.data() + area_.size(), {}};
+    Iterator it{area_.data(), area_.data() + area_.size(), limit_, {}};
     it.load();
     return it;
   }
-  Iterator end() const { return {area_.data() + area_.size(), area_.data() + area_.size(), {}}; }
+  Iterator end() const { return {area_.data() + area_.size(), area_.data() + area_.size(), limit_, {}}; }
 
  private:
   std::string_view area_;
+  const char* limit_;
 };
 
 /// A record that decodes_as_is() accepts, seen as the model it decodes to (the same names as
 /// Record, Field and Subfield), so that a writer's template writes it from the view.
 class AsIsField {
  public:
-  explicit AsIsField(const FieldView& f) : f_(&f) {}
+  AsIsField(const FieldView& f, const char* limit) : f_(&f), limit_(limit) {}
   std::string_view tag() const { return f_->tag; }
   bool is_control() const { return f_->is_control(); }
   std::string_view value() const { return f_->data; }
   char indicator1() const { return f_->data[0]; }
   char indicator2() const { return f_->data[1]; }
   std::string_view leading_data() const { return {}; }
-  AsIsSubfields subfields() const { return AsIsSubfields(f_->data.substr(2)); }
+  AsIsSubfields subfields() const { return AsIsSubfields(f_->data.substr(2), limit_); }
 
  private:
   const FieldView* f_;
+  const char* limit_;  ///< the end of the record's bytes
 };
 
 class AsIsRecord {
@@ -104,7 +115,8 @@ class AsIsRecord {
   std::string_view leader() const { return {leader_, 24}; }
   struct Iterator {
     std::vector<FieldView>::const_iterator at;
-    AsIsField operator*() const { return AsIsField(*at); }
+    const char* limit;
+    AsIsField operator*() const { return AsIsField(*at, limit); }
     Iterator& operator++() {
       ++at;
       return *this;
@@ -113,10 +125,11 @@ class AsIsRecord {
   };
   struct Fields {
     const std::vector<FieldView>& fields;
-    Iterator begin() const { return {fields.begin()}; }
-    Iterator end() const { return {fields.end()}; }
+    const char* limit;
+    Iterator begin() const { return {fields.begin(), limit}; }
+    Iterator end() const { return {fields.end(), limit}; }
   };
-  Fields fields() const { return {view_.fields()}; }
+  Fields fields() const { return {view_.fields(), view_.bytes().data() + view_.bytes().size()}; }
 
  private:
   const RecordView& view_;

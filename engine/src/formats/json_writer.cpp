@@ -42,7 +42,16 @@ inline std::uint64_t attention(std::uint64_t w) {
 }
 
 inline std::size_t copy_clean(const char* s, std::size_t n, char* o) {
-  return detail::copy_clean(s, n, o, [](std::uint64_t w) { return attention(w); }, kPlain);
+#if defined(__SSE2__)
+  auto attention16 = [](__m128i w) {
+    const __m128i m = _mm_or_si128(high_or_control16(w), _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('"')),
+                                                                     _mm_cmpeq_epi8(w, _mm_set1_epi8('\\'))));
+    return static_cast<unsigned>(_mm_movemask_epi8(m));
+  };
+#else
+  auto attention16 = [] {};
+#endif
+  return detail::copy_clean16(s, n, o, attention16, [](std::uint64_t w) { return attention(w); }, kPlain);
 }
 
 /// Writes s[i, n) as (part of) the inside of a JSON string at o, which must have room for

@@ -47,7 +47,19 @@ inline std::uint64_t attention(std::uint64_t w) {
 
 template <bool Attr>
 inline std::size_t copy_clean(const char* s, std::size_t n, char* o) {
-  return detail::copy_clean(s, n, o, [](std::uint64_t w) { return attention<Attr>(w); }, Attr ? kPlainAttr : kPlainText);
+#if defined(__SSE2__)
+  auto attention16 = [](__m128i w) {
+    __m128i m = _mm_or_si128(high_or_control16(w), _mm_cmpeq_epi8(w, _mm_set1_epi8('&')));
+    // '<' (0x3C) or '>' (0x3E)
+    m = _mm_or_si128(m, _mm_cmpeq_epi8(_mm_or_si128(w, _mm_set1_epi8(0x02)), _mm_set1_epi8('>')));
+    if constexpr (Attr) m = _mm_or_si128(m, _mm_cmpeq_epi8(w, _mm_set1_epi8('"')));
+    return static_cast<unsigned>(_mm_movemask_epi8(m));
+  };
+#else
+  auto attention16 = [] {};
+#endif
+  return detail::copy_clean16(s, n, o, attention16, [](std::uint64_t w) { return attention<Attr>(w); },
+                              Attr ? kPlainAttr : kPlainText);
 }
 
 /// Writes s[i, n) escaped for XML text (Attr = false) or a double-quoted attribute value at o,
