@@ -472,18 +472,23 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
       // After the indicators: nothing before the first delimiter.
       if (n > 2 && p[2] != kSubfieldDelimiter) return false;
     }
-    // MARC-8 gives DEL no character, and reads "&#xHHHH;" as the character it names (LoC's
-    // lossless conversion); bytes above ASCII are ruled out with the rest.
-    if (ascii_only && (data.find('\x7F') != std::string_view::npos || data.find("&#") != std::string_view::npos))
-      return false;
     tiled = tiled && fv.offset == next && p + n < end && p[n] == kFieldTerminator;
     next = std::size_t{fv.offset} + n + 1;
   }
+  // Read as MARC-8: DEL has no character, and "&#xHHHH;" is read as the character it names
+  // (LoC's lossless conversion). Looked for last: a record with a byte above ASCII (most MARC-8
+  // records that are not plain ASCII) is turned down by the byte checks first.
+  auto no_marc8_specials = [&] {
+    for (const auto& fv : view.fields())
+      if (fv.data.find('\x7F') != std::string_view::npos || fv.data.find("&#") != std::string_view::npos) return false;
+    return true;
+  };
 #if defined(__SSE2__)
   if (tiled) {
     // The bytes choose_encoding() examines are those body_as_is() checks: valid UTF-8 (or ASCII)
     // and no ESC means no diagnostic and the leader's encoding.
     if (!body_as_is(view, ascii_only)) return false;
+    if (ascii_only && !no_marc8_specials()) return false;
     if (encoding) *encoding = ascii_only ? Encoding::Marc8 : Encoding::Utf8;
     return true;
   }
@@ -493,6 +498,7 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
   for (const auto& fv : view.fields())
     if (!field_bytes_as_is(fv.data.data(), fv.is_control() ? 0 : 2, fv.data.size(), fv.is_control(), ascii_only))
       return false;
+  if (ascii_only && !no_marc8_specials()) return false;
   Diagnostics none;
   EncodingEvidence evidence;
   bool examined = false;
