@@ -429,9 +429,9 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
   // those after the last field's: none inside a field.
   std::size_t after = 0;
   for (std::size_t t = tail; t < size; ++t) after += bytes[t] == kFieldTerminator || bytes[t] == kRecordTerminator;
-  const auto counted = static_cast<std::size_t>(_mm_cvtsi128_si64(terminators)) +
-                       static_cast<std::size_t>(_mm_cvtsi128_si64(_mm_unpackhi_epi64(terminators, terminators)));
-  return counted == fields.size() + after;
+  std::uint64_t sums[2];
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(sums), terminators);
+  return sums[0] + sums[1] == fields.size() + after;
 }
 #endif
 
