@@ -266,14 +266,9 @@ bool write_iso2709_view(const RecordView& view, std::string& out) {
   const std::string_view bytes = view.bytes();
   const std::size_t base = 24 + 12 * fields.size() + 1;
   std::size_t data_size = 0;
-  // Whether the fields lie one after the other in the input, each followed by a field
-  // terminator: then their bytes are copied in one piece.
-  bool in_one_piece = !fields.empty();
   for (const auto& f : fields) {
     const std::size_t len = f.data.size() + 1;
     if (len > 9999) return false;
-    in_one_piece = in_one_piece && f.offset == fields.front().offset + data_size && f.offset + len <= bytes.size() &&
-                   bytes[f.offset + len - 1] == kFieldTerminator;
     data_size += len;
   }
   const std::size_t total = base + data_size + 1;
@@ -299,7 +294,7 @@ bool write_iso2709_view(const RecordView& view, std::string& out) {
     pos += len;
   }
   out.push_back(kFieldTerminator);
-  if (in_one_piece) {
+  if (view.fields_in_one_piece()) {
     out.append(bytes.data() + fields.front().offset, data_size);
   } else {
     for (const auto& f : fields) {

@@ -58,6 +58,17 @@ void FieldView::SubfieldIterator::advance() {
   rest_.remove_prefix(len);
 }
 
+bool RecordView::fields_in_one_piece() const {
+  if (fields_.empty()) return false;
+  std::size_t next = fields_.front().offset;
+  for (const auto& f : fields_) {
+    const std::size_t end = next + f.data.size();  // where its terminator must be
+    if (f.offset != next || end >= bytes_.size() || bytes_[end] != kFieldTerminator) return false;
+    next = end + 1;
+  }
+  return true;
+}
+
 void RecordView::rebase(std::string_view copy) {
   if (copy.size() != bytes_.size()) throw std::invalid_argument("RecordView::rebase: not a copy of the record's bytes");
   const auto from = reinterpret_cast<std::uintptr_t>(bytes_.data());

@@ -347,8 +347,8 @@ bool field_bytes_as_is(const char* p, std::size_t i, std::size_t n, bool control
   return true;
 }
 
-/// decodes_as_is()'s byte checks in one pass over a record whose fields lie one after the other,
-/// each followed by a field terminator: from the first field's first byte to the record's end,
+/// decodes_as_is()'s byte checks in one pass over a record whose fields are in one piece
+/// (RecordView::fields_in_one_piece()): from the first field's first byte to the record's end,
 /// sixteen bytes at a time (SSE2). The fields' own checks (tags, indicators, no delimiter in a
 /// control field) are made before. What is checked here, the bytes after the last field's
 /// terminator taking part only in the encoding checks (as choose_encoding() sees them):
@@ -425,7 +425,7 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
     const unsigned below = mask(_mm_cmplt_epi8(w, space)) & mine & ~high;
     if ((below | high) != 0 && !check(w, i, mine, high, below)) return false;
   }
-  // The terminators counted are the fields' (each in its place: decodes_as_is() looked) and
+  // The terminators counted are the fields' (each in its place: fields_in_one_piece()) and
   // those after the last field's: none inside a field.
   std::size_t after = 0;
   for (std::size_t t = tail; t < size; ++t) after += bytes[t] == kFieldTerminator || bytes[t] == kRecordTerminator;
@@ -452,12 +452,6 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
   for (const char c : leader)
     if (!is_printable(c)) return false;
   const std::string_view bytes = view.bytes();
-  const char* const end = bytes.data() + bytes.size();
-  // Whether the fields lie one after the other, each followed by a field terminator: then one
-  // pass over the record's bytes from the first field on checks everything (body_as_is), else
-  // each field is checked and choose_encoding() has the last word.
-  bool tiled = !view.fields().empty();
-  std::size_t next = tiled ? view.fields().front().offset : 0;
   for (const auto& fv : view.fields()) {
     if (!printable3(fv.tag)) return false;
     const std::string_view data = fv.data;
@@ -472,8 +466,6 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
       // After the indicators: nothing before the first delimiter.
       if (n > 2 && p[2] != kSubfieldDelimiter) return false;
     }
-    tiled = tiled && fv.offset == next && p + n < end && p[n] == kFieldTerminator;
-    next = std::size_t{fv.offset} + n + 1;
   }
   // Read as MARC-8: DEL has no character, and "&#xHHHH;" is read as the character it names
   // (LoC's lossless conversion). Looked for last: a record with a byte above ASCII (most MARC-8
@@ -484,7 +476,10 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
     return true;
   };
 #if defined(__SSE2__)
-  if (tiled) {
+  // Fields in one piece (nearly every record): one pass over the record's bytes from the first
+  // field on checks everything (body_as_is); else each field is checked and choose_encoding()
+  // has the last word.
+  if (view.fields_in_one_piece()) {
     // The bytes choose_encoding() examines are those body_as_is() checks: valid UTF-8 (or ASCII)
     // and no ESC means no diagnostic and the leader's encoding.
     if (!body_as_is(view, ascii_only)) return false;
@@ -492,8 +487,6 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
     if (encoding) *encoding = ascii_only ? Encoding::Marc8 : Encoding::Utf8;
     return true;
   }
-#else
-  (void)tiled;  // without SSE2, the checks field by field below
 #endif
   for (const auto& fv : view.fields())
     if (!field_bytes_as_is(fv.data.data(), fv.is_control() ? 0 : 2, fv.data.size(), fv.is_control(), ascii_only))

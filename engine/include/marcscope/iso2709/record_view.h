@@ -104,6 +104,12 @@ class RecordView {
   /// First field with this tag, or nullptr.
   const FieldView* first(std::string_view tag) const;
 
+  /// Whether the fields lie one after the other from the first one's data on, each followed by a
+  /// field terminator: then the bytes from the first field to the last terminator are exactly
+  /// the fields' data and terminators, in one piece (what decodes_as_is() checks in one pass and
+  /// write_iso2709_view() copies in one piece).
+  bool fields_in_one_piece() const;
+
   /// Points the view at `copy`, a copy of the bytes it was parsed from: the same record without
   /// parsing it again.
   void rebase(std::string_view copy);
