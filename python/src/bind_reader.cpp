@@ -158,7 +158,7 @@ class Reader {
   }
 
   ~Reader() {
-    if (getpid() != pid_) {
+    if (fork_generation() != generation_) {
       // A forked child's copy of a reader made in the parent: its threads do not exist here, so
       // stopping and joining them would wait forever. Left as it is (leaked), never touched.
       (void)pull_.release();
@@ -248,7 +248,7 @@ class Reader {
   /// Takes the reader: the mutex with the GIL released, then the GIL again. A thread that already
   /// holds it (a file object's read() calling back into its own reader) gets an error, not a hang.
   Held acquire() {
-    if (getpid() != pid_)
+    if (fork_generation() != generation_)
       throw std::logic_error("this reader was made in another process (before os.fork()); make a new reader in this one");
     if (owner_.load() == std::this_thread::get_id()) throw std::logic_error("this reader is already being read by this thread");
     std::unique_lock<std::mutex> lock(mutex_, std::try_to_lock);
@@ -410,19 +410,20 @@ class Reader {
   }
 
   /// The native records of the batch's undecoded records, made here, without the GIL: their
-  /// bytes copied and the view the reader parsed moved onto the copy, so that handing one over
-  /// (with the GIL) only wraps it, and its first field look-up parses nothing.
-  void prepare(const Batch& batch) {
+  /// bytes copied and the view the reader parsed taken from the batch and moved onto the copy,
+  /// so that handing one over (with the GIL) only wraps it, and its first field look-up parses
+  /// nothing.
+  void prepare(Batch& batch) {
     prepared_.clear();
     prepared_.resize(batch.records.size());
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
-      const BatchRecord& br = batch.records[i];
+      BatchRecord& br = batch.records[i];
       if (!br.as_is || br.view.bytes().data() != br.bytes.data()) continue;
       auto native = std::make_unique<NativeRecord>();
       native->as_is = true;
       native->bytes.assign(br.bytes.data(), br.bytes.size());
       native->decode = decode_;
-      native->adopt_view(br.view);
+      native->adopt_view(std::move(br.view));  // the batch's view is not used again
       prepared_[i] = std::move(native);
     }
   }
@@ -545,7 +546,9 @@ class Reader {
   }
 
   Config config_;
-  const pid_t pid_ = getpid();  ///< the process that made it (a reader is used in that one only)
+  /// The process that made it (a reader is used in that one only): checked on every record, so a
+  /// counter of forks rather than getpid(), a system call.
+  const unsigned generation_ = fork_generation();
   ReadOptions options_;
   std::shared_ptr<const DecodeOptions> decode_;  ///< options_.decode, for records handed over as is
   std::string name_;

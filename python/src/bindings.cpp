@@ -2,7 +2,10 @@
 
 #include "bindings.h"
 
+#include <pthread.h>
 #include <unistd.h>
+
+#include <atomic>
 
 #include "marcscope/core/executor.h"
 #include "marcscope/read/read_options.h"
@@ -13,7 +16,12 @@ namespace {
 /// The process in which the engine first started worker threads (oneTBB), 0 before that. A
 /// process forked from it inherits this value, which is how a child knows.
 pid_t threads_started_in = 0;
+/// How many times this process's line has forked: each fork() adds one in the child (an atfork
+/// handler registered by bind_all, before any reader exists).
+std::atomic<unsigned> forks{0};
 }  // namespace
+
+unsigned fork_generation() { return forks.load(std::memory_order_relaxed); }
 
 bool engine_threads_unsafe() { return threads_started_in != 0 && threads_started_in != getpid(); }
 
@@ -47,6 +55,9 @@ std::shared_ptr<Executor> process_executor() {
 }
 
 void bind_all(py::module_& m) {
+  static const bool counting_forks =
+      pthread_atfork(nullptr, nullptr, [] { forks.fetch_add(1, std::memory_order_relaxed); }) == 0;
+  if (!counting_forks) throw std::runtime_error("marcscope: pthread_atfork failed");
   m.doc() = "MarcScope's engine for Python: readers, record hand-over, writers and validation.";
   m.attr("__version__") = MARCSCOPE_VERSION;
   bind_errors(m);

@@ -45,6 +45,10 @@ std::shared_ptr<Executor> process_executor();
 /// threads) throws instead of starting them.
 bool engine_threads_unsafe();
 void engine_threads_needed();
+/// Which process this is in its line of forks: it changes in a child at each fork() (a counter an
+/// atfork handler keeps), so that an object can tell cheaply, without a system call as getpid()
+/// is, that it was made in a parent process.
+unsigned fork_generation();
 /// The threads a whole-input job (validate(), convert()) runs on: `threads` of its own (when > 0)
 /// or the process's pool; in a process forked after the engine started threads, everything on
 /// the calling thread without oneTBB (ReadOptions::serial), whatever `threads` says.

@@ -47,8 +47,8 @@ struct NativeRecord {
   /// The engine's view of `bytes` (as_is only), parsed on first use.
   const RecordView& view();
   /// Takes the reader's view of the record (parsed from the bytes `bytes` copies) as its own.
-  void adopt_view(const RecordView& parsed) {
-    view_ = parsed;
+  void adopt_view(RecordView&& parsed) {
+    view_ = std::move(parsed);
     view_.rebase(bytes);
     view_ready = true;
   }
