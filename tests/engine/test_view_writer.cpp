@@ -1,7 +1,8 @@
 // Writing records that need no change straight from their view (ReadOptions::skip_as_is, which
 // `marcscope convert` sets): every ISO 2709 fixture, in every read mode, converted to every
 // format both ways, gives the same bytes and the same diagnostics as decoding every record to
-// the model; UTF-8 records take the view path, and so do MARC-8 records of plain ASCII.
+// the model; UTF-8 records take the view path, and so do MARC-8 records of plain ASCII, and with
+// ReadOptions::transcode_marc8 other clean MARC-8 records, as their UTF-8 form.
 #include <QDirIterator>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -24,16 +25,18 @@ struct Converted {
   std::string bytes;
   std::vector<std::string> diagnostics;
   std::uint64_t as_is = 0;      ///< records delivered undecoded (written from their view)
+  std::uint64_t transcoded = 0; ///< of those, MARC-8 records delivered as their UTF-8 form
   std::uint64_t delivered = 0;
 };
 
 Converted convert(const std::string& input, ReadMode mode, Format to, const WriterOptions& wopts, bool skip_as_is,
-                  const QString& out_path, unsigned threads) {
+                  const QString& out_path, unsigned threads, bool transcode = false) {
   Converted c;
   ReadOptions read;
   read.mode = mode;
   read.format = Format::Iso2709;
   read.skip_as_is = skip_as_is;
+  read.transcode_marc8 = transcode;
   read.threads = threads;
   // Small slices: several batches even for the small fixtures.
   read.slice_bytes = 4096;
@@ -52,6 +55,7 @@ Converted convert(const std::string& input, ReadMode mode, Format to, const Writ
       for (const auto& r : batch.records) {
         ++c.delivered;
         if (r.as_is) ++c.as_is;
+        if (r.transcoded) ++c.transcoded;
       }
       return true;
     });
@@ -130,6 +134,7 @@ class TestViewWriter : public QObject {
   void decodes_as_is_refuses_what_the_model_changes();
   void decodes_as_is_follows_the_rule_on_spoiled_records();
   void as_is_records_carry_their_view();
+  void transcoded_marc8_is_the_model_of_the_record();
 };
 
 void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
@@ -145,7 +150,7 @@ void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
                                        {Format::Json, false},    {Format::Json, true},     {Format::NdJson, false},
                                        {Format::Mrk, false},     {Format::Iso2709Marc8, false}};
   const std::vector<ReadMode> modes = {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover};
-  std::uint64_t compared = 0, as_is = 0;
+  std::uint64_t compared = 0, as_is = 0, transcoded = 0;
   for (const auto& file : files) {
     for (const ReadMode mode : modes) {
       for (const auto& target : targets) {
@@ -163,16 +168,27 @@ void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
         QVERIFY2(model.bytes == view.bytes, qPrintable(what));
         QVERIFY2(model.diagnostics == view.diagnostics, qPrintable(what));
         QCOMPARE(model.delivered, view.delivered);
+        QCOMPARE(view.transcoded, std::uint64_t{0});
         ++compared;
         as_is += view.as_is;
+        // MARC-8 records beyond ASCII delivered as their UTF-8 form too (ReadOptions::transcode_marc8).
+        if (target.pretty) continue;
+        const Converted utf8 =
+            convert(file.toStdString(), mode, target.format, wopts, true, dir.filePath("utf8"), 2, true);
+        QVERIFY2(utf8.bytes == model.bytes, qPrintable(what + " transcoded"));
+        QVERIFY2(utf8.diagnostics == model.diagnostics, qPrintable(what + " transcoded"));
+        QCOMPARE(utf8.delivered, model.delivered);
+        QVERIFY(utf8.as_is >= view.as_is);
+        transcoded += utf8.transcoded;
       }
     }
   }
-  qInfo("%llu conversions compared; %llu records written from their view", (unsigned long long)compared,
-        (unsigned long long)as_is);
+  qInfo("%llu conversions compared; %llu records written from their view, %llu MARC-8 ones from their UTF-8 form",
+        (unsigned long long)compared, (unsigned long long)as_is, (unsigned long long)transcoded);
   QVERIFY(compared > 1000);
-  // The view path was taken, often.
+  // The view path was taken, often, and so was the transcoded one.
   QVERIFY(as_is > 1000);
+  QVERIFY(transcoded > 1000);
 }
 
 void TestViewWriter::utf8_and_plain_ascii_marc8_take_the_view_path() {
@@ -409,6 +425,74 @@ void TestViewWriter::as_is_records_carry_their_view() {
   QCOMPARE(std::string(moved.fields()[0].tag), std::string("001"));
   QVERIFY(decodes_as_is(moved, {}));
   QVERIFY_THROWS_EXCEPTION(std::invalid_argument, moved.rebase(std::string_view(copy).substr(1)));
+}
+
+void TestViewWriter::transcoded_marc8_is_the_model_of_the_record() {
+  // Records of every ISO 2709 fixture declared MARC-8, as they are and with bytes overwritten by
+  // ones MARC-8 decoding and the record's structure care about: wherever transcode_marc8_as_is()
+  // takes one, its UTF-8 form decodes to the very model the record decodes to (leader included),
+  // with no diagnostic either way, and is written as the model is.
+  const std::string bytes_of_interest("\x1F\x1E\x1D\x1B\x0A\x00 \x7F\x80\xA9\xC3\xE2\xF0\xFF&#ab(", 20);
+  std::uint64_t seed = 54321;
+  auto next = [&seed] {
+    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::size_t>(seed >> 33);
+  };
+  std::uint64_t checked = 0, taken = 0, beyond_ascii = 0;
+  for (const auto& file : iso2709_fixtures()) {
+    const std::string data = slurp(file);
+    std::size_t records = 0;
+    for (std::size_t at = 0; at < data.size() && records < 40; ++records) {
+      std::size_t end = data.find('\x1D', at);
+      if (end == std::string::npos) end = data.size() - 1;
+      const std::string record = data.substr(at, end + 1 - at);
+      at = end + 1;
+      if (record.size() < 24) continue;
+      for (int variant = 0; variant < 8; ++variant) {
+        std::string spoiled = record;
+        spoiled[9] = ' ';
+        for (int k = 0; variant > 0 && k < 1 + variant % 3 && spoiled.size() > 24; ++k)
+          spoiled[24 + next() % (spoiled.size() - 24)] = bytes_of_interest[next() % bytes_of_interest.size()];
+        for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
+          RecordView view;
+          Diagnostics parsed;
+          if (!view.parse(spoiled, 0, 1, mode, parsed)) continue;
+          for (int o = 0; o < 3; ++o) {
+            DecodeOptions options;
+            if (o == 1) options.marc8.replacement = U' ';
+            if (o == 2) options.leader_utf8 = false;
+            std::string out;
+            RecordView utf8;
+            ++checked;
+            const bool took = transcode_marc8_as_is(view, options, out, utf8);
+            if (o == 2) QVERIFY(!took);  // the model keeps leader/09: no UTF-8 form stands for it
+            if (!took) continue;
+            ++taken;
+            Diagnostics from_original, from_utf8;
+            const Record model = Record::from_view(view, options, from_original);
+            const Record again = Record::from_view(utf8, options, from_utf8);
+            QString hex;
+            for (unsigned char c : spoiled) hex += QString::asprintf("%02X", c);
+            QVERIFY2(from_original.empty(), qPrintable(file + " " + hex));
+            QVERIFY2(from_utf8.empty(), qPrintable(file + " " + hex));
+            QVERIFY2(again == model, qPrintable(file + " " + hex));
+            QVERIFY2(decodes_as_is(utf8, options), qPrintable(file + " " + hex));
+            QCOMPARE(utf8.fields().size(), view.fields().size());
+            QVERIFY(utf8.fields_in_one_piece());
+            std::string written;
+            QVERIFY(write_iso2709_view(utf8, written));
+            QVERIFY2(written == to_iso2709(model), qPrintable(file + " " + hex));
+            beyond_ascii += out.size() != spoiled.size() || out.compare(24, std::string::npos, spoiled, 24) != 0;
+          }
+        }
+      }
+    }
+  }
+  qInfo("%llu records checked, %llu transcoded (%llu changed by it)", (unsigned long long)checked,
+        (unsigned long long)taken, (unsigned long long)beyond_ascii);
+  QVERIFY(checked > 10000);
+  QVERIFY(taken > 1000 && taken < checked);
+  QVERIFY(beyond_ascii > 500);
 }
 
 QTEST_GUILESS_MAIN(TestViewWriter)

@@ -69,6 +69,26 @@ bool RecordView::fields_in_one_piece() const {
   return true;
 }
 
+std::vector<FieldView>& RecordView::start_layout() {
+  fields_.clear();
+  return fields_;
+}
+
+void RecordView::finish_layout(std::string_view bytes, std::uint64_t offset, std::uint64_t number) {
+  bytes_ = bytes;
+  offset_ = offset;
+  number_ = number;
+  indicator_count_ = 2;
+  repaired_ = false;
+  for (std::size_t i = 0; i < fields_.size(); ++i) {
+    // Each field's data ends at its terminator, just before the next field (the last field's,
+    // just before the record terminator).
+    const std::size_t end = (i + 1 < fields_.size() ? fields_[i + 1].offset : bytes.size() - 1) - 1;
+    fields_[i].tag = bytes.substr(24 + 12 * i, 3);
+    fields_[i].data = bytes.substr(fields_[i].offset, end - fields_[i].offset);
+  }
+}
+
 void RecordView::rebase(std::string_view copy) {
   if (copy.size() != bytes_.size()) throw std::invalid_argument("RecordView::rebase: not a copy of the record's bytes");
   const auto from = reinterpret_cast<std::uintptr_t>(bytes_.data());

@@ -503,4 +503,150 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
   return as_is;
 }
 
+namespace {
+
+/// Writes `value` (below 10^width, width 4 or 5) as `width` decimal digits at `o`, two at a time.
+void put_digits(char* o, std::size_t width, std::size_t value) {
+  static constexpr char kPairs[] =
+      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
+      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
+      "8081828384858687888990919293949596979899";
+  if (width == 5) {
+    *o++ = static_cast<char>('0' + value / 10000);
+    value %= 10000;
+  }
+  std::memcpy(o, &kPairs[2 * (value / 100)], 2);
+  std::memcpy(o + 2, &kPairs[2 * (value % 100)], 2);
+}
+
+/// Whether a subfield area is plain: each delimiter followed by a printable code, and every
+/// other byte printable ASCII but '&' and DEL (is_marc8_plain_ascii()), so that MARC-8 reads each
+/// value as it is. Eight bytes at a time: a delimiter is let through the byte test by turning it
+/// into a blank first, then each is checked where it is.
+bool is_marc8_plain_subfields(std::string_view area) {
+  using namespace detail;
+  const char* p = area.data();
+  const std::size_t n = area.size();
+  auto bad = [](std::uint64_t w) {
+    // Delimiters (0x1F) become blanks (0x1F ^ 0x3F = 0x20): exact per byte, as no other byte
+    // of a good word is below 0x20 and a bad word is bad either way.
+    const std::uint64_t d = w ^ 0x1F1F1F1F1F1F1F1Full;
+    const std::uint64_t delim = ~(((d & 0x7F7F7F7F7F7F7F7Full) + 0x7F7F7F7F7F7F7F7Full) | d) & kHigh;
+    w ^= (delim >> 7) * 0x3F;
+    return (w & kHigh) | ((w - 0x2020202020202020ull) & ~w & kHigh) | has_zero_byte(w ^ 0x7F7F7F7F7F7F7F7Full) |
+           has_zero_byte(w ^ 0x2626262626262626ull);
+  };
+  if (!no_byte(area, 0x2020202020202020ull, bad)) return false;
+  for (const char* d = static_cast<const char*>(std::memchr(p, kSubfieldDelimiter, n)); d != nullptr;
+       d = static_cast<const char*>(std::memchr(d + 1, kSubfieldDelimiter, static_cast<std::size_t>(p + n - d - 1)))) {
+    if (d + 1 == p + n) return false;
+    const auto code = static_cast<unsigned char>(d[1]);
+    if (code <= 0x20 || code >= 0x7F) return false;
+  }
+  return true;
+}
+
+/// A byte from_view() would not keep as text in a value: ESC, a delimiter or a terminator.
+bool has_structure_byte(const char* p, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i)
+    if (const auto c = static_cast<unsigned char>(p[i]); c >= 0x1B && c <= 0x1F) return true;
+  return false;
+}
+
+}  // namespace
+
+bool transcode_marc8_as_is(const RecordView& view, const DecodeOptions& options, std::string& out,
+                           RecordView& transcoded) {
+  // decodes_as_is()'s conditions on the leader, the options and the fields' structure.
+  const std::string_view leader = view.leader().bytes();
+  if (leader.size() != 24 || leader[9] == 'a' || leader[10] != '2' || leader[11] != '2') return false;
+  if (!options.leader_utf8 || options.raw_marc8 || options.raw || view.indicator_count() != 2) return false;
+  if (options.encoding == EncodingChoice::ForceMarc8 || options.encoding == EncodingChoice::ForceUtf8) return false;
+  if (options.encoding == EncodingChoice::FromLeader && !options.detect_leader_lies) return false;
+  for (const char c : leader)
+    if (!is_printable(c)) return false;
+  const auto& fields = view.fields();
+  if (fields.empty()) return false;
+  // The encoding from_view() would choose, with nothing to say about it: MARC-8.
+  Diagnostics diags;
+  EncodingEvidence evidence;
+  bool examined = false;
+  if (choose_encoding(view, options, diags, &evidence, &examined) != Encoding::Marc8 || !examined || !diags.empty())
+    return false;
+
+  // The fields' data as from_view() decodes it, value by value, after room for the leader and
+  // the directory; each field's place noted in the view to be (start_layout()).
+  const std::size_t base = 24 + 12 * fields.size() + 1;
+  out.clear();
+  out.reserve(base + view.bytes().size() + view.bytes().size() / 4 + 16);
+  out.resize(base);
+  std::vector<FieldView>& laid_out = transcoded.start_layout();
+  laid_out.reserve(fields.size());
+  // One value as from_view() reads it (copied when MARC-8 reads it as it is, else converted),
+  // where that says nothing and gives text: valid UTF-8 with no byte that would be read as
+  // structure (a numeric character reference may name one; a value copied may hold one).
+  auto value = [&](std::string_view raw, std::string_view tag, char code) {
+    if (is_marc8_plain_ascii(raw)) {
+      out.append(raw);
+      return true;
+    }
+    const std::size_t from = out.size();
+    if (is_marc8_passthrough(raw)) {
+      out.append(raw);
+    } else {
+      const std::uint64_t at = view.offset() + static_cast<std::uint64_t>(raw.data() - view.bytes().data());
+      decode_value(raw, Encoding::Marc8, options, out, diags, view.number(), at, tag, code);
+      if (!diags.empty() || !is_valid_utf8(std::string_view(out).substr(from))) return false;
+    }
+    return !has_structure_byte(out.data() + from, out.size() - from);
+  };
+  std::size_t pos = 0;  // where the current field starts in the data area
+  for (std::size_t f = 0; f < fields.size(); ++f) {
+    const FieldView& fv = fields[f];
+    if (!printable3(fv.tag)) return false;
+    const std::string_view data = fv.data;
+    if (fv.is_control()) {
+      if (std::memchr(data.data(), kSubfieldDelimiter, data.size()) != nullptr || !value(data, fv.tag, 0)) return false;
+    } else {
+      if (data.size() < 2 || !is_printable(data[0]) || !is_printable(data[1]) ||
+          (data.size() > 2 && data[2] != kSubfieldDelimiter))
+        return false;
+      // Each delimiter is followed by a printable code, then the value up to the next delimiter.
+      // A field with nothing but such subfields and plain ASCII is copied in one piece.
+      bool plain = is_marc8_plain_subfields(data.substr(2));
+      for (std::size_t i = 2; i < data.size() && !plain;) {
+        const void* next = std::memchr(data.data() + i + 1, kSubfieldDelimiter, data.size() - i - 1);
+        const std::size_t end = next ? static_cast<std::size_t>(static_cast<const char*>(next) - data.data()) : data.size();
+        // data[i] is a delimiter: the code and the value follow, up to `end`.
+        if (end == i + 1) return false;
+        const auto code = static_cast<unsigned char>(data[i + 1]);
+        if (code <= 0x20 || code >= 0x7F) return false;
+        if (i == 2) out.append(data.data(), 2);
+        out.append(data.data() + i, 2);
+        if (!value(data.substr(i + 2, end - i - 2), fv.tag, static_cast<char>(code))) return false;
+        i = end;
+      }
+      if (plain) out.append(data);
+    }
+    out.push_back(kFieldTerminator);
+    const std::size_t length = out.size() - base - pos;
+    if (length > 9999) return false;
+    char* e = out.data() + 24 + 12 * f;
+    std::memcpy(e, fv.tag.data(), 3);
+    put_digits(e + 3, 4, length);
+    put_digits(e + 7, 5, pos);
+    laid_out.push_back(FieldView{{}, {}, static_cast<std::uint32_t>(base + pos)});
+    pos += length;
+  }
+  out.push_back(kRecordTerminator);
+  if (out.size() > 99999) return false;
+  out[base - 1] = kFieldTerminator;
+  // The model keeps the leader as read but for leader/09: its record length and base address
+  // too (only the ISO 2709 writers compute them).
+  std::memcpy(out.data(), leader.data(), 24);
+  out[9] = 'a';
+  transcoded.finish_layout(out, view.offset(), view.number());
+  return true;
+}
+
 }  // namespace marcscope

@@ -10,7 +10,8 @@
 namespace marcscope {
 
 const RecordView& BatchRecord::view_of(RecordView& scratch, ReadMode mode) const {
-  if (!bytes.empty() && view.bytes().data() == bytes.data() && view.bytes().size() == bytes.size()) return view;
+  if (transcoded || (!bytes.empty() && view.bytes().data() == bytes.data() && view.bytes().size() == bytes.size()))
+    return view;
   Diagnostics none;  // a record delivered as it is parses with no diagnostic
   scratch.parse(bytes, offset, number, mode, none);
   return scratch;
@@ -54,6 +55,8 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
   batch.records.reserve(slice.items.size());
   const ReadMode mode = options.mode;
   RecordView view;
+  RecordView transcode_view;     // transcode_marc8_as_is()'s
+  std::string transcode_buffer;  // its output, moved into the record that keeps it
   for (auto& item : slice.items) {
     const std::size_t item_diag = batch.diagnostics.size();
     for (auto& d : item.diags) batch.diagnostics.push_back(std::move(d));
@@ -87,6 +90,18 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
       rec.as_is = true;
       rec.view = view;  // a copy of its fields: the consumer does not parse it again
       rec.status |= as_is_encoding == Encoding::Utf8 ? RecordStatus::kUtf8 : RecordStatus::kMarc8;
+    } else if (options.decode_records && options.skip_as_is && options.transcode_marc8 && !rec.repaired &&
+               batch.diagnostics.size() == item_diag &&
+               view.leader().character_coding() != 'a' &&
+               transcode_marc8_as_is(view, options.decode, transcode_buffer, transcode_view)) {
+      // MARC-8 beyond ASCII, nothing else to say: delivered as its UTF-8 form, which writers
+      // write and matchers match as they do a record delivered as it is.
+      rec.as_is = true;
+      rec.view = transcode_view;
+      rec.transcoded = std::make_shared<const std::string>(std::move(transcode_buffer));
+      rec.view.rebase(*rec.transcoded);
+      transcode_buffer = std::string();
+      rec.status |= RecordStatus::kMarc8;
     } else if (options.decode_records) {
       Encoding encoding = Encoding::Utf8;
       rec.record = Record::from_view(view, options.decode, batch.diagnostics, &encoding);

@@ -34,6 +34,8 @@ bool Converter::writes_views(Format format, const WriterOptions& options) {
   }
 }
 
+bool Converter::transcodes_marc8(Format format) { return format == Format::Iso2709 && writes_views(format); }
+
 void Converter::encode(Batch& batch, const ReadOptions& read) const {
   // One allocation for the batch's output instead of a doubling series (MARCXML is about 2.5
   // times the ISO 2709 size; a record from another format counts as 1.5 KB).

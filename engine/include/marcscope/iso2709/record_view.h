@@ -114,6 +114,14 @@ class RecordView {
   /// parsing it again.
   void rebase(std::string_view copy);
 
+  /// For a writer that lays a record out itself, the leader, a directory of 12-byte entries, then
+  /// the fields one after the other, each with its terminator: the field vector, emptied, to which
+  /// the writer adds a FieldView with only its `offset` set (where its data starts in the record)
+  /// for each field, in directory order; finish_layout() then points the view at the record, with
+  /// no parsing and no checks (the writer answers for the layout).
+  std::vector<FieldView>& start_layout();
+  void finish_layout(std::string_view bytes, std::uint64_t offset, std::uint64_t number);
+
  private:
   std::string_view bytes_;
   std::vector<FieldView> fields_;

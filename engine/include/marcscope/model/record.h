@@ -117,4 +117,16 @@ class Record {
 /// when given, is set to the encoding the record was read in.
 bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encoding* encoding = nullptr);
 
+/// For a record read as MARC-8 (leader/09 not 'a', options.leader_utf8 on, nothing kept raw) with
+/// decodes_as_is()'s clean structure and MARC-8 characters beyond ASCII: writes the record's UTF-8
+/// form to `out` (ISO 2709: each value decoded as Record::from_view decodes it, leader/09 'a') and
+/// parses it into `transcoded`, which then stands for the record: decodes_as_is(transcoded) holds
+/// and Record::from_view(transcoded) equals Record::from_view(view). So that it does, `out`'s
+/// leader keeps the record length and base address read (as the model keeps them): `out` is the
+/// view's storage, not a record to write out (write_iso2709_view writes it). False, with `out`
+/// and `transcoded` unspecified, for any record whose decoding says anything (a diagnostic) or
+/// that would not read back the same; Record::from_view then decodes it and says what it finds.
+bool transcode_marc8_as_is(const RecordView& view, const DecodeOptions& options, std::string& out,
+                           RecordView& transcoded);
+
 }  // namespace marcscope

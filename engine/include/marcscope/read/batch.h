@@ -38,13 +38,17 @@ struct BatchRecord {
   std::string_view bytes;    ///< the raw ISO 2709 record; empty for other formats
   bool repaired = false;
   /// Not decoded (ReadOptions::skip_as_is): `record` is empty, and decoding `bytes` would give
-  /// them back unchanged with no diagnostic.
+  /// them back unchanged with no diagnostic (for a `transcoded` record: would give `view`'s).
   bool as_is = false;
   std::uint8_t status = 0;   ///< RecordStatus bits
   Record record;             ///< the decoded record when ReadOptions::decode_records
   /// For an `as_is` record: the view the reader parsed (its fields point into `bytes`), so that
   /// writers and matchers use it without parsing the record a second time. Empty otherwise.
   RecordView view;
+  /// For an `as_is` record read as MARC-8 with characters beyond ASCII: its UTF-8 form, which
+  /// `view` shows (transcode_marc8_as_is(); decoding `bytes` gives the same record). `bytes`
+  /// stays the record as read.
+  std::shared_ptr<const std::string> transcoded;
   /// The record's view: `view` when it is this record's, else `scratch` parsed from `bytes` in
   /// `mode` (the reader's; an as_is record parses with no diagnostic).
   const RecordView& view_of(RecordView& scratch, ReadMode mode) const;

@@ -27,6 +27,11 @@ struct ReadOptions {
   /// `as_is` set and an empty `record`, and a writer writes it from `bytes` (the Converter does;
   /// `marcscope convert` sets this). Off: every record is decoded (what tests compare against).
   bool skip_as_is = false;
+  /// With skip_as_is: a record read as MARC-8 with characters beyond ASCII, clean otherwise, is
+  /// delivered `as_is` too, as its UTF-8 form (BatchRecord::transcoded, transcode_marc8_as_is()).
+  /// That costs about what decoding it does, and saves the model writer: worth it for a consumer
+  /// that writes ISO 2709 (Converter::transcodes_marc8), not for the MARCXML and JSON writers.
+  bool transcode_marc8 = false;
 
   // Threads: a pool the host owns and shares between jobs, or (when null) one of `threads` made
   // for each job (0 = every core).
