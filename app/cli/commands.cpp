@@ -108,17 +108,17 @@ class ProgressLine {
 
 /// Opens every input and works out its format before anything is written.
 /// `skip_as_is`: records that need no change are not decoded (ReadOptions::skip_as_is), for a
-/// Converter whose writer writes them from their bytes; `transcode_marc8`: MARC-8 records are
-/// delivered as their UTF-8 form as well (ReadOptions::transcode_marc8).
+/// Converter whose writer writes them from their bytes; `iso2709_forms`: clean MARC-8 and MARCXML
+/// records are delivered as their UTF-8 ISO 2709 form as well (ReadOptions::iso2709_forms).
 std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, bool decode, bool skip_as_is = false,
-                                                       bool transcode_marc8 = false) {
+                                                       bool iso2709_forms = false) {
   std::vector<std::unique_ptr<RecordReader>> inputs;
   for (const auto& path : options.files) {
     ReadOptions read = options.read;
     read.format = options.from;
     read.decode_records = decode;
     read.skip_as_is = skip_as_is;
-    read.transcode_marc8 = skip_as_is && transcode_marc8;
+    read.iso2709_forms = skip_as_is && iso2709_forms;
     read.threads = options.threads;
     try {
       inputs.push_back(RecordReader::open(path, std::move(read)));
@@ -227,7 +227,7 @@ namespace {
 /// dump and convert: encode every record in the parallel stage (in order where the format needs
 /// it), write in order.
 int write_records(const Options& options, Format format, const std::string& output_path) {
-  auto inputs = open_inputs(options, true, Converter::writes_views(format), Converter::transcodes_marc8(format));
+  auto inputs = open_inputs(options, true, Converter::writes_views(format), Converter::takes_iso2709_forms(format));
   if (!output_path.empty() && output_path != "-") {
     struct stat out_st {};
     if (::stat(output_path.c_str(), &out_st) == 0) {

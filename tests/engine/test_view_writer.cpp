@@ -2,7 +2,7 @@
 // `marcscope convert` sets): every ISO 2709 fixture, in every read mode, converted to every
 // format both ways, gives the same bytes and the same diagnostics as decoding every record to
 // the model; UTF-8 records take the view path, and so do MARC-8 records of plain ASCII, and with
-// ReadOptions::transcode_marc8 other clean MARC-8 records, as their UTF-8 form.
+// ReadOptions::iso2709_forms other clean MARC-8 records, as their UTF-8 form.
 #include <QDirIterator>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -30,13 +30,15 @@ struct Converted {
 };
 
 Converted convert(const std::string& input, ReadMode mode, Format to, const WriterOptions& wopts, bool skip_as_is,
-                  const QString& out_path, unsigned threads, bool transcode = false) {
+                  const QString& out_path, unsigned threads, bool transcode = false, Format from = Format::Iso2709) {
   Converted c;
   ReadOptions read;
   read.mode = mode;
-  read.format = Format::Iso2709;
+  read.format = from;
+  // MARCXML: small chunks, so that most files are read as several by the fast path.
+  read.chunk_bytes = 16384;
   read.skip_as_is = skip_as_is;
-  read.transcode_marc8 = transcode;
+  read.iso2709_forms = transcode;
   read.threads = threads;
   // Small slices: several batches even for the small fixtures.
   read.slice_bytes = 4096;
@@ -135,6 +137,7 @@ class TestViewWriter : public QObject {
   void decodes_as_is_follows_the_rule_on_spoiled_records();
   void as_is_records_carry_their_view();
   void transcoded_marc8_is_the_model_of_the_record();
+  void marcxml_written_from_its_iso2709_form();
 };
 
 void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
@@ -171,7 +174,7 @@ void TestViewWriter::same_bytes_and_diagnostics_as_the_model() {
         QCOMPARE(view.transcoded, std::uint64_t{0});
         ++compared;
         as_is += view.as_is;
-        // MARC-8 records beyond ASCII delivered as their UTF-8 form too (ReadOptions::transcode_marc8).
+        // MARC-8 records beyond ASCII delivered as their UTF-8 form too (ReadOptions::iso2709_forms).
         if (target.pretty) continue;
         const Converted utf8 =
             convert(file.toStdString(), mode, target.format, wopts, true, dir.filePath("utf8"), 2, true);
@@ -493,6 +496,43 @@ void TestViewWriter::transcoded_marc8_is_the_model_of_the_record() {
   QVERIFY(checked > 10000);
   QVERIFY(taken > 1000 && taken < checked);
   QVERIFY(beyond_ascii > 500);
+}
+
+void TestViewWriter::marcxml_written_from_its_iso2709_form() {
+  // Every MARCXML fixture converted to ISO 2709 with its records delivered as their ISO 2709 form
+  // where the fast path reads them (ReadOptions::iso2709_forms), and through the model: the same
+  // bytes and diagnostics, in every mode.
+  QTemporaryDir dir;
+  QVERIFY(dir.isValid());
+  QStringList files;
+  QDirIterator it(data_dir(), {"*.xml"}, QDir::Files, QDirIterator::Subdirectories);
+  while (it.hasNext()) files << it.next();
+  files.sort();
+  QVERIFY(files.size() > 10);
+  std::uint64_t compared = 0, forms = 0, delivered = 0;
+  for (const auto& file : files) {
+    for (const ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
+      const Converted model = convert(file.toStdString(), mode, Format::Iso2709, {}, false, dir.filePath("model"), 2,
+                                      false, Format::MarcXml);
+      const Converted form = convert(file.toStdString(), mode, Format::Iso2709, {}, true, dir.filePath("form"), 2, true,
+                                     Format::MarcXml);
+      const QString what = file + " " + QString::number(int(mode));
+      QVERIFY2(model.opened == form.opened, qPrintable(what));
+      if (!model.opened) continue;
+      QCOMPARE(model.as_is, std::uint64_t{0});
+      QVERIFY2(model.bytes == form.bytes, qPrintable(what));
+      QVERIFY2(model.diagnostics == form.diagnostics, qPrintable(what));
+      QCOMPARE(form.delivered, model.delivered);
+      QCOMPARE(form.as_is, form.transcoded);
+      ++compared;
+      forms += form.transcoded;
+      delivered += form.delivered;
+    }
+  }
+  qInfo("%llu conversions compared; %llu of %llu records written from their ISO 2709 form", (unsigned long long)compared,
+        (unsigned long long)forms, (unsigned long long)delivered);
+  QVERIFY(compared > 30);
+  QVERIFY(forms > 100 && forms < delivered);
 }
 
 QTEST_GUILESS_MAIN(TestViewWriter)

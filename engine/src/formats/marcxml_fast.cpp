@@ -24,6 +24,7 @@
 #endif
 
 #include "format_support.h"
+#include "iso2709/digits.h"
 
 namespace marcscope::detail {
 namespace {
@@ -331,7 +332,119 @@ class Walker {
     subfield_ = element_prefix_ + "subfield";
   }
 
+  /// The record element `e` as a model record; false when the chunk must go to expat.
   bool record(pugi::xml_node e, Record& rec) {
+    ModelSink sink{rec};
+    return walk(e, sink);
+  }
+
+  /// What record() reads, written straight to its ISO 2709 form in `out` with the view laid out
+  /// over it (no model): Built; Refused when the chunk must go to expat; Model when this record
+  /// is one to read as a model after all (a field or the record too long for ISO 2709).
+  enum class Iso { Built, Refused, Model };
+  Iso record_iso(pugi::xml_node e, std::string& out, RecordView& view) {
+    iso_data_.clear();
+    iso_tags_.clear();
+    iso_starts_.clear();
+    IsoSink sink{out, view.start_layout(), iso_data_, iso_tags_, iso_starts_, {}, true};
+    if (!walk(e, sink)) return Iso::Refused;
+    if (!sink.finish()) return Iso::Model;
+    view.finish_layout(out, 0, 0);
+    return Iso::Built;
+  }
+
+ private:
+  /// Builds the model, as the expat reader does.
+  struct ModelSink {
+    Record& rec;
+    bool leader(std::string_view text, Diagnostics& scratch) {
+      return set_text_leader(rec, text, scratch, 0, 0, "record:") && scratch.empty();
+    }
+    void control(const std::string& tag, std::string_view text) { rec.add_field(Field(tag, std::string(text))); }
+    void data(const std::string& tag, char i1, char i2) { rec.add_field(Field(tag, i1, i2, {})); }
+    void subfield(char code, std::string_view text) { rec.fields().back().add_subfield(code, std::string(text)); }
+    bool any_field() const { return !rec.fields().empty(); }
+  };
+
+  /// Writes what write_iso2709 (write_clean) writes for that model: the leader (its lengths,
+  /// leader/09-11 and 20-23 set as the writers set them), a directory entry and the data of each
+  /// field. Values are valid UTF-8 with no structure byte (the byte scan saw to it), codes and
+  /// indicators printable ASCII (clean_char's plain case; anything else: the model).
+  struct IsoSink {
+    std::string& out;
+    std::vector<FieldView>& laid_out;
+    std::string& data_area;                  // each field's data, then its terminator
+    std::vector<std::array<char, 3>>& tags;
+    std::vector<std::uint32_t>& starts;      // where each field starts in data_area
+    std::string leader_text;
+    bool plain = true;
+
+    bool leader(std::string_view text, Diagnostics& scratch) {
+      Record scratch_record;
+      if (!set_text_leader(scratch_record, text, scratch, 0, 0, "record:") || !scratch.empty()) return false;
+      leader_text = scratch_record.leader();
+      return true;
+    }
+    void field(const std::string& tag) {
+      if (!tags.empty()) data_area.push_back(kFieldTerminator);
+      tags.push_back({tag[0], tag[1], tag[2]});
+      starts.push_back(static_cast<std::uint32_t>(data_area.size()));
+    }
+    void control(const std::string& tag, std::string_view text) {
+      field(tag);
+      data_area.append(text);
+    }
+    void data(const std::string& tag, char i1, char i2) {
+      field(tag);
+      plain = plain && i1 >= 0x20 && i1 < 0x7F && i2 >= 0x20 && i2 < 0x7F;
+      const char indicators[2] = {i1, i2};
+      data_area.append(indicators, 2);
+    }
+    void subfield(char code, std::string_view text) {
+      plain = plain && code >= 0x20 && code < 0x7F;
+      const char head[2] = {kSubfieldDelimiter, code};
+      data_area.append(head, 2);
+      data_area.append(text);
+    }
+    bool any_field() const { return !tags.empty(); }
+
+    /// The record's bytes; false when they would not be write_clean's (a code or an indicator
+    /// that is not printable ASCII) or ISO 2709 cannot hold them (a field or the record too long).
+    bool finish() {
+      if (!plain || leader_text.size() != 24) return false;
+      data_area.push_back(kFieldTerminator);
+      const std::size_t n = tags.size();
+      const std::size_t base = 24 + 12 * n + 1;
+      const std::size_t total = base + data_area.size() + 1;
+      if (total > 99999) return false;
+      out.clear();
+      out.reserve(total);
+      out.append(leader_text);
+      put_digits5(out.data(), total);
+      put_digits5(out.data() + 12, base);
+      out[9] = 'a';
+      out[10] = '2';
+      out[11] = '2';
+      out.replace(20, 4, "4500");
+      for (std::size_t i = 0; i < n; ++i) {
+        const std::size_t length = (i + 1 < n ? starts[i + 1] : data_area.size()) - starts[i];  // with its terminator
+        if (length > 9999) return false;
+        char entry[12];
+        std::memcpy(entry, tags[i].data(), 3);
+        put_digits4(entry + 3, length);
+        put_digits5(entry + 7, starts[i]);
+        out.append(entry, 12);
+        laid_out.push_back(FieldView{{}, {}, static_cast<std::uint32_t>(base + starts[i])});
+      }
+      out.push_back(kFieldTerminator);
+      out.append(data_area);
+      out.push_back(kRecordTerminator);
+      return true;
+    }
+  };
+
+  template <class Sink>
+  bool walk(pugi::xml_node e, Sink& sink) {
     if (e.first_attribute()) {
       attributes_of(e, attrs_);
       decl_.clear();
@@ -360,7 +473,8 @@ class Walker {
         if (!clean_tag(fa.tag, tag_, scratch_, "datafield") || !all_blank(c.value())) return false;
         char i1, i2;
         if (!clean_char(fa.ind1, true, i1) || !clean_char(fa.ind2, true, i2)) return false;
-        Field field(tag_, i1, i2, {});
+        sink.data(tag_, i1, i2);
+        bool any = false;
         for (pugi::xml_node s = c.first_child(); s; s = s.next_sibling()) {
           if (s.type() != pugi::node_element) {
             if (s.type() != pugi::node_pcdata || !all_blank(s.value())) return false;
@@ -369,25 +483,27 @@ class Walker {
           if (std::strcmp(s.name(), subfield_.c_str()) != 0 || !field_attributes(s, fa)) return false;
           char code;
           if (!clean_char(fa.code, false, code) || !leaf_text(s, text)) return false;
-          field.add_subfield(code, std::string(text));
+          sink.subfield(code, text);
+          any = true;
         }
-        if (field.subfields().empty()) return false;
-        rec.add_field(std::move(field));
+        if (!any) return false;
       } else if (std::strcmp(name, control_.c_str()) == 0) {
         if (!clean_tag(fa.tag, tag_, scratch_, "controlfield") || !leaf_text(c, text)) return false;
-        rec.add_field(Field(tag_, std::string(text)));
+        sink.control(tag_, text);
       } else if (std::strcmp(name, leader_.c_str()) == 0) {
         if (leader_seen || !leaf_text(c, text)) return false;
         leader_seen = true;
-        if (!set_text_leader(rec, text, scratch_, 0, 0, "record:") || !scratch_.empty()) return false;
+        if (!sink.leader(text, scratch_)) return false;
       } else {
         return false;
       }
     }
-    return leader_seen && !rec.fields().empty();
+    return leader_seen && sink.any_field();
   }
 
- private:
+  std::string iso_data_;  // IsoSink's, kept from record to record
+  std::vector<std::array<char, 3>> iso_tags_;
+  std::vector<std::uint32_t> iso_starts_;
   std::string_view prefix_;
   bool outer_marc_ = false;  ///< a record with no attributes is MARC
   std::string element_prefix_, leader_, control_, data_, subfield_;
@@ -489,7 +605,8 @@ std::optional<FastXmlHeader> fast_marcxml_header(std::string_view h) {
 }
 
 bool fast_marcxml_chunk(std::string& text, std::size_t header_size, const FastXmlHeader& header,
-                        std::string_view record_qname, std::string_view root_closing, std::vector<BatchRecord>& out) {
+                        std::string_view record_qname, std::string_view root_closing, std::vector<BatchRecord>& out,
+                        bool iso2709_forms) {
   if (header_size > text.size() || !check_bytes(text, header_size)) return false;
   // The root's end tag, with nothing but blanks after it.
   const std::size_t root_end = text.rfind(root_closing);
@@ -518,7 +635,21 @@ bool fast_marcxml_chunk(std::string& text, std::size_t header_size, const FastXm
     if (name_at < 1 || text[static_cast<std::size_t>(name_at) - 1] != '<') return refuse();
     BatchRecord rec;
     rec.offset = static_cast<std::uint64_t>(name_at) - 1;
-    if (!walker.record(e, rec.record)) return refuse();
+    Walker::Iso built = Walker::Iso::Model;
+    if (iso2709_forms) {
+      std::string bytes;
+      RecordView view;
+      built = walker.record_iso(e, bytes, view);
+      if (built == Walker::Iso::Refused) return refuse();
+      if (built == Walker::Iso::Built) {
+        // Delivered as its ISO 2709 form, as a MARC-8 record transcoded is (ReadOptions::iso2709_forms).
+        rec.as_is = true;
+        rec.transcoded = std::make_shared<const std::string>(std::move(bytes));
+        view.rebase(*rec.transcoded);
+        rec.view = std::move(view);
+      }
+    }
+    if (built == Walker::Iso::Model && !walker.record(e, rec.record)) return refuse();
     out.push_back(std::move(rec));
   }
   if (out.size() == first) return false;

@@ -34,7 +34,11 @@ std::optional<FastXmlHeader> fast_marcxml_header(std::string_view header);
 /// nothing but blanks), changing it in place. On success appends one BatchRecord per record with
 /// its offset and end in `text` (number and status left for the caller) and returns true; false
 /// (and `out` as it was) when the chunk must go to the expat reader.
+/// `iso2709_forms` (ReadOptions::iso2709_forms): each record that write_iso2709 would write as it
+/// is comes as its ISO 2709 form (BatchRecord::as_is, `transcoded` and the view laid out over it)
+/// instead of a model.
 bool fast_marcxml_chunk(std::string& text, std::size_t header_size, const FastXmlHeader& header,
-                        std::string_view record_qname, std::string_view root_closing, std::vector<BatchRecord>& out);
+                        std::string_view record_qname, std::string_view root_closing, std::vector<BatchRecord>& out,
+                        bool iso2709_forms = false);
 
 }  // namespace marcscope::detail

@@ -1,6 +1,5 @@
 #include "marcscope/iso2709/iso2709_writer.h"
 
-#include <array>
 #include <cstring>
 #include <stdexcept>
 
@@ -9,6 +8,7 @@
 #endif
 
 #include "formats/format_support.h"
+#include "iso2709/digits.h"
 #include "marcscope/charset/marc8.h"
 #include "marcscope/iso2709/record_view.h"
 
@@ -16,26 +16,13 @@ namespace marcscope {
 namespace {
 
 using detail::is_structure_byte;
+using detail::put_digits4;
 
 void put_number(std::string& out, std::size_t pos, std::size_t width, std::size_t value) {
   for (std::size_t i = 0; i < width; ++i) {
     out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
     value /= 10;
   }
-}
-
-/// Four decimal digits of `value` (below 10,000) at `o`: two table look-ups.
-inline void put_digits4(char* o, std::size_t value) {
-  static constexpr auto kPairs = [] {
-    std::array<char, 200> t{};
-    for (int i = 0; i < 100; ++i) {
-      t[static_cast<std::size_t>(2 * i)] = static_cast<char>('0' + i / 10);
-      t[static_cast<std::size_t>(2 * i + 1)] = static_cast<char>('0' + i % 10);
-    }
-    return t;
-  }();
-  std::memcpy(o, &kPairs[2 * (value / 100)], 2);
-  std::memcpy(o + 2, &kPairs[2 * (value % 100)], 2);
 }
 
 std::size_t field_length(const Field& f) {

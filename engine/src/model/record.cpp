@@ -9,6 +9,7 @@
 
 #include "marcscope/charset/utf8.h"
 #include "marcscope/iso2709/record_view.h"
+#include "iso2709/digits.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -505,20 +506,6 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
 
 namespace {
 
-/// Writes `value` (below 10^width, width 4 or 5) as `width` decimal digits at `o`, two at a time.
-void put_digits(char* o, std::size_t width, std::size_t value) {
-  static constexpr char kPairs[] =
-      "00010203040506070809101112131415161718192021222324252627282930313233343536373839"
-      "40414243444546474849505152535455565758596061626364656667686970717273747576777879"
-      "8081828384858687888990919293949596979899";
-  if (width == 5) {
-    *o++ = static_cast<char>('0' + value / 10000);
-    value %= 10000;
-  }
-  std::memcpy(o, &kPairs[2 * (value / 100)], 2);
-  std::memcpy(o + 2, &kPairs[2 * (value % 100)], 2);
-}
-
 /// Whether a subfield area is plain: each delimiter followed by a printable code, and every
 /// other byte printable ASCII but '&' and DEL (is_marc8_plain_ascii()), so that MARC-8 reads each
 /// value as it is. Eight bytes at a time: a delimiter is let through the byte test by turning it
@@ -633,8 +620,8 @@ bool transcode_marc8_as_is(const RecordView& view, const DecodeOptions& options,
     if (length > 9999) return false;
     char* e = out.data() + 24 + 12 * f;
     std::memcpy(e, fv.tag.data(), 3);
-    put_digits(e + 3, 4, length);
-    put_digits(e + 7, 5, pos);
+    detail::put_digits4(e + 3, length);
+    detail::put_digits5(e + 7, pos);
     laid_out.push_back(FieldView{{}, {}, static_cast<std::uint32_t>(base + pos)});
     pos += length;
   }

@@ -90,7 +90,7 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
       rec.as_is = true;
       rec.view = view;  // a copy of its fields: the consumer does not parse it again
       rec.status |= as_is_encoding == Encoding::Utf8 ? RecordStatus::kUtf8 : RecordStatus::kMarc8;
-    } else if (options.decode_records && options.skip_as_is && options.transcode_marc8 && !rec.repaired &&
+    } else if (options.decode_records && options.skip_as_is && options.iso2709_forms && !rec.repaired &&
                batch.diagnostics.size() == item_diag &&
                view.leader().character_coding() != 'a' &&
                transcode_marc8_as_is(view, options.decode, transcode_buffer, transcode_view)) {

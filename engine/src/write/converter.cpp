@@ -34,7 +34,7 @@ bool Converter::writes_views(Format format, const WriterOptions& options) {
   }
 }
 
-bool Converter::transcodes_marc8(Format format) { return format == Format::Iso2709 && writes_views(format); }
+bool Converter::takes_iso2709_forms(Format format) { return format == Format::Iso2709 && writes_views(format); }
 
 void Converter::encode(Batch& batch, const ReadOptions& read) const {
   // One allocation for the batch's output instead of a doubling series (MARCXML is about 2.5

@@ -45,9 +45,9 @@ struct BatchRecord {
   /// For an `as_is` record: the view the reader parsed (its fields point into `bytes`), so that
   /// writers and matchers use it without parsing the record a second time. Empty otherwise.
   RecordView view;
-  /// For an `as_is` record read as MARC-8 with characters beyond ASCII: its UTF-8 form, which
-  /// `view` shows (transcode_marc8_as_is(); decoding `bytes` gives the same record). `bytes`
-  /// stays the record as read.
+  /// For an `as_is` record delivered as its UTF-8 ISO 2709 form (ReadOptions::iso2709_forms: a
+  /// MARC-8 record beyond ASCII, transcode_marc8_as_is(), or a MARCXML record): that form, which
+  /// `view` shows. `bytes` stays the record as read (empty for MARCXML).
   std::shared_ptr<const std::string> transcoded;
   /// The record's view: `view` when it is this record's, else `scratch` parsed from `bytes` in
   /// `mode` (the reader's; an as_is record parses with no diagnostic).

@@ -27,11 +27,14 @@ struct ReadOptions {
   /// `as_is` set and an empty `record`, and a writer writes it from `bytes` (the Converter does;
   /// `marcscope convert` sets this). Off: every record is decoded (what tests compare against).
   bool skip_as_is = false;
-  /// With skip_as_is: a record read as MARC-8 with characters beyond ASCII, clean otherwise, is
-  /// delivered `as_is` too, as its UTF-8 form (BatchRecord::transcoded, transcode_marc8_as_is()).
-  /// That costs about what decoding it does, and saves the model writer: worth it for a consumer
-  /// that writes ISO 2709 (Converter::transcodes_marc8), not for the MARCXML and JSON writers.
-  bool transcode_marc8 = false;
+  /// With skip_as_is: records are delivered `as_is` as their UTF-8 ISO 2709 form
+  /// (BatchRecord::transcoded, with the view laid out over it) where that is cheaper than the
+  /// model: an ISO 2709 record read as MARC-8 with characters beyond ASCII, clean otherwise
+  /// (transcode_marc8_as_is()), and a MARCXML record read by the fast path (ReadOptions::fast_xml).
+  /// Their view's leader/09 is 'a' (the model's may not be), so this is for a consumer that
+  /// writes ISO 2709 (Converter::takes_iso2709_forms): writing the form costs a copy where the
+  /// model writer would build it. For the MARCXML and JSON writers it saves nothing.
+  bool iso2709_forms = false;
 
   // Threads: a pool the host owns and shares between jobs, or (when null) one of `threads` made
   // for each job (0 = every core).

@@ -42,9 +42,9 @@ class Converter {
   /// True when the writer for `format` writes records that need no change from their bytes
   /// (RecordWriter::writes_views): a front end then reads with ReadOptions::skip_as_is.
   static bool writes_views(Format format, const WriterOptions& options = {});
-  /// True when reading with ReadOptions::transcode_marc8 as well makes writing `format` cheaper
+  /// True when reading with ReadOptions::iso2709_forms as well makes writing `format` cheaper
   /// (ISO 2709: a MARC-8 record's UTF-8 form is copied where the model writer would build it).
-  static bool transcodes_marc8(Format format);
+  static bool takes_iso2709_forms(Format format);
 
  private:
   void encode(Batch& batch, const ReadOptions& read) const;
