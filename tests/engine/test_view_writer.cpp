@@ -493,6 +493,38 @@ void TestViewWriter::transcoded_marc8_is_the_model_of_the_record() {
   }
   qInfo("%llu records checked, %llu transcoded (%llu changed by it)", (unsigned long long)checked,
         (unsigned long long)taken, (unsigned long long)beyond_ascii);
+
+  // A field of plain ASCII is copied in one piece once its subfield codes are checked sixteen
+  // bytes at a time: a code that is a blank or a delimiter, at every position across the blocks,
+  // is still seen (the model says so), and a good one is taken.
+  for (std::size_t k = 0; k < 48; ++k) {
+    for (const char code : {' ', '\x1F', 'b'}) {
+      Record r;
+      r.set_leader("00000nam  2200000   4500");
+      r.add_field(Field("001", "x"));
+      Field f("245", '1', '0', {});
+      f.add_subfield('a', std::string(k, 'v'));
+      f.add_subfield('!', "w");  // the code put in below (the writer would not write a delimiter)
+      r.add_field(std::move(f));
+      Iso2709WriteOptions marc8;
+      marc8.utf8 = false;
+      std::string bytes;
+      Diagnostics ignored;
+      write_iso2709(r, bytes, ignored, 1, 0, marc8);
+      QCOMPARE(bytes[9], ' ');
+      const std::size_t at = bytes.find("\x1F!w");
+      QVERIFY(at != std::string::npos);
+      bytes[at + 1] = code;
+      RecordView view;
+      Diagnostics parsed;
+      QVERIFY(view.parse(bytes, 0, 1, ReadMode::Permissive, parsed));
+      std::string out;
+      RecordView utf8;
+      const bool took = transcode_marc8_as_is(view, {}, out, utf8);
+      QVERIFY2(took == (code == 'b'), qPrintable(QString("k=%1 code=%2").arg(k).arg(int(code))));
+      if (took) QCOMPARE(Record::from_view(utf8, {}, ignored), Record::from_view(view, {}, ignored));
+    }
+  }
   QVERIFY(checked > 10000);
   QVERIFY(taken > 1000 && taken < checked);
   QVERIFY(beyond_ascii > 500);
