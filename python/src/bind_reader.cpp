@@ -23,8 +23,6 @@
 #include <unordered_set>
 #include <utility>
 
-#include <unistd.h>
-
 #include "bindings.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/io/byte_source.h"
