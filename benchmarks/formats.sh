@@ -14,6 +14,9 @@
 #   ISO 2709 -> MARC-in-JSON marcscope convert --to json vs yaz-marcdump -o json
 #   validate                 marcscope validate         vs  marclint (MARC::Lint; on the 10k corpus,
 #                                                            it reads about a thousand records a second)
+#                                                            and vs MARC::Lint->check_record alone
+#                                                            (marclint_check_record.pl: its time inside
+#                                                            check_record, reading left out)
 # at each thread count, REPEATS times (repeats are the outer loop), reporting the median wall
 # time, CPU seconds (user + system), records per second and the ratio to the other tool; and,
 # unless --no-callgrind, instructions per record on the 10k corpus (exact, unlike wall time).
@@ -100,6 +103,13 @@ for REP in $(seq 1 "$REPEATS"); do
   done
   if [ -n "$MARCLINT" ] && [ "$REP" -eq 1 ]; then
     measure "validate" marclint 1 10000 "$MARCLINT" "$MRC10"
+  fi
+  if [ "$REP" -eq 1 ] && perl -MMARC::Lint -e 1 2>/dev/null; then
+    # MARC::Lint's own checking: the seconds spent inside check_record, as both wall and CPU time.
+    perl "$BENCH/marclint_check_record.pl" "$MRC10" > "$TMP/check_record.txt"
+    s=$(awk -F'\t' '$1 == "check_record_s" {print $2}' "$TMP/check_record.txt")
+    n=$(awk -F'\t' '$1 == "records" {print $2}' "$TMP/check_record.txt")
+    printf 'validate\tMARC::Lint check_record\t1\t%s\t%s\t%s\t%s\t0.0\n' "$REP" "$n" "$s" "$s" >> "$RAW"
   fi
 done
 echo "end ($(date +%H:%M)): $(cut -d' ' -f1-3 /proc/loadavg)" >> "$RESULTS/formats-loadavg.txt"
