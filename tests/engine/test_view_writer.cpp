@@ -312,6 +312,21 @@ void TestViewWriter::decodes_as_is_refuses_what_the_model_changes() {
   DecodeOptions forced;
   forced.encoding = EncodingChoice::ForceMarc8;
   QVERIFY(!as_is(good, forced));
+
+  // "&#" and DEL at every offset of a value, across the sixteen-byte blocks of the one-pass
+  // check; '&' or '#' alone is plain ASCII.
+  for (std::size_t k = 0; k < 48; ++k) {
+    for (const std::string& piece : {std::string("&#"), std::string("\x7F"), std::string("&"), std::string("#")}) {
+      Record r;
+      r.set_leader("00000nam  2200000 a 4500");
+      r.add_field(Field("001", "id1"));
+      r.add_field(Field("245", '1', '0', {{'a', std::string(k, 'v') + piece + "w"}}));
+      std::string bytes = to_iso2709(r);
+      bytes[9] = ' ';
+      const bool plain = piece.size() == 1 && piece[0] != '\x7F';
+      QVERIFY2(as_is(bytes) == plain, qPrintable(QString("k=%1 piece=%2").arg(k).arg(QString::fromStdString(piece))));
+    }
+  }
 }
 
 void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {

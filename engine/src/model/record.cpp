@@ -348,6 +348,18 @@ bool field_bytes_as_is(const char* p, std::size_t i, std::size_t n, bool control
   return true;
 }
 
+#if defined(__SSE2__)
+/// Whether any byte of `s` is above ASCII: sixteen at a time.
+bool has_high_byte(std::string_view s) {
+  std::size_t i = 0;
+  for (; i + 16 <= s.size(); i += 16)
+    if (_mm_movemask_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i))) != 0) return true;
+  for (; i < s.size(); ++i)
+    if (static_cast<unsigned char>(s[i]) >= 0x80) return true;
+  return false;
+}
+#endif
+
 /// decodes_as_is()'s byte checks in one pass over a record whose fields are in one piece
 /// (RecordView::fields_in_one_piece()): from the first field's first byte to the record's end,
 /// sixteen bytes at a time (SSE2). The fields' own checks (tags, indicators, no delimiter in a
@@ -355,7 +367,8 @@ bool field_bytes_as_is(const char* p, std::size_t i, std::size_t n, bool control
 /// terminator taking part only in the encoding checks (as choose_encoding() sees them):
 ///   - field and record terminators only where the directory puts the fields' terminators;
 ///   - each subfield delimiter followed by a printable code (0x21-0x7E);
-///   - no ESC; read as MARC-8, no other control character in a field and no byte above ASCII;
+///   - no ESC; read as MARC-8, no other control character in a field, no byte above ASCII, and
+///     in the fields no DEL and no "&#" (a character reference);
 ///   - read as UTF-8, the bytes above ASCII form valid sequences.
 #if defined(__SSE2__)
 bool body_as_is(const RecordView& view, bool ascii_only) {
@@ -371,6 +384,8 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
   const __m128i field_end = _mm_set1_epi8(kFieldTerminator);
   const __m128i record_end = _mm_set1_epi8(kRecordTerminator);
   const __m128i escape = _mm_set1_epi8(0x1B);
+  const __m128i amp = _mm_set1_epi8('&');
+  const __m128i hash = _mm_set1_epi8('#');
   const __m128i one = _mm_set1_epi8(1);
   __m128i terminators = _mm_setzero_si128();  // how many field and record terminators, two sums
   auto mask = [](__m128i m) { return static_cast<unsigned>(_mm_movemask_epi8(m)); };
@@ -408,6 +423,19 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
     }
     return true;
   };
+  // Read as MARC-8, in the fields: DEL has no character, and "&#" starts a character reference
+  // that MARC-8 reads as the character it names (a field's last byte and the next field's first
+  // are never neighbours: a terminator lies between).
+  bool amp_at_end = false;  // the previous block's last byte in the fields was '&'
+  auto marc8_specials = [&](const __m128i w, const std::size_t i, const unsigned mine) __attribute__((always_inline)) {
+    const unsigned in_fields = (i + 16 <= tail ? 0xFFFFu : tail > i ? (1u << (tail - i)) - 1 : 0u) & mine;
+    const unsigned amps = mask(_mm_cmpeq_epi8(w, amp)) & in_fields;
+    const unsigned hashes = mask(_mm_cmpeq_epi8(w, hash)) & in_fields;
+    if ((mask(_mm_cmpeq_epi8(w, del)) & in_fields) != 0) return false;
+    if ((amps & (hashes >> 1)) != 0 || (amp_at_end && (hashes & 1u) != 0)) return false;
+    amp_at_end = (amps & 0x8000u) != 0;
+    return true;
+  };
   std::size_t i = fields.front().offset;
   for (; size - i >= 16; i += 16) {
     const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes.data() + i));
@@ -415,6 +443,7 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
     // Signed compare: bytes above ASCII are negative, so "below 0x20" too; `high` takes them out.
     const unsigned below = mask(_mm_cmplt_epi8(w, space)) & ~high;
     if ((below | high) != 0 && !check(w, i, 0xFFFFu, high, below)) return false;
+    if (ascii_only && !marc8_specials(w, i, 0xFFFFu)) return false;
   }
   if (i < size) {
     char last_block[16];
@@ -425,6 +454,7 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
     const unsigned high = mask(w) & mine;
     const unsigned below = mask(_mm_cmplt_epi8(w, space)) & mine & ~high;
     if ((below | high) != 0 && !check(w, i, mine, high, below)) return false;
+    if (ascii_only && !marc8_specials(w, i, mine)) return false;
   }
   // The terminators counted are the fields' (each in its place: fields_in_one_piece()) and
   // those after the last field's: none inside a field.
@@ -453,6 +483,14 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
   for (const char c : leader)
     if (!is_printable(c)) return false;
   const std::string_view bytes = view.bytes();
+#if defined(__SSE2__)
+  // Read as MARC-8, a byte above ASCII anywhere from the first field on turns down a record in
+  // one piece (body_as_is() would): most MARC-8 records that are not plain ASCII, spared the
+  // fields' own checks.
+  if (ascii_only && !view.fields().empty() && has_high_byte(bytes.substr(view.fields().front().offset)) &&
+      view.fields_in_one_piece())
+    return false;
+#endif
   for (const auto& fv : view.fields()) {
     if (!printable3(fv.tag)) return false;
     const std::string_view data = fv.data;
@@ -469,8 +507,9 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
     }
   }
   // Read as MARC-8: DEL has no character, and "&#xHHHH;" is read as the character it names
-  // (LoC's lossless conversion). Looked for last: a record with a byte above ASCII (most MARC-8
-  // records that are not plain ASCII) is turned down by the byte checks first.
+  // (LoC's lossless conversion). Looked for last (here, for records not in one piece; else by
+  // body_as_is()): a record with a byte above ASCII (most MARC-8 records that are not plain
+  // ASCII) is turned down by the byte checks first.
   auto no_marc8_specials = [&] {
     for (const auto& fv : view.fields())
       if (fv.data.find('\x7F') != std::string_view::npos || fv.data.find("&#") != std::string_view::npos) return false;
@@ -483,8 +522,8 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
   if (view.fields_in_one_piece()) {
     // The bytes choose_encoding() examines are those body_as_is() checks: valid UTF-8 (or ASCII)
     // and no ESC means no diagnostic and the leader's encoding.
+    // (Read as MARC-8, body_as_is() also looks for DEL and "&#".)
     if (!body_as_is(view, ascii_only)) return false;
-    if (ascii_only && !no_marc8_specials()) return false;
     if (encoding) *encoding = ascii_only ? Encoding::Marc8 : Encoding::Utf8;
     return true;
   }
