@@ -80,6 +80,24 @@ std::vector<QString> iso2709_fixtures() {
   return files;
 }
 
+/// The first 40 records of every ISO 2709 fixture (cut at each record terminator; pieces shorter
+/// than a leader left out), each with the file it comes from.
+std::vector<std::pair<QString, std::string>> fixture_records() {
+  std::vector<std::pair<QString, std::string>> out;
+  for (const auto& file : iso2709_fixtures()) {
+    const std::string data = slurp(file);
+    std::size_t records = 0;
+    for (std::size_t at = 0; at < data.size() && records < 40; ++records) {
+      std::size_t end = data.find('\x1D', at);
+      if (end == std::string::npos) end = data.size() - 1;
+      std::string record = data.substr(at, end + 1 - at);
+      at = end + 1;
+      if (record.size() >= 24) out.emplace_back(file, std::move(record));
+    }
+  }
+  return out;
+}
+
 /// decodes_as_is() spelled out one byte at a time, as the rule reads: what the engine's SIMD
 /// version must agree with on every record.
 bool as_is_by_the_rule(const RecordView& view, const DecodeOptions& options) {
@@ -340,48 +358,39 @@ void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {
     return static_cast<std::size_t>(seed >> 33);
   };
   std::uint64_t checked = 0, accepted = 0;
-  for (const auto& file : iso2709_fixtures()) {
-    const std::string data = slurp(file);
-    std::size_t records = 0;
-    for (std::size_t at = 0; at < data.size() && records < 40; ++records) {
-      std::size_t end = data.find('\x1D', at);
-      if (end == std::string::npos) end = data.size() - 1;
-      const std::string record = data.substr(at, end + 1 - at);
-      at = end + 1;
-      if (record.size() < 24) continue;
-      for (int variant = 0; variant < 12; ++variant) {
-        std::string spoiled = record;
-        if (variant % 3 == 1) spoiled[9] = 'a';
-        if (variant % 3 == 2) spoiled[9] = ' ';
-        // Variants 0-2 as they are; the others with one to three bytes changed past the leader.
-        for (int k = 0; variant >= 3 && k < 1 + variant % 3 && spoiled.size() > 24; ++k)
-          spoiled[24 + next() % (spoiled.size() - 24)] = bytes_of_interest[next() % bytes_of_interest.size()];
-        for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
-          RecordView view;
-          Diagnostics diags;
-          if (!view.parse(spoiled, 0, 1, mode, diags)) continue;
-          for (int o = 0; o < 3; ++o) {
-            DecodeOptions options;
-            if (o == 1) options.encoding = EncodingChoice::FromLeader;
-            if (o == 2) options.leader_utf8 = false;
-            const bool rule = as_is_by_the_rule(view, options);
-            Encoding enc = Encoding::Utf8;
-            const bool engine = decodes_as_is(view, options, &enc);
-            if (engine != rule) {
-              QString hex;
-              for (unsigned char c : spoiled) hex += QString::asprintf("%02X", c);
-              QFAIL(qPrintable(QString("%1: engine %2, rule %3, mode %4, options %5: %6")
-                                   .arg(file)
-                                   .arg(engine)
-                                   .arg(rule)
-                                   .arg(int(mode))
-                                   .arg(o)
-                                   .arg(hex)));
-            }
-            if (engine) QCOMPARE(enc, spoiled[9] == 'a' ? Encoding::Utf8 : Encoding::Marc8);
-            ++checked;
-            accepted += engine;
+  for (const auto& [file, record] : fixture_records()) {
+    for (int variant = 0; variant < 12; ++variant) {
+      std::string spoiled = record;
+      if (variant % 3 == 1) spoiled[9] = 'a';
+      if (variant % 3 == 2) spoiled[9] = ' ';
+      // Variants 0-2 as they are; the others with one to three bytes changed past the leader.
+      for (int k = 0; variant >= 3 && k < 1 + variant % 3 && spoiled.size() > 24; ++k)
+        spoiled[24 + next() % (spoiled.size() - 24)] = bytes_of_interest[next() % bytes_of_interest.size()];
+      for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
+        RecordView view;
+        Diagnostics diags;
+        if (!view.parse(spoiled, 0, 1, mode, diags)) continue;
+        for (int o = 0; o < 3; ++o) {
+          DecodeOptions options;
+          if (o == 1) options.encoding = EncodingChoice::FromLeader;
+          if (o == 2) options.leader_utf8 = false;
+          const bool rule = as_is_by_the_rule(view, options);
+          Encoding enc = Encoding::Utf8;
+          const bool engine = decodes_as_is(view, options, &enc);
+          if (engine != rule) {
+            QString hex;
+            for (unsigned char c : spoiled) hex += QString::asprintf("%02X", c);
+            QFAIL(qPrintable(QString("%1: engine %2, rule %3, mode %4, options %5: %6")
+                                 .arg(file)
+                                 .arg(engine)
+                                 .arg(rule)
+                                 .arg(int(mode))
+                                 .arg(o)
+                                 .arg(hex)));
           }
+          if (engine) QCOMPARE(enc, spoiled[9] == 'a' ? Encoding::Utf8 : Encoding::Marc8);
+          ++checked;
+          accepted += engine;
         }
       }
     }
@@ -457,51 +466,42 @@ void TestViewWriter::transcoded_marc8_is_the_model_of_the_record() {
     return static_cast<std::size_t>(seed >> 33);
   };
   std::uint64_t checked = 0, taken = 0, beyond_ascii = 0;
-  for (const auto& file : iso2709_fixtures()) {
-    const std::string data = slurp(file);
-    std::size_t records = 0;
-    for (std::size_t at = 0; at < data.size() && records < 40; ++records) {
-      std::size_t end = data.find('\x1D', at);
-      if (end == std::string::npos) end = data.size() - 1;
-      const std::string record = data.substr(at, end + 1 - at);
-      at = end + 1;
-      if (record.size() < 24) continue;
-      for (int variant = 0; variant < 8; ++variant) {
-        std::string spoiled = record;
-        spoiled[9] = ' ';
-        for (int k = 0; variant > 0 && k < 1 + variant % 3 && spoiled.size() > 24; ++k)
-          spoiled[24 + next() % (spoiled.size() - 24)] = bytes_of_interest[next() % bytes_of_interest.size()];
-        for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
-          RecordView view;
-          Diagnostics parsed;
-          if (!view.parse(spoiled, 0, 1, mode, parsed)) continue;
-          for (int o = 0; o < 3; ++o) {
-            DecodeOptions options;
-            if (o == 1) options.marc8.replacement = U' ';
-            if (o == 2) options.leader_utf8 = false;
-            std::string out;
-            RecordView utf8;
-            ++checked;
-            const bool took = transcode_marc8_as_is(view, options, out, utf8);
-            if (o == 2) QVERIFY(!took);  // the model keeps leader/09: no UTF-8 form stands for it
-            if (!took) continue;
-            ++taken;
-            Diagnostics from_original, from_utf8;
-            const Record model = Record::from_view(view, options, from_original);
-            const Record again = Record::from_view(utf8, options, from_utf8);
-            QString hex;
-            for (unsigned char c : spoiled) hex += QString::asprintf("%02X", c);
-            QVERIFY2(from_original.empty(), qPrintable(file + " " + hex));
-            QVERIFY2(from_utf8.empty(), qPrintable(file + " " + hex));
-            QVERIFY2(again == model, qPrintable(file + " " + hex));
-            QVERIFY2(decodes_as_is(utf8, options), qPrintable(file + " " + hex));
-            QCOMPARE(utf8.fields().size(), view.fields().size());
-            QVERIFY(utf8.fields_in_one_piece());
-            std::string written;
-            QVERIFY(write_iso2709_view(utf8, written));
-            QVERIFY2(written == to_iso2709(model), qPrintable(file + " " + hex));
-            beyond_ascii += out.size() != spoiled.size() || out.compare(24, std::string::npos, spoiled, 24) != 0;
-          }
+  for (const auto& [file, record] : fixture_records()) {
+    for (int variant = 0; variant < 8; ++variant) {
+      std::string spoiled = record;
+      spoiled[9] = ' ';
+      for (int k = 0; variant > 0 && k < 1 + variant % 3 && spoiled.size() > 24; ++k)
+        spoiled[24 + next() % (spoiled.size() - 24)] = bytes_of_interest[next() % bytes_of_interest.size()];
+      for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
+        RecordView view;
+        Diagnostics parsed;
+        if (!view.parse(spoiled, 0, 1, mode, parsed)) continue;
+        for (int o = 0; o < 3; ++o) {
+          DecodeOptions options;
+          if (o == 1) options.marc8.replacement = U' ';
+          if (o == 2) options.leader_utf8 = false;
+          std::string out;
+          RecordView utf8;
+          ++checked;
+          const bool took = transcode_marc8_as_is(view, options, out, utf8);
+          if (o == 2) QVERIFY(!took);  // the model keeps leader/09: no UTF-8 form stands for it
+          if (!took) continue;
+          ++taken;
+          Diagnostics from_original, from_utf8;
+          const Record model = Record::from_view(view, options, from_original);
+          const Record again = Record::from_view(utf8, options, from_utf8);
+          QString hex;
+          for (unsigned char c : spoiled) hex += QString::asprintf("%02X", c);
+          QVERIFY2(from_original.empty(), qPrintable(file + " " + hex));
+          QVERIFY2(from_utf8.empty(), qPrintable(file + " " + hex));
+          QVERIFY2(again == model, qPrintable(file + " " + hex));
+          QVERIFY2(decodes_as_is(utf8, options), qPrintable(file + " " + hex));
+          QCOMPARE(utf8.fields().size(), view.fields().size());
+          QVERIFY(utf8.fields_in_one_piece());
+          std::string written;
+          QVERIFY(write_iso2709_view(utf8, written));
+          QVERIFY2(written == to_iso2709(model), qPrintable(file + " " + hex));
+          beyond_ascii += out.size() != spoiled.size() || out.compare(24, std::string::npos, spoiled, 24) != 0;
         }
       }
     }

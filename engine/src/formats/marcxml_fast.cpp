@@ -420,19 +420,12 @@ class Walker {
       out.clear();
       out.reserve(total);
       out.append(leader_text);
-      put_digits5(out.data(), total);
-      put_digits5(out.data() + 12, base);
-      out[9] = 'a';
-      out[10] = '2';
-      out[11] = '2';
-      out.replace(20, 4, "4500");
+      set_written_leader(out.data(), total, base);
       for (std::size_t i = 0; i < n; ++i) {
         const std::size_t length = (i + 1 < n ? starts[i + 1] : data_area.size()) - starts[i];  // with its terminator
         if (length > 9999) return false;
         char entry[12];
-        std::memcpy(entry, tags[i].data(), 3);
-        put_digits4(entry + 3, length);
-        put_digits5(entry + 7, starts[i]);
+        put_entry(entry, tags[i].data(), length, starts[i]);
         out.append(entry, 12);
         laid_out.push_back(FieldView{{}, {}, static_cast<std::uint32_t>(base + starts[i])});
       }

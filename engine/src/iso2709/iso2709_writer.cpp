@@ -16,14 +16,6 @@ namespace marcscope {
 namespace {
 
 using detail::is_structure_byte;
-using detail::put_digits4;
-
-void put_number(std::string& out, std::size_t pos, std::size_t width, std::size_t value) {
-  for (std::size_t i = 0; i < width; ++i) {
-    out[pos + width - 1 - i] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  }
-}
 
 std::size_t field_length(const Field& f) {
   if (f.is_control()) return f.value().size() + 1;
@@ -178,21 +170,20 @@ void write_clean(const Record& record, std::string& out, char leader_09) {
   const std::size_t start = out.size();
   out.reserve(start + total);
   out.append(record.leader());
-  put_number(out, start + 0, 5, total);
-  put_number(out, start + 12, 5, base);
-  if (leader_09) out[start + 9] = leader_09;
+  char* o = out.data() + start;
+  detail::put_digits5(o, total);
+  detail::put_digits5(o + 12, base);
+  if (leader_09) o[9] = leader_09;
   // Two indicators and one-character codes, directory entries of 4 + 5 digits: what is written.
-  out.replace(start + 10, 2, "22");
-  out.replace(start + 20, 4, "4500");
+  std::memcpy(o + 10, "22", 2);
+  std::memcpy(o + 20, "4500", 4);
 
   std::size_t pos = 0;
   for (const auto& f : fields) {
     const std::size_t len = field_length(f);
-    out.append(f.tag());
-    const std::size_t entry = out.size();
-    out.append(9, '0');
-    put_number(out, entry, 4, len);
-    put_number(out, entry + 4, 5, pos);
+    char e[12];
+    detail::put_entry(e, f.tag().data(), len, pos);
+    out.append(e, 12);
     pos += len;
   }
   out.push_back(kFieldTerminator);
@@ -262,21 +253,12 @@ bool write_iso2709_view(const RecordView& view, std::string& out) {
   if (total > 99999) return false;
   const std::size_t start = out.size();
   out.append(bytes.data(), 24);
-  put_number(out, start + 0, 5, total);
-  put_number(out, start + 12, 5, base);
-  char* o = out.data() + start;
-  o[9] = 'a';
-  o[10] = '2';
-  o[11] = '2';
-  std::memcpy(o + 20, "4500", 4);
+  detail::set_written_leader(out.data() + start, total, base);
   std::size_t pos = 0;
   for (const auto& f : fields) {
     const std::size_t len = f.data.size() + 1;
     char e[12];
-    std::memcpy(e, f.tag.data(), 3);
-    put_digits4(e + 3, len);
-    e[7] = static_cast<char>('0' + pos / 10000);
-    put_digits4(e + 8, pos % 10000);
+    detail::put_entry(e, f.tag.data(), len, pos);
     out.append(e, 12);
     pos += len;
   }

@@ -466,15 +466,14 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
 }
 #endif
 
-}  // namespace
-
-bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encoding* encoding) {
+/// decodes_as_is()'s conditions on the leader and the options, which transcode_marc8_as_is()
+/// shares: a printable 24-byte leader with leader/10-11 "22" and two indicators, nothing kept
+/// raw, and under a leader that does not say UTF-8 the model's leader/09 becoming 'a' (as the
+/// view writers write it).
+bool leader_and_options_as_is(const RecordView& view, const DecodeOptions& options) {
   const std::string_view leader = view.leader().bytes();
   if (leader.size() != 24 || leader[10] != '2' || leader[11] != '2') return false;
-  // Under a leader that does not say UTF-8 only plain ASCII qualifies (MARC-8's default set),
-  // and only when the model's leader/09 becomes 'a' as the view writers write it.
-  const bool ascii_only = leader[9] != 'a';
-  if (ascii_only && (!options.leader_utf8 || options.raw_marc8)) return false;
+  if (leader[9] != 'a' && (!options.leader_utf8 || options.raw_marc8)) return false;
   if (options.raw || view.indicator_count() != 2) return false;
   // from_view trusts a record's values only when choose_encoding examined them (else it checks
   // each value, and may change it).
@@ -482,6 +481,26 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
   if (options.encoding == EncodingChoice::FromLeader && !options.detect_leader_lies) return false;
   for (const char c : leader)
     if (!is_printable(c)) return false;
+  return true;
+}
+
+/// The shape decodes_as_is() and transcode_marc8_as_is() ask of a field: a printable three-byte
+/// tag; a control field without a delimiter; a data field with two printable indicators and,
+/// after them, nothing before its first delimiter.
+__attribute__((always_inline)) inline bool field_shape_as_is(const FieldView& fv) {
+  if (!printable3(fv.tag)) return false;
+  const std::string_view data = fv.data;
+  if (fv.is_control()) return std::memchr(data.data(), kSubfieldDelimiter, data.size()) == nullptr;
+  return data.size() >= 2 && is_printable(data[0]) && is_printable(data[1]) &&
+         (data.size() == 2 || data[2] == kSubfieldDelimiter);
+}
+
+}  // namespace
+
+bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encoding* encoding) {
+  if (!leader_and_options_as_is(view, options)) return false;
+  // Under a leader that does not say UTF-8 only plain ASCII qualifies (MARC-8's default set).
+  const bool ascii_only = view.leader().bytes()[9] != 'a';
   const std::string_view bytes = view.bytes();
 #if defined(__SSE2__)
   // Read as MARC-8, a byte above ASCII anywhere from the first field on turns down a record in
@@ -492,19 +511,10 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
     return false;
 #endif
   for (const auto& fv : view.fields()) {
-    if (!printable3(fv.tag)) return false;
-    const std::string_view data = fv.data;
-    const char* const p = data.data();
-    const std::size_t n = data.size();
-    if (fv.is_control()) {
-      // from_view copies a control field as it is when the byte before it is ASCII.
-      if (p != bytes.data() && static_cast<unsigned char>(p[-1]) >= 0x80) return false;
-      if (std::memchr(p, kSubfieldDelimiter, n) != nullptr) return false;
-    } else {
-      if (n < 2 || !is_printable(p[0]) || !is_printable(p[1])) return false;
-      // After the indicators: nothing before the first delimiter.
-      if (n > 2 && p[2] != kSubfieldDelimiter) return false;
-    }
+    if (!field_shape_as_is(fv)) return false;
+    // from_view copies a control field as it is when the byte before it is ASCII.
+    const char* const p = fv.data.data();
+    if (fv.is_control() && p != bytes.data() && static_cast<unsigned char>(p[-1]) >= 0x80) return false;
   }
   // Read as MARC-8: DEL has no character, and "&#xHHHH;" is read as the character it names
   // (LoC's lossless conversion). Looked for last (here, for records not in one piece; else by
@@ -618,14 +628,11 @@ bool has_structure_byte(const char* p, std::size_t n) {
 
 bool transcode_marc8_as_is(const RecordView& view, const DecodeOptions& options, std::string& out,
                            RecordView& transcoded) {
-  // decodes_as_is()'s conditions on the leader, the options and the fields' structure.
+  // decodes_as_is()'s conditions on the leader and the options, under a leader that does not say
+  // UTF-8 (and, below, on each field's shape).
+  if (!leader_and_options_as_is(view, options)) return false;
   const std::string_view leader = view.leader().bytes();
-  if (leader.size() != 24 || leader[9] == 'a' || leader[10] != '2' || leader[11] != '2') return false;
-  if (!options.leader_utf8 || options.raw_marc8 || options.raw || view.indicator_count() != 2) return false;
-  if (options.encoding == EncodingChoice::ForceMarc8 || options.encoding == EncodingChoice::ForceUtf8) return false;
-  if (options.encoding == EncodingChoice::FromLeader && !options.detect_leader_lies) return false;
-  for (const char c : leader)
-    if (!is_printable(c)) return false;
+  if (leader[9] == 'a') return false;
   const auto& fields = view.fields();
   if (fields.empty()) return false;
   // The encoding from_view() would choose, with nothing to say about it: MARC-8.
@@ -664,14 +671,11 @@ bool transcode_marc8_as_is(const RecordView& view, const DecodeOptions& options,
   std::size_t pos = 0;  // where the current field starts in the data area
   for (std::size_t f = 0; f < fields.size(); ++f) {
     const FieldView& fv = fields[f];
-    if (!printable3(fv.tag)) return false;
+    if (!field_shape_as_is(fv)) return false;
     const std::string_view data = fv.data;
     if (fv.is_control()) {
-      if (std::memchr(data.data(), kSubfieldDelimiter, data.size()) != nullptr || !value(data, fv.tag, 0)) return false;
+      if (!value(data, fv.tag, 0)) return false;
     } else {
-      if (data.size() < 2 || !is_printable(data[0]) || !is_printable(data[1]) ||
-          (data.size() > 2 && data[2] != kSubfieldDelimiter))
-        return false;
       // Each delimiter is followed by a printable code, then the value up to the next delimiter.
       // A field with nothing but such subfields and plain ASCII is copied in one piece.
       bool plain = is_marc8_plain_subfields(data.substr(2));
@@ -692,10 +696,7 @@ bool transcode_marc8_as_is(const RecordView& view, const DecodeOptions& options,
     out.push_back(kFieldTerminator);
     const std::size_t length = out.size() - base - pos;
     if (length > 9999) return false;
-    char* e = out.data() + 24 + 12 * f;
-    std::memcpy(e, fv.tag.data(), 3);
-    detail::put_digits4(e + 3, length);
-    detail::put_digits5(e + 7, pos);
+    detail::put_entry(out.data() + 24 + 12 * f, fv.tag.data(), length, pos);
     laid_out.push_back(FieldView{{}, {}, static_cast<std::uint32_t>(base + pos)});
     pos += length;
   }

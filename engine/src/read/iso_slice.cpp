@@ -97,7 +97,7 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
       // MARC-8 beyond ASCII, nothing else to say: delivered as its UTF-8 form, which writers
       // write and matchers match as they do a record delivered as it is.
       rec.as_is = true;
-      rec.view = transcode_view;
+      rec.view = std::move(transcode_view);  // start_layout() empties it for the next record
       rec.transcoded = std::make_shared<const std::string>(std::move(transcode_buffer));
       rec.view.rebase(*rec.transcoded);
       transcode_buffer = std::string();
