@@ -137,12 +137,13 @@ void FileSession::cancelAll() {
   if (dropped && pending_ == 0) Q_EMIT idle();
 }
 
-std::unique_ptr<RecordReader> FileSession::wholeFile() const {
+std::unique_ptr<RecordReader> FileSession::wholeFile(void (*prepare)(ReadOptions&)) const {
   // The whole mapping read again on the pipeline, stage 1 included, so that what it says about
   // record boundaries is in the report (reading the indexed spans would not say it again); its
   // record numbers are the index's.
   ReadOptions o = file_->options();
   o.format = file_->format();
+  if (prepare) prepare(o);
   return RecordReader::open(file_->mapping().source(AccessHint::Sequential), o);
 }
 
@@ -180,7 +181,7 @@ void FileSession::startValidation() {
   const std::uint64_t generation = ++validation_generation_;
   Job job{JobKind::Validate, generation, {}};
   job.run = [this, validator = configured_, rules = configured_rules_, generation](const JobControl& control) {
-    auto reader = wholeFile();
+    auto reader = wholeFile(read_for_validation);
     ReportOptions options;
     options.keep_findings = true;
     auto report = std::make_shared<FileReport>(validate_all(*reader, validator.get(), options, control));

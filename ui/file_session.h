@@ -198,7 +198,8 @@ class FileSession : public QObject {
   JobControl makeControl(JobKind kind, std::stop_token stop);
   /// Runs `f` on the GUI thread (queued), dropped if the session is gone by then.
   void post(std::function<void()> f);
-  std::unique_ptr<RecordReader> wholeFile() const;
+  /// `prepare` adjusts the reading options (read_for_validation).
+  std::unique_ptr<RecordReader> wholeFile(void (*prepare)(ReadOptions&) = nullptr) const;
 
   QString path_;
   std::shared_ptr<Executor> executor_;

@@ -111,7 +111,8 @@ class ProgressLine {
 /// Converter whose writer writes them from their bytes; `iso2709_forms`: clean MARC-8 and MARCXML
 /// records are delivered as their UTF-8 ISO 2709 form as well (ReadOptions::iso2709_forms).
 std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, bool decode, bool skip_as_is = false,
-                                                       bool iso2709_forms = false) {
+                                                       bool iso2709_forms = false,
+                                                       void (*prepare)(ReadOptions&) = nullptr) {
   std::vector<std::unique_ptr<RecordReader>> inputs;
   for (const auto& path : options.files) {
     ReadOptions read = options.read;
@@ -120,6 +121,7 @@ std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, b
     read.skip_as_is = skip_as_is;
     read.iso2709_forms = skip_as_is && iso2709_forms;
     read.threads = options.threads;
+    if (prepare) prepare(read);
     try {
       inputs.push_back(RecordReader::open(path, std::move(read)));
     } catch (const IoError& e) {
@@ -352,7 +354,7 @@ std::unique_ptr<Validator> make_validator(const Options& options) {
 int run_validate(const Options& options) {
   return guarded([&] {
     const auto validator = make_validator(options);
-    auto inputs = open_inputs(options, true);
+    auto inputs = open_inputs(options, true, false, false, read_for_validation);
     std::unique_ptr<OutputFile> good, bad;
     if (!options.split_good.empty()) {
       good = std::make_unique<OutputFile>(options.split_good);

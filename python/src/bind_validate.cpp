@@ -48,6 +48,7 @@ void bind_validate(py::module_& m) {
         ReadOptions options;
         if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
         choose_job_threads(options, threads);  // fork(): see bindings.h
+        read_for_validation(options);
         auto validator = make_validator(rules, profile, disabled, severities, accepted_codes, accepted_tags);
         std::vector<Finding> findings;
         FileReport report;

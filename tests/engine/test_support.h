@@ -2,13 +2,18 @@
 // Shared helpers for the engine tests: fixture paths and the record table of tests/data/SOURCES.md.
 
 #include <QDir>
+#include <QDirIterator>
+#include <QFileInfo>
 #include <QFile>
 #include <QRegularExpression>
 #include <QString>
 #include <QTextStream>
 
+#include <algorithm>
 #include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "marcscope/iso2709/iso2709_reader.h"
 
@@ -61,6 +66,38 @@ inline std::map<QString, int> sources_record_counts() {
 inline bool is_iso2709_name(const QString& name) {
   return !(name.endsWith(".xml") || name.endsWith(".json") || name.endsWith(".txt") || name.endsWith(".ndj") ||
            name.endsWith(".mrk"));
+}
+
+/// Every ISO 2709 file under tests/data, sorted.
+inline std::vector<QString> iso2709_fixtures() {
+  std::vector<QString> files;
+  QDirIterator it(data_dir(), QDir::Files, QDirIterator::Subdirectories);
+  while (it.hasNext()) {
+    const QString path = it.next();
+    const QString name = QFileInfo(path).fileName();
+    if (!is_iso2709_name(name) || name.endsWith(".md")) continue;
+    files.push_back(path);
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+/// The first 40 records of every ISO 2709 fixture (cut at each record terminator; pieces shorter
+/// than a leader left out), each with the file it comes from.
+inline std::vector<std::pair<QString, std::string>> fixture_records() {
+  std::vector<std::pair<QString, std::string>> out;
+  for (const auto& file : iso2709_fixtures()) {
+    const std::string data = slurp(file);
+    std::size_t records = 0;
+    for (std::size_t at = 0; at < data.size() && records < 40; ++records) {
+      std::size_t end = data.find('\x1D', at);
+      if (end == std::string::npos) end = data.size() - 1;
+      std::string record = data.substr(at, end + 1 - at);
+      at = end + 1;
+      if (record.size() >= 24) out.emplace_back(file, std::move(record));
+    }
+  }
+  return out;
 }
 
 struct ReadSummary {

@@ -15,6 +15,8 @@
 #include <thread>
 
 #include "marcscope/formats/record_stream.h"
+#include "marcscope/iso2709/record_view.h"
+#include "marcscope/validate/validation.h"
 #include "marcscope/validate/validator.h"
 #include "test_support.h"
 
@@ -788,6 +790,140 @@ class TestValidator : public QObject {
       ++checked;
     }
     QVERIFY2(checked > 0, "marclint gave no warnings to compare");
+  }
+
+  // A record that decodes as it is is validated from its view (validate_batch does so for a
+  // record delivered as_is): the same findings, every part of each, in the same order, as
+  // validating the model Record::from_view() builds. Records of every ISO 2709 fixture, declared
+  // UTF-8 and MARC-8, as they are and with printable bytes overwritten (so that indicators, codes,
+  // fixed fields and punctuation break rules), under every profile; MARC-8 records beyond ASCII
+  // through the UTF-8 form transcode_marc8_as_is() makes.
+  void validatedFromTheViewAsFromTheModel() {
+    const std::string printable("abcz0179 .-/|#$:;,()[]ABZ");
+    std::uint64_t seed = 97531;
+    auto next = [&seed] {
+      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+      return static_cast<std::size_t>(seed >> 33);
+    };
+    std::vector<Validator> validators;
+    for (const auto& p : validator_profiles()) validators.emplace_back(validator_profile(p.name));
+    ValidatorOptions strict;
+    strict.accept_local_tags = false;
+    validators.emplace_back(strict);
+    // A schema that takes leader/09 'a' only: the view must read as the model, which sets it.
+    validators.emplace_back(std::make_shared<const Schema>(Schema::parse(
+        R"({"title": "UTF-8 only", "fields": {"LDR": {"tag": "LDR", "positions": {"09": {"codes": {"a": {}}}}},
+            "245": {"tag": "245", "indicator1": {"codes": {"0": {}, "1": {}}}, "indicator2": {"codes": {"0-9": {}}},
+                    "subfields": {"a": {"repeatable": false}, "c": {}}}}})")));
+    auto text = [](const Diagnostics& ds) {
+      QString all;
+      for (const auto& d : ds)
+        all += QString::fromStdString(d.to_string()) + QString(" field=%1 sub=%2 rule=%3 tag=%4 sev=%5\n")
+                                                          .arg(d.field)
+                                                          .arg(int(d.subfield))
+                                                          .arg(QString::fromStdString(d.rule))
+                                                          .arg(QString::fromStdString(d.tag))
+                                                          .arg(int(d.severity));
+      return all;
+    };
+    std::uint64_t as_is = 0, transcoded = 0, with_findings = 0, findings = 0;
+    const int variants = small_data() ? 3 : 6;
+    for (const auto& [file, record] : fixture_records()) {
+      for (int variant = 0; variant < variants; ++variant) {
+        std::string spoiled = record;
+        if (variant % 2 == 1) spoiled[9] = ' ';
+        for (int k = 0; variant >= 2 && k < variant; ++k)
+          spoiled[5 + next() % (spoiled.size() - 6)] = printable[next() % printable.size()];
+        for (const ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
+          RecordView view;
+          Diagnostics parsed;
+          if (!view.parse(spoiled, 7, 3, mode, parsed) || !parsed.empty() || view.repaired()) continue;
+          for (int o = 0; o < 2; ++o) {
+            DecodeOptions options;
+            if (o == 1) options.leader_utf8 = false;
+            const RecordView* checked = nullptr;
+            std::string form;
+            RecordView utf8;
+            if (decodes_as_is(view, options)) {
+              checked = &view;
+              ++as_is;
+            } else if (transcode_marc8_as_is(view, options, form, utf8)) {
+              checked = &utf8;
+              ++transcoded;
+            } else {
+              continue;
+            }
+            Diagnostics decoding;
+            const Record model = Record::from_view(view, options, decoding);
+            QVERIFY(decoding.empty());
+            for (const Validator& v : validators) {
+              Diagnostics from_model, from_view;
+              v.validate(model, 3, 7, from_model);
+              v.validate(*checked, 3, 7, from_view);
+              QCOMPARE(text(from_view), text(from_model));
+              with_findings += !from_model.empty();
+              findings += from_model.size();
+            }
+          }
+        }
+      }
+    }
+    qInfo("as is %llu, transcoded %llu; %llu validations with findings, %llu findings", (unsigned long long)as_is,
+          (unsigned long long)transcoded, (unsigned long long)with_findings, (unsigned long long)findings);
+    QVERIFY(as_is > 1000);
+    QVERIFY(transcoded > 100);
+    QVERIFY(with_findings > 1000);
+  }
+
+  // A whole input validated as front ends read it (read_for_validation: records that need no
+  // change are not decoded) gives the very report, finding by finding with each record's 001, of
+  // a read that decodes every record.
+  void readForValidationGivesTheSameReport() {
+    std::uint64_t as_is = 0, findings = 0, files = 0;
+    for (const QString& file : iso2709_fixtures()) {
+      for (const ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
+        std::vector<QString> seen[2];
+        FileReport reports[2];
+        for (int fast = 0; fast < 2; ++fast) {
+          ReadOptions options;
+          options.mode = mode;
+          options.slice_bytes = 4096;
+          options.threads = 2;
+          if (fast) read_for_validation(options);
+          std::unique_ptr<RecordReader> reader;
+          try {
+            reader = RecordReader::open(file.toStdString(), options);
+          } catch (const std::exception&) {
+            continue;
+          }
+          BatchTransform check = [&](Batch& batch) {
+            validate_batch(*v_, batch);
+            if (fast)
+              for (const auto& r : batch.records) as_is += r.as_is;
+          };
+          reader->run(
+              [&](Batch& batch) {
+                reports[fast].add_batch(batch, {}, [&](const Finding& f) {
+                  seen[fast].push_back(QString::fromStdString(f.diagnostic.to_string() + " | " + f.control_number +
+                                                              " | " + f.diagnostic.rule));
+                });
+                return true;
+              },
+              check, {});
+        }
+        QCOMPARE(seen[1], seen[0]);
+        QCOMPARE(reports[1].records, reports[0].records);
+        QCOMPARE(reports[1].clean, reports[0].clean);
+        QCOMPARE(reports[1].skipped, reports[0].skipped);
+        QCOMPARE(text_summary(reports[1]), text_summary(reports[0]));
+        findings += seen[0].size();
+      }
+      ++files;
+    }
+    qInfo("%llu files, %llu records read as they are, %llu findings", (unsigned long long)files,
+          (unsigned long long)as_is, (unsigned long long)findings);
+    QVERIFY(as_is > 1000);
+    QVERIFY(findings > 1000);
   }
 };
 

@@ -3,7 +3,6 @@
 // format both ways, gives the same bytes and the same diagnostics as decoding every record to
 // the model; UTF-8 records take the view path, and so do MARC-8 records of plain ASCII, and with
 // ReadOptions::iso2709_forms other clean MARC-8 records, as their UTF-8 form.
-#include <QDirIterator>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -65,37 +64,6 @@ Converted convert(const std::string& input, ReadMode mode, Format to, const Writ
   }
   c.bytes = slurp(out_path);
   return c;
-}
-
-std::vector<QString> iso2709_fixtures() {
-  std::vector<QString> files;
-  QDirIterator it(data_dir(), QDir::Files, QDirIterator::Subdirectories);
-  while (it.hasNext()) {
-    const QString path = it.next();
-    const QString name = QFileInfo(path).fileName();
-    if (!is_iso2709_name(name) || name.endsWith(".md")) continue;
-    files.push_back(path);
-  }
-  std::sort(files.begin(), files.end());
-  return files;
-}
-
-/// The first 40 records of every ISO 2709 fixture (cut at each record terminator; pieces shorter
-/// than a leader left out), each with the file it comes from.
-std::vector<std::pair<QString, std::string>> fixture_records() {
-  std::vector<std::pair<QString, std::string>> out;
-  for (const auto& file : iso2709_fixtures()) {
-    const std::string data = slurp(file);
-    std::size_t records = 0;
-    for (std::size_t at = 0; at < data.size() && records < 40; ++records) {
-      std::size_t end = data.find('\x1D', at);
-      if (end == std::string::npos) end = data.size() - 1;
-      std::string record = data.substr(at, end + 1 - at);
-      at = end + 1;
-      if (record.size() >= 24) out.emplace_back(file, std::move(record));
-    }
-  }
-  return out;
 }
 
 /// decodes_as_is() spelled out one byte at a time, as the rule reads: what the engine's SIMD

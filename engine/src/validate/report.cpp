@@ -149,6 +149,7 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
                                                              : batch.records.size();
   };
   std::vector<char> troubled(batch.records.size(), 0);
+  RecordView scratch;
   for (auto& d : batch.diagnostics) {
     const std::size_t k = index_of(d.record);
     if ((d.severity >= Severity::Warning || d.code == Code::RecordRepaired) && k < troubled.size()) troubled[k] = 1;
@@ -168,8 +169,14 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
       findings.push_back(c);
     }
     Finding f{std::move(d), {}};
-    if (k < batch.records.size())
-      if (const Field* cf = batch.records[k].record.first("001")) f.control_number = cf->value();
+    if (k < batch.records.size()) {
+      const BatchRecord& rec = batch.records[k];
+      if (!rec.as_is) {
+        if (const Field* cf = rec.record.first("001")) f.control_number = cf->value();
+      } else if (const FieldView* cf = rec.view_of(scratch, ReadMode::Permissive).first("001")) {
+        f.control_number = cf->data;  // as the model would hold it: the record decodes as it is
+      }
+    }
     add(f, options.max_examples);
     if (each) each(f);
   }

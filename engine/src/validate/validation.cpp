@@ -9,6 +9,7 @@ namespace {
 /// Puts the validator's findings for each record after that record's reading diagnostics.
 Diagnostics merge_by_record(Diagnostics reading, Diagnostics& rules) {
   if (rules.empty()) return reading;
+  if (reading.empty()) return std::move(rules);
   Diagnostics merged;
   merged.reserve(reading.size() + rules.size());
   std::size_t r = 0;
@@ -26,8 +27,28 @@ Diagnostics merge_by_record(Diagnostics reading, Diagnostics& rules) {
 
 void validate_batch(const Validator& validator, Batch& batch) {
   Diagnostics rules;
-  for (const auto& rec : batch.records) validator.validate(rec.record, rec.number, rec.offset, rules);
+  rules.reserve(batch.records.size() * 4);  // most records have a few findings: fewer moves as it grows
+  RecordView scratch;
+  for (const auto& rec : batch.records) {
+    if (!rec.as_is) {
+      validator.validate(rec.record, rec.number, rec.offset, rules);
+    } else if (!rec.bytes.empty()) {
+      // Delivered as it is (ReadOptions::skip_as_is): the view is what its model would hold.
+      validator.validate(rec.view_of(scratch, ReadMode::Permissive), rec.number, rec.offset, rules);
+    } else {
+      // A MARCXML record's ISO 2709 form (ReadOptions::iso2709_forms), whose leader is the one
+      // written, not the one read: the record its form reads as.
+      Diagnostics none;
+      validator.validate(Record::from_view(rec.view, {}, none), rec.number, rec.offset, rules);
+    }
+  }
   batch.diagnostics = merge_by_record(std::move(batch.diagnostics), rules);
+}
+
+void read_for_validation(ReadOptions& options) {
+  options.decode_records = true;
+  options.skip_as_is = true;
+  options.iso2709_forms = false;
 }
 
 FileReport validate_all(RecordReader& reader, const Validator* validator, const ReportOptions& options,

@@ -8,6 +8,10 @@
 #include <chrono>
 #include <cstring>
 #include <ctime>
+#include <span>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 #include <stdexcept>
 
 #include "marcscope/charset/utf8.h"
@@ -516,11 +520,164 @@ namespace {
 
 /// Per-thread scratch space of validate(), so that a record does not clear 4 KB of counters: validate() leaves the
 /// counters all zero again (ScratchReset).
+/// One subfield as the rules read it.
+struct VSubfield {
+  char code = 0;
+  std::string_view value;
+};
+
+/// One field as the rules read it: views into a Record's strings or into the bytes of a record
+/// that decodes as it is (RecordView), so that one set of rules serves both without a copy.
+class VField {
+ public:
+  std::string_view tag() const { return tag_; }
+  bool is_control() const { return control_; }
+  /// Control field value (empty for data fields).
+  std::string_view value() const { return value_; }
+  char indicator1() const { return ind1_; }
+  char indicator2() const { return ind2_; }
+  std::span<const VSubfield> subfields() const { return {subs_, count_}; }
+  /// First value of subfield `code`, or nullptr.
+  const std::string_view* subfield(char code) const {
+    for (const VSubfield& s : subfields())
+      if (s.code == code) return &s.value;
+    return nullptr;
+  }
+
+ private:
+  friend struct FlatRecord;
+  std::string_view tag_;
+  std::string_view value_;
+  const VSubfield* subs_ = nullptr;
+  std::uint32_t first_ = 0;  ///< index of the first subfield in the record's list (subs_ is set last)
+  std::uint32_t count_ = 0;
+  char ind1_ = ' ';
+  char ind2_ = ' ';
+  bool control_ = true;
+};
+
+/// A record as the rules read it, in per-thread vectors that keep their capacity (no allocation
+/// per record once warm).
+struct FlatRecord {
+  std::string_view leader_;
+  char leader_buffer_[24] = {};
+  std::vector<VField> fields_;
+  std::vector<VSubfield> subs_;
+
+  std::string_view leader() const { return leader_; }
+  const std::vector<VField>& fields() const { return fields_; }
+
+  void from(const Record& rec) {
+    leader_ = rec.leader();
+    clear();
+    for (const Field& f : rec.fields()) {
+      VField& v = fields_.emplace_back();
+      v.tag_ = f.tag();
+      v.control_ = f.is_control();
+      if (v.control_) {
+        v.value_ = f.value();
+        continue;
+      }
+      v.ind1_ = f.indicator1();
+      v.ind2_ = f.indicator2();
+      v.first_ = static_cast<std::uint32_t>(subs_.size());
+      for (const Subfield& sf : f.subfields()) subs_.push_back({sf.code, sf.value});
+      v.count_ = static_cast<std::uint32_t>(subs_.size()) - v.first_;
+    }
+    link();
+  }
+
+  /// What Record::from_view() would hold for a record it decodes as it is: the same bytes, and
+  /// leader/09 'a' (decodes_as_is() asks for a record declared UTF-8 or for options.leader_utf8;
+  /// transcode_marc8_as_is() writes 'a').
+  void from(const RecordView& view) {
+    const std::string_view leader = view.bytes().substr(0, 24);
+    std::memcpy(leader_buffer_, leader.data(), leader.size());
+    if (leader.size() == 24) leader_buffer_[9] = 'a';
+    leader_ = std::string_view(leader_buffer_, leader.size());
+    clear();
+    const std::uint32_t indicators = view.indicator_count();
+    const char* const record_end = view.bytes().data() + view.bytes().size();
+    for (const FieldView& f : view.fields()) {
+      VField& v = fields_.emplace_back();
+      v.tag_ = f.tag;
+      v.control_ = f.is_control();
+      if (v.control_) {
+        v.value_ = f.data;
+        continue;
+      }
+      v.ind1_ = f.indicator(1);
+      v.ind2_ = f.indicator(2);
+      v.first_ = static_cast<std::uint32_t>(subs_.size());
+      split(f.subfield_area(indicators), record_end);
+      v.count_ = static_cast<std::uint32_t>(subs_.size()) - v.first_;
+    }
+    link();
+  }
+
+ private:
+  void clear() {
+    fields_.clear();
+    subs_.clear();
+  }
+  void link() {
+    for (VField& v : fields_) v.subs_ = subs_.data() + v.first_;
+  }
+
+  /// The subfields of `area` as FieldView::SubfieldIterator reads them (bytes before the first
+  /// delimiter are none; the byte after a delimiter is the code, even a delimiter; a delimiter
+  /// that ends the area is a subfield with code 0), the delimiters found sixteen bytes at a time
+  /// (the last block read whole when the record's bytes, which end at `end`, go on that far).
+  void split(std::string_view area, const char* end) {
+    const char* const b = area.data();
+    const std::size_t n = area.size();
+    std::size_t skip = 0;            // a delimiter before this was taken as a code
+    std::size_t open = 0;            // where the value of the last subfield starts
+    bool pending = false;            // the last subfield's value runs to the next delimiter
+    auto at = [&](std::size_t d) {
+      if (d < skip) return;
+      if (pending) subs_.back().value = std::string_view(b + open, d - open);
+      if (d + 1 == n) {
+        subs_.push_back({0, {}});
+        pending = false;
+        return;
+      }
+      subs_.push_back({b[d + 1], {}});
+      open = skip = d + 2;
+      pending = true;
+    };
+    std::size_t i = 0;
+#if defined(__SSE2__)
+    const __m128i delimiter = _mm_set1_epi8(kSubfieldDelimiter);
+    auto block = [&](std::size_t from, unsigned keep) {
+      auto mask = static_cast<unsigned>(_mm_movemask_epi8(
+                      _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b + from)), delimiter))) &
+                  keep;
+      while (mask != 0) {
+        at(from + static_cast<std::size_t>(__builtin_ctz(mask)));
+        mask &= mask - 1;
+      }
+    };
+    for (; i + 16 <= n; i += 16) block(i, 0xFFFF);
+    if (i < n && end - (b + i) >= 16) {
+      block(i, (1u << (n - i)) - 1);
+      i = n;
+    }
+#else
+    (void)end;
+#endif
+    for (; i < n; ++i)
+      if (b[i] == kSubfieldDelimiter) at(i);
+    if (pending) subs_.back().value = std::string_view(b + open, n - open);
+  }
+};
+
 struct Scratch {
   std::array<std::uint16_t, 1000> seen{};      ///< occurrences so far by numeric tag
   std::array<std::uint16_t, 1000> seen880{};   ///< 880 occurrences by linked tag
   std::vector<std::int16_t> nums;              ///< tag number of each field of the record, -1 when not three digits
   std::vector<std::uint16_t> linked;           ///< the linked tags counted in seen880
+  FlatRecord record;                           ///< the record being checked
 };
 
 thread_local Scratch tls_scratch;
@@ -541,7 +698,7 @@ struct ScratchReset {
 struct ValidationRun {
   const Validator& v;
   const Validator::Tables& t;
-  const Record& rec;
+  const FlatRecord& rec;
   std::uint64_t number;
   std::uint64_t offset;
   Diagnostics& out;
@@ -566,16 +723,18 @@ struct ValidationRun {
     out.back().field = field;
   }
 
+  /// Validates the record `s` holds.
+  static void check(const Validator& v, Scratch& s, std::uint64_t number, std::uint64_t offset, Diagnostics& out);
   void run();
-  void check_control(const Field& f, const FieldSpec* spec, int num, unsigned occ);
+  void check_control(const VField& f, const FieldSpec* spec, int num, unsigned occ);
   void check_positions(const CompiledType& positions, std::string_view value, std::string_view tag, unsigned occ,
                        Rule rule, std::string_view type);
   [[gnu::noinline]] void bad_position(const CompiledPosition& c, std::string_view value, std::size_t at,
                                       std::string_view tag, unsigned occ, Rule rule, std::string_view type);
-  void check_data(const Field& f, const FieldSpec& spec, std::string_view tag, int num, unsigned occ, bool is880);
+  void check_data(const VField& f, const FieldSpec& spec, std::string_view tag, int num, unsigned occ, bool is880);
   /// A data field being checked against `spec` (`tag` is the linked tag of an 880).
   struct DataField {
-    const Field& f;
+    const VField& f;
     const FieldSpec& spec;
     std::string_view tag;
     int num;
@@ -586,16 +745,16 @@ struct ValidationRun {
   [[gnu::noinline]] void bad_indicator(const DataField& d, int i, char value);
   [[gnu::noinline]] void bad_subfield(const DataField& d, char code);
   [[gnu::noinline]] void second_subfield(const DataField& d, char code);
-  void check_content(const Field& f, std::string_view tag, int num, unsigned occ);
-  void check_020(const Field& f, unsigned occ);
-  void check_022(const Field& f, unsigned occ);
-  void check_041(const Field& f, unsigned occ);
-  void check_043(const Field& f, unsigned occ);
-  void check_245(const Field& f, unsigned occ);
-  void check_article(const Field& f, unsigned occ);
-  void check_source(const Field& f, std::string_view tag, int num, unsigned occ);
-  void check_005(const Field& f, unsigned occ);
-  void check_008(const Field& f, unsigned occ);
+  void check_content(const VField& f, std::string_view tag, int num, unsigned occ);
+  void check_020(const VField& f, unsigned occ);
+  void check_022(const VField& f, unsigned occ);
+  void check_041(const VField& f, unsigned occ);
+  void check_043(const VField& f, unsigned occ);
+  void check_245(const VField& f, unsigned occ);
+  void check_article(const VField& f, unsigned occ);
+  void check_source(const VField& f, std::string_view tag, int num, unsigned occ);
+  void check_005(const VField& f, unsigned occ);
+  void check_008(const VField& f, unsigned occ);
   /// A record of another MARC 21 format (`format`, e.g. "an authority record") than the schema
   /// describes: one Info saying so, and only the rules that hold for every MARC 21 record.
   void run_structure_only(std::string_view format);
@@ -612,7 +771,7 @@ void ValidationRun::run() {
   // Tag numbers, and the record-level rules.
   s.nums.resize(fields.size());
   unsigned n1xx = 0;
-  const Field* second1xx = nullptr;
+  const VField* second1xx = nullptr;
   bool has245 = false;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     const int n = tag_number(fields[i].tag());
@@ -639,9 +798,9 @@ void ValidationRun::run() {
     report(Rule::Missing245, "245", 0, url245, [](Msg& m) { m += "the record has no 245 (title statement)"; });
 
   for (std::size_t i = 0; i < fields.size(); ++i) {
-    const Field& f = fields[i];
+    const VField& f = fields[i];
     field = static_cast<std::int32_t>(i);
-    const std::string& tag = f.tag();
+    const std::string_view tag = f.tag();
     const int num = s.nums[i];
     unsigned occ;
     const FieldSpec* spec;
@@ -659,7 +818,7 @@ void ValidationRun::run() {
 
     if (num == 880 && !f.is_control()) {
       const std::string_view url = spec ? std::string_view(spec->url) : std::string_view{};
-      const std::string* six = f.subfield('6');
+      const std::string_view* six = f.subfield('6');
       if (six == nullptr) {
         report(Rule::Linkage880, tag, '6', url, [&](Msg& m) {
           put_where(m, occ, tag);
@@ -773,9 +932,9 @@ void ValidationRun::bad_position(const CompiledPosition& c, std::string_view val
   });
 }
 
-void ValidationRun::check_control(const Field& f, const FieldSpec* spec, int num, unsigned occ) {
-  const std::string& tag = f.tag();
-  const std::string& value = f.value();
+void ValidationRun::check_control(const VField& f, const FieldSpec* spec, int num, unsigned occ) {
+  const std::string_view tag = f.tag();
+  const std::string_view value = f.value();
   if (value.find('\x1F') != std::string::npos)
     report(Rule::ControlFieldDelimiter, tag, 0, spec->url, [&](Msg& m) {
       put_where(m, occ, tag);
@@ -833,7 +992,7 @@ void ValidationRun::check_control(const Field& f, const FieldSpec* spec, int num
   }
 }
 
-void ValidationRun::check_data(const Field& f, const FieldSpec& spec, std::string_view tag, int num, unsigned occ,
+void ValidationRun::check_data(const VField& f, const FieldSpec& spec, std::string_view tag, int num, unsigned occ,
                                bool is880) {
   const DataField d{f, spec, tag, num, occ, is880};
   if (on(Rule::InvalidIndicator)) {
@@ -931,7 +1090,7 @@ void ValidationRun::second_subfield(const DataField& d, char code) {
   });
 }
 
-void ValidationRun::check_content(const Field& f, std::string_view tag, int num, unsigned occ) {
+void ValidationRun::check_content(const VField& f, std::string_view tag, int num, unsigned occ) {
   switch (num) {
     case 20: check_020(f, occ); break;
     case 22: check_022(f, occ); break;
@@ -945,7 +1104,7 @@ void ValidationRun::check_content(const Field& f, std::string_view tag, int num,
   }
 }
 
-void ValidationRun::check_020(const Field& f, unsigned occ) {
+void ValidationRun::check_020(const VField& f, unsigned occ) {
   static constexpr std::string_view url = "https://www.loc.gov/marc/bibliographic/bd020.html";
   const std::string_view tag = f.tag();
   for (const auto& sf : f.subfields()) {
@@ -1013,7 +1172,7 @@ void ValidationRun::check_020(const Field& f, unsigned occ) {
   }
 }
 
-void ValidationRun::check_022(const Field& f, unsigned occ) {
+void ValidationRun::check_022(const VField& f, unsigned occ) {
   static constexpr std::string_view url = "https://www.loc.gov/marc/bibliographic/bd022.html";
   const std::string_view tag = f.tag();
   for (const auto& sf : f.subfields()) {
@@ -1048,7 +1207,7 @@ void ValidationRun::check_022(const Field& f, unsigned occ) {
   }
 }
 
-void ValidationRun::check_041(const Field& f, unsigned occ) {
+void ValidationRun::check_041(const VField& f, unsigned occ) {
   static constexpr std::string_view url = "https://www.loc.gov/marc/bibliographic/bd041.html";
   if (f.indicator2() == '7' || !on(Rule::LanguageCode)) return;
   const std::string_view tag = f.tag();
@@ -1079,7 +1238,7 @@ void ValidationRun::check_041(const Field& f, unsigned occ) {
   }
 }
 
-void ValidationRun::check_043(const Field& f, unsigned occ) {
+void ValidationRun::check_043(const VField& f, unsigned occ) {
   static constexpr std::string_view url = "https://www.loc.gov/marc/bibliographic/bd043.html";
   const std::string_view tag = f.tag();
   const CodeLists& lists = *v.lists_;
@@ -1105,12 +1264,12 @@ void ValidationRun::check_043(const Field& f, unsigned occ) {
   }
 }
 
-void ValidationRun::check_245(const Field& f, unsigned occ) {
+void ValidationRun::check_245(const VField& f, unsigned occ) {
   static constexpr std::string_view url = "https://www.loc.gov/marc/bibliographic/bd245.html";
   const std::string_view rtag = f.tag();  // 245 or 880
   const auto& subs = f.subfields();
-  const Subfield* a = nullptr;
-  const Subfield* six = nullptr;
+  const VSubfield* a = nullptr;
+  const VSubfield* six = nullptr;
   for (const auto& sf : subs) {
     if (sf.code == 'a' && a == nullptr) a = &sf;
     if (sf.code == '6' && six == nullptr) six = &sf;
@@ -1224,13 +1383,13 @@ void ValidationRun::check_245(const Field& f, unsigned occ) {
   check_article(f, occ);
 }
 
-void ValidationRun::check_article(const Field& f, unsigned occ) {
+void ValidationRun::check_article(const VField& f, unsigned occ) {
   static constexpr std::string_view url = "https://www.loc.gov/marc/bibliographic/bd245.html";
   if (!on(Rule::T245NonfilingIndicator)) return;
   const std::string_view rtag = f.tag();
   const char ind = f.indicator2();
   if (!is_digit(ind)) return;  // reported by invalid-indicator
-  const std::string* a = f.subfield('a');
+  const std::string_view* a = f.subfield('a');
   std::string_view title = a ? std::string_view(*a) : std::string_view{};
   int prefix = 0;
   auto leading = [](char c) { return c == '"' || c == '\'' || c == '[' || c == '(' || c == '*'; };
@@ -1298,10 +1457,10 @@ void ValidationRun::check_article(const Field& f, unsigned occ) {
   }
 }
 
-void ValidationRun::check_source(const Field& f, std::string_view tag, int num, unsigned occ) {
+void ValidationRun::check_source(const VField& f, std::string_view tag, int num, unsigned occ) {
   if (f.indicator2() != '7' || !on(Rule::SourceCode)) return;
   const std::string_view rtag = f.tag();
-  const std::string* two = f.subfield('2');
+  const std::string_view* two = f.subfield('2');
   if (two == nullptr) {
     std::string url = "https://www.loc.gov/marc/bibliographic/bd";
     url += tag;
@@ -1332,7 +1491,7 @@ void ValidationRun::check_source(const Field& f, std::string_view tag, int num, 
          });
 }
 
-void ValidationRun::check_005(const Field& f, unsigned occ) {
+void ValidationRun::check_005(const VField& f, unsigned occ) {
   const std::string_view d = f.value();  // 16 characters
   bool ok = digits(d.substr(0, 14)) && d[14] == '.' && is_digit(d[15]);
   if (ok) {
@@ -1350,7 +1509,7 @@ void ValidationRun::check_005(const Field& f, unsigned occ) {
     });
 }
 
-void ValidationRun::check_008(const Field& f, unsigned occ) {
+void ValidationRun::check_008(const VField& f, unsigned occ) {
   static constexpr std::string_view url = "https://www.loc.gov/marc/bibliographic/bd008a.html";
   const std::string_view d = f.value();  // 40 characters
   const std::string_view tag = f.tag();
@@ -1452,7 +1611,7 @@ std::string_view other_format(char type) {
 }  // namespace
 
 void ValidationRun::run_structure_only(std::string_view format) {
-  const std::string& l = rec.leader();
+  const std::string_view l = rec.leader();
   std::string msg = "record " + std::to_string(number) + " is " + std::string(format) + " (leader/06 '" +
                     std::string(1, l[6]) + "'), which ";
   msg += v.schema_->title().empty() ? std::string("the schema") : v.schema_->title();
@@ -1462,11 +1621,11 @@ void ValidationRun::run_structure_only(std::string_view format) {
   out.emplace_back(Severity::Info, Code::StructureOnly, number, offset, "LDR", 0, std::move(msg));
 
   unsigned n005 = 0, n880 = 0;
-  for (const Field& f : rec.fields()) {
-    const std::string& tag = f.tag();
+  for (const VField& f : rec.fields()) {
+    const std::string_view tag = f.tag();
     if (f.is_control()) {
       const unsigned occ = tag == "005" ? ++n005 : 0;
-      const std::string& value = f.value();
+      const std::string_view value = f.value();
       if (value.find('\x1F') != std::string::npos)
         report(Rule::ControlFieldDelimiter, tag, 0, {}, [&](Msg& m) {
           put_where(m, occ, tag);
@@ -1490,7 +1649,7 @@ void ValidationRun::run_structure_only(std::string_view format) {
     }
     if (tag != "880") continue;
     const unsigned occ = ++n880;
-    const std::string* six = f.subfield('6');
+    const std::string_view* six = f.subfield('6');
     const bool well_formed = six != nullptr && six->size() >= 6 && tag_number(std::string_view(*six).substr(0, 3)) >= 0 &&
                              (*six)[3] == '-' && is_digit((*six)[4]) && is_digit((*six)[5]);
     if (!well_formed)
@@ -1509,11 +1668,24 @@ void ValidationRun::run_structure_only(std::string_view format) {
 
 void Validator::validate(const Record& rec, std::uint64_t number, std::uint64_t offset, Diagnostics& out) const {
   Scratch& s = tls_scratch;
+  s.record.from(rec);
+  ValidationRun::check(*this, s, number, offset, out);
+}
+
+void Validator::validate(const RecordView& view, std::uint64_t number, std::uint64_t offset, Diagnostics& out) const {
+  Scratch& s = tls_scratch;
+  s.record.from(view);
+  ValidationRun::check(*this, s, number, offset, out);
+}
+
+void ValidationRun::check(const Validator& v, Scratch& s, std::uint64_t number, std::uint64_t offset,
+                          Diagnostics& out) {
   ScratchReset reset{s};
-  ValidationRun run{*this, *tables_, rec, number, offset, out, s};
+  const FlatRecord& rec = s.record;
+  ValidationRun run{v, *v.tables_, rec, number, offset, out, s};
   // Authority, holdings ... records under a bibliographic schema: no "missing 245" for each.
   const char type = rec.leader().size() > 6 ? rec.leader()[6] : ' ';
-  if (tables_->record_types.any() && !tables_->record_types[static_cast<unsigned char>(type)]) {
+  if (v.tables_->record_types.any() && !v.tables_->record_types[static_cast<unsigned char>(type)]) {
     if (const std::string_view format = other_format(type); !format.empty()) {
       run.run_structure_only(format);
       return;

@@ -17,8 +17,15 @@
 namespace marcscope {
 
 /// Validates every record of `batch` and puts each record's findings right after its reading
-/// diagnostics. Thread-safe for distinct batches (run it as a BatchTransform).
+/// diagnostics. Thread-safe for distinct batches (run it as a BatchTransform). A record delivered
+/// `as_is` (ReadOptions::skip_as_is) is validated from its view, with no model built: the same
+/// findings as its model's.
 void validate_batch(const Validator& validator, Batch& batch);
+
+/// Sets the reading options a whole-input validation reads fastest with: records that need no
+/// change are not decoded (skip_as_is; validate_batch() and FileReport read their views). For a
+/// pass that only validates and reports: a consumer that wants every record's model leaves it.
+void read_for_validation(ReadOptions& options);
 
 /// Reads all of `reader`, validating each record with `validator` (null: structure and character
 /// sets only), and returns the report. `each`, when set, sees every finding in input order from
