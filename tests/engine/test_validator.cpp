@@ -14,6 +14,7 @@
 #include <functional>
 #include <thread>
 
+#include "marcscope/charset/utf8.h"
 #include "marcscope/formats/record_stream.h"
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/validate/validation.h"
@@ -790,6 +791,26 @@ class TestValidator : public QObject {
       ++checked;
     }
     QVERIFY2(checked > 0, "marclint gave no warnings to compare");
+  }
+
+  // A record kept as bytes (DecodeOptions::raw, or built by a program) may hold tags and values
+  // that are not UTF-8: a finding quoting them still is, with U+FFFD for each broken sequence.
+  void findingsAreUtf8() {
+    Record r = clean();
+    r.add_field(Field("9\xC3Z", ' ', ' ', {{'a', "x"}}));                       // a tag cut in a sequence
+    r.add_field(Field("020", ' ', ' ', {{'a', "12\xFF" "34"}}));                    // an ISBN with a stray byte
+    r.fields()[2] = Field("008", "120613s2009    nyu           000 0 \xE9ng d");  // a language code, broken
+    ValidatorOptions o;
+    o.accept_local_tags = false;
+    const Diagnostics d = check(Validator(o), r);
+    int broken = 0;
+    for (const auto& x : d) {
+      QVERIFY2(is_valid_utf8(x.message) && is_valid_utf8(x.tag) && is_valid_utf8(x.rule),
+               qPrintable(QString::fromUtf8(x.message.data(), int(x.message.size()))));
+      broken += x.message.find("\xEF\xBF\xBD") != std::string::npos;
+    }
+    QVERIFY2(broken >= 3, qPrintable(dump(d)));
+    QVERIFY(std::any_of(d.begin(), d.end(), [](const Diagnostic& x) { return x.tag == "9\xEF\xBF\xBDZ"; }));
   }
 
   // A record that decodes as it is is validated from its view (validate_batch does so for a

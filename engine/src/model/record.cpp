@@ -9,6 +9,7 @@
 
 #include "marcscope/charset/utf8.h"
 #include "marcscope/iso2709/record_view.h"
+#include "core/strings.h"
 #include "iso2709/digits.h"
 
 #if defined(__SSE2__)
@@ -16,6 +17,7 @@
 #endif
 
 namespace marcscope {
+using detail::construct_into;
 namespace {
 
 inline bool is_printable(char c) { return c >= 0x20 && c < 0x7F; }
@@ -145,18 +147,6 @@ inline void find_delimiters(std::string_view area, std::size_t readable, Positio
     if (p[i] == kSubfieldDelimiter) out.push(static_cast<std::uint32_t>(i));
 }
 
-/// Gives `s` the value `bytes` by ending its lifetime and constructing a new string in its place:
-/// one copy, without assign()'s aliasing checks or a temporary's second copy. `bytes` must not
-/// point into `s` (here `s` is always a fresh, empty member).
-inline void construct_into(std::string& s, std::string_view bytes) {
-  std::destroy_at(&s);
-  try {
-    std::construct_at(&s, bytes.data(), bytes.size());
-  } catch (...) {
-    std::construct_at(&s);  // leave a valid (empty) string behind
-    throw;
-  }
-}
 
 /// True when all 24 bytes of `leader` are printable ASCII: three eight-byte words at once.
 inline bool printable24(const std::string& leader) {

@@ -9,6 +9,7 @@
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/validate/validator.h"
 #include "core/json_text.h"
+#include "core/strings.h"
 
 namespace marcscope {
 namespace {
@@ -150,6 +151,8 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
   };
   std::vector<char> troubled(batch.records.size(), 0);
   RecordView scratch;
+  std::size_t control_of = batch.records.size();  // the record whose 001 `control` is
+  std::string_view control;
   for (auto& d : batch.diagnostics) {
     const std::size_t k = index_of(d.record);
     if ((d.severity >= Severity::Warning || d.code == Code::RecordRepaired) && k < troubled.size()) troubled[k] = 1;
@@ -170,12 +173,17 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
     }
     Finding f{std::move(d), {}};
     if (k < batch.records.size()) {
-      const BatchRecord& rec = batch.records[k];
-      if (!rec.as_is) {
-        if (const Field* cf = rec.record.first("001")) f.control_number = cf->value();
-      } else if (const FieldView* cf = rec.view_of(scratch, ReadMode::Permissive).first("001")) {
-        f.control_number = cf->data;  // as the model would hold it: the record decodes as it is
+      if (k != control_of) {  // a record's findings are together: its 001 is looked up once
+        control_of = k;
+        control = {};
+        const BatchRecord& rec = batch.records[k];
+        if (!rec.as_is) {
+          if (const Field* cf = rec.record.first("001")) control = cf->value();
+        } else if (const FieldView* cf = rec.view_of(scratch, ReadMode::Permissive).first("001")) {
+          control = cf->data;  // as the model would hold it: the record decodes as it is
+        }
       }
+      detail::construct_into(f.control_number, control);
     }
     add(f, options.max_examples);
     if (each) each(f);

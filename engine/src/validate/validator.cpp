@@ -17,6 +17,7 @@
 #include "marcscope/charset/utf8.h"
 #include "marcscope/iso2709/record_view.h"
 #include "marcscope/validate/validator.h"
+#include "core/strings.h"
 
 namespace marcscope {
 
@@ -108,6 +109,12 @@ constexpr std::string_view kOrdinals[] = {"first",   "second", "third", "fourth"
 
 /// A message being written: a buffer on the stack (long messages continue in a string), copied into the diagnostic
 /// once, at its exact size. Messages are built only for findings (ValidationRun::report).
+/// A three-byte tag of ASCII (valid UTF-8 without looking further).
+inline bool is_ascii3(std::string_view t) {
+  return t.size() == 3 && ((static_cast<unsigned char>(t[0]) | static_cast<unsigned char>(t[1]) |
+                            static_cast<unsigned char>(t[2])) & 0x80) == 0;
+}
+
 class Msg {
  public:
   Msg() = default;
@@ -128,11 +135,16 @@ class Msg {
     *p_++ = c;
     return *this;
   }
-  /// The message as a string of its exact size.
-  std::string str() const {
+  /// The message into `s` (a fresh, empty string), which takes its exact size.
+  void put_into(std::string& s) const {
     const std::string_view tail(buf_, static_cast<std::size_t>(p_ - buf_));
-    if (long_.empty()) return std::string(tail);
-    return long_ + std::string(tail);
+    if (long_.empty()) {
+      detail::construct_into(s, tail);
+    } else {
+      s.reserve(long_.size() + tail.size());
+      s.assign(long_);
+      s += tail;
+    }
   }
 
  private:
@@ -718,9 +730,22 @@ struct ValidationRun {
       m += " - see ";
       m += url;
     }
-    out.emplace_back(v.severity_[i], Code::RuleViolation, number, offset, std::string(tag), sub, m.str(),
-                     std::string(kRules[i].id));
-    out.back().field = field;
+    // Made in place (no temporaries to move and free): a finding costs little beside its message.
+    Diagnostic& d = out.emplace_back();
+    d.severity = v.severity_[i];
+    d.code = Code::RuleViolation;
+    d.record = number;
+    d.offset = offset;
+    detail::construct_into(d.tag, tag);
+    d.subfield = sub;
+    m.put_into(d.message);
+    detail::construct_into(d.rule, kRules[i].id);
+    d.field = field;
+    // What the constructor keeps: UTF-8 text (a tag or value of a record kept as bytes may not be).
+    if (!is_ascii3(d.tag) || !is_valid_utf8(d.message)) {
+      d = Diagnostic(d.severity, d.code, number, offset, std::move(d.tag), sub, std::move(d.message), std::move(d.rule));
+      d.field = field;
+    }
   }
 
   /// Validates the record `s` holds.
