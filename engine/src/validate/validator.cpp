@@ -574,7 +574,9 @@ struct FlatRecord {
   std::string_view leader_;
   char leader_buffer_[24] = {};
   std::vector<VField> fields_;
-  std::vector<VSubfield> subs_;
+  std::unique_ptr<VSubfield[]> subs_;  ///< every field's subfields: `used_` of `room_`
+  std::size_t used_ = 0;
+  std::size_t room_ = 0;
 
   std::string_view leader() const { return leader_; }
   const std::vector<VField>& fields() const { return fields_; }
@@ -592,9 +594,11 @@ struct FlatRecord {
       }
       v.ind1_ = f.indicator1();
       v.ind2_ = f.indicator2();
-      v.first_ = static_cast<std::uint32_t>(subs_.size());
-      for (const Subfield& sf : f.subfields()) subs_.push_back({sf.code, sf.value});
-      v.count_ = static_cast<std::uint32_t>(subs_.size()) - v.first_;
+      v.first_ = static_cast<std::uint32_t>(used_);
+      VSubfield* out = room_for(f.subfields().size());
+      for (const Subfield& sf : f.subfields()) *out++ = {sf.code, sf.value};
+      used_ = static_cast<std::size_t>(out - subs_.get());
+      v.count_ = static_cast<std::uint32_t>(used_) - v.first_;
     }
     link();
   }
@@ -620,9 +624,9 @@ struct FlatRecord {
       }
       v.ind1_ = f.indicator(1);
       v.ind2_ = f.indicator(2);
-      v.first_ = static_cast<std::uint32_t>(subs_.size());
+      v.first_ = static_cast<std::uint32_t>(used_);
       split(f.subfield_area(indicators), record_end);
-      v.count_ = static_cast<std::uint32_t>(subs_.size()) - v.first_;
+      v.count_ = static_cast<std::uint32_t>(used_) - v.first_;
     }
     link();
   }
@@ -630,10 +634,22 @@ struct FlatRecord {
  private:
   void clear() {
     fields_.clear();
-    subs_.clear();
+    used_ = 0;
   }
   void link() {
-    for (VField& v : fields_) v.subs_ = subs_.data() + v.first_;
+    for (VField& v : fields_) v.subs_ = subs_.get() + v.first_;
+  }
+  /// Where `more` subfields after the `used_` ones go (the room is kept from record to record).
+  VSubfield* room_for(std::size_t more) {
+    if (room_ - used_ < more) [[unlikely]] grow(more);
+    return subs_.get() + used_;
+  }
+  [[gnu::noinline]] void grow(std::size_t more) {
+    const std::size_t room = std::max(room_ * 2, used_ + more + 256);
+    auto bigger = std::make_unique<VSubfield[]>(room);
+    std::copy(subs_.get(), subs_.get() + used_, bigger.get());
+    subs_ = std::move(bigger);
+    room_ = room;
   }
 
   /// The subfields of `area` as FieldView::SubfieldIterator reads them (bytes before the first
@@ -643,18 +659,20 @@ struct FlatRecord {
   void split(std::string_view area, const char* end) {
     const char* const b = area.data();
     const std::size_t n = area.size();
+    // A subfield takes a delimiter and a code (the last one may lack its code).
+    VSubfield* out = room_for(n / 2 + 1);
     std::size_t skip = 0;            // a delimiter before this was taken as a code
     std::size_t open = 0;            // where the value of the last subfield starts
     bool pending = false;            // the last subfield's value runs to the next delimiter
     auto at = [&](std::size_t d) {
       if (d < skip) return;
-      if (pending) subs_.back().value = std::string_view(b + open, d - open);
+      if (pending) out[-1].value = std::string_view(b + open, d - open);
       if (d + 1 == n) {
-        subs_.push_back({0, {}});
+        *out++ = {0, {}};
         pending = false;
         return;
       }
-      subs_.push_back({b[d + 1], {}});
+      *out++ = {b[d + 1], {}};
       open = skip = d + 2;
       pending = true;
     };
@@ -680,7 +698,8 @@ struct FlatRecord {
 #endif
     for (; i < n; ++i)
       if (b[i] == kSubfieldDelimiter) at(i);
-    if (pending) subs_.back().value = std::string_view(b + open, n - open);
+    if (pending) out[-1].value = std::string_view(b + open, n - open);
+    used_ = static_cast<std::size_t>(out - subs_.get());
   }
 };
 
