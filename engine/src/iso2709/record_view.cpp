@@ -58,7 +58,7 @@ void FieldView::SubfieldIterator::advance() {
   rest_.remove_prefix(len);
 }
 
-bool RecordView::fields_in_one_piece() const {
+bool RecordView::find_one_piece() const {
   if (fields_.empty()) return false;
   std::size_t next = fields_.front().offset;
   for (const auto& f : fields_) {
@@ -87,6 +87,7 @@ void RecordView::finish_layout(std::string_view bytes, std::uint64_t offset, std
     fields_[i].tag = bytes.substr(24 + 12 * i, 3);
     fields_[i].data = bytes.substr(fields_[i].offset, end - fields_[i].offset);
   }
+  one_piece_ = find_one_piece();
 }
 
 void RecordView::rebase(std::string_view copy) {
@@ -227,6 +228,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   number_ = number;
   fields_.clear();
   repaired_ = false;
+  one_piece_ = false;
   indicator_count_ = 2;
 
   stage2::Report report{mode, number, offset, diags};
@@ -283,6 +285,10 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     // Sized once and filled by index; views built from pointers (no bounds-checked substr in the
     // loop that runs for every field of every record).
     fields_.resize(entries);
+    // Each field starting where the one before it ends (terminators are checked below): the
+    // fields in one piece, found here rather than by another walk over them.
+    bool contiguous = true;
+    std::uint32_t next_start = 0;
     for (std::size_t i = 0; i < entries; ++i) {
       const char* ep = directory.data() + i * 12;
       const std::string_view tag(ep, 3);
@@ -300,6 +306,8 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
       // Member by member: building a temporary FieldView and copying it made the compiler store
       // it in 8-byte halves and load it back 16 bytes at a time, a failed store-to-load forward
       // that cost about half of this function's time.
+      contiguous &= i == 0 || fstart == next_start;
+      next_start = fstart + flen;
       FieldView& out = fields_[i];
       out.tag = tag;
       out.data = std::string_view(data_area.data() + fstart, flen - 1);  // in bounds: checked above
@@ -307,6 +315,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     }
     // No entries, or bytes after the last field that no field holds.
     if (fast && (entries == 0 || fields_.back().offset + fields_.back().data.size() + 1 != body_end)) fast = false;
+    one_piece_ = fast && contiguous;
     // Recover promises fields without terminators inside: one per field, none more.
     if (fast && count_terminators(data_area) != entries) {
       if (mode == ReadMode::Recover) fast = false;
@@ -320,6 +329,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
       return false;
     }
     terminators_inside = mode != ReadMode::Recover;
+    one_piece_ = find_one_piece();
   }
 
   check_data_fields(fields_, indicator_count_, report);

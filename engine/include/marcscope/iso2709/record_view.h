@@ -108,7 +108,8 @@ class RecordView {
   /// field terminator: then the bytes from the first field to the last terminator are exactly
   /// the fields' data and terminators, in one piece (what decodes_as_is() checks in one pass and
   /// write_iso2709_view() copies in one piece).
-  bool fields_in_one_piece() const;
+  /// (Found once, when the view is parsed or laid out.)
+  bool fields_in_one_piece() const { return one_piece_; }
 
   /// Points the view at `copy`, a copy of the bytes it was parsed from: the same record without
   /// parsing it again.
@@ -129,6 +130,9 @@ class RecordView {
   std::uint64_t number_ = 0;
   std::uint32_t indicator_count_ = 2;
   bool repaired_ = false;
+  bool one_piece_ = false;  ///< fields_in_one_piece()
+  /// fields_in_one_piece(), worked out from the fields.
+  bool find_one_piece() const;
 };
 
 }  // namespace marcscope
