@@ -340,12 +340,26 @@ void TestViewWriter::fields_in_one_piece_follows_the_rule() {
     seed = seed * 6364136223846793005ull + 1442695040888963407ull;
     return static_cast<std::size_t>(seed >> 33);
   };
-  std::uint64_t checked = 0, in_one_piece = 0;
+  std::uint64_t checked = 0, in_one_piece = 0, as_written = 0, written_views = 0;
   for (const auto& [file, record] : fixture_records()) {
-    for (int variant = 0; variant < 6; ++variant) {
+    for (int variant = 0; variant < 7; ++variant) {
       std::string spoiled = record;
       if (variant == 1 && spoiled.size() > 48 && spoiled[47] != '\x1E' && spoiled[35] != '\x1E')
         std::swap_ranges(spoiled.begin() + 24, spoiled.begin() + 36, spoiled.begin() + 36);
+      if (variant == 6) {
+        // A byte no field holds before the first: every start one further, the record one longer.
+        RecordView plain;
+        Diagnostics ignored;
+        if (!plain.parse(record, 0, 1, ReadMode::Strict, ignored) || !plain.directory_as_written()) continue;
+        const std::size_t base = 24 + 12 * plain.fields().size() + 1;
+        spoiled = record.substr(0, base) + "X" + record.substr(base);
+        std::memcpy(spoiled.data(), QString::asprintf("%05zu", spoiled.size()).toLatin1().constData(), 5);
+        for (std::size_t e = 0; e < plain.fields().size(); ++e) {
+          const std::size_t at = 24 + 12 * e + 7;
+          const int start = std::stoi(spoiled.substr(at, 5)) + 1;
+          std::memcpy(spoiled.data() + at, QString::asprintf("%05d", start).toLatin1().constData(), 5);
+        }
+      }
       for (int k = 0; variant >= 2 && k < variant - 1 && spoiled.size() > 24; ++k)
         spoiled[24 + next() % (spoiled.size() - 24)] = bytes_of_interest[next() % bytes_of_interest.size()];
       for (const ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
@@ -354,16 +368,46 @@ void TestViewWriter::fields_in_one_piece_follows_the_rule() {
         if (!view.parse(spoiled, 0, 1, mode, diags)) continue;
         const bool rule = by_the_rule(view);
         QVERIFY2(view.fields_in_one_piece() == rule, qPrintable(QString("%1 variant %2 mode %3").arg(file).arg(variant).arg(int(mode))));
+        // directory_as_written(): the directory holds exactly the entries a writer would write
+        // for these fields, from the data's start (what lets write_iso2709_view copy the record).
+        if (view.directory_as_written()) {
+          QVERIFY(rule);
+          const auto& fields = view.fields();
+          std::size_t pos = 0;
+          std::string entries;
+          for (const auto& f : fields) {
+            entries += std::string(f.tag) + QString::asprintf("%04zu%05zu", f.data.size() + 1, pos).toStdString();
+            pos += f.data.size() + 1;
+          }
+          QCOMPARE(view.bytes().substr(24, entries.size() + 1), std::string_view(entries + "\x1E"));
+          QCOMPARE(std::size_t(fields.front().offset), 24 + entries.size() + 1);
+          ++as_written;
+        }
+        // What write_iso2709_view() writes (the record copied, or its directory written afresh)
+        // is the model's ISO 2709.
+        if (decodes_as_is(view, {})) {
+          std::string out;
+          Diagnostics ignored;
+          QVERIFY(write_iso2709_view(view, out));
+          QVERIFY2(out == to_iso2709(Record::from_view(view, {}, ignored)),
+                   qPrintable(QString("%1 variant %2 mode %3").arg(file).arg(variant).arg(int(mode))));
+          ++written_views;
+        }
+        const bool written = view.directory_as_written();
         const std::string copy = spoiled;
         view.rebase(copy);
         QCOMPARE(view.fields_in_one_piece(), rule);
+        QCOMPARE(view.directory_as_written(), written);
         ++checked;
         in_one_piece += rule;
       }
     }
   }
-  qInfo("%llu records checked, %llu in one piece", (unsigned long long)checked, (unsigned long long)in_one_piece);
+  qInfo("%llu records checked, %llu in one piece, %llu with the directory as written, %llu written", (unsigned long long)checked,
+        (unsigned long long)in_one_piece, (unsigned long long)as_written, (unsigned long long)written_views);
   QVERIFY(in_one_piece > 1000 && checked - in_one_piece > 1000);
+  QVERIFY(as_written > 1000);
+  QVERIFY(written_views > 1000);
 }
 
 void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {

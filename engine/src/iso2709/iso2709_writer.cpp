@@ -252,6 +252,14 @@ bool write_iso2709_view(const RecordView& view, std::string& out) {
   const std::size_t total = base + data_size + 1;
   if (total > 99999) return false;
   const std::size_t start = out.size();
+  if (view.directory_as_written() && bytes.size() == total && bytes[total - 1] == kRecordTerminator) {
+    // The record as read is laid out as written (its directory lists the fields in the order
+    // they lie, from the data's start, and nothing follows them but the record terminator): the
+    // directory holds these very entries, so the record goes out in one piece, but its leader.
+    out.append(bytes);
+    detail::set_written_leader(out.data() + start, total, base);
+    return true;
+  }
   out.append(bytes.data(), 24);
   detail::set_written_leader(out.data() + start, total, base);
   std::size_t pos = 0;

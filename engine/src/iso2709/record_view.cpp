@@ -88,10 +88,12 @@ void RecordView::finish_layout(std::string_view bytes, std::uint64_t offset, std
     fields_[i].data = bytes.substr(fields_[i].offset, end - fields_[i].offset);
   }
   one_piece_ = find_one_piece();
+  as_written_ = one_piece_ && fields_.front().offset == 24 + 12 * fields_.size() + 1;
 }
 
 void RecordView::rebase(std::string_view copy) {
   if (copy.size() != bytes_.size()) throw std::invalid_argument("RecordView::rebase: not a copy of the record's bytes");
+  if (copy.data() == bytes_.data()) return;  // the same bytes (a string moved with its buffer)
   const auto from = reinterpret_cast<std::uintptr_t>(bytes_.data());
   auto moved = [&](std::string_view v) {
     const auto at = reinterpret_cast<std::uintptr_t>(v.data());
@@ -229,6 +231,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   fields_.clear();
   repaired_ = false;
   one_piece_ = false;
+  as_written_ = false;
   indicator_count_ = 2;
 
   stage2::Report report{mode, number, offset, diags};
@@ -316,6 +319,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     // No entries, or bytes after the last field that no field holds.
     if (fast && (entries == 0 || fields_.back().offset + fields_.back().data.size() + 1 != body_end)) fast = false;
     one_piece_ = fast && contiguous;
+    as_written_ = one_piece_ && fields_.front().offset == data_start;
     // Recover promises fields without terminators inside: one per field, none more.
     if (fast && count_terminators(data_area) != entries) {
       if (mode == ReadMode::Recover) fast = false;
@@ -330,6 +334,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     }
     terminators_inside = mode != ReadMode::Recover;
     one_piece_ = find_one_piece();
+    as_written_ = false;  // fields read from a directory taken apart (what the fast path noted is void)
   }
 
   check_data_fields(fields_, indicator_count_, report);

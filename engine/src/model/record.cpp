@@ -149,7 +149,7 @@ inline void find_delimiters(std::string_view area, std::size_t readable, Positio
 
 
 /// True when all 24 bytes of `leader` are printable ASCII: three eight-byte words at once.
-inline bool printable24(const std::string& leader) {
+inline bool printable24(std::string_view leader) {  // leader.size() == 24
   std::uint64_t bad = 0;
   for (std::size_t i = 0; i < 24; i += 8) {
     std::uint64_t w;
@@ -469,9 +469,7 @@ bool leader_and_options_as_is(const RecordView& view, const DecodeOptions& optio
   // each value, and may change it).
   if (options.encoding == EncodingChoice::ForceMarc8 || options.encoding == EncodingChoice::ForceUtf8) return false;
   if (options.encoding == EncodingChoice::FromLeader && !options.detect_leader_lies) return false;
-  for (const char c : leader)
-    if (!is_printable(c)) return false;
-  return true;
+  return printable24(leader);
 }
 
 /// The shape decodes_as_is() and transcode_marc8_as_is() ask of a field: a printable three-byte

@@ -110,6 +110,11 @@ class RecordView {
   /// write_iso2709_view() copies in one piece).
   /// (Found once, when the view is parsed or laid out.)
   bool fields_in_one_piece() const { return one_piece_; }
+  /// The fields are in one piece from the start of the data, and the directory (each entry read
+  /// as it is, by parse()'s fast path, or laid out by a writer) lists them in that order: it holds
+  /// the very entries an ISO 2709 writer would write for them (write_iso2709_view() then copies the
+  /// record as it is but for its leader).
+  bool directory_as_written() const { return as_written_; }
 
   /// Points the view at `copy`, a copy of the bytes it was parsed from: the same record without
   /// parsing it again.
@@ -131,6 +136,7 @@ class RecordView {
   std::uint32_t indicator_count_ = 2;
   bool repaired_ = false;
   bool one_piece_ = false;  ///< fields_in_one_piece()
+  bool as_written_ = false;  ///< directory_as_written()
   /// fields_in_one_piece(), worked out from the fields.
   bool find_one_piece() const;
 };
