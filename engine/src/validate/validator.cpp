@@ -107,14 +107,14 @@ static_assert(std::size(kRules) == static_cast<std::size_t>(Rule::Count_));
 constexpr std::string_view kOrdinals[] = {"first",   "second", "third", "fourth", "fifth",
                                           "sixth",   "seventh", "eighth", "ninth", "tenth"};
 
-/// A message being written: a buffer on the stack (long messages continue in a string), copied into the diagnostic
-/// once, at its exact size. Messages are built only for findings (ValidationRun::report).
 /// A three-byte tag of ASCII (valid UTF-8 without looking further).
 inline bool is_ascii3(std::string_view t) {
   return t.size() == 3 && ((static_cast<unsigned char>(t[0]) | static_cast<unsigned char>(t[1]) |
                             static_cast<unsigned char>(t[2])) & 0x80) == 0;
 }
 
+/// A message being written: a buffer on the stack (long messages continue in a string), copied into the diagnostic
+/// once, at its exact size. Messages are built only for findings (ValidationRun::report).
 class Msg {
  public:
   Msg() = default;
@@ -530,8 +530,6 @@ Validator::Tables::Tables(const Schema& schema) : valid_indicators(1000) {
 
 namespace {
 
-/// Per-thread scratch space of validate(), so that a record does not clear 4 KB of counters: validate() leaves the
-/// counters all zero again (ScratchReset).
 /// One subfield as the rules read it.
 struct VSubfield {
   char code = 0;
@@ -568,7 +566,7 @@ class VField {
   bool control_ = true;
 };
 
-/// A record as the rules read it, in per-thread vectors that keep their capacity (no allocation
+/// A record as the rules read it, in per-thread buffers that keep their capacity (no allocation
 /// per record once warm).
 struct FlatRecord {
   std::string_view leader_;
@@ -703,6 +701,8 @@ struct FlatRecord {
   }
 };
 
+/// Per-thread scratch space of validate(), so that a record does not clear 4 KB of counters: validate() leaves the
+/// counters all zero again (ScratchReset).
 struct Scratch {
   std::array<std::uint16_t, 1000> seen{};      ///< occurrences so far by numeric tag
   std::array<std::uint16_t, 1000> seen880{};   ///< 880 occurrences by linked tag
