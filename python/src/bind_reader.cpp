@@ -156,6 +156,9 @@ class Reader {
   }
 
   ~Reader() {
+    // Records still borrowing the batch's bytes copy them before it goes (in a forked child too:
+    // they are this process's memory, and the batch is freed below whatever happens).
+    take_back();
     if (fork_generation() != generation_) {
       // A forked child's copy of a reader made in the parent: its threads do not exist here, so
       // stopping and joining them would wait forever. Left as it is (leaked), never touched.
@@ -225,8 +228,8 @@ class Reader {
     auto held = acquire();
     if (pull_) pull_->cancel();
     ended_ = true;
+    take_back();
     batch_ = Batch{};
-    prepared_.clear();
     items_.clear();
     next_item_ = 0;
   }
@@ -313,7 +316,7 @@ class Reader {
           // made by prepare()
         } else if (br.as_is) {
           native->as_is = true;
-          native->bytes.assign(br.bytes.data(), br.bytes.size());
+          native->own_bytes.assign(br.bytes.data(), br.bytes.size());
           native->decode = decode_;
         } else {
           native->record = std::move(br.record);
@@ -386,6 +389,7 @@ class Reader {
 
   /// Reads the next engine batch and lays out its items. Mutex held, GIL held on entry and exit.
   void refill() {
+    take_back();
     Batch batch;
     if (pull_) {
       py::gil_scoped_release nogil;
@@ -407,23 +411,31 @@ class Reader {
     if (batch_.stopped) ended_ = true;
   }
 
-  /// The native records of the batch's undecoded records, made here, without the GIL: their
-  /// bytes copied and the view the reader parsed taken from the batch and moved onto the copy,
-  /// so that handing one over (with the GIL) only wraps it, and its first field look-up parses
-  /// nothing.
+  /// The native records of the batch's undecoded records, made here, without the GIL: each
+  /// borrows its bytes from the batch, with the view the reader parsed of them, so that handing
+  /// one over (with the GIL) only wraps it and its first field look-up parses nothing. They are
+  /// noted in loans_, which take_back() empties (copying the bytes of every record still alive)
+  /// before the batch goes. loans_ is empty here (refill() and close() took everything back
+  /// first), and none of these records is seen by another thread before the GIL is taken again.
   void prepare(Batch& batch) {
-    prepared_.clear();
     prepared_.resize(batch.records.size());
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
       BatchRecord& br = batch.records[i];
       if (!br.as_is || br.view.bytes().data() != br.bytes.data()) continue;
       auto native = std::make_unique<NativeRecord>();
       native->as_is = true;
-      native->bytes.assign(br.bytes.data(), br.bytes.size());
       native->decode = decode_;
-      native->adopt_view(std::move(br.view));  // the batch's view is not used again
+      native->lend(br.bytes, std::move(br.view), loans_);  // the batch's view is not used again
       prepared_[i] = std::move(native);
     }
+  }
+
+  /// Before the batch goes: the records still borrowing its bytes copy them. Mutex and GIL held.
+  void take_back() {
+    prepared_.clear();  // records never handed over (they take themselves off loans_)
+    for (NativeRecord* native : loans_)
+      if (native) native->take_back();
+    loans_.clear();
   }
 
   /// threads=1 over a path or bytes: the Decoder fed from the source on this thread. GIL released.
@@ -561,6 +573,7 @@ class Reader {
   std::atomic<std::thread::id> owner_{};  ///< who holds mutex_ (to refuse a re-entrant call)
   Batch batch_;
   std::vector<std::unique_ptr<NativeRecord>> prepared_;  ///< by batch_.records index: see prepare()
+  std::vector<NativeRecord*> loans_;  ///< records borrowing batch_'s bytes (null: gone or taken back)
   std::vector<Item> items_;
   std::size_t next_item_ = 0;
   bool ended_ = false;

@@ -283,8 +283,7 @@ PyObject* materialise(PyObject* rec) {
   if (native->as_is) {
     native->record.set_leader(native->leader());
     native->as_is = false;
-    native->view_ready = false;
-    native->bytes = std::string();
+    native->drop_bytes();
   }
   native->record.fields().clear();
   native->record.fields().shrink_to_fit();
@@ -486,7 +485,7 @@ PyTypes& types() {
 const RecordView& NativeRecord::view() {
   if (!view_ready) {
     Diagnostics ignored;  // none: the reader parsed these bytes without a word
-    view_.parse(bytes, offset, number, ReadMode::Permissive, ignored);
+    view_.parse(bytes(), offset, number, ReadMode::Permissive, ignored);
     view_ready = true;
   }
   return view_;
@@ -497,8 +496,7 @@ Record& NativeRecord::model() {
     Diagnostics ignored;  // none: decodes_as_is() said so
     record = Record::from_view(view(), decode ? *decode : DecodeOptions{}, ignored);
     as_is = false;
-    view_ready = false;
-    bytes = std::string();
+    drop_bytes();
   }
   return record;
 }

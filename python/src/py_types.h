@@ -16,6 +16,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "marcscope/charset/charset.h"
 #include "marcscope/core/diagnostic.h"
@@ -27,16 +28,21 @@ namespace marcscope::python {
 /// An engine record handed to Python, with where it came from.
 ///
 /// A record the engine would decode to its own bytes (ReadOptions::skip_as_is: valid UTF-8, clean
-/// structure, no diagnostic) is handed over undecoded: `as_is` is set, `bytes` holds a copy of
-/// its ISO 2709 bytes and `record` stays empty. Fields asked for one by one are made from the
+/// structure, no diagnostic) is handed over undecoded: `as_is` is set, `bytes()` are its ISO 2709
+/// bytes (lent by the reader's batch while it lasts, then copied: lend()) and `record` stays empty. Fields asked for one by one are made from the
 /// engine's view of those bytes (view(), parsed on first use); model() decodes the whole record
 /// (Record::from_view, with the reader's DecodeOptions) when something needs the engine record.
 /// Both give the same values: decodes_as_is() guarantees it.
 struct NativeRecord {
+  NativeRecord() = default;
+  NativeRecord(const NativeRecord&) = delete;
+  NativeRecord& operator=(const NativeRecord&) = delete;
+  ~NativeRecord() { drop_loan(); }
+
   Record record;             ///< the record; empty while `as_is`
-  bool as_is = false;        ///< `bytes` stands for `record` (not decoded yet)
-  bool view_ready = false;   ///< `view_` parses `bytes`
-  std::string bytes;         ///< as_is: the record's ISO 2709 bytes
+  bool as_is = false;        ///< `bytes()` stands for `record` (not decoded yet)
+  bool view_ready = false;   ///< `view_` parses `bytes()`
+  std::string own_bytes;     ///< as_is and not lent: the record's ISO 2709 bytes
   std::shared_ptr<const DecodeOptions> decode;  ///< as_is: how the reader decodes records
   std::uint64_t number = 0;  ///< 1-based record number in its input; 0 = not read from an input
   std::uint64_t offset = 0;  ///< byte offset where it starts
@@ -44,26 +50,57 @@ struct NativeRecord {
   bool raw = false;          ///< values are the input's bytes (to_unicode=False): they become `bytes`
   Diagnostics diagnostics;   ///< what reading found in this record
 
-  /// The engine's view of `bytes` (as_is only), parsed on first use.
+  /// as_is: the record's ISO 2709 bytes, its own or lent by its reader.
+  std::string_view bytes() const { return loans_ ? lent_ : std::string_view(own_bytes); }
+  /// The engine's view of `bytes()` (as_is only), parsed on first use.
   const RecordView& view();
-  /// Takes the reader's view of the record (parsed from the bytes `bytes` copies) as its own.
-  void adopt_view(RecordView&& parsed) {
+  /// Borrows `bytes` from the reader's batch, with the view the reader parsed of them, and is
+  /// noted in `loans` (the reader's list for that batch). Before the batch goes, the reader calls
+  /// take_back() on every record still noted there; a record that goes first takes itself off.
+  /// All of it with the GIL held, or on a record no other thread can see yet.
+  void lend(std::string_view bytes, RecordView&& parsed, std::vector<NativeRecord*>& loans) {
+    lent_ = bytes;
     view_ = std::move(parsed);
-    view_.rebase(bytes);
     view_ready = true;
+    loans_ = &loans;
+    loan_slot_ = loans.size();
+    loans.push_back(this);
   }
-  /// The engine record: decoded from `bytes` on first use when as_is.
+  /// The batch is going: the lent bytes are copied and the view moved onto the copy.
+  void take_back() {
+    if (!loans_) return;
+    own_bytes.assign(lent_.data(), lent_.size());
+    if (view_ready) view_.rebase(own_bytes);
+    loans_ = nullptr;
+    lent_ = {};
+  }
+  /// The bytes are not needed any more (decoded, or the fields made): forgets them.
+  void drop_bytes() {
+    drop_loan();
+    own_bytes = std::string();
+    view_ready = false;
+  }
+  /// The engine record: decoded from `bytes()` on first use when as_is.
   Record& model();
   /// How many fields the record has (without decoding it).
   std::size_t field_count() { return as_is ? view().fields().size() : record.fields().size(); }
   /// The leader as read.
   std::string_view leader() {
-    if (as_is) return std::string_view(bytes).substr(0, 24);
+    if (as_is) return bytes().substr(0, 24);
     return record.leader();
   }
 
  private:
+  void drop_loan() {
+    if (!loans_) return;
+    (*loans_)[loan_slot_] = nullptr;
+    loans_ = nullptr;
+    lent_ = {};
+  }
   RecordView view_;
+  std::string_view lent_;                       ///< the bytes lent by the reader's batch
+  std::vector<NativeRecord*>* loans_ = nullptr;  ///< the reader's list this record is noted in
+  std::size_t loan_slot_ = 0;                   ///< where in it
 };
 
 /// The classes registered by marcscope/__init__.py (strong references, never released).
