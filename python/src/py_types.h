@@ -29,7 +29,8 @@ namespace marcscope::python {
 ///
 /// A record the engine would decode to its own bytes (ReadOptions::skip_as_is: valid UTF-8, clean
 /// structure, no diagnostic) is handed over undecoded: `as_is` is set, `bytes()` are its ISO 2709
-/// bytes (lent by the reader's batch while it lasts, then copied: lend()) and `record` stays empty. Fields asked for one by one are made from the
+/// bytes (lent by the reader's batch while it lasts, then copied: lend()) and `record` stays
+/// empty. Fields asked for one by one are made from the
 /// engine's view of those bytes (view(), parsed on first use); model() decodes the whole record
 /// (Record::from_view, with the reader's DecodeOptions) when something needs the engine record.
 /// Both give the same values: decodes_as_is() guarantees it.
