@@ -10,6 +10,7 @@
 #include <QTextStream>
 
 #include <algorithm>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <utility>
@@ -67,6 +68,20 @@ inline bool is_iso2709_name(const QString& name) {
   return !(name.endsWith(".xml") || name.endsWith(".json") || name.endsWith(".txt") || name.endsWith(".ndj") ||
            name.endsWith(".mrk"));
 }
+
+/// A fixed pseudo-random sequence (a 64-bit linear congruential generator): tests that spoil
+/// records pick the same positions and bytes on every run. Each call gives the next number.
+class FixedSequence {
+ public:
+  explicit FixedSequence(std::uint64_t seed) : state_(seed) {}
+  std::size_t operator()() {
+    state_ = state_ * 6364136223846793005ull + 1442695040888963407ull;
+    return static_cast<std::size_t>(state_ >> 33);
+  }
+
+ private:
+  std::uint64_t state_;
+};
 
 /// Every ISO 2709 file under tests/data, sorted.
 inline std::vector<QString> iso2709_fixtures() {

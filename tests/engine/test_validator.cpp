@@ -821,11 +821,7 @@ class TestValidator : public QObject {
   // through the UTF-8 form transcode_marc8_as_is() makes.
   void validatedFromTheViewAsFromTheModel() {
     const std::string printable("abcz0179 .-/|#$:;,()[]ABZ");
-    std::uint64_t seed = 97531;
-    auto next = [&seed] {
-      seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-      return static_cast<std::size_t>(seed >> 33);
-    };
+    FixedSequence next(97531);
     std::vector<Validator> validators;
     for (const auto& p : validator_profiles()) validators.emplace_back(validator_profile(p.name));
     ValidatorOptions strict;

@@ -335,11 +335,7 @@ void TestViewWriter::fields_in_one_piece_follows_the_rule() {
     return true;
   };
   const std::string bytes_of_interest("\x1F\x1E\x1D" "0159 a", 9);
-  std::uint64_t seed = 2468;
-  auto next = [&seed] {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<std::size_t>(seed >> 33);
-  };
+  FixedSequence next(2468);
   std::uint64_t checked = 0, in_one_piece = 0, as_written = 0, written_views = 0;
   for (const auto& [file, record] : fixture_records()) {
     for (int variant = 0; variant < 7; ++variant) {
@@ -415,11 +411,7 @@ void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {
   // with bytes overwritten by the ones the rule is about, at positions picked by a fixed seed:
   // the engine's answer is the rule's on every one of them.
   const std::string bytes_of_interest("\x1F\x1E\x1D\x1B\x0A\x00 \x7F\x80\xA9\xC3\xE2\xF0\xFF&#a", 18);
-  std::uint64_t seed = 12345;
-  auto next = [&seed] {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<std::size_t>(seed >> 33);
-  };
+  FixedSequence next(12345);
   std::uint64_t checked = 0, accepted = 0;
   for (const auto& [file, record] : fixture_records()) {
     for (int variant = 0; variant < 12; ++variant) {
@@ -523,11 +515,7 @@ void TestViewWriter::transcoded_marc8_is_the_model_of_the_record() {
   // takes one, its UTF-8 form decodes to the very model the record decodes to (leader included),
   // with no diagnostic either way, and is written as the model is.
   const std::string bytes_of_interest("\x1F\x1E\x1D\x1B\x0A\x00 \x7F\x80\xA9\xC3\xE2\xF0\xFF&#ab(", 20);
-  std::uint64_t seed = 54321;
-  auto next = [&seed] {
-    seed = seed * 6364136223846793005ull + 1442695040888963407ull;
-    return static_cast<std::size_t>(seed >> 33);
-  };
+  FixedSequence next(54321);
   std::uint64_t checked = 0, taken = 0, beyond_ascii = 0;
   for (const auto& [file, record] : fixture_records()) {
     for (int variant = 0; variant < 8; ++variant) {
