@@ -405,6 +405,7 @@ class Reader {
       prepare(batch);
     }
     last_bytes_ = {};
+    if (pull_) pull_->give_back(std::move(batch_));  // freed on the reader's thread, not this one
     batch_ = std::move(batch);
     lay_out();
     if (batch_.empty() && items_.empty()) ended_ = true;
@@ -425,7 +426,7 @@ class Reader {
       auto native = std::make_unique<NativeRecord>();
       native->as_is = true;
       native->decode = decode_;
-      native->lend(br.bytes, std::move(br.view), loans_);  // the batch's view is not used again
+      native->lend(br.bytes, br.view, loans_);
       prepared_[i] = std::move(native);
     }
   }
@@ -589,7 +590,13 @@ class Reader {
 /// once per record). Null with no error set is the end.
 PyObject* reader_iternext(PyObject* self) {
   try {
-    Reader* reader = py::cast<Reader*>(py::handle(self));
+    // Only instances of Reader classes get here (_fast_iteration checks the class): an instance
+    // with pybind11's simple layout holds the Reader as its one value, and py::cast would look its
+    // type up in two hash tables for every record.
+    auto* inst = reinterpret_cast<py::detail::instance*>(self);
+    Reader* reader = inst->simple_layout && inst->simple_holder_constructed
+                         ? static_cast<Reader*>(inst->simple_value_holder[0])
+                         : py::cast<Reader*>(py::handle(self));
     py::object out = reader->next();
     return out ? out.release().ptr() : nullptr;
   } catch (py::error_already_set& e) {

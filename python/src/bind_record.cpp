@@ -239,6 +239,13 @@ PyObject* cached_field(PyObject* rec, NativeRecord* native, std::size_t i) {
   return f;
 }
 
+/// Tag equality without a call to memcmp: tags are three bytes but for damaged records.
+inline bool same_tag(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  if (a.size() == 3) return a[0] == b[0] && a[1] == b[1] && a[2] == b[2];
+  return a == b;
+}
+
 bool tag_view(PyObject* tag, std::string_view& out) {
   Py_ssize_t n = 0;
   const char* s = PyUnicode_Check(tag) ? PyUnicode_AsUTF8AndSize(tag, &n) : nullptr;
@@ -307,12 +314,12 @@ PyObject* py_record_field(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (native->as_is) {
     const auto& fields = native->view().fields();
     for (std::size_t i = 0; i < fields.size(); ++i)
-      if (fields[i].tag == tag) return cached_field(args[0], native, i);
+      if (same_tag(fields[i].tag, tag)) return cached_field(args[0], native, i);
     Py_RETURN_NONE;
   }
   const auto& fields = native->record.fields();
   for (std::size_t i = 0; i < fields.size(); ++i)
-    if (fields[i].tag() == tag) return cached_field(args[0], native, i);
+    if (same_tag(fields[i].tag(), tag)) return cached_field(args[0], native, i);
   Py_RETURN_NONE;
 }
 
@@ -328,10 +335,10 @@ PyObject* py_record_has(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   NativeRecord* native = native_of(args[0]);
   if (native != nullptr && native->as_is) {
     for (const FieldView& f : native->view().fields())
-      if (f.tag == tag) Py_RETURN_TRUE;
+      if (same_tag(f.tag, tag)) Py_RETURN_TRUE;
   } else if (native != nullptr) {
     for (const Field& f : native->record.fields())
-      if (f.tag() == tag) Py_RETURN_TRUE;
+      if (same_tag(f.tag(), tag)) Py_RETURN_TRUE;
   }
   Py_RETURN_FALSE;
 }
@@ -369,7 +376,7 @@ PyObject* py_record_fields(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     const std::string_view field_tag = native->as_is ? native->view().fields()[i].tag
                                                      : std::string_view(native->record.fields()[i].tag());
     bool wanted = false;
-    for (Py_ssize_t k = 0; k < usable && !wanted; ++k) wanted = field_tag == tags[k];
+    for (Py_ssize_t k = 0; k < usable && !wanted; ++k) wanted = same_tag(field_tag, tags[k]);
     if (!wanted) continue;
     PyObject* f = cached_field(args[0], native, i);
     if (f == nullptr || PyList_Append(out, f) < 0) {
@@ -483,6 +490,7 @@ PyTypes& types() {
 }
 
 const RecordView& NativeRecord::view() {
+  if (lent_view_) return *lent_view_;
   if (!view_ready) {
     Diagnostics ignored;  // none: the reader parsed these bytes without a word
     view_.parse(bytes(), offset, number, ReadMode::Permissive, ignored);

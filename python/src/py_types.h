@@ -55,25 +55,30 @@ struct NativeRecord {
   std::string_view bytes() const { return loans_ ? lent_ : std::string_view(own_bytes); }
   /// The engine's view of `bytes()` (as_is only), parsed on first use.
   const RecordView& view();
-  /// Borrows `bytes` from the reader's batch, with the view the reader parsed of them, and is
-  /// noted in `loans` (the reader's list for that batch). Before the batch goes, the reader calls
-  /// take_back() on every record still noted there; a record that goes first takes itself off.
-  /// All of it with the GIL held, or on a record no other thread can see yet.
-  void lend(std::string_view bytes, RecordView&& parsed, std::vector<NativeRecord*>& loans) {
+  /// Borrows `bytes` from the reader's batch, with the view the reader parsed of them (which stays
+  /// the batch's: nothing is freed per record), and is noted in `loans` (the reader's list for that
+  /// batch). Before the batch goes, the reader calls take_back() on every record still noted there;
+  /// a record that goes first takes itself off. All of it with the GIL held, or on a record no other
+  /// thread can see yet.
+  void lend(std::string_view bytes, const RecordView& parsed, std::vector<NativeRecord*>& loans) {
     lent_ = bytes;
-    view_ = std::move(parsed);
-    view_ready = true;
+    lent_view_ = &parsed;
     loans_ = &loans;
     loan_slot_ = loans.size();
     loans.push_back(this);
   }
-  /// The batch is going: the lent bytes are copied and the view moved onto the copy.
+  /// The batch is going: the lent bytes are copied, and the lent view onto the copy.
   void take_back() {
     if (!loans_) return;
     own_bytes.assign(lent_.data(), lent_.size());
+    if (lent_view_) {
+      view_ = *lent_view_;
+      view_ready = true;
+    }
     if (view_ready) view_.rebase(own_bytes);
     loans_ = nullptr;
     lent_ = {};
+    lent_view_ = nullptr;
   }
   /// The bytes are not needed any more (decoded, or the fields made): forgets them.
   void drop_bytes() {
@@ -97,9 +102,11 @@ struct NativeRecord {
     (*loans_)[loan_slot_] = nullptr;
     loans_ = nullptr;
     lent_ = {};
+    lent_view_ = nullptr;
   }
   RecordView view_;
   std::string_view lent_;                       ///< the bytes lent by the reader's batch
+  const RecordView* lent_view_ = nullptr;       ///< the batch's view of them, while lent
   std::vector<NativeRecord*>* loans_ = nullptr;  ///< the reader's list this record is noted in
   std::size_t loan_slot_ = 0;                   ///< where in it
 };

@@ -87,11 +87,12 @@ Trace run_reader(RecordReader& reader) {
   return t;
 }
 
-Trace pull_batches(RecordReader& reader, std::size_t n) {
+Trace pull_batches(RecordReader& reader, std::size_t n, bool give_back = false) {
   Trace t;
   for (Batch b = reader.next_batch(n); !b.empty(); b = reader.next_batch(n)) {
     if (b.records.size() > n) t.diags.push_back("batch larger than asked");
     t.add(b);
+    if (give_back) reader.give_back(std::move(b));
   }
   t.stopped = reader.stopped();
   return t;
@@ -192,7 +193,7 @@ class TestFrontDoor : public QObject {
     QVERIFY(!want.records.empty() || !want.diags.empty() || bytes.empty());
     {
       auto r = RecordReader::open(data_path(file), o);
-      compare(pull_batches(*r, 7), want, "next_batch(7)");
+      compare(pull_batches(*r, 7, true), want, "next_batch(7), batches given back");
     }
     {
       auto r = RecordReader::open(data_path(file), o);

@@ -197,6 +197,10 @@ struct RecordReader::Pull {
   Batch pending;
   std::size_t pending_record = 0, pending_skip = 0;
   bool pending_valid = false;
+  /// Batches handed back (give_back(), and the pipeline's batches once drained): the worker frees
+  /// them when it next hands one over, off the consuming thread.
+  std::vector<Batch> spent;
+  static constexpr std::size_t kMaxSpent = 64;  ///< past this, give_back() frees on the caller's thread
 
   ~Pull() {
     if (worker.joinable()) worker.join();
@@ -222,11 +226,14 @@ Batch RecordReader::next_batch(std::size_t max_records) {
       try {
         push_counted(
             [this, &p](Batch& batch) {
+              std::vector<Batch> spent;  // freed here, after the lock, on this thread
               std::unique_lock lock(p.mutex);
               p.changed.wait(lock, [&] { return p.queue.size() < p.capacity || stop_.stop_requested(); });
               if (stop_.stop_requested()) return false;
               p.queue.push_back(std::move(batch));
               p.changed.notify_all();
+              spent.swap(p.spent);
+              lock.unlock();
               return true;
             },
             {}, {});
@@ -234,9 +241,11 @@ Batch RecordReader::next_batch(std::size_t max_records) {
         std::lock_guard lock(p.mutex);
         p.error = std::current_exception();
       }
+      std::vector<Batch> spent;  // freed after the lock
       std::lock_guard lock(p.mutex);
       p.finished = true;
       p.changed.notify_all();
+      spent.swap(p.spent);
     });
   }
 
@@ -267,6 +276,7 @@ Batch RecordReader::next_batch(std::size_t max_records) {
     out.stopped = b.stopped;
     out.end_offset = b.end_offset;
     const std::size_t take = std::min(max_records - out.records.size(), b.records.size() - p.pending_record);
+    if (out.records.empty()) out.records.reserve(take);
     for (std::size_t i = 0; i < take; ++i) out.records.push_back(std::move(b.records[p.pending_record + i]));
     p.pending_record += take;
     const bool drained = p.pending_record == b.records.size();
@@ -282,6 +292,7 @@ Batch RecordReader::next_batch(std::size_t max_records) {
     out.records_seen = drained ? b.records_seen : last;
     if (drained) {
       p.pending_valid = false;
+      give_back(std::move(p.pending));
       p.pending = Batch{};
     }
     // A batch the pipeline delivered always holds something; an empty part means there is more to take.
@@ -290,6 +301,15 @@ Batch RecordReader::next_batch(std::size_t max_records) {
     // One pipeline batch at a time: the records returned share its keep-alive.
     return out;
   }
+}
+
+void RecordReader::give_back(Batch&& done) {
+  Batch batch = std::move(done);
+  if (!pull_) return;  // not pulled: freed here
+  Pull& p = *pull_;
+  std::lock_guard lock(p.mutex);
+  if (p.finished || p.spent.size() >= Pull::kMaxSpent) return;  // no worker left to free it (or it lags)
+  p.spent.push_back(std::move(batch));
 }
 
 ReadStep RecordReader::next(BatchRecord& record, Diagnostics& diags) {
