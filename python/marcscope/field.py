@@ -114,6 +114,9 @@ class Field:
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self}>"
 
+    # get() and __getitem__() are replaced by C methods that do the same (_core._register, see
+    # python/src/bind_record.cpp); these are the reference, and tests/python/test_lookups.py
+    # holds both to pymarc's rules.
     def get(self, code: str, default: Optional[str] = None) -> Optional[str]:
         """The first value of subfield `code`, or `default`."""
         if self.control_field:

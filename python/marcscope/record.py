@@ -132,6 +132,9 @@ class Record:
     def __repr__(self) -> str:
         return f"<Record {self.get('001').data if self.get('001') else '?'}>"
 
+    # get() and __getitem__() are replaced by C methods that do the same (_core._register, see
+    # python/src/bind_record.cpp); these are the reference, and tests/python/test_lookups.py
+    # holds both to pymarc's rules.
     def get(self, tag: str, default: Optional[Field] = None) -> Optional[Field]:
         """The first field with `tag`, or `default`."""
         if self._fields is None:

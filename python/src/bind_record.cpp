@@ -423,6 +423,170 @@ PyObject* py_record_undecoded(PyObject*, PyObject* const* args, Py_ssize_t nargs
   return PyBool_FromLong(native != nullptr && native->as_is);
 }
 
+// ---- Record and Field look-ups as C methods -------------------------------------------------
+//
+// record.get('245'), record['245'], field.get('a') and field['a'] run once or more per record in
+// nearly every script: _register() puts these in place of the Python methods of the same names
+// (record.py and field.py keep those as the reference), which saves the interpreter a frame and a
+// loop per call. They do what the Python ones do, attribute for attribute, for any Record or
+// Field (a subclass's own methods still win).
+
+/// (key, default=None) from a METH_FASTCALL | METH_KEYWORDS call; false with an error set.
+bool key_and_default(const char* method, const char* key_name, PyObject* const* args, Py_ssize_t nargs,
+                     PyObject* kwnames, bool with_default, PyObject*& key, PyObject*& deflt) {
+  key = nargs > 0 ? args[0] : nullptr;
+  deflt = with_default && nargs > 1 ? args[1] : nullptr;
+  const Py_ssize_t most = with_default ? 2 : 1;
+  if (nargs > most) {
+    PyErr_Format(PyExc_TypeError, "%s() takes at most %zd arguments (%zd given)", method, most, nargs);
+    return false;
+  }
+  const Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+  for (Py_ssize_t k = 0; k < nkw; ++k) {
+    PyObject* name = PyTuple_GET_ITEM(kwnames, k);
+    PyObject* value = args[nargs + k];
+    if (PyUnicode_CompareWithASCIIString(name, key_name) == 0 && key == nullptr) {
+      key = value;
+    } else if (with_default && PyUnicode_CompareWithASCIIString(name, "default") == 0 && deflt == nullptr) {
+      deflt = value;
+    } else {
+      PyErr_Format(PyExc_TypeError, "%s() got an unexpected or repeated keyword argument '%U'", method, name);
+      return false;
+    }
+  }
+  if (key == nullptr) {
+    PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s'", method, key_name);
+    return false;
+  }
+  if (deflt == nullptr) deflt = Py_None;
+  return true;
+}
+
+/// A slot's value (new reference), or the attribute looked up as Python would (which raises
+/// AttributeError for an unset slot).
+PyObject* slot_or_attr(PyObject* o, Py_ssize_t offset, const char* name) {
+  if (PyObject* v = get_slot(o, offset)) return Py_NewRef(v);
+  return PyObject_GetAttrString(o, name);
+}
+
+/// The first item of `items` (any iterable) whose `key` equals `wanted`, as `pick(item)` (new
+/// reference); null with no error set when there is none, null with an error on failure.
+template <class Key, class Pick>
+PyObject* first_match(PyObject* items, PyObject* wanted, Key key, Pick pick) {
+  PyObject* it = PyObject_GetIter(items);
+  if (it == nullptr) return nullptr;
+  while (PyObject* item = PyIter_Next(it)) {
+    PyObject* k = key(item);
+    const int same = k == nullptr ? -1 : PyObject_RichCompareBool(k, wanted, Py_EQ);
+    Py_XDECREF(k);
+    if (same != 0) {
+      PyObject* out = same > 0 ? pick(item) : nullptr;
+      Py_DECREF(item);
+      Py_DECREF(it);
+      return out;
+    }
+    Py_DECREF(item);
+  }
+  Py_DECREF(it);
+  return nullptr;
+}
+
+/// The first subfield `code` of a Field: its value (new reference); null with no error set when
+/// there is none (or the field is a control field), null with an error on failure.
+PyObject* field_value_of(PyObject* self, PyObject* code) {
+  const PyTypes& t = types();
+  PyObject* control = slot_or_attr(self, t.fld_control, "control_field");
+  if (control == nullptr) return nullptr;
+  const int is_control = PyObject_IsTrue(control);
+  Py_DECREF(control);
+  if (is_control != 0) return nullptr;  // an error (-1) stays set
+  PyObject* subs = slot_or_attr(self, t.fld_subfields, "subfields");
+  if (subs == nullptr) return nullptr;
+  PyTypeObject* subfield = t.subfield;
+  PyObject* out = first_match(
+      subs, code,
+      [subfield](PyObject* s) {
+        return Py_IS_TYPE(s, subfield) ? Py_NewRef(PyTuple_GET_ITEM(s, 0)) : PyObject_GetAttrString(s, "code");
+      },
+      [subfield](PyObject* s) {
+        return Py_IS_TYPE(s, subfield) ? Py_NewRef(PyTuple_GET_ITEM(s, 1)) : PyObject_GetAttrString(s, "value");
+      });
+  Py_DECREF(subs);
+  return out;
+}
+
+/// The first field with `tag` of a Record (new reference); null with no error set when there is
+/// none, null with an error on failure.
+PyObject* record_field_of(PyObject* self, PyObject* tag) {
+  const PyTypes& t = types();
+  PyObject* fields = slot_or_attr(self, t.rec_fields, "_fields");
+  if (fields == nullptr) return nullptr;
+  if (fields == Py_None) {
+    Py_DECREF(fields);
+    PyObject* argv[2] = {self, tag};
+    PyObject* f = py_record_field(nullptr, argv, 2);
+    if (f == Py_None) {
+      Py_DECREF(f);
+      return nullptr;
+    }
+    return f;
+  }
+  PyTypeObject* field = t.field;
+  const Py_ssize_t tag_slot = t.fld_tag;
+  PyObject* out = first_match(
+      fields, tag,
+      [field, tag_slot](PyObject* f) {
+        return PyObject_TypeCheck(f, field) ? slot_or_attr(f, tag_slot, "tag") : PyObject_GetAttrString(f, "tag");
+      },
+      [](PyObject* f) { return Py_NewRef(f); });
+  Py_DECREF(fields);
+  return out;
+}
+
+PyObject* field_get(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  PyObject *code, *deflt;
+  if (!key_and_default("get", "code", args, nargs, kwnames, true, code, deflt)) return nullptr;
+  PyObject* v = field_value_of(self, code);
+  return v != nullptr || PyErr_Occurred() ? v : Py_NewRef(deflt);
+}
+
+PyObject* field_getitem(PyObject* self, PyObject* code) {
+  PyObject* v = field_value_of(self, code);
+  if (v == nullptr && !PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, code);
+  return v;
+}
+
+PyObject* record_get(PyObject* self, PyObject* const* args, Py_ssize_t nargs, PyObject* kwnames) {
+  PyObject *tag, *deflt;
+  if (!key_and_default("get", "tag", args, nargs, kwnames, true, tag, deflt)) return nullptr;
+  PyObject* f = record_field_of(self, tag);
+  return f != nullptr || PyErr_Occurred() ? f : Py_NewRef(deflt);
+}
+
+PyObject* record_getitem(PyObject* self, PyObject* tag) {
+  PyObject* f = record_field_of(self, tag);
+  if (f == nullptr && !PyErr_Occurred()) PyErr_SetObject(PyExc_KeyError, tag);
+  return f;
+}
+
+PyMethodDef g_field_get = {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(field_get)),
+                           METH_FASTCALL | METH_KEYWORDS, "The first value of subfield `code`, or `default`."};
+PyMethodDef g_field_getitem = {"__getitem__", field_getitem, METH_O,
+                               "The first value of subfield `code`; KeyError when absent or for a control field."};
+PyMethodDef g_record_get = {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(record_get)),
+                            METH_FASTCALL | METH_KEYWORDS, "The first field with `tag`, or `default`."};
+PyMethodDef g_record_getitem = {"__getitem__", record_getitem, METH_O,
+                                "The first field with `tag`; KeyError when there is none."};
+
+/// Puts `def` on `type` as a method (in place of the Python one of that name).
+void install_method(PyTypeObject* type, PyMethodDef* def) {
+  PyObject* descr = PyDescr_NewMethod(type, def);
+  if (descr == nullptr) throw py::error_already_set();
+  const int rc = PyObject_SetAttrString(reinterpret_cast<PyObject*>(type), def->ml_name, descr);
+  Py_DECREF(descr);
+  if (rc < 0) throw py::error_already_set();
+}
+
 PyMethodDef g_fast_methods[] = {
     {"_record_field", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_field)), METH_FASTCALL,
      "First field with a tag, made lazily (None when absent)."},
@@ -622,6 +786,10 @@ void bind_record(py::module_& m) {
         t.subfield = keep(subfield);
         t.indicators = keep(indicators);
         t.diagnostic = diagnostic.inc_ref().ptr();
+        install_method(rec, &g_record_get);
+        install_method(rec, &g_record_getitem);
+        install_method(fld, &g_field_get);
+        install_method(fld, &g_field_getitem);
       },
       "Registers the pure-Python classes the bindings build (called once by marcscope/__init__.py).");
 
