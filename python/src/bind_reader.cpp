@@ -164,7 +164,7 @@ class Reader {
       // stopping and joining them would wait forever. Left as it is (leaked), never touched.
       (void)pull_.release();
       (void)decoder_.release();
-      (void)native_source_.release();
+      (void)new std::shared_ptr<ByteSource>(std::move(native_source_));  // leaked on purpose, as above
       return;
     }
     // Stopping the pipeline joins threads that never need the GIL.
@@ -439,8 +439,22 @@ class Reader {
     loans_.clear();
   }
 
-  /// threads=1 over a path or bytes: the Decoder fed from the source on this thread. GIL released.
+  /// threads=1 over a path or bytes: the Decoder fed from the source on this thread (in place when
+  /// the source is in memory: a mapped file, bytes). GIL released.
   Batch feed_native() {
+    if (const auto whole = native_source_->contiguous()) {
+      // A mapped file (or bytes held in memory): decoded where it lies, nothing copied; the
+      // batch's records point into it and the batch keeps the source. The bytes before this
+      // batch are not needed any more (the records kept copied theirs: take_back()).
+      native_source_->release_before(decoder_->bytes_fed());
+      const std::shared_ptr<const void> owner = native_source_;
+      for (;;) {
+        if (decoder_finished_) return {};
+        Batch b = decoder_->feed_from(*whole, config_.chunk_size, owner);
+        if (decoder_->finished() || decoder_->stopped()) decoder_finished_ = true;
+        if (!b.empty() || decoder_finished_) return b;
+      }
+    }
     if (buffer_.empty()) buffer_.resize(config_.chunk_size);
     for (;;) {
       if (decoder_finished_) return {};
@@ -564,7 +578,7 @@ class Reader {
   std::shared_ptr<const DecodeOptions> decode_;  ///< options_.decode, for records handed over as is
   std::string name_;
   std::unique_ptr<RecordReader> pull_;
-  std::unique_ptr<ByteSource> native_source_;
+  std::shared_ptr<ByteSource> native_source_;  ///< shared: batches decoded in place keep it
   std::unique_ptr<Decoder> decoder_;
   bool decoder_finished_ = false;
   py::object file_, readinto_, read_;

@@ -122,6 +122,31 @@ Trace push_decoded(const std::string& bytes, std::size_t chunk, const ReadOption
   return t;
 }
 
+/// Decoder::feed_from over the bytes, `window` at a time; the records must point into them
+/// (ISO 2709) and nothing may be left unread.
+Trace decoded_in_place(const std::string& bytes, std::size_t window, const ReadOptions& options, bool iso2709) {
+  Decoder decoder(options, "<test>");
+  auto owner = std::make_shared<const std::string>(bytes);
+  const std::string_view whole(*owner);
+  Trace t;
+  std::size_t calls = 0;
+  while (!decoder.finished()) {
+    Batch b = decoder.feed_from(whole, window, owner);
+    for (const auto& r : b.records)
+      if (iso2709 && (r.bytes.data() < whole.data() || r.bytes.data() + r.bytes.size() > whole.data() + whole.size()))
+        t.diags.push_back("a record copied, not in place");
+    if (iso2709 && !b.records.empty() && b.keep_alive != owner) t.diags.push_back("the batch does not keep the input");
+    t.add(b);
+    if (++calls > bytes.size() + 2) {
+      t.diags.push_back("feed_from never finished");
+      break;
+    }
+  }
+  if (decoder.bytes_fed() != bytes.size() && !decoder.stopped()) t.diags.push_back("bytes left unread");
+  t.add(decoder.feed_from(whole, window, owner));  // nothing more after the end
+  return t;
+}
+
 std::unique_ptr<ByteSource> trickle(const std::string& bytes, std::size_t chunk) {
   auto pos = std::make_shared<std::size_t>(0);
   return make_callback_source([bytes, chunk, pos](char* buf, std::size_t n) {
@@ -235,6 +260,13 @@ class TestFrontDoor : public QObject {
     if (bytes.size() <= 40000) chunks.insert(chunks.begin(), 1);
     for (const std::size_t chunk : chunks)
       compare(push_decoded(bytes, chunk, o), want, QString("chunks of %1").arg(chunk));
+    // In place (a mapped file): the same, in windows smaller and larger than a record.
+    std::vector<std::size_t> windows{4093, 1u << 20};
+    if (bytes.size() <= 40000) windows.insert(windows.begin(), 7);
+    for (const std::size_t window : windows)
+      compare(decoded_in_place(bytes, window, o,
+                               reference->format() == Format::Iso2709 || reference->format() == Format::Iso2709Marc8), want,
+              QString("in place, windows of %1").arg(window));
     // Told the format rather than detecting it: no record or diagnostic lost at the end (a
     // stream reader's last bad record once went missing when finish() came after the first
     // feed had started the reader).
@@ -244,6 +276,19 @@ class TestFrontDoor : public QObject {
       compare(push_decoded(bytes, chunk, told), want, QString("format given, chunks of %1").arg(chunk));
   }
 
+  /// feed_from() reads one whole input: after feed() it is an error, not a second input.
+  void feed_from_is_not_mixed_with_feed() {
+    const std::string bytes = read_bytes("valid/pymarc-marc.dat");
+    Decoder d;
+    (void)d.feed(std::string_view(bytes).substr(0, 100));
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, d.feed_from(bytes, 4096, nullptr));
+    Decoder whole;
+    std::size_t records = 0;
+    while (!whole.finished()) records += whole.feed_from(bytes, 4096, nullptr).records.size();
+    QVERIFY(records > 0);
+    QVERIFY(whole.finish().empty());
+  }
+
   /// Anything that is not MARC is refused at the door, by every way in.
   void not_marc_is_refused() {
     for (const std::string& text : {std::string("hello, world. this is plain text\n"), std::string("\x7F" "ELF\x02\x01\x01", 7)}) {
@@ -251,6 +296,8 @@ class TestFrontDoor : public QObject {
       Decoder d2;
       (void)d2.feed(text);  // held back until 64 KB or the end
       QVERIFY_THROWS_EXCEPTION(NotMarcError, d2.finish());
+      Decoder d3;
+      QVERIFY_THROWS_EXCEPTION(NotMarcError, d3.feed_from(text, 4096, nullptr));
       QVERIFY_THROWS_EXCEPTION(NotMarcError, RecordFile::open(MappedFile::from_bytes(text)));
     }
     // An empty input is no error: no records.

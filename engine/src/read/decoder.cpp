@@ -19,6 +19,13 @@ namespace marcscope {
 struct Decoder::Impl {
   virtual ~Impl() = default;
   virtual Batch feed(std::string_view bytes, bool at_end) = 0;
+  /// Decodes whole[pos, about `end`) in place (ISO 2709 only), advancing `pos` past the last
+  /// record read; `whole` is the entire input.
+  virtual Batch feed_in_place(std::string_view whole, std::size_t& pos, std::size_t end,
+                              const std::shared_ptr<const void>& owner) {
+    (void)whole, (void)pos, (void)end, (void)owner;
+    throw std::logic_error("Decoder: in-place decoding is for ISO 2709");
+  }
   virtual Format format() const = 0;
   virtual bool stopped() const = 0;
   virtual std::uint64_t records_seen() const = 0;
@@ -37,6 +44,38 @@ class Iso2709Decoder final : public Decoder::Impl {
  public:
   Iso2709Decoder(ReadOptions options, Format format) : options_(std::move(options)), format_(format), scanner_(options_.mode) {
     if (format == Format::Iso2709Marc8) options_.decode.encoding = EncodingChoice::ForceMarc8;
+  }
+
+  Batch feed_in_place(std::string_view whole, std::size_t& pos, std::size_t end,
+                      const std::shared_ptr<const void>& owner) override {
+    if (done_) return {};
+    detail::Slice slice;
+    slice.index = batches_++;
+    slice.begin = pos;
+    std::size_t cursor = pos;
+    // The whole input is there (at_eof): a record is never cut at `end`, only after it.
+    while (cursor < end || cursor == whole.size()) {
+      detail::SliceItem item;
+      const auto status = scanner_.next(whole, cursor, 0, true, item.span, item.diags);
+      if (status == RecordScanner::Status::Record || status == RecordScanner::Status::Skipped) {
+        item.kind = status == RecordScanner::Status::Record ? detail::SliceItem::Record : detail::SliceItem::Skipped;
+        item.number = scanner_.records_seen();
+        slice.items.push_back(std::move(item));
+        continue;
+      }
+      if (!item.diags.empty()) slice.items.push_back(std::move(item));
+      if (status == RecordScanner::Status::NeedMore) break;  // not with at_eof; kept as feed() has it
+      if (status == RecordScanner::Status::Stopped) slice.stopped = true;
+      done_ = true;  // End or Stopped
+      break;
+    }
+    pos = cursor;
+    slice.base = whole.data();
+    slice.base_offset = 0;
+    slice.end = cursor;
+    slice.keep_alive = owner;
+    slice.records_seen = scanner_.records_seen();
+    return decode(slice);
   }
 
   Batch feed(std::string_view bytes, bool at_end) override {
@@ -71,6 +110,16 @@ class Iso2709Decoder final : public Decoder::Impl {
     carry_base_ += cursor;
     slice.keep_alive = std::move(storage);
     slice.records_seen = scanner_.records_seen();
+    return decode(slice);
+  }
+
+  Format format() const override { return format_; }
+  bool stopped() const override { return stopped_; }
+  std::uint64_t records_seen() const override { return scanner_.records_seen(); }
+  std::uint64_t bytes_held() const override { return carry_.size(); }
+
+ private:
+  Batch decode(detail::Slice& slice) {
     if (!executor_) executor_ = Executor::use(options_.executor, options_.threads);
     Batch batch = detail::decode_slice_parallel(slice, options_, *executor_);
     if (batch.stopped) {
@@ -80,12 +129,6 @@ class Iso2709Decoder final : public Decoder::Impl {
     return batch;
   }
 
-  Format format() const override { return format_; }
-  bool stopped() const override { return stopped_; }
-  std::uint64_t records_seen() const override { return scanner_.records_seen(); }
-  std::uint64_t bytes_held() const override { return carry_.size(); }
-
- private:
   ReadOptions options_;
   Format format_;
   RecordScanner scanner_;
@@ -264,6 +307,37 @@ Batch Decoder::finish() {
   finished_ = true;
   if (impl_) return impl_->feed({}, true);
   return decode_held(true);
+}
+
+Batch Decoder::feed_from(std::string_view whole, std::size_t max_bytes, const std::shared_ptr<const void>& owner) {
+  if (finished_) return {};
+  if (!held_.empty() || (fed_ != 0 && !impl_)) throw std::logic_error("Decoder::feed_from after feed()");
+  if (!impl_) {
+    held_.assign(whole.substr(0, kDetectBytes));  // what detection looks at (feed() holds as much)
+    const Format format = options_.format ? *options_.format : detect_input_format(held_, name_);
+    held_.clear();
+    if (format == Format::Csv || format == Format::Unknown)
+      throw std::invalid_argument("cannot read " + std::string(format_name(format)) + ": it is an output-only format");
+    if (is_iso2709(format)) impl_ = std::make_unique<Iso2709Decoder>(options_, format);
+    else impl_ = std::make_unique<StreamDecoder>(options_, format, name_);
+  }
+  const std::size_t begin = static_cast<std::size_t>(std::min<std::uint64_t>(fed_, whole.size()));
+  const std::size_t end = begin + std::min(std::max<std::size_t>(max_bytes, 1), whole.size() - begin);
+  if (!is_iso2709(impl_->format())) {
+    // Read from a channel by a reader of their own: fed as feed() feeds them, then ended.
+    if (begin == whole.size()) {
+      finished_ = true;
+      return impl_->feed({}, true);
+    }
+    fed_ = end;
+    return impl_->feed(whole.substr(begin, end - begin), false);
+  }
+  std::size_t pos = begin;
+  Batch batch = impl_->feed_in_place(whole, pos, end, owner);
+  // (pos stays put only at the end: a scan that reads nothing has ended.)
+  if (pos >= whole.size() || impl_->stopped() || (pos == begin && batch.empty())) finished_ = true;
+  fed_ = pos;
+  return batch;
 }
 
 Format Decoder::format() const { return impl_ ? impl_->format() : Format::Unknown; }

@@ -35,6 +35,15 @@ class Decoder {
   Batch feed(std::string_view bytes);
   /// The input has ended: returns what is left (a record cut short is reported, not dropped).
   Batch finish();
+  /// For an input already whole in memory (a mapped file: ByteSource::contiguous()), which
+  /// `owner` keeps alive: decodes the next `max_bytes` or so of `whole` (the last record may run
+  /// past them) and returns their records, which point into `whole` (the batch keeps `owner`):
+  /// ISO 2709 is not copied at all; other formats are fed as feed() feeds them. Call it with the
+  /// same `whole` until finished(), in place of feed() and finish() (not mixed with them). The
+  /// same records, diagnostics, numbers and offsets as feed() gives for the same bytes.
+  Batch feed_from(std::string_view whole, std::size_t max_bytes, const std::shared_ptr<const void>& owner);
+  /// finish() was called, or feed_from() has read its input to the end.
+  bool finished() const { return finished_; }
 
   /// Unknown until enough bytes were fed to tell.
   Format format() const;
