@@ -184,3 +184,26 @@ def test_subclasses_keep_their_own_methods():
     r = MyRecord()
     r.add_field(f)
     assert r["245"] == "mine" and r.get("245") is f
+
+
+@pytest.mark.parametrize("count", [0, 1, 31, 32, 33, 70])
+def test_fields_made_from_undecoded_records(count):
+    # A clean UTF-8 record is handed over undecoded; its fields are made from the engine's view of
+    # its bytes: no subfield, one, many; ASCII values, values beyond ASCII and empty ones all come
+    # back as written, from the path reader and the parallel one.
+    values = ["plain ascii", "", "caf\u00e9 na\u00efve", "\u65e5\u672c\u8a9e", "x" * 300, "a b  c "]
+    subfields = [Subfield("abcdefghijklmnopqrstuvwxyz0123456789"[i % 36], values[i % len(values)]) for i in range(count)]
+    r = Record(force_utf8=True)
+    r.add_field(Field(tag="001", data="id \u00e9"), Field(tag="500", indicators=["1", " "], subfields=subfields))
+    data = r.as_marc()
+    for reader in (marcscope.MARCReader(data, threads=1), marcscope.read(data)):
+        (got,) = list(reader)
+        assert _core_undecoded(got)
+        field = got["500"]
+        assert field.subfields == subfields and tuple(field.indicators) == ("1", " ")
+        assert got["001"].data == "id \u00e9"
+        assert [s.value for s in got.fields[1].subfields] == [s.value for s in subfields]
+
+
+def _core_undecoded(record):
+    return marcscope._core._record_undecoded(record)
