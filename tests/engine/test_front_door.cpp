@@ -282,6 +282,14 @@ class TestFrontDoor : public QObject {
     Decoder d;
     (void)d.feed(std::string_view(bytes).substr(0, 100));
     QVERIFY_THROWS_EXCEPTION(std::logic_error, d.feed_from(bytes, 4096, nullptr));
+    ReadOptions told;
+    told.format = Format::Iso2709;  // decoding starts at once (nothing held back for detection)
+    Decoder d2(told);
+    (void)d2.feed(std::string_view(bytes).substr(0, 100));
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, d2.feed_from(bytes, 4096, nullptr));
+    Decoder d3;
+    (void)d3.feed_from(bytes, 100, nullptr);
+    QVERIFY_THROWS_EXCEPTION(std::logic_error, d3.feed(std::string_view(bytes).substr(100)));
     Decoder whole;
     std::size_t records = 0;
     while (!whole.finished()) records += whole.feed_from(bytes, 4096, nullptr).records.size();

@@ -295,6 +295,8 @@ Batch Decoder::decode_held(bool at_end) {
 
 Batch Decoder::feed(std::string_view bytes) {
   if (finished_) throw std::logic_error("Decoder::feed after finish()");
+  if (in_place_) throw std::logic_error("Decoder::feed after feed_from()");
+  fed_by_feed_ = true;
   fed_ += bytes.size();
   if (impl_) return impl_->feed(bytes, false);
   held_.append(bytes);
@@ -305,13 +307,15 @@ Batch Decoder::feed(std::string_view bytes) {
 Batch Decoder::finish() {
   if (finished_) return {};
   finished_ = true;
+  if (in_place_) return {};  // feed_from() reads to the end itself: finishing early stops there
   if (impl_) return impl_->feed({}, true);
   return decode_held(true);
 }
 
 Batch Decoder::feed_from(std::string_view whole, std::size_t max_bytes, const std::shared_ptr<const void>& owner) {
   if (finished_) return {};
-  if (!held_.empty() || (fed_ != 0 && !impl_)) throw std::logic_error("Decoder::feed_from after feed()");
+  if (fed_by_feed_) throw std::logic_error("Decoder::feed_from after feed()");
+  in_place_ = true;
   if (!impl_) {
     held_.assign(whole.substr(0, kDetectBytes));  // what detection looks at (feed() holds as much)
     const Format format = options_.format ? *options_.format : detect_input_format(held_, name_);

@@ -39,8 +39,9 @@ class Decoder {
   /// `owner` keeps alive: decodes the next `max_bytes` or so of `whole` (the last record may run
   /// past them) and returns their records, which point into `whole` (the batch keeps `owner`):
   /// ISO 2709 is not copied at all; other formats are fed as feed() feeds them. Call it with the
-  /// same `whole` until finished(), in place of feed() and finish() (not mixed with them). The
-  /// same records, diagnostics, numbers and offsets as feed() gives for the same bytes.
+  /// same `whole` until finished(), in place of feed() and finish() (feed() after it, or it after
+  /// feed(), throws std::logic_error; finish() stops it where it is). The same records,
+  /// diagnostics, numbers and offsets as feed() gives for the same bytes.
   Batch feed_from(std::string_view whole, std::size_t max_bytes, const std::shared_ptr<const void>& owner);
   /// finish() was called, or feed_from() has read its input to the end.
   bool finished() const { return finished_; }
@@ -67,6 +68,8 @@ class Decoder {
   std::string held_;  ///< bytes fed before the format could be told
   std::uint64_t fed_ = 0;
   bool finished_ = false;
+  bool fed_by_feed_ = false;  ///< feed() was used: feed_from() may not be
+  bool in_place_ = false;     ///< feed_from() was used: feed() may not be
   std::unique_ptr<Impl> impl_;
 };
 
