@@ -54,21 +54,7 @@ class Iso2709Decoder final : public Decoder::Impl {
     slice.begin = pos;
     std::size_t cursor = pos;
     // The whole input is there (at_eof): a record is never cut at `end`, only after it.
-    while (cursor < end || cursor == whole.size()) {
-      detail::SliceItem item;
-      const auto status = scanner_.next(whole, cursor, 0, true, item.span, item.diags);
-      if (status == RecordScanner::Status::Record || status == RecordScanner::Status::Skipped) {
-        item.kind = status == RecordScanner::Status::Record ? detail::SliceItem::Record : detail::SliceItem::Skipped;
-        item.number = scanner_.records_seen();
-        slice.items.push_back(std::move(item));
-        continue;
-      }
-      if (!item.diags.empty()) slice.items.push_back(std::move(item));
-      if (status == RecordScanner::Status::NeedMore) break;  // not with at_eof; kept as feed() has it
-      if (status == RecordScanner::Status::Stopped) slice.stopped = true;
-      done_ = true;  // End or Stopped
-      break;
-    }
+    scan(slice, whole, cursor, 0, true, [&] { return cursor < end || cursor == whole.size(); });
     pos = cursor;
     slice.base = whole.data();
     slice.base_offset = 0;
@@ -85,21 +71,7 @@ class Iso2709Decoder final : public Decoder::Impl {
     slice.index = batches_++;
     slice.begin = carry_base_;
     std::size_t cursor = 0;
-    for (;;) {
-      detail::SliceItem item;
-      const auto status = scanner_.next(carry_, cursor, carry_base_, at_end, item.span, item.diags);
-      if (status == RecordScanner::Status::Record || status == RecordScanner::Status::Skipped) {
-        item.kind = status == RecordScanner::Status::Record ? detail::SliceItem::Record : detail::SliceItem::Skipped;
-        item.number = scanner_.records_seen();
-        slice.items.push_back(std::move(item));
-        continue;
-      }
-      if (!item.diags.empty()) slice.items.push_back(std::move(item));
-      if (status == RecordScanner::Status::NeedMore) break;
-      if (status == RecordScanner::Status::Stopped) slice.stopped = true;
-      done_ = true;  // End or Stopped
-      break;
-    }
+    scan(slice, carry_, cursor, carry_base_, at_end, [] { return true; });
     // The batch keeps the bytes its records point into; a record not yet complete stays behind.
     auto storage = std::make_shared<std::string>(std::move(carry_));
     carry_.assign(*storage, cursor, std::string::npos);
@@ -119,6 +91,27 @@ class Iso2709Decoder final : public Decoder::Impl {
   std::uint64_t bytes_held() const override { return carry_.size(); }
 
  private:
+  /// Cuts records from data[cursor, ...) (data starts at absolute offset `base`) into the slice's
+  /// items while `more()`: until the scanner needs more bytes, or the input ends (done_).
+  template <class More>
+  void scan(detail::Slice& slice, std::string_view data, std::size_t& cursor, std::uint64_t base, bool at_eof, More more) {
+    while (more()) {
+      detail::SliceItem item;
+      const auto status = scanner_.next(data, cursor, base, at_eof, item.span, item.diags);
+      if (status == RecordScanner::Status::Record || status == RecordScanner::Status::Skipped) {
+        item.kind = status == RecordScanner::Status::Record ? detail::SliceItem::Record : detail::SliceItem::Skipped;
+        item.number = scanner_.records_seen();
+        slice.items.push_back(std::move(item));
+        continue;
+      }
+      if (!item.diags.empty()) slice.items.push_back(std::move(item));
+      if (status == RecordScanner::Status::NeedMore) return;
+      if (status == RecordScanner::Status::Stopped) slice.stopped = true;
+      done_ = true;  // End or Stopped
+      return;
+    }
+  }
+
   Batch decode(detail::Slice& slice) {
     if (!executor_) executor_ = Executor::use(options_.executor, options_.threads);
     Batch batch = detail::decode_slice_parallel(slice, options_, *executor_);
