@@ -5,6 +5,7 @@
 // ReadOptions::iso2709_forms other clean MARC-8 records, as their UTF-8 form.
 #include <QTemporaryDir>
 #include <QtTest>
+#include <cctype>
 
 #include "marcscope/charset/charset.h"
 #include "marcscope/iso2709/iso2709_writer.h"
@@ -336,7 +337,7 @@ void TestViewWriter::fields_in_one_piece_follows_the_rule() {
   };
   const std::string bytes_of_interest("\x1F\x1E\x1D" "0159 a", 9);
   FixedSequence next(2468);
-  std::uint64_t checked = 0, in_one_piece = 0, as_written = 0, written_views = 0;
+  std::uint64_t checked = 0, in_one_piece = 0, as_written = 0, written_views = 0, plain_shapes = 0;
   for (const auto& [file, record] : fixture_records()) {
     for (int variant = 0; variant < 7; ++variant) {
       std::string spoiled = record;
@@ -389,21 +390,38 @@ void TestViewWriter::fields_in_one_piece_follows_the_rule() {
                    qPrintable(QString("%1 variant %2 mode %3").arg(file).arg(variant).arg(int(mode))));
           ++written_views;
         }
+        // tags_and_indicators_plain(): every tag letters and digits, every other field two
+        // MARC 21 indicators and a delimiter (what decodes_as_is() then does not look at again).
+        const bool plain = view.tags_and_indicators_plain();
+        if (plain) {
+          auto indicator = [](char c) { return c == ' ' || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+          for (const auto& f : view.fields()) {
+            QVERIFY(f.tag.size() == 3);
+            for (const char c : f.tag) QVERIFY2(std::isalnum(static_cast<unsigned char>(c)) && static_cast<unsigned char>(c) < 0x80, qPrintable(file));
+            if (f.is_control()) continue;
+            QVERIFY2(f.data.size() >= 3 && indicator(f.data[0]) && indicator(f.data[1]) && f.data[2] == '\x1F',
+                     qPrintable(QString("%1 variant %2 mode %3").arg(file).arg(variant).arg(int(mode))));
+          }
+          ++plain_shapes;
+        }
         const bool written = view.directory_as_written();
         const std::string copy = spoiled;
         view.rebase(copy);
         QCOMPARE(view.fields_in_one_piece(), rule);
         QCOMPARE(view.directory_as_written(), written);
+        QCOMPARE(view.tags_and_indicators_plain(), plain);
         ++checked;
         in_one_piece += rule;
       }
     }
   }
-  qInfo("%llu records checked, %llu in one piece, %llu with the directory as written, %llu written", (unsigned long long)checked,
-        (unsigned long long)in_one_piece, (unsigned long long)as_written, (unsigned long long)written_views);
+  qInfo("%llu records checked, %llu in one piece, %llu with the directory as written, %llu written, %llu plain", (unsigned long long)checked,
+        (unsigned long long)in_one_piece, (unsigned long long)as_written, (unsigned long long)written_views,
+        (unsigned long long)plain_shapes);
   QVERIFY(in_one_piece > 1000 && checked - in_one_piece > 1000);
   QVERIFY(as_written > 1000);
   QVERIFY(written_views > 1000);
+  QVERIFY(plain_shapes > 1000 && checked - plain_shapes > 1000);
 }
 
 void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {

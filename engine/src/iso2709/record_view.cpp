@@ -89,6 +89,7 @@ void RecordView::finish_layout(std::string_view bytes, std::uint64_t offset, std
   }
   one_piece_ = find_one_piece();
   as_written_ = one_piece_ && fields_.front().offset == 24 + 12 * fields_.size() + 1;
+  plain_shape_ = false;  // not looked at: the writer answers for the layout
 }
 
 void RecordView::rebase(std::string_view copy) {
@@ -153,13 +154,16 @@ std::size_t count_terminators(std::string_view s) {
 
 /// Data fields: indicators and what precedes the first subfield. Subfield codes are checked
 /// where subfields are read (Record::from_view), so scanning records stays cheap.
-void check_data_fields(const std::vector<FieldView>& fields, std::uint32_t indicator_count, stage2::Report& report) {
+/// Returns whether every field that is not a control field was the common case.
+bool check_data_fields(const std::vector<FieldView>& fields, std::uint32_t indicator_count, stage2::Report& report) {
+  bool plain = true;
   for (const auto& f : fields) {
     // The common case in one test: two valid indicators, then a subfield delimiter.
     if (f.data.size() >= 3 && (char_class(f.data[0]) & char_class(f.data[1]) & kIndicator) &&
         f.data[2] == kSubfieldDelimiter)
       continue;
     if (f.is_control()) continue;
+    plain = false;
     if (f.data.size() < 2 || f.data[0] == kSubfieldDelimiter || f.data[1] == kSubfieldDelimiter) {
       if (f.data.empty()) continue;
       const std::string tag = printable(f.tag);
@@ -191,6 +195,7 @@ void check_data_fields(const std::vector<FieldView>& fields, std::uint32_t indic
                          printable(area.substr(0, std::min<std::size_t>(d, 20))) + "\"); kept as they are");
     }
   }
+  return plain;
 }
 
 /// What ISO 2709 reserves for structure, found inside a field's data: a field or record terminator
@@ -232,6 +237,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   repaired_ = false;
   one_piece_ = false;
   as_written_ = false;
+  plain_shape_ = false;
   indicator_count_ = 2;
 
   stage2::Report report{mode, number, offset, diags};
@@ -278,6 +284,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   // the directory is taken back first).
   const std::size_t mark = diags.size();
   bool terminators_inside = false;
+  bool tags_plain = true;  // every tag of the fast path's directory letters and digits
   const auto base = leader.base_address();
   bool fast = base && *base > 24 && *base <= body_end && bytes[*base - 1] == kFieldTerminator && (*base - 25) % 12 == 0;
   if (fast) {
@@ -297,6 +304,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
       const std::string_view tag(ep, 3);
       std::uint32_t flen = 0, fstart = 0;
       if (!stage2::is_tag(tag)) {
+        tags_plain = false;
         report.warning(Code::TagInvalid, 24 + i * 12, printable(tag),
                        "directory entry " + std::to_string(i + 1) + " has tag \"" + printable(tag) +
                            "\" with characters other than letters and digits");
@@ -337,7 +345,8 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     as_written_ = false;  // fields read from a directory taken apart (what the fast path noted is void)
   }
 
-  check_data_fields(fields_, indicator_count_, report);
+  const bool data_fields_plain = check_data_fields(fields_, indicator_count_, report);
+  plain_shape_ = fast && tags_plain && data_fields_plain && indicator_count_ == 2;
   if (!report.rejected) check_structure_bytes(fields_, terminators_inside, report);
   repaired_ = report.repaired;
   return !report.rejected;

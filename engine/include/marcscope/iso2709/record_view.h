@@ -115,6 +115,11 @@ class RecordView {
   /// the very entries an ISO 2709 writer would write for them (write_iso2709_view() then copies the
   /// record as it is but for its leader).
   bool directory_as_written() const { return as_written_; }
+  /// parse()'s fast path found every tag made of letters and digits, and every field that is not
+  /// a control field with two MARC 21 indicators (blank, lowercase letter or digit) followed by a
+  /// subfield delimiter: what decodes_as_is() asks of tags and indicators, known without looking
+  /// again. False whenever that was not checked (a damaged record, a laid-out one).
+  bool tags_and_indicators_plain() const { return plain_shape_; }
 
   /// Points the view at `copy`, a copy of the bytes it was parsed from: the same record without
   /// parsing it again.
@@ -137,6 +142,7 @@ class RecordView {
   bool repaired_ = false;
   bool one_piece_ = false;  ///< fields_in_one_piece()
   bool as_written_ = false;  ///< directory_as_written()
+  bool plain_shape_ = false;  ///< tags_and_indicators_plain()
   /// fields_in_one_piece(), worked out from the fields.
   bool find_one_piece() const;
 };
