@@ -337,7 +337,8 @@ void TestViewWriter::fields_in_one_piece_follows_the_rule() {
   };
   const std::string bytes_of_interest("\x1F\x1E\x1D" "0159 a", 9);
   FixedSequence next(2468);
-  std::uint64_t checked = 0, in_one_piece = 0, as_written = 0, written_views = 0, plain_shapes = 0;
+  std::uint64_t checked = 0, in_one_piece = 0, as_written = 0, written_views = 0, plain_shapes = 0,
+                own_terminator_views = 0;
   for (const auto& [file, record] : fixture_records()) {
     for (int variant = 0; variant < 7; ++variant) {
       std::string spoiled = record;
@@ -404,12 +405,25 @@ void TestViewWriter::fields_in_one_piece_follows_the_rule() {
           }
           ++plain_shapes;
         }
+        // only_field_terminators(): the fields' terminators are the data area's only ones (checked
+        // here where the fields are in one piece, the case decodes_as_is() relies on it).
+        const bool own_terminators = view.only_field_terminators();
+        if (own_terminators && rule) {
+          const auto& last = view.fields().back();
+          const std::string_view area = view.bytes().substr(view.fields().front().offset);
+          const std::size_t tail = last.offset + last.data.size() + 1 - view.fields().front().offset;
+          std::size_t terminators = 0;
+          for (std::size_t i = 0; i < tail; ++i) terminators += area[i] == '\x1E' || area[i] == '\x1D';
+          QCOMPARE(terminators, view.fields().size());
+          ++own_terminator_views;
+        }
         const bool written = view.directory_as_written();
         const std::string copy = spoiled;
         view.rebase(copy);
         QCOMPARE(view.fields_in_one_piece(), rule);
         QCOMPARE(view.directory_as_written(), written);
         QCOMPARE(view.tags_and_indicators_plain(), plain);
+        QCOMPARE(view.only_field_terminators(), own_terminators);
         ++checked;
         in_one_piece += rule;
       }
@@ -422,6 +436,7 @@ void TestViewWriter::fields_in_one_piece_follows_the_rule() {
   QVERIFY(as_written > 1000);
   QVERIFY(written_views > 1000);
   QVERIFY(plain_shapes > 1000 && checked - plain_shapes > 1000);
+  QVERIFY(own_terminator_views > 1000 && checked - own_terminator_views > 1000);
 }
 
 void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {

@@ -90,6 +90,7 @@ void RecordView::finish_layout(std::string_view bytes, std::uint64_t offset, std
   one_piece_ = find_one_piece();
   as_written_ = one_piece_ && fields_.front().offset == 24 + 12 * fields_.size() + 1;
   plain_shape_ = false;  // not looked at: the writer answers for the layout
+  own_terminators_ = false;
 }
 
 void RecordView::rebase(std::string_view copy) {
@@ -238,6 +239,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   one_piece_ = false;
   as_written_ = false;
   plain_shape_ = false;
+  own_terminators_ = false;
   indicator_count_ = 2;
 
   stage2::Report report{mode, number, offset, diags};
@@ -333,6 +335,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
       if (mode == ReadMode::Recover) fast = false;
       else terminators_inside = true;
     }
+    own_terminators_ = fast && !terminators_inside;
   }
   if (!fast) {
     diags.resize(mark);
@@ -343,6 +346,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
     terminators_inside = mode != ReadMode::Recover;
     one_piece_ = find_one_piece();
     as_written_ = false;  // fields read from a directory taken apart (what the fast path noted is void)
+    own_terminators_ = false;
   }
 
   const bool data_fields_plain = check_data_fields(fields_, indicator_count_, report);

@@ -368,6 +368,8 @@ bool has_high_byte(std::string_view s) {
 #if defined(__SSE2__)
 bool body_as_is(const RecordView& view, bool ascii_only) {
   const std::string_view bytes = view.bytes();
+  // parse() may have counted them already (one per field, none inside): then not again.
+  const bool count_terminators = !view.only_field_terminators();
   const auto& fields = view.fields();
   const std::size_t size = bytes.size();
   const FieldView& last = fields.back();
@@ -391,7 +393,8 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
       if (mask(_mm_cmpeq_epi8(w, escape)) & mine) return false;
       // (The last block's bytes past the record are 'a': never a terminator.)
       const __m128i structure = _mm_or_si128(_mm_cmpeq_epi8(w, field_end), _mm_cmpeq_epi8(w, record_end));
-      terminators = _mm_add_epi64(terminators, _mm_sad_epu8(_mm_and_si128(structure, one), _mm_setzero_si128()));
+      if (count_terminators)
+        terminators = _mm_add_epi64(terminators, _mm_sad_epu8(_mm_and_si128(structure, one), _mm_setzero_si128()));
       const unsigned in_fields = i + 16 <= tail ? 0xFFFFu : tail > i ? (1u << (tail - i)) - 1 : 0u;
       const unsigned delimiters = mask(_mm_cmpeq_epi8(w, delimiter)) & in_fields;
       if (delimiters != 0) {
@@ -453,6 +456,7 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
   }
   // The terminators counted are the fields' (each in its place: fields_in_one_piece()) and
   // those after the last field's: none inside a field.
+  if (!count_terminators) return true;
   std::size_t after = 0;
   for (std::size_t t = tail; t < size; ++t) after += bytes[t] == kFieldTerminator || bytes[t] == kRecordTerminator;
   std::uint64_t sums[2];
@@ -467,6 +471,7 @@ bool body_as_is(const RecordView& view, bool ascii_only) {
 /// (MARCSCOPE_SIMD=sse2 keeps to the SSE2 one).
 __attribute__((target("avx2"))) bool body_as_is_avx2(const RecordView& view, bool ascii_only) {
   const std::string_view bytes = view.bytes();
+  const bool count_terminators = !view.only_field_terminators();
   const auto& fields = view.fields();
   const std::size_t size = bytes.size();
   const FieldView& last = fields.back();
@@ -494,7 +499,9 @@ __attribute__((target("avx2"))) bool body_as_is_avx2(const RecordView& view, boo
     if (below != 0) {
       if (mask(_mm256_cmpeq_epi8(w, escape)) & mine) return false;
       const __m256i structure = _mm256_or_si256(_mm256_cmpeq_epi8(w, field_end), _mm256_cmpeq_epi8(w, record_end));
-      terminators = _mm256_add_epi64(terminators, _mm256_sad_epu8(_mm256_and_si256(structure, one), _mm256_setzero_si256()));
+      if (count_terminators)
+        terminators =
+            _mm256_add_epi64(terminators, _mm256_sad_epu8(_mm256_and_si256(structure, one), _mm256_setzero_si256()));
       const std::uint32_t in_fields = in_fields_of(i);
       const std::uint32_t delimiters = mask(_mm256_cmpeq_epi8(w, delimiter)) & in_fields;
       if (delimiters != 0) {
@@ -550,6 +557,7 @@ __attribute__((target("avx2"))) bool body_as_is_avx2(const RecordView& view, boo
     if ((below | high) != 0 && !check(w, i, mine, high, below)) return false;
     if (ascii_only && !marc8_specials(w, i, mine)) return false;
   }
+  if (!count_terminators) return true;
   std::size_t after = 0;
   for (std::size_t t = tail; t < size; ++t) after += bytes[t] == kFieldTerminator || bytes[t] == kRecordTerminator;
   std::uint64_t sums[4];

@@ -120,6 +120,9 @@ class RecordView {
   /// subfield delimiter: what decodes_as_is() asks of tags and indicators, known without looking
   /// again. False whenever that was not checked (a damaged record, a laid-out one).
   bool tags_and_indicators_plain() const { return plain_shape_; }
+  /// parse()'s fast path counted the field and record terminators of the data area: exactly one
+  /// per field, its own (so none inside a field's data). False whenever that was not counted.
+  bool only_field_terminators() const { return own_terminators_; }
 
   /// Points the view at `copy`, a copy of the bytes it was parsed from: the same record without
   /// parsing it again.
@@ -143,6 +146,7 @@ class RecordView {
   bool one_piece_ = false;  ///< fields_in_one_piece()
   bool as_written_ = false;  ///< directory_as_written()
   bool plain_shape_ = false;  ///< tags_and_indicators_plain()
+  bool own_terminators_ = false;  ///< only_field_terminators()
   /// fields_in_one_piece(), worked out from the fields.
   bool find_one_piece() const;
 };
