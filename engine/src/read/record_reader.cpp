@@ -61,6 +61,21 @@ class SerialRecordReader final : public RecordReader {
     o.threads = 1;  // the Decoder then decodes on this thread and never runs its executor
     Decoder decoder(std::move(o), name());
     ProgressThrottle progress(control);
+    if (const auto whole = source_->contiguous()) {
+      // A mapped file (or bytes in memory): decoded where it lies (Decoder::feed_from), the
+      // batches keeping the source; the bytes behind them are not needed in memory any more.
+      const std::shared_ptr<const void> owner = source_;
+      while (!decoder.finished() && !control.stop.stop_requested()) {
+        source_->release_before(decoder.bytes_fed());
+        Batch batch = decoder.feed_from(*whole, 1u << 20, owner);
+        if (batch.empty()) continue;
+        if (transform) transform(batch);
+        if (!consume(batch)) return;
+        progress.report(batch.records_seen, decoder.bytes_fed(), source_->size());
+      }
+      progress.report(decoder.records_seen(), decoder.bytes_fed(), source_->size(), true);
+      return;
+    }
     std::vector<char> buffer(1u << 20);
     std::uint64_t read = 0;
     for (bool end = false; !end && !control.stop.stop_requested();) {
@@ -78,7 +93,7 @@ class SerialRecordReader final : public RecordReader {
   }
 
  private:
-  std::unique_ptr<ByteSource> source_;
+  std::shared_ptr<ByteSource> source_;  ///< shared: batches decoded in place keep it
 };
 
 std::string shown_start(std::string_view head) {
