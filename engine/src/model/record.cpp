@@ -619,22 +619,20 @@ bool decodes_as_is(const RecordView& view, const DecodeOptions& options, Encodin
       view.fields_in_one_piece())
     return false;
 #endif
+  // from_view copies a control field as it is when the byte before it is ASCII.
+  auto control_as_is = [&](const FieldView& fv) {
+    const char* const p = fv.data.data();
+    return p == bytes.data() || static_cast<unsigned char>(p[-1]) < 0x80;
+  };
   if (view.tags_and_indicators_plain()) {
     // parse() has checked the tags and the data fields' indicators (letters, digits and blanks
-    // are printable): only the control fields are left to look at.
-    for (const auto& fv : view.fields()) {
-      if (!fv.is_control()) continue;
-      const char* const p = fv.data.data();
-      if (std::memchr(p, kSubfieldDelimiter, fv.data.size()) != nullptr) return false;
-      if (p != bytes.data() && static_cast<unsigned char>(p[-1]) >= 0x80) return false;
-    }
+    // are printable): only the control fields are left to look at (one loop per case: this runs
+    // for every field of every record).
+    for (const auto& fv : view.fields())
+      if (fv.is_control() && (!field_shape_as_is(fv) || !control_as_is(fv))) return false;
   } else {
-    for (const auto& fv : view.fields()) {
-      if (!field_shape_as_is(fv)) return false;
-      // from_view copies a control field as it is when the byte before it is ASCII.
-      const char* const p = fv.data.data();
-      if (fv.is_control() && p != bytes.data() && static_cast<unsigned char>(p[-1]) >= 0x80) return false;
-    }
+    for (const auto& fv : view.fields())
+      if (!field_shape_as_is(fv) || (fv.is_control() && !control_as_is(fv))) return false;
   }
   // Read as MARC-8: DEL has no character, and "&#xHHHH;" is read as the character it names
   // (LoC's lossless conversion). Looked for last (here, for records not in one piece; else by
