@@ -439,38 +439,13 @@ class Reader {
     loans_.clear();
   }
 
-  /// threads=1 over a path or bytes: the Decoder fed from the source on this thread (in place when
-  /// the source is in memory: a mapped file, bytes). GIL released.
+  /// threads=1 over a path or bytes: the Decoder reads the source on this thread (in place when it
+  /// is in memory: a mapped file, bytes; the batches keep the source). GIL released.
   Batch feed_native() {
-    if (const auto whole = native_source_->contiguous()) {
-      // A mapped file (or bytes held in memory): decoded where it lies, nothing copied; the
-      // batch's records point into it and the batch keeps the source. The bytes before this
-      // batch are not needed any more (the records kept copied theirs: take_back()).
-      native_source_->release_before(decoder_->bytes_fed());
-      const std::shared_ptr<const void> owner = native_source_;
-      for (;;) {
-        if (decoder_finished_) return {};
-        Batch b = decoder_->feed_from(*whole, config_.chunk_size, owner);
-        if (decoder_->finished() || decoder_->stopped()) decoder_finished_ = true;
-        if (!b.empty() || decoder_finished_) return b;
-      }
-    }
-    if (buffer_.empty()) buffer_.resize(config_.chunk_size);
-    for (;;) {
-      if (decoder_finished_) return {};
-      const std::size_t n = native_source_->read(buffer_.data(), buffer_.size());
-      Batch b;
-      if (n == 0) {
-        decoder_finished_ = true;
-        b = decoder_->finish();
-      } else {
-        b = decoder_->feed(std::string_view(buffer_.data(), n));
-      }
-      if (!b.empty() || decoder_finished_ || decoder_->stopped()) {
-        if (decoder_->stopped()) decoder_finished_ = true;
-        return b;
-      }
-    }
+    if (decoder_finished_) return {};
+    Batch b = decoder_->read_from(*native_source_, native_source_, config_.chunk_size);
+    if (decoder_->finished()) decoder_finished_ = true;
+    return b;
   }
 
   /// A file object: read a chunk with the GIL held, decode it with the GIL released.

@@ -1,5 +1,6 @@
 #include "marcscope/read/decoder.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -8,6 +9,7 @@
 
 #include "marcscope/core/executor.h"
 #include "marcscope/formats/record_stream.h"
+#include "marcscope/io/byte_source.h"
 #include "marcscope/iso2709/record_scanner.h"
 #include "marcscope/read/record_reader.h"
 
@@ -335,6 +337,27 @@ Batch Decoder::feed_from(std::string_view whole, std::size_t max_bytes, const st
   if (pos >= whole.size() || impl_->stopped() || (pos == begin && batch.empty())) finished_ = true;
   fed_ = pos;
   return batch;
+}
+
+Batch Decoder::read_from(ByteSource& source, const std::shared_ptr<const void>& owner, std::size_t chunk) {
+  chunk = std::max<std::size_t>(chunk, 1);
+  if (const auto whole = source.contiguous()) {
+    // What the batches before this one held is not needed in memory any more.
+    source.release_before(bytes_fed());
+    while (!finished_) {
+      Batch batch = feed_from(*whole, chunk, owner);
+      if (!batch.empty()) return batch;
+    }
+    return {};
+  }
+  if (read_buffer_.size() != chunk) read_buffer_.resize(chunk);
+  while (!finished_) {
+    const std::size_t n = source.read(read_buffer_.data(), read_buffer_.size());
+    Batch batch = n == 0 ? finish() : feed(std::string_view(read_buffer_.data(), n));
+    if (stopped()) finished_ = true;  // Strict mode stopped: nothing more comes
+    if (!batch.empty()) return batch;
+  }
+  return {};
 }
 
 Format Decoder::format() const { return impl_ ? impl_->format() : Format::Unknown; }

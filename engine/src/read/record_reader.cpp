@@ -61,35 +61,16 @@ class SerialRecordReader final : public RecordReader {
     o.threads = 1;  // the Decoder then decodes on this thread and never runs its executor
     Decoder decoder(std::move(o), name());
     ProgressThrottle progress(control);
-    if (const auto whole = source_->contiguous()) {
-      // A mapped file (or bytes in memory): decoded where it lies (Decoder::feed_from), the
-      // batches keeping the source; the bytes behind them are not needed in memory any more.
-      const std::shared_ptr<const void> owner = source_;
-      while (!decoder.finished() && !control.stop.stop_requested()) {
-        source_->release_before(decoder.bytes_fed());
-        Batch batch = decoder.feed_from(*whole, 1u << 20, owner);
-        if (batch.empty()) continue;
-        if (transform) transform(batch);
-        if (!consume(batch)) return;
-        progress.report(batch.records_seen, decoder.bytes_fed(), source_->size());
-      }
-      progress.report(decoder.records_seen(), decoder.bytes_fed(), source_->size(), true);
-      return;
-    }
-    std::vector<char> buffer(1u << 20);
-    std::uint64_t read = 0;
-    for (bool end = false; !end && !control.stop.stop_requested();) {
-      const std::size_t n = source_->read(buffer.data(), buffer.size());
-      read += n;
-      end = n == 0;
-      Batch batch = end ? decoder.finish() : decoder.feed(std::string_view(buffer.data(), n));
-      if (decoder.stopped()) end = true;
-      if (batch.empty()) continue;
+    // A mapped file (or bytes in memory) is decoded where it lies, the batches keeping the source.
+    const std::shared_ptr<const void> owner = source_;
+    while (!control.stop.stop_requested()) {
+      Batch batch = decoder.read_from(*source_, owner, 1u << 20);
+      if (batch.empty()) break;  // the end
       if (transform) transform(batch);
       if (!consume(batch)) return;
-      progress.report(batch.records_seen, read, source_->size());
+      progress.report(batch.records_seen, decoder.bytes_fed(), source_->size());
     }
-    progress.report(decoder.records_seen(), read, source_->size(), true);
+    progress.report(decoder.records_seen(), decoder.bytes_fed(), source_->size(), true);
   }
 
  private:

@@ -15,11 +15,14 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "marcscope/read/batch.h"
 #include "marcscope/read/read_options.h"
 
 namespace marcscope {
+
+class ByteSource;
 
 class Decoder {
  public:
@@ -43,7 +46,13 @@ class Decoder {
   /// feed(), throws std::logic_error; finish() stops it where it is). The same records,
   /// diagnostics, numbers and offsets as feed() gives for the same bytes.
   Batch feed_from(std::string_view whole, std::size_t max_bytes, const std::shared_ptr<const void>& owner);
-  /// finish() was called, or feed_from() has read its input to the end.
+  /// The next records of `source`, read and decoded on the calling thread: in place with
+  /// feed_from() when the source is whole in memory (`owner` keeps it alive: the source itself,
+  /// shared), else `chunk` bytes at a time through feed() and finish(); the bytes behind the
+  /// batches already returned are released from memory. Empty only once finished(). Not mixed
+  /// with feed() or feed_from() calls of the caller's own.
+  Batch read_from(ByteSource& source, const std::shared_ptr<const void>& owner, std::size_t chunk);
+  /// finish() was called, feed_from() has read its input to the end, or read_from() has.
   bool finished() const { return finished_; }
 
   /// Unknown until enough bytes were fed to tell.
@@ -68,6 +77,7 @@ class Decoder {
   std::string held_;  ///< bytes fed before the format could be told
   std::uint64_t fed_ = 0;
   bool finished_ = false;
+  std::vector<char> read_buffer_;  ///< read_from() from a stream
   bool fed_by_feed_ = false;  ///< feed() was used: feed_from() may not be
   bool in_place_ = false;     ///< feed_from() was used: feed() may not be
   std::unique_ptr<Impl> impl_;
