@@ -106,20 +106,15 @@ class ProgressLine {
   bool shown_ = false;
 };
 
-/// Opens every input and works out its format before anything is written.
-/// `skip_as_is`: records that need no change are not decoded (ReadOptions::skip_as_is), for a
-/// Converter whose writer writes them from their bytes; `iso2709_forms`: clean MARC-8 and MARCXML
-/// records are delivered as their UTF-8 ISO 2709 form as well (ReadOptions::iso2709_forms).
-std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, bool decode, bool skip_as_is = false,
-                                                       bool iso2709_forms = false,
-                                                       void (*prepare)(ReadOptions&) = nullptr) {
+/// Opens every input and works out its format before anything is written. `prepare` may change
+/// the read options further (a Converter's, validation's).
+std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, bool decode,
+                                                       const std::function<void(ReadOptions&)>& prepare = {}) {
   std::vector<std::unique_ptr<RecordReader>> inputs;
   for (const auto& path : options.files) {
     ReadOptions read = options.read;
     read.format = options.from;
     read.decode_records = decode;
-    read.skip_as_is = skip_as_is;
-    read.iso2709_forms = skip_as_is && iso2709_forms;
     read.threads = options.threads;
     if (prepare) prepare(read);
     try {
@@ -229,7 +224,7 @@ namespace {
 /// dump and convert: encode every record in the parallel stage (in order where the format needs
 /// it), write in order.
 int write_records(const Options& options, Format format, const std::string& output_path) {
-  auto inputs = open_inputs(options, true, Converter::writes_views(format), Converter::takes_iso2709_forms(format));
+  auto inputs = open_inputs(options, true, [format](ReadOptions& read) { Converter::prepare_reading(read, format); });
   if (!output_path.empty() && output_path != "-") {
     struct stat out_st {};
     if (::stat(output_path.c_str(), &out_st) == 0) {
@@ -354,7 +349,7 @@ std::unique_ptr<Validator> make_validator(const Options& options) {
 int run_validate(const Options& options) {
   return guarded([&] {
     const auto validator = make_validator(options);
-    auto inputs = open_inputs(options, true, false, false, read_for_validation);
+    auto inputs = open_inputs(options, true, read_for_validation);
     std::unique_ptr<OutputFile> good, bad;
     if (!options.split_good.empty()) {
       good = std::make_unique<OutputFile>(options.split_good);

@@ -82,7 +82,7 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
   choose_job_threads(options, threads);  // fork(): see bindings.h
   const Format out_format = format_from(format);
   // Records that need no change are written from their bytes, not decoded (as `marcscope convert`).
-  options.skip_as_is = Converter::writes_views(out_format, wopts);
+  Converter::prepare_reading(options, out_format, wopts);
   ReadSummary summary;
   Diagnostics diags;
   {

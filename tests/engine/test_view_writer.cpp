@@ -122,6 +122,7 @@ class TestViewWriter : public QObject {
   void utf8_and_plain_ascii_marc8_take_the_view_path();
   void decodes_as_is_refuses_what_the_model_changes();
   void decodes_as_is_follows_the_rule_on_spoiled_records();
+  void text_writers_escape_views_as_the_model();
   void fields_in_one_piece_follows_the_rule();
   void as_is_records_carry_their_view();
   void transcoded_marc8_is_the_model_of_the_record();
@@ -486,6 +487,76 @@ void TestViewWriter::decodes_as_is_follows_the_rule_on_spoiled_records() {
   qInfo("%llu records checked, %llu as they are", (unsigned long long)checked, (unsigned long long)accepted);
   QVERIFY(checked > 10000);
   QVERIFY(accepted > 1000 && accepted < checked);
+}
+
+void TestViewWriter::text_writers_escape_views_as_the_model() {
+  // Records of every ISO 2709 fixture, declared UTF-8, with one to four bytes past the leader
+  // overwritten by ones the JSON and MARCXML writers escape or look at (quotes, backslashes,
+  // markup, control bytes, DEL, bytes beyond ASCII, delimiters), at positions picked by a fixed
+  // seed. Every one that decodes_as_is() accepts is written from its view (write_view, which
+  // takes the values field by field) and from its model: the same bytes and diagnostics.
+  static const char kBytes[] = "\"\\<>&'\t\n\r\x01\x08\x0C\x1F\x7F\xC3\xA9\xE2\x82\xAC a";
+  const std::string bytes_of_interest(kBytes, sizeof kBytes - 1);
+  struct Target {
+    Format format;
+    bool pretty;
+  };
+  const std::vector<Target> targets = {{Format::Json, false}, {Format::Json, true}, {Format::NdJson, false},
+                                       {Format::MarcXml, false}, {Format::MarcXml, true}};
+  // One writer for each path: a JSON array's writer remembers whether it wrote a record yet.
+  std::vector<std::unique_ptr<RecordWriter>> view_writers, model_writers;
+  for (const auto& t : targets) {
+    WriterOptions w;
+    w.pretty = t.pretty;
+    view_writers.push_back(make_writer(t.format, w));
+    model_writers.push_back(make_writer(t.format, w));
+  }
+  FixedSequence next(4242);
+  std::uint64_t written = 0, escaped = 0;
+  for (const auto& [file, record] : fixture_records()) {
+    for (int variant = 0; variant < 16; ++variant) {
+      std::string spoiled = record;
+      spoiled[9] = 'a';
+      for (int k = 0; variant > 0 && k < 1 + variant % 4 && spoiled.size() > 24; ++k)
+        spoiled[24 + next() % (spoiled.size() - 24)] = bytes_of_interest[next() % bytes_of_interest.size()];
+      // Three-byte characters at 0xEF: U+FFFE and U+FFFF (which XML cannot hold), U+FF01.
+      static const char* const kEf[] = {"\xEF\xBF\xBE", "\xEF\xBF\xBF", "\xEF\xBC\x81"};
+      if (variant >= 12 && spoiled.size() > 30) spoiled.replace(24 + next() % (spoiled.size() - 30), 3, kEf[variant % 3]);
+      RecordView view;
+      Diagnostics parse_diags;
+      if (!view.parse(spoiled, 0, 7, ReadMode::Permissive, parse_diags) || !parse_diags.empty()) continue;
+      const DecodeOptions options;
+      if (!decodes_as_is(view, options)) continue;
+      Diagnostics none;
+      const Record model = Record::from_view(view, options, none);
+      QVERIFY(none.empty());
+      for (std::size_t t = 0; t < targets.size(); ++t) {
+        std::string from_view = "x", from_model = "x";  // appended to, as a batch's output is
+        Diagnostics view_diags, model_diags;
+        QVERIFY(view_writers[t]->write_view(view, 7, 100, from_view, view_diags));
+        model_writers[t]->write(model, 7, 100, from_model, model_diags);
+        if (from_view != from_model) {
+          QString hex;
+          for (unsigned char c : spoiled) hex += QString::asprintf("%02X", c);
+          QFAIL(qPrintable(QString("%1 %2%3:\n%4\n%5\n%6")
+                               .arg(file, QString::fromUtf8(format_name(targets[t].format)),
+                                    targets[t].pretty ? " pretty" : "", QString::fromStdString(from_view),
+                                    QString::fromStdString(from_model), hex)));
+        }
+        QCOMPARE(view_diags.size(), model_diags.size());
+        for (std::size_t i = 0; i < view_diags.size(); ++i)
+          QCOMPARE(view_diags[i].to_string(), model_diags[i].to_string());
+        ++written;
+        if (from_view.find("\\u00") != std::string::npos || from_view.find("\\\"") != std::string::npos ||
+            from_view.find("&amp;") != std::string::npos || from_view.find("\xEF\xBF\xBD") != std::string::npos)
+          ++escaped;
+      }
+    }
+  }
+  qInfo("%llu records written both ways, %llu with something escaped", (unsigned long long)written,
+        (unsigned long long)escaped);
+  QVERIFY(written > 5000);
+  QVERIFY(escaped > 500);
 }
 
 void TestViewWriter::as_is_records_carry_their_view() {

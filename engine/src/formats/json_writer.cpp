@@ -143,12 +143,11 @@ class JsonWriter final : public RecordWriter {
   }
   bool write_view(const RecordView& view, std::uint64_t number, std::uint64_t offset, std::string& out,
                   Diagnostics& diags) const override {
-    const AsIsRecord record(view);
     const bool comma = !ndjson_ && !first_.exchange(false, std::memory_order_relaxed);
     if (pretty_)
-      write_record<true>(record, {number, offset}, comma, ndjson_, out, diags);
+      write_as_is<true>(view, {number, offset}, comma, ndjson_, out, diags);
     else
-      write_record<false>(record, {number, offset}, comma, ndjson_, out, diags);
+      write_as_is<false>(view, {number, offset}, comma, ndjson_, out, diags);
     return true;
   }
   bool writes_views() const override { return true; }
@@ -211,6 +210,130 @@ class JsonWriter final : public RecordWriter {
       throw;
     }
   }
+
+  /// write_record() for a record that decodes_as_is() accepts, from its view: the same bytes and
+  /// diagnostics, written field by field in one pass over each data field's subfield area (no
+  /// subfield list, no call per value). Such a record's bytes are valid UTF-8 (or plain ASCII),
+  /// its subfield areas start with a delimiter and every delimiter has a printable code after
+  /// it, and its field terminators follow their fields: so only '"', '\\' and control bytes
+  /// need a look, and a delimiter (a control byte) ends a value.
+  template <bool Pretty>
+  static void write_as_is(const RecordView& view, Origin origin, bool comma, bool ndjson, std::string& out,
+                          Diagnostics& diags) {
+    using M = Markup<Pretty>;
+    const AsIsRecord record(view);
+    const char* const limit = view.bytes().data() + view.bytes().size();
+    Sink sink(out);
+    try {
+      char* o = sink.need(sink.start(), kRoom);
+      if (comma) o = put(o, ",\n");
+      o = put(o, M::record_open);
+      o = str(record.leader(), o, sink, "LDR", 0, origin, diags);
+      o = put(o, M::fields_open);
+      bool first_field = true;
+      for (const FieldView& f : view.fields()) {
+        const std::string_view tag = f.tag;
+        if (!first_field) *o++ = ',';
+        first_field = false;
+        o = put(o, M::field_sep);
+        o = put(o, "{\"");
+        o = key(tag, o, sink, tag, origin, diags);
+        o = put(o, M::tag_close);
+        if (f.is_control()) {
+          *o++ = '"';
+          o = str(f.data, o, sink, tag, 0, origin, diags);
+          o = put(o, "\"}");
+          continue;
+        }
+        o = put(o, M::ind1_open);
+        o = str(f.data[0], o, sink, tag, 0, origin, diags);
+        o = put(o, M::ind2_open);
+        o = str(f.data[1], o, sink, tag, 0, origin, diags);
+        o = put(o, M::subfields_open);
+        o = subfields_as_is<Pretty>(f.data.substr(2), limit, o, sink, tag, origin, diags);
+        o = put(o, "]}}");
+      }
+      o = put(o, M::record_close);
+      if (ndjson) *o++ = '\n';
+      sink.finish(o);
+    } catch (...) {
+      sink.abandon();
+      throw;
+    }
+  }
+
+  /// The subfields of an as-is data field (`area`: from its first delimiter to its end; `limit`:
+  /// the record's end, which 16-byte loads may reach) as a JSON array's items, at o.
+  template <bool Pretty>
+  static char* subfields_as_is(std::string_view area, const char* limit, char* o, Sink& sink, std::string_view tag,
+                               Origin origin, Diagnostics& diags) {
+    using M = Markup<Pretty>;
+    const char* p = area.data();
+    const char* const end = p + area.size();
+    bool first = true;
+    while (p < end) {  // p: a delimiter, with a code after it
+      // Room for the value copied as it is (an escape makes its own) and the markup around it.
+      o = sink.need(o, static_cast<std::size_t>(end - p) + kRoom);
+      const char code = p[1];
+      if (!first) o = put(o, M::sub_sep);
+      first = false;
+      o = put(o, "{\"");
+      if (kPlain[static_cast<unsigned char>(code)]) [[likely]] {
+        *o++ = code;
+      } else {
+        o = escaped(std::string_view(p + 1, 1), 0, o, sink, tag, code, origin, diags);
+        o = sink.need(o, static_cast<std::size_t>(end - p) + kRoom);
+      }
+      o = put(o, M::code_close);
+      const char* const value = p + 2;
+      p = value;
+      for (;;) {
+#if defined(__SSE2__)
+        if (limit - p >= 16) {
+          const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+          _mm_storeu_si128(reinterpret_cast<__m128i*>(o), w);
+          const unsigned m = attention_as_is16(w);
+          if (m == 0 && end - p > 16) {
+            p += 16;
+            o += 16;
+            continue;
+          }
+          const std::size_t k = m == 0 ? 16 : static_cast<std::size_t>(std::countr_zero(m));
+          if (k >= static_cast<std::size_t>(end - p)) {  // the value ends with the field
+            o += end - p;
+            p = end;
+            break;
+          }
+          o += k;
+          p += k;
+        } else
+#endif
+        {
+          while (p < end && kPlain[static_cast<unsigned char>(*p)] | (static_cast<unsigned char>(*p) >= 0x80)) *o++ = *p++;
+          if (p == end) break;
+        }
+        if (*p == kSubfieldDelimiter) break;
+        // '"', '\\' or a control byte: the rest of this value as str() escapes it.
+        const char* const value_end = next_delimiter(p, end, limit);
+        o = escaped(std::string_view(value, static_cast<std::size_t>(value_end - value)),
+                    static_cast<std::size_t>(p - value), o, sink, tag, code, origin, diags);
+        p = value_end;
+        break;
+      }
+      o = put(o, "\"}");
+    }
+    return o;
+  }
+
+#if defined(__SSE2__)
+  /// The bytes of w that need a look in an as-is record's value: control bytes (the delimiter
+  /// among them), '"' and '\\'. Bytes >= 0x80 are valid UTF-8 there and copied as they are.
+  static unsigned attention_as_is16(__m128i w) {
+    const __m128i control = _mm_cmpeq_epi8(_mm_min_epu8(w, _mm_set1_epi8(0x1F)), w);
+    return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
+        control, _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('"')), _mm_cmpeq_epi8(w, _mm_set1_epi8('\\'))))));
+  }
+#endif
 
   /// The inside of a string.
   [[gnu::always_inline]] static char* str(std::string_view v, char* o, Sink& sink, std::string_view tag, char code, Origin origin,

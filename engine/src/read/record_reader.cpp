@@ -271,11 +271,18 @@ Batch RecordReader::next_batch(std::size_t max_records) {
     out.keep_alive = b.keep_alive;
     out.stopped = b.stopped;
     out.end_offset = b.end_offset;
-    const std::size_t take = std::min(max_records - out.records.size(), b.records.size() - p.pending_record);
-    if (out.records.empty()) out.records.reserve(take);
-    for (std::size_t i = 0; i < take; ++i) out.records.push_back(std::move(b.records[p.pending_record + i]));
+    const std::size_t left = b.records.size() - p.pending_record;
+    const std::size_t take = std::min(max_records - out.records.size(), left);
+    const bool drained = take == left;
+    if (out.records.empty() && p.pending_record == 0 && drained) {
+      // The whole pipeline batch: its vector moves, not each record (which the consuming thread
+      // would read and write cold, having been made on another core).
+      out.records = std::move(b.records);
+    } else {
+      if (out.records.empty()) out.records.reserve(take);
+      for (std::size_t i = 0; i < take; ++i) out.records.push_back(std::move(b.records[p.pending_record + i]));
+    }
     p.pending_record += take;
-    const bool drained = p.pending_record == b.records.size();
     // Skipped records and diagnostics go with the records they come before or name; whatever
     // remains goes with the batch's last part.
     const std::uint64_t last = out.records.empty() ? 0 : out.records.back().number;

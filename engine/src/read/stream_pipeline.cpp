@@ -385,7 +385,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
     batch.end_offset = chunk->end;
     if (fast_header &&
         detail::fast_marcxml_chunk(text, plan.header.size(), *fast_header, record_qname, plan.closing, batch.records,
-                                   options.skip_as_is && options.iso2709_forms)) {
+                                   options.skip_as_is && options.iso2709_forms && options.marcxml_forms)) {
       for (auto& rec : batch.records) {
         rec.offset += shift;
         rec.end += shift;

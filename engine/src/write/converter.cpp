@@ -34,7 +34,20 @@ bool Converter::writes_views(Format format, const WriterOptions& options) {
   }
 }
 
-bool Converter::takes_iso2709_forms(Format format) { return format == Format::Iso2709 && writes_views(format); }
+bool Converter::takes_iso2709_forms(Format format) {
+  // ISO 2709 copies the form; MARCXML and MARC-in-JSON write a MARC-8 record's form from its
+  // view, field by field, where the model would be built and then walked (measured:
+  // docs/BENCHMARKS-formats.md).
+  const bool gains = format == Format::Iso2709 || format == Format::MarcXml || format == Format::Json ||
+                     format == Format::NdJson;
+  return gains && writes_views(format);
+}
+
+void Converter::prepare_reading(ReadOptions& read, Format format, const WriterOptions& options) {
+  read.skip_as_is = writes_views(format, options);
+  read.iso2709_forms = read.skip_as_is && takes_iso2709_forms(format);
+  read.marcxml_forms = format == Format::Iso2709;  // their leaders are the ISO 2709 writer's
+}
 
 void Converter::encode(Batch& batch, const ReadOptions& read) const {
   // One allocation for the batch's output instead of a doubling series (MARCXML is about 2.5

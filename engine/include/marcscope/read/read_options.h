@@ -32,9 +32,14 @@ struct ReadOptions {
   /// model: an ISO 2709 record read as MARC-8 with characters beyond ASCII, clean otherwise
   /// (transcode_marc8_as_is()), and a MARCXML record read by the fast path (ReadOptions::fast_xml).
   /// Their view's leader/09 is 'a' (the model's may not be), so this is for a consumer that
-  /// writes ISO 2709 (Converter::takes_iso2709_forms): writing the form costs a copy where the
-  /// model writer would build it. For the MARCXML and JSON writers it saves nothing.
+  /// writes (Converter::takes_iso2709_forms): the ISO 2709 writer copies the form where it would
+  /// build it from the model, and the MARCXML and JSON writers write it from its view.
   bool iso2709_forms = false;
+  /// With iso2709_forms: MARCXML records read by the fast path too. Such a form's leader is the
+  /// one the ISO 2709 writer writes (record length, base address, leader/09-11 and 20-23), not
+  /// the one read, so this is for a consumer that writes ISO 2709 only; a MARC-8 record's form
+  /// keeps its leader as the model does (but leader/09), which every writer may take.
+  bool marcxml_forms = true;
 
   // Threads: a pool the host owns and shares between jobs, or (when null) one of `threads` made
   // for each job (0 = every core).

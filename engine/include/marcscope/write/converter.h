@@ -42,8 +42,15 @@ class Converter {
   /// True when the writer for `format` writes records that need no change from their bytes
   /// (RecordWriter::writes_views): a front end then reads with ReadOptions::skip_as_is.
   static bool writes_views(Format format, const WriterOptions& options = {});
+  /// Sets what `read` delivers to suit writing `format`: records that need no change undecoded
+  /// (ReadOptions::skip_as_is) when the writer writes them from their bytes, and clean MARC-8 and
+  /// MARCXML records as their UTF-8 ISO 2709 form (ReadOptions::iso2709_forms) where that is
+  /// cheaper still. The front ends that convert (CLI, Python's convert()) read so.
+  static void prepare_reading(ReadOptions& read, Format format, const WriterOptions& options = {});
   /// True when reading with ReadOptions::iso2709_forms as well makes writing `format` cheaper
-  /// (ISO 2709: a MARC-8 record's UTF-8 form is copied where the model writer would build it).
+  /// (ISO 2709: a MARC-8 or MARCXML record's UTF-8 form is copied where the model writer would
+  /// build it; MARCXML and MARC-in-JSON: a MARC-8 record's form written from its view, where the
+  /// model would be built).
   static bool takes_iso2709_forms(Format format);
 
  private:
