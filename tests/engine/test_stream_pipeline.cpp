@@ -174,6 +174,13 @@ std::string gen_collection(const std::string& head, const std::string& p, const 
   return d + "\n</" + p + "collection>" + tail;
 }
 
+/// " x0=\"0\" x1=\"1\" ...": n attributes of no meaning to MARCXML.
+std::string many_attributes(int n) {
+  std::string a;
+  for (int i = 0; i < n; ++i) a += " x" + std::to_string(i) + "=\"" + std::to_string(i) + "\"";
+  return a;
+}
+
 std::vector<Generated> generated_xml() {
   const std::string decl = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   const std::string ns = "http://www.loc.gov/MARC21/slim";
@@ -234,6 +241,15 @@ std::vector<Generated> generated_xml() {
       {"char-ref-blank-between", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\">&#32;<subfield code=\"a\">x</subfield></datafield>", Expect::AllFast},
       {"astral-raw", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">\xF0\x9F\x98\x80 \xE4\xB8\xAD\xE6\x96\x87 \xEF\xBF\xBD</subfield></datafield>", Expect::AllFast},
       {"odd-attributes", "<datafield ind2 = '0' ind1='1'  tag=\"245\" extra=\"x\"><subfield\ncode='a'\t>x</subfield ></datafield >", Expect::AllFast},
+      // Past 32 attributes on an element, expat checks them (the fast path's check is pairwise):
+      // a few more, one of them repeated, and tens of thousands, which must not take quadratic time.
+      {"many-attributes", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"" + many_attributes(40) + "><subfield code=\"a\"" +
+                              many_attributes(40) + ">x</subfield></datafield>", Expect::SomeRefused},
+      {"repeated-among-many", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"" + many_attributes(40) +
+                                  " x7=\"again\"><subfield code=\"a\">x</subfield></datafield>", Expect::SomeRefused},
+      {"tens-of-thousands-of-attributes", "<datafield tag=\"245\" ind1=\"1\" ind2=\"0\"" + many_attributes(60000) +
+                                              "><subfield code=\"a\"" + many_attributes(60000) + ">x</subfield></datafield>",
+       Expect::SomeRefused},
       {"blank-indicators", "<datafield tag=\"245\" ind1=\"\"><subfield code=\"a\">x</subfield></datafield>", Expect::AllFast},
       {"whitespace-values", "<datafield tag=\"245\" ind1=\" \" ind2=\" \"><subfield code=\"a\">   </subfield><subfield code=\"b\"> x \t y </subfield><subfield code=\"c\"/><subfield code=\"d\"></subfield></datafield>", Expect::AllFast},
       {"tabs-newlines", "<datafield\ttag=\"245\"\nind1=\"1\" ind2=\"0\">\n\t<subfield code=\"a\">line1\nline2</subfield>\n\t</datafield>", Expect::AllFast},

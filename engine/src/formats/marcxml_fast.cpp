@@ -63,6 +63,9 @@ std::string_view local_of(std::string_view n) {
 
 using Bindings = std::vector<std::pair<std::string_view, std::string_view>>;
 
+/// Attributes on one element that the fast path checks itself (pairwise); more go to expat.
+constexpr std::size_t kMaxFastAttributes = 32;
+
 /// Checks one element's attributes as expat (with namespaces) would see them: no duplicate, no
 /// bad namespace declaration, every prefix bound. Adds the element's declarations to `decl`.
 /// `outer` holds the declarations in scope from outside.
@@ -81,6 +84,9 @@ bool check_attributes(const Attrs& attrs, const Bindings& outer, Bindings& decl)
     }
     if (value == kXmlNs || value == kXmlnsNs) return false;
   }
+  // Duplicates are looked for pair by pair: many attributes are left to expat (hashed), so that
+  // an element with thousands of them costs no quadratic time here.
+  if (attrs.size() > kMaxFastAttributes) return false;
   for (std::size_t i = 0; i < attrs.size(); ++i) {
     const std::string_view name = attrs[i].first;
     for (std::size_t j = 0; j < i; ++j) {
@@ -272,7 +278,11 @@ bool field_attributes(pugi::xml_node e, FieldAttrs& out) {
   out = {};
   unsigned seen = 0;
   bool others = false;
+  std::size_t count = 0;
   for (pugi::xml_attribute a = e.first_attribute(); a; a = a.next_attribute()) {
+    // Duplicates among other attributes are looked for pair by pair below: many are left to
+    // expat (hashed), so that thousands of them cost no quadratic time here.
+    if (++count > kMaxFastAttributes) return false;
     const char* n = a.name();
     int k = -1;
     if (n[0] == 't' && n[1] == 'a' && n[2] == 'g' && n[3] == 0) k = 0;
