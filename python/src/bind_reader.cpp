@@ -408,6 +408,11 @@ class Reader {
     if (pull_) pull_->give_back(std::move(batch_));  // freed on the reader's thread, not this one
     batch_ = std::move(batch);
     lay_out();
+    if (!not_marc_pending_.empty()) {
+      // A file object whose first bytes are not MARC: one None with NotMarcError, as a path's.
+      not_marc(not_marc_pending_);
+      not_marc_pending_.clear();
+    }
     if (batch_.empty() && items_.empty()) ended_ = true;
     if (batch_.stopped) ended_ = true;
   }
@@ -487,7 +492,7 @@ class Reader {
       } catch (const NotMarcError& e) {
         if (!config_.yield_bad) throw;
         decoder_finished_ = true;
-        not_marc(e.what());
+        not_marc_pending_ = e.what();  // handed over by refill(), after lay_out()
         return {};
       }
       if (decoder_->stopped()) decoder_finished_ = true;
@@ -569,6 +574,7 @@ class Reader {
   bool ended_ = false;
   bool stop_ = false;
   std::string not_marc_message_;
+  std::string not_marc_pending_;  ///< feed_file() found the input is not MARC: see refill()
   std::optional<BadItem> bad_;
   std::string_view last_bytes_;
   Diagnostics diagnostics_;

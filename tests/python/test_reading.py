@@ -402,6 +402,18 @@ def test_empty_and_not_marc_inputs(tmp_path):
     assert isinstance(reader.current_exception, marcscope.RecordLengthInvalid)
     with pytest.raises(marcscope.NotMarcError):
         list(marcscope.read(b"plain text, not MARC, long enough to tell\n" * 10))
+    # The same from a file object (short input, told only when it ends; and 64 KB, told at once),
+    # and from a file: one None with the exception, as pymarc gives for what it cannot read.
+    not_marc = tmp_path / "error.html"
+    not_marc.write_bytes(b"<html>Error</html>\n")
+    for source in (io.BytesIO(b"<html>Error</html>\n"), io.BytesIO(b"not MARC at all; " * 5000), open(not_marc, "rb")):
+        with source:
+            reader = marcscope.MARCReader(source)
+            items = list(reader)
+            assert items == [None]
+            assert isinstance(reader.current_exception, marcscope.NotMarcError)
+    with pytest.raises(marcscope.NotMarcError):
+        list(marcscope.read(io.BytesIO(b"<html>Error</html>\n")))
     with pytest.raises(OSError):
         marcscope.MARCReader(str(tmp_path / "missing.mrc"))
     with pytest.raises(TypeError):
