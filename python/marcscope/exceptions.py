@@ -138,6 +138,7 @@ EXCEPTION_FOR_CODE = {
     "field-overlap": RecordDirectoryInvalid,
     "no-fields": NoFieldsFound,
     "not-marc": NotMarcError,
+    "input-damaged": TruncatedRecord,
 }
 
 # Codes after which pymarc's MARCReader stops (its FatalReaderError subclasses).

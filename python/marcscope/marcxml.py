@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 from typing import Any, Callable, Optional
 
 from .marc8 import MARC8ToUnicode
-from .reader import MARCReader, _text_source
+from .reader import MARCReader, _records_or_syntax_error, _text_source
 from .record import Record
 
 __all__ = ["parse_xml_to_array", "map_xml", "record_to_xml", "record_to_xml_node", "MARC_XML_NS", "MARC_XML_SCHEMA", "XSI_NS"]
@@ -19,8 +19,11 @@ MARC_XML_SCHEMA = "http://www.loc.gov/MARC21/slim http://www.loc.gov/standards/m
 
 
 def _xml_records(xml_file: Any):
+    """The records of a MARCXML document; xml.sax.SAXParseException (as pymarc's parser raises)
+    after them when the document is not well formed."""
     source, _ = _text_source(xml_file, "utf-8")
-    return MARCReader(source, format="marcxml", mode="permissive", _yield_bad=False)
+    reader = MARCReader(source, format="marcxml", mode="permissive", _yield_bad=False)
+    return _records_or_syntax_error(reader, source if isinstance(source, str) else None)
 
 
 def _normalize(record: Record, form: str) -> Record:

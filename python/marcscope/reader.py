@@ -10,6 +10,7 @@ from __future__ import annotations
 import abc
 import io
 import os
+import re
 from typing import Any, Callable, Optional, Union
 
 from . import _core
@@ -17,6 +18,7 @@ from .exceptions import (
     EXCEPTION_FOR_CODE,
     FATAL_CODES,
     NotMarcError,
+    PymarcException,
     RecordInvalid,
 )
 from .record import Record
@@ -232,8 +234,66 @@ def _text_source(target: Any, encoding: str) -> tuple[Any, str]:
     raise TypeError(f"cannot read records from {type(target).__name__}")
 
 
+class _Locator:
+    """Where an XML syntax error is, for xml.sax.SAXParseException."""
+
+    def __init__(self, line: Optional[int], column: Optional[int], name: Optional[str]) -> None:
+        self._line, self._column, self._name = line, column, name
+
+    def getLineNumber(self) -> Optional[int]:
+        return self._line
+
+    def getColumnNumber(self) -> Optional[int]:
+        return self._column
+
+    def getSystemId(self) -> Optional[str]:
+        return self._name
+
+    def getPublicId(self) -> None:
+        return None
+
+
+def _syntax_error(diagnostics: list, name: Optional[str] = None) -> Optional[Exception]:
+    """The exception pymarc's parsers raise for the first syntax error among `diagnostics`, else
+    None: a document that is not well formed raises (after the records before the error) rather
+    than passing for a shorter one. MARCXML: xml.sax.SAXParseException; MARC-in-JSON:
+    json.JSONDecodeError; MARCMaker: PymarcException."""
+    for d in diagnostics:
+        if d.severity not in ("error", "fatal"):
+            continue
+        where = re.search(r"line (\d+), column (\d+)", d.message)
+        line, column = (int(where.group(1)), int(where.group(2))) if where else (None, None)
+        if d.code == "xml-syntax-error":
+            import xml.sax
+
+            exc: Exception = xml.sax.SAXParseException(d.message, None, _Locator(line, column, name))
+        elif d.code == "json-syntax-error":
+            import json
+
+            # Made without its __init__, which would word a position in a document it has not.
+            exc = json.JSONDecodeError.__new__(json.JSONDecodeError)
+            ValueError.__init__(exc, d.message)
+            exc.msg, exc.doc, exc.pos, exc.lineno, exc.colno = d.message, "", d.offset, line or 1, column or 1
+        elif d.code == "mrk-syntax-error":
+            exc = PymarcException(d.message)
+        else:
+            continue
+        exc.diagnostics = diagnostics  # type: ignore[attr-defined]
+        return exc
+    return None
+
+
+def _records_or_syntax_error(reader: "MARCReader", name: Optional[str] = None):
+    """The records `reader` gives, then the syntax error its input had, if any, raised."""
+    yield from reader
+    exc = _syntax_error(reader.diagnostics, name)
+    if exc is not None:
+        raise exc
+
+
 class _FormatReader(Reader):
-    """Records of one text format, read by the engine; a record that cannot be read raises."""
+    """Records of one text format, read by the engine; a document that is not well formed raises
+    (pymarc's parser's exception) once the records before the error are read."""
 
     _format = ""
 
@@ -241,9 +301,10 @@ class _FormatReader(Reader):
         source, _ = _text_source(target, encoding)
         self.encoding = encoding
         self._reader = MARCReader(source, format=self._format, mode="permissive", _yield_bad=False)
+        self._records = _records_or_syntax_error(self._reader, source if isinstance(source, str) else None)
 
     def __next__(self) -> Record:
-        return next(self._reader)
+        return next(self._records)
 
     @property
     def diagnostics(self) -> list:

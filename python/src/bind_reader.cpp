@@ -527,9 +527,20 @@ class Reader {
     }
     if (batch_.diagnostics.empty()) return;
     bool lost = false;
+    std::vector<Item> damaged;  // after every record: the input ended early there
     for (Diagnostic& d : batch_.diagnostics) {
       diagnostics_.push_back(d);
-      if (d.record == 0) continue;
+      if (d.record == 0) {
+        if (d.code == Code::InputDamaged) {
+          // A gzip stream cut short: handed over as bad, so that it does not pass unseen.
+          Item it;
+          it.kind = Item::Lost;
+          it.offset = d.offset;
+          it.diagnostics.push_back(d);
+          damaged.push_back(std::move(it));
+        }
+        continue;
+      }
       auto at = std::lower_bound(items_.begin(), items_.end(), d.record,
                                  [](const Item& item, std::uint64_t n) { return item.number < n; });
       if (at != items_.end() && at->number == d.record) {
@@ -547,6 +558,7 @@ class Reader {
       }
     }
     (void)lost;
+    for (Item& it : damaged) items_.push_back(std::move(it));
     batch_.diagnostics.clear();
   }
 

@@ -801,12 +801,14 @@ void bind_record(py::module_& m) {
         std::string out;
         Iso2709WriteOptions options;
         options.raw = raw;
+        options.keep_leader = true;  // pymarc computes only the lengths, base address and leader/09
         Diagnostics ignored;
         write_iso2709(scratch, out, ignored, 0, 0, options);
         return py::bytes(out);
       },
       py::arg("record"), py::arg("raw") = false,
-      "The record as ISO 2709 bytes: UTF-8 with leader/09 'a', or (raw) its values as they were read, leader/09 kept.");
+      "The record as ISO 2709 bytes: UTF-8 with leader/09 'a', or (raw) its values as they were read, leader/09 kept; "
+      "leader/10-11 and 20-23 as the record has them (pymarc's as_marc).");
 
   m.def(
       "record_info",

@@ -187,6 +187,35 @@ def test_convert_failure_keeps_existing_output(tmp_path):
     assert out.read_bytes() == original, f"output file now holds {out.stat().st_size} bytes"
 
 
+def test_damaged_gzip_gives_every_record_it_holds(tmp_path):
+    """A .gz cut short: count, convert and validate take every record that decompressed, say
+    where the input ends (input-damaged) and exit 1; the converted file holds those records."""
+    import gzip as gz
+    import zlib
+
+    raw = (DATA / "valid/solrmarc-uva_001_2000.mrc").read_bytes()
+    packed = gz.compress(raw)
+    cut = tmp_path / "cut.mrc.gz"
+    cut.write_bytes(packed[: len(packed) * 6 // 10])
+    # What zlib itself gets out of the cut file: the records a reader can deliver.
+    plain = tmp_path / "plain.mrc"
+    plain.write_bytes(zlib.decompressobj(16 + 15).decompress(packed[: len(packed) * 6 // 10]))
+    want = int(run("count", "-q", plain).stdout)
+    assert 0 < want < 2000
+    for stdin in (False, True):
+        proc = run("count", "-" if stdin else cut, stdin=cut.read_bytes() if stdin else None)
+        assert proc.returncode == 1, proc.stderr
+        assert int(proc.stdout) == want
+        assert b"[input-damaged]" in proc.stderr and b"gzip data is truncated" in proc.stderr
+    out = tmp_path / "out.xml"
+    proc = run("convert", cut, "-o", out)
+    assert proc.returncode == 1 and b"[input-damaged]" in proc.stderr
+    assert int(run("count", "-q", out).stdout) == want
+    report = json.loads(run("validate", "-q", "--format", "json", cut).stdout)
+    codes = {f["code"] for f in report["files"][0]["findings"]}
+    assert "input-damaged" in codes
+
+
 # --------------------------------------------------------------------------------------------
 # Standard input
 # --------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // The parallel pipeline gives the same records, in the same order, with the same diagnostics,
 // whatever the thread count, slice size or byte source; it cancels, propagates failures and
 // keeps memory bounded.
+#include <QTemporaryDir>
 #include <QtTest>
 
 #include <zlib.h>
@@ -97,6 +98,51 @@ std::string gzip(const std::string& bytes) {
   out.resize(z.total_out);
   deflateEnd(&z);
   return out;
+}
+
+/// What zlib gets out of `z` (gzip) before it ends or breaks: the bytes a reader of it can deliver.
+std::string inflate_what_it_can(const std::string& z) {
+  z_stream st{};
+  inflateInit2(&st, 15 + 32);
+  std::string out;
+  char buf[65536];
+  st.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(z.data()));
+  st.avail_in = static_cast<uInt>(z.size());
+  for (;;) {
+    st.next_out = reinterpret_cast<Bytef*>(buf);
+    st.avail_out = sizeof buf;
+    const int rc = inflate(&st, Z_NO_FLUSH);
+    out.append(buf, sizeof buf - st.avail_out);
+    if (rc != Z_OK || (st.avail_in == 0 && st.avail_out != 0)) break;
+  }
+  inflateEnd(&st);
+  return out;
+}
+
+/// One way of reading a file: records (number and bytes) and diagnostics, in order.
+struct ReadBack {
+  std::vector<std::pair<std::uint64_t, std::string>> records;
+  std::vector<Diagnostic> diagnostics;
+};
+
+ReadBack read_back(const std::string& path, int how) {
+  ReadOptions o;
+  o.threads = 2;
+  o.slice_bytes = 50000;
+  o.serial = how == 2;
+  auto reader = RecordReader::open(path, o);
+  ReadBack r;
+  auto take = [&](Batch& b) {
+    for (const auto& rec : b.records) r.records.emplace_back(rec.number, std::string(rec.bytes));
+    r.diagnostics.insert(r.diagnostics.end(), b.diagnostics.begin(), b.diagnostics.end());
+    return true;
+  };
+  if (how == 1) {
+    for (Batch b = reader->next_batch(100); !b.empty(); b = reader->next_batch(100)) take(b);
+  } else {
+    reader->run(take);
+  }
+  return r;
 }
 
 std::string corpus() {
@@ -383,6 +429,81 @@ class TestPipeline : public QObject {
   }
 
   /// A reader is either pulled or run, once: mixing them is a clear error, never a hang.
+  /// A gzip file cut short, corrupt, or followed by bytes that are not gzip: every record that
+  /// decompressed comes through, exactly as reading the decompressed bytes would give them, then
+  /// one error (input-damaged) says where the input ends; NUL padding after the stream is not
+  /// damage. Run, pulled, and read serially (the Decoder).
+  void damaged_gzip_delivers_what_it_holds() {
+    const std::string bytes = read_bytes(small_data() ? "valid/evergreen-lul_fre_500.mrc" : "valid/solrmarc-uva_001_2000.mrc");
+    const std::string z = gzip(bytes);
+    std::string corrupt = z;
+    for (std::size_t i = corrupt.size() / 2; i < corrupt.size() / 2 + 64; ++i) corrupt[i] = static_cast<char>(~corrupt[i]);
+    struct Case {
+      const char* name;
+      std::string file;
+      bool damaged;
+    };
+    const std::vector<Case> cases = {
+        {"cut at 60%", z.substr(0, z.size() * 6 / 10), true},
+        {"trailer cut", z.substr(0, z.size() - 4), true},
+        {"garbage after", z + "garbage\n", true},
+        {"corrupt in the middle", corrupt, true},
+        {"NUL padding", z + std::string(1000, '\0'), false},
+        {"two members", z + z, false},
+    };
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    for (const auto& c : cases) {
+      const std::string gz = (dir.path() + "/in.mrc.gz").toStdString();
+      const std::string plain = (dir.path() + "/in.mrc").toStdString();
+      std::string expected_bytes = std::string(c.name) == "two members" ? bytes + bytes
+                                   : std::string(c.name) == "NUL padding" ? bytes
+                                                                          : inflate_what_it_can(c.file);
+      if (std::string(c.name) == "garbage after") expected_bytes = bytes;
+      {
+        std::ofstream(gz, std::ios::binary) << c.file;
+        std::ofstream(plain, std::ios::binary) << expected_bytes;
+      }
+      const ReadBack want = read_back(plain, 0);
+      QVERIFY2(!want.records.empty(), c.name);
+      for (int how = 0; how < 3; ++how) {
+        const QString what = QString("%1, %2").arg(c.name).arg(how == 0 ? "run" : how == 1 ? "pulled" : "serial");
+        ReadBack got;
+        try {
+          got = read_back(gz, how);
+        } catch (const std::exception& e) {
+          QFAIL(qPrintable(what + ": " + e.what()));
+        }
+        QVERIFY2(got.records == want.records, qPrintable(what + QString(": %1 records, %2 wanted").arg(got.records.size()).arg(want.records.size())));
+        std::vector<Diagnostic> damage;
+        std::vector<std::string> others;
+        for (const auto& d : got.diagnostics) {
+          if (d.code == Code::InputDamaged) damage.push_back(d);
+          else others.push_back(d.to_string());
+        }
+        std::vector<std::string> wanted;
+        for (const auto& d : want.diagnostics) wanted.push_back(d.to_string());
+        QVERIFY2(others.size() == wanted.size(), qPrintable(what));
+        for (std::size_t i = 0; i < wanted.size(); ++i) {
+          // The same diagnostics, naming the same records and bytes (the name of the file aside).
+          QCOMPARE(got.diagnostics[i].record, want.diagnostics[i].record);
+          QCOMPARE(got.diagnostics[i].offset, want.diagnostics[i].offset);
+          QCOMPARE(got.diagnostics[i].code, want.diagnostics[i].code);
+        }
+        if (!c.damaged) {
+          QVERIFY2(damage.empty(), qPrintable(what));
+          continue;
+        }
+        QVERIFY2(damage.size() == 1, qPrintable(what));
+        QVERIFY2(got.diagnostics.back().code == Code::InputDamaged, qPrintable(what + ": said last"));
+        QCOMPARE(damage[0].severity, Severity::Error);
+        QCOMPARE(damage[0].record, std::uint64_t{0});
+        QCOMPARE(damage[0].offset, std::uint64_t(expected_bytes.size()));
+        QVERIFY2(damage[0].message.find("in.mrc.gz") != std::string::npos, damage[0].message.c_str());
+      }
+    }
+  }
+
   void pull_and_run_do_not_mix() {
     const std::string bytes = corpus();
     auto pulled = RecordReader::open_bytes(bytes);

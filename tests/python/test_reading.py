@@ -420,3 +420,62 @@ def test_empty_and_not_marc_inputs(tmp_path):
         list(marcscope.MARCReader(io.StringIO("text")))
     with pytest.raises(TypeError):
         marcscope.MARCReader(12)
+
+
+def test_damaged_gzip_gives_what_it_holds(data, tmp_path):
+    # A .gz cut short: every record that decompressed, then one bad item saying where the input
+    # ends (pymarc's TruncatedRecord family), from each reader; read() keeps going and says it in
+    # its diagnostics.
+    raw = (data / "valid/solrmarc-uva_001_2000.mrc").read_bytes()
+    whole = list(marcscope.MARCReader(raw))
+    packed = gzip.compress(raw)
+    cut = tmp_path / "cut.mrc.gz"
+    cut.write_bytes(packed[: len(packed) - 4])  # only the size trailer missing: every record is there
+    for threads in (1, None):
+        reader = marcscope.MARCReader(str(cut), threads=threads)
+        items = list(reader)
+        assert [r.as_marc() for r in items[:-1]] == [r.as_marc() for r in whole]
+        assert items[-1] is None
+        assert isinstance(reader.current_exception, marcscope.exceptions.TruncatedRecord)
+        assert "gzip data is truncated" in str(reader.current_exception.diagnostics[0].message)
+        reader = marcscope.read(str(cut), threads=threads)
+        assert len(list(reader)) == len(whole)
+        codes = [d.code for d in reader.diagnostics]
+        assert codes[-1] == "input-damaged" and codes.count("input-damaged") == 1
+        plain = marcscope.read(raw, threads=threads)
+        assert len(list(plain)) == len(whole)
+        assert codes[:-1] == [d.code for d in plain.diagnostics]
+    # A .gz given as a file object is not decompressed by the reader: said, not read as junk.
+    with open(cut, "rb") as f:
+        reader = marcscope.MARCReader(f)
+        assert list(reader) == [None]
+        assert isinstance(reader.current_exception, marcscope.NotMarcError)
+        assert "gzip" in str(reader.current_exception)
+
+
+def test_documents_not_well_formed_raise_as_pymarc(data):
+    # pymarc parses MARCXML with xml.sax and MARC-in-JSON with json.load: a document cut short
+    # or not XML/JSON at all raises their exception; so it does here, once the records before
+    # the error are read (map_xml has called its function on them).
+    import json
+    import xml.sax
+
+    xml_bytes = (data / "xml/traject-tiny.xml").read_bytes()
+    assert len(marcscope.parse_xml_to_array(io.BytesIO(xml_bytes))) == 3
+    for broken in (xml_bytes[:700], b"not xml at all"):
+        with pytest.raises(xml.sax.SAXParseException) as caught:
+            marcscope.parse_xml_to_array(io.BytesIO(broken))
+        assert caught.value.getLineNumber() >= 1
+    seen = []
+    with pytest.raises(xml.sax.SAXParseException):
+        marcscope.map_xml(seen.append, io.BytesIO(xml_bytes[:700]))
+    assert len(seen) == 1
+    json_bytes = (data / "json/pymarc-test.json").read_bytes()
+    assert len(list(marcscope.JSONReader(json_bytes))) == 1
+    for broken in (json_bytes[: len(json_bytes) // 2], b"[{"):
+        with pytest.raises(json.JSONDecodeError) as caught:
+            list(marcscope.JSONReader(broken))
+        assert caught.value.lineno >= 1 and "JSON syntax error" in str(caught.value)
+    mrk = b"=LDR  00000nam a2200000 a 4500\n=001  x\nthis line is garbage\n\n=LDR  00000nam a2200000 a 4500\n=001  y\n"
+    with pytest.raises(marcscope.exceptions.PymarcException):
+        list(marcscope.MARCMakerReader(mrk))

@@ -33,6 +33,31 @@ def test_marc_writer_round_trip_is_byte_identical(data):
         writer.write("not a record")
 
 
+def test_as_marc_keeps_the_leader_but_lengths_and_coding(data):
+    # pymarc's as_marc() computes leader/00-04 and 12-16 and sets leader/09; leader/10-11 and
+    # 20-23 stay as the record has them, whatever they say.
+    record = marcscope.Record(leader="00000nam a3300000 a 45 0")  # the constructor sets 22 and 4500, as pymarc's
+    assert str(record.leader) == "00000nam a2200000 a 4500"
+    record.leader = marcscope.Leader("00000nam a3300000 a 45 0")
+    record.add_field(marcscope.Field(tag="001", data="x"))
+    assert record.as_marc()[:24] == b"00040nam a3300037 a 45 0"
+    record.leader = "00000nam  2200000 a 4500"
+    assert record.as_marc()[:24] == b"00040nam a2200037 a 4500"
+    path = data / "valid/evergreen-auth-1066.mrc"  # authority records with leader/20-23 "45 0"
+    raw = path.read_bytes().split(b"\x1d")[:-1]
+    records = list(marcscope.MARCReader(str(path)))
+    assert len(records) == len(raw) > 1000
+    out = io.BytesIO()
+    writer = marcscope.MARCWriter(out)
+    for original, record in zip(raw, records):
+        written = record.as_marc()
+        assert written[10:12] == original[10:12] and written[17:24] == original[17:24]
+        assert written[9:10] == b"a"
+        writer.write(record)
+    assert sum(1 for r in raw if r[20:24] != b"4500") > 1000
+    assert [r[20:24] for r in out.getvalue().split(b"\x1d")[:-1]] == [r[20:24] for r in raw]
+
+
 def test_edited_records_write_what_was_edited(data):
     out = io.BytesIO()
     writer = marcscope.MARCWriter(out)

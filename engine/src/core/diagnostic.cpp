@@ -68,6 +68,7 @@ std::string_view code_name(Code code) {
     case Code::DataOutsideFields: return "data-outside-fields";
     case Code::StructureByteInData: return "structure-byte-in-data";
     case Code::StructureOnly: return "structure-only";
+    case Code::InputDamaged: return "input-damaged";
   }
   return "unknown";
 }

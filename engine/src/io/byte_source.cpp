@@ -1,5 +1,7 @@
 #include "marcscope/io/byte_source.h"
 
+#include <algorithm>
+
 #include <zlib.h>
 
 #include <cerrno>
@@ -155,12 +157,27 @@ class GzipSource final : public ByteSource {
       if (z_.avail_in == 0) {
         const std::size_t k = inner_->read(in_.data(), in_.size());
         if (k == 0) {
-          if (!member_ended_) throw IoError("cannot decompress " + inner_->name() + ": the gzip data is truncated");
+          if (!member_ended_) damaged("the gzip data is truncated");
           done_ = true;
           break;
         }
         z_.next_in = reinterpret_cast<Bytef*>(in_.data());
         z_.avail_in = static_cast<uInt>(k);
+        in_read_ += k;
+      }
+      if (member_ended_ && (z_.avail_in < 2 || static_cast<unsigned char>(z_.next_in[0]) != 0x1F ||
+                            static_cast<unsigned char>(z_.next_in[1]) != 0x8B)) {
+        // After a whole member, only another member may follow (or padding of NULs, as tape
+        // blocks leave: gzip(1) ignores those too).
+        if (std::all_of(z_.next_in, z_.next_in + z_.avail_in, [](Bytef b) { return b == 0; })) {
+          z_.avail_in = 0;
+          continue;
+        }
+        if (z_.avail_in >= 2 || static_cast<unsigned char>(z_.next_in[0]) != 0x1F) {
+          damaged("bytes that are not gzip data follow the end of the compressed stream");
+          done_ = true;
+          break;
+        }
       }
       member_ended_ = false;
       const int rc = inflate(&z_, Z_NO_FLUSH);
@@ -170,20 +187,37 @@ class GzipSource final : public ByteSource {
         inflateReset(&z_);
         continue;
       }
-      if (rc != Z_OK && rc != Z_BUF_ERROR)
-        throw IoError("cannot decompress " + inner_->name() + ": " + (z_.msg ? z_.msg : "corrupt gzip data"));
+      if (rc != Z_OK && rc != Z_BUF_ERROR) {
+        damaged(z_.msg ? z_.msg : "corrupt gzip data");
+        done_ = true;
+        break;
+      }
       if (rc == Z_BUF_ERROR && z_.avail_in > 0) break;
     }
-    return n - z_.avail_out;
+    const std::size_t got = n - z_.avail_out;
+    out_ += got;
+    if (done_) damage_->offset = out_;
+    return got;
   }
   const std::string& name() const override { return inner_->name(); }
+  std::shared_ptr<const SourceDamage> damage() const override { return damage_; }
 
  private:
+  /// The input ends here: what was decompressed before is delivered, and the rest is lost.
+  void damaged(const std::string& why) {
+    const std::uint64_t at = in_read_ - z_.avail_in;  // compressed bytes used
+    damage_->message = "cannot decompress all of " + inner_->name() + ": " + why + " (at byte " + std::to_string(at) +
+                       " of the compressed data); nothing after it can be read";
+  }
+
   std::unique_ptr<ByteSource> inner_;
   std::vector<char> in_;
   z_stream z_;
   bool done_ = false;
   bool member_ended_ = false;
+  std::uint64_t in_read_ = 0;  ///< compressed bytes read from inner_
+  std::uint64_t out_ = 0;      ///< decompressed bytes returned before this read()
+  std::shared_ptr<SourceDamage> damage_ = std::make_shared<SourceDamage>();
 };
 
 /// Puts back bytes already read from a stream (to sniff the gzip magic number).
@@ -201,6 +235,7 @@ class PrefixedSource final : public ByteSource {
   }
   std::optional<std::uint64_t> size() const override { return inner_->size(); }
   const std::string& name() const override { return inner_->name(); }
+  std::shared_ptr<const SourceDamage> damage() const override { return inner_->damage(); }
 
  private:
   std::string prefix_;

@@ -153,8 +153,9 @@ Record cleaned(const Record& record, bool utf8, Diagnostics& diags, std::uint64_
   return out;
 }
 
-/// `leader_09`: what leader/09 becomes ('a', ' '), or 0 to keep it.
-void write_clean(const Record& record, std::string& out, char leader_09) {
+/// `leader_09`: what leader/09 becomes ('a', ' '), or 0 to keep it; `keep_leader`: leader/10-11
+/// and 20-23 as the record has them.
+void write_clean(const Record& record, std::string& out, char leader_09, bool keep_leader) {
   const auto& fields = record.fields();
   const std::size_t base = 24 + 12 * fields.size() + 1;
   std::size_t data_size = 0;
@@ -175,8 +176,10 @@ void write_clean(const Record& record, std::string& out, char leader_09) {
   detail::put_digits5(o + 12, base);
   if (leader_09) o[9] = leader_09;
   // Two indicators and one-character codes, directory entries of 4 + 5 digits: what is written.
-  std::memcpy(o + 10, "22", 2);
-  std::memcpy(o + 20, "4500", 4);
+  if (!keep_leader) {
+    std::memcpy(o + 10, "22", 2);
+    std::memcpy(o + 20, "4500", 4);
+  }
 
   std::size_t pos = 0;
   for (const auto& f : fields) {
@@ -216,7 +219,7 @@ void write_iso2709(const Record& record, std::string& out, Diagnostics& diags, s
   const std::size_t start = out.size();
   const bool utf8 = options.utf8 && !options.raw;
   const char leader_09 = options.raw ? 0 : utf8 ? 'a' : ' ';
-  write_clean(record, out, leader_09);
+  write_clean(record, out, leader_09, options.keep_leader);
   std::size_t expected = 2 + record.fields().size();
   for (const auto& f : record.fields()) expected += f.subfields().size();
   const std::string_view written = std::string_view(out).substr(start);
@@ -227,7 +230,7 @@ void write_iso2709(const Record& record, std::string& out, Diagnostics& diags, s
   // reported for that alone.
   Diagnostics found;
   const Record fixed = cleaned(record, utf8, found, number, offset);
-  write_clean(fixed, out, leader_09);
+  write_clean(fixed, out, leader_09, options.keep_leader);
   diags.insert(diags.end(), std::make_move_iterator(found.begin()), std::make_move_iterator(found.end()));
 }
 

@@ -354,6 +354,15 @@ Batch Decoder::read_from(ByteSource& source, const std::shared_ptr<const void>& 
   while (!finished_) {
     const std::size_t n = source.read(read_buffer_.data(), read_buffer_.size());
     Batch batch = n == 0 ? finish() : feed(std::string_view(read_buffer_.data(), n));
+    if (n == 0 && !stopped()) {
+      if (const auto damage = source.damage(); damage && !damage->message.empty()) {
+        // The input ended early (a gzip stream cut short): said after the records before it.
+        batch.diagnostics.emplace_back(Severity::Error, Code::InputDamaged, 0, damage->offset, std::string(), 0,
+                                       damage->message);
+        batch.begin_offset = std::min(batch.begin_offset, damage->offset);
+        batch.end_offset = std::max(batch.end_offset, damage->offset);
+      }
+    }
     if (stopped()) finished_ = true;  // Strict mode stopped: nothing more comes
     if (!batch.empty()) return batch;
   }

@@ -95,6 +95,12 @@ Format detect_input_format(std::string_view head, const std::string& name) {
   const bool is_path = !name.empty() && name.front() != '<';
   const Format format = detect_format(head, is_path ? std::string_view(name) : std::string_view{});
   const std::string shown = is_path ? "'" + name + "'" : name == "<stdin>" ? "standard input" : name;
+  // Readers of paths and byte sources undo gzip before they look (maybe_gunzip); bytes pushed
+  // to a Decoder are taken as they come.
+  if (head.size() >= 2 && static_cast<unsigned char>(head[0]) == 0x1F && static_cast<unsigned char>(head[1]) == 0x8B)
+    throw NotMarcError("not MARC: " + shown +
+                       " is gzip-compressed data; decompress it first (Python: gzip.open(), or give the path, which is "
+                       "read decompressed)");
   if (format == Format::Unknown || (is_iso2709(format) && !looks_like_iso2709(head)))
     throw NotMarcError("not MARC: " + shown + " is not ISO 2709, MARCXML, MARC-in-JSON or MARCMaker text (it starts with \"" +
                        shown_start(head) + "\")");
@@ -114,12 +120,18 @@ std::unique_ptr<RecordReader> RecordReader::open(std::unique_ptr<ByteSource> sou
   if (!source) throw std::invalid_argument("RecordReader::open: no input");
   source = maybe_gunzip(std::move(source));
   const Format format = detect_input_format(source, options);
-  if (options.serial && format != Format::Csv && format != Format::Unknown)
-    return std::make_unique<SerialRecordReader>(std::move(source), format, std::move(options));
-  if (is_iso2709(format)) return std::make_unique<Iso2709RecordReader>(std::move(source), format, std::move(options));
   if (format == Format::Csv || format == Format::Unknown)
     throw std::invalid_argument("cannot read " + std::string(format_name(format)) + ": it is an output-only format");
-  return std::make_unique<StreamRecordReader>(std::move(source), format, std::move(options));
+  std::shared_ptr<const SourceDamage> damage = source->damage();  // outlives the source
+  std::unique_ptr<RecordReader> reader;
+  if (options.serial)
+    reader = std::make_unique<SerialRecordReader>(std::move(source), format, std::move(options));
+  else if (is_iso2709(format))
+    reader = std::make_unique<Iso2709RecordReader>(std::move(source), format, std::move(options));
+  else
+    reader = std::make_unique<StreamRecordReader>(std::move(source), format, std::move(options));
+  reader->damage_ = std::move(damage);
+  return reader;
 }
 
 std::unique_ptr<RecordReader> RecordReader::open_bytes(std::string bytes, ReadOptions options, std::string name) {
@@ -139,6 +151,7 @@ ReadSummary RecordReader::push_counted(const BatchConsumer& consume, const Batch
   inner.stop = stop_.get_token();
   std::stop_callback forward(control.stop, [this] { stop_.request_stop(); });
   bool consumer_ended = false;
+  bool damage_said = false;
   push(
       [&](Batch& batch) {
         summary.records_seen = std::max(summary.records_seen, batch.records_seen);
@@ -152,6 +165,8 @@ ReadSummary RecordReader::push_counted(const BatchConsumer& consume, const Batch
               summary.not_marc = d.message;
               break;
             }
+        if (damage_ && !batch.diagnostics.empty() && batch.diagnostics.back().code == Code::InputDamaged)
+          damage_said = true;  // the Decoder said it (SerialRecordReader)
         const bool more = consume(batch);
         if (!more) consumer_ended = true;
         return more;
@@ -159,6 +174,17 @@ ReadSummary RecordReader::push_counted(const BatchConsumer& consume, const Batch
       transform, inner);
   summary.stopped = stopped_.load();
   summary.cancelled = consumer_ended || stop_.stop_requested();
+  if (damage_ && !damage_->message.empty() && !damage_said && !summary.stopped && !summary.cancelled) {
+    // The input ended early (a truncated or corrupt gzip stream): every record before it was
+    // delivered; one last batch says what happened, and where.
+    Batch last;
+    last.begin_offset = last.end_offset = damage_->offset;
+    last.records_seen = summary.records_seen;
+    last.diagnostics.emplace_back(Severity::Error, Code::InputDamaged, 0, damage_->offset, std::string(), 0,
+                                  damage_->message);
+    if (transform) transform(last);
+    consume(last);
+  }
   if (summary.delivered > 0 || summary.skipped > 0) summary.not_marc.clear();
   return summary;
 }

@@ -62,6 +62,7 @@ enum class Code : std::uint16_t {
   DataOutsideFields,       ///< bytes of a record's data that no field holds (after a field's terminator or the last field)
   StructureByteInData,     ///< 0x1D, 0x1E or 0x1F (record/field terminator, subfield delimiter) inside a value or as a code: replaced
   StructureOnly,           ///< a record of a MARC 21 format the schema does not describe: only structural rules were applied
+  InputDamaged,            ///< the input ends early where it is damaged (a gzip stream truncated or corrupt): nothing after it could be read
   // Add new codes above this line; never reorder or rename.
 };
 

@@ -14,6 +14,14 @@
 
 namespace marcscope {
 
+/// What a source says when its input ended early because it is damaged (a gzip stream that is
+/// truncated, corrupt or followed by bytes that are not gzip): read() returned 0 there, after
+/// every byte that could be read, so that readers deliver the records before it.
+struct SourceDamage {
+  std::string message;       ///< empty while nothing is wrong
+  std::uint64_t offset = 0;  ///< bytes read() delivered before the damage
+};
+
 /// A sequential source of bytes. Implementations throw IoError on read failures.
 class ByteSource {
  public:
@@ -41,6 +49,11 @@ class ByteSource {
 
   /// A name for messages: the path, "<stdin>", or what the caller chose.
   virtual const std::string& name() const = 0;
+
+  /// Where this source reports damage to its input (gzip: see SourceDamage), shared so that it
+  /// outlives the source; null for sources whose input cannot end early that way. Written by
+  /// read(): look at it once reading has ended.
+  virtual std::shared_ptr<const SourceDamage> damage() const { return nullptr; }
 };
 
 /// Reads through a callback: `fill(buf, n)` writes up to n bytes and returns how many, 0 at the
@@ -56,7 +69,9 @@ std::unique_ptr<ByteSource> make_mapped_source(std::string_view bytes, std::shar
 /// Reads bytes already in memory (copied in).
 std::unique_ptr<ByteSource> make_memory_source(std::string bytes, std::string name = "<memory>");
 
-/// Decompresses gzip (one or more members, as `cat a.gz b.gz` makes) from `inner`.
+/// Decompresses gzip (one or more members, as `cat a.gz b.gz` makes) from `inner`. A stream that
+/// is truncated or corrupt ends there: what was decompressed before it is read, and damage() says
+/// what happened.
 std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> inner);
 
 /// Opens a path ("-" = standard input): regular files are memory-mapped, anything else is read

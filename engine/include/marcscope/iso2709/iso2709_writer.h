@@ -17,12 +17,16 @@ struct Iso2709WriteOptions {
   /// Values are bytes as read (DecodeOptions::raw: pymarc's to_unicode=False): written as they
   /// are (structure bytes aside) and leader/09 kept, whatever `utf8` says.
   bool raw = false;
+  /// leader/10-11 and 20-23 kept as the record has them, not set to "22" and "4500" (pymarc's
+  /// as_marc(), which computes only the lengths, the base address and leader/09).
+  bool keep_leader = false;
 };
 
 /// Appends `record` to `out` as ISO 2709. The writer describes what it writes: leader/00-04
 /// (record length), leader/12-16 (base address) and the directory are computed, leader/09 says
 /// the character coding, leader/10-11 is "22" (two indicators, one-character subfield codes) and
-/// leader/20-23 "4500" (the directory's entry map). Every other leader byte is kept, so reading
+/// leader/20-23 "4500" (the directory's entry map; both kept with `keep_leader`). Every other
+/// leader byte is kept, so reading
 /// then writing a well-formed UTF-8 record gives back the same bytes.
 /// No value gains structure: 0x1D, 0x1E or 0x1F inside a value (or in the leader) is written as
 /// U+FFFD (a blank in the leader, '?' in MARC-8 values), and as '?' in a tag, an indicator or a

@@ -115,6 +115,9 @@ class RecordReader {
   ReadOptions options_;
   std::stop_source stop_;
   std::unique_ptr<Pull> pull_;
+  /// The input's damage report (a gzip stream cut short: ByteSource::damage()), said after the
+  /// records before it as Code::InputDamaged.
+  std::shared_ptr<const SourceDamage> damage_;
   std::atomic<bool> stopped_{false};
   bool pushed_ = false;
   std::uint64_t seen_ = 0;
