@@ -30,7 +30,7 @@ from .constants import *  # noqa: E402,F401,F403
 from .exceptions import *  # noqa: E402,F401,F403
 from .exceptions import MarcIOError, NotMarcError  # noqa: E402
 from .leader import Leader  # noqa: E402
-from .field import Field, Indicators, RawField, Subfield  # noqa: E402
+from .field import Field, Indicators, RawField, Subfield, map_marc8_field  # noqa: E402
 from .record import Record, map_marc8_record, normalize_subfield_code  # noqa: E402
 from .diagnostics import Diagnostic, Finding, ValidationReport  # noqa: E402
 
@@ -40,8 +40,18 @@ _core._register_errors(NotMarcError, MarcIOError)
 from .marc8 import MARC8ToUnicode, marc8_to_unicode  # noqa: E402
 from .reader import JSONReader, MARCMakerReader, MARCReader, Reader, map_records, read  # noqa: E402
 from .writer import JSONWriter, MARCWriter, RecordWriter, TextWriter, Writer, XMLWriter, convert  # noqa: E402
-from .marcxml import map_xml, parse_xml_to_array, record_to_xml, record_to_xml_node  # noqa: E402
-from .marcjson import parse_json_to_array  # noqa: E402
+from .marcxml import (  # noqa: E402
+    MARC_XML_NS,
+    MARC_XML_SCHEMA,
+    XSI_NS,
+    XmlHandler,
+    map_xml,
+    parse_xml,
+    parse_xml_to_array,
+    record_to_xml,
+    record_to_xml_node,
+)
+from .marcjson import JSONHandler, parse_json_to_array  # noqa: E402
 from .validate import profiles as validation_profiles, validate  # noqa: E402
 
 __version__: str = _core.__version__

@@ -5,13 +5,24 @@ from __future__ import annotations
 
 import unicodedata
 import xml.etree.ElementTree as ET
+from xml.sax.handler import ContentHandler
 from typing import Any, Callable, Optional
 
 from .marc8 import MARC8ToUnicode
 from .reader import MARCReader, _records_or_syntax_error, _text_source
 from .record import Record
 
-__all__ = ["parse_xml_to_array", "map_xml", "record_to_xml", "record_to_xml_node", "MARC_XML_NS", "MARC_XML_SCHEMA", "XSI_NS"]
+__all__ = [
+    "XmlHandler",
+    "parse_xml",
+    "parse_xml_to_array",
+    "map_xml",
+    "record_to_xml",
+    "record_to_xml_node",
+    "MARC_XML_NS",
+    "MARC_XML_SCHEMA",
+    "XSI_NS",
+]
 
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
 MARC_XML_NS = "http://www.loc.gov/MARC21/slim"
@@ -43,6 +54,48 @@ def parse_xml_to_array(xml_file: Any, strict: bool = False, normalize_form: Opti
     if normalize_form is not None:
         records = [_normalize(r, normalize_form) for r in records]
     return records
+
+
+class XmlHandler(ContentHandler):
+    """pymarc's streaming pattern: subclass it and override ``process_record(record)``, which
+    ``parse_xml(xml_file, handler)`` calls with each record as it is read (the default keeps
+    them in ``records``). The records are read by the engine's MARCXML reader, not built from
+    this handler's SAX events: a subclass that overrides the SAX methods themselves
+    (``startElementNS`` ...) is driven by Python's SAX parser instead, as any ContentHandler is."""
+
+    def __init__(self, strict: bool = False, normalize_form: Optional[str] = None) -> None:
+        super().__init__()
+        self.records: list = []
+        self._strict = strict
+        self.normalize_form = normalize_form
+
+    def process_record(self, record: Record) -> None:
+        """Keeps `record` in ``records``."""
+        self.records.append(record)
+
+
+_SAX_METHODS = ("startElementNS", "endElementNS", "startElement", "endElement", "characters")
+
+
+def parse_xml(xml_file: Any, handler: Any) -> None:
+    """Reads a MARCXML document into `handler`: an XmlHandler (its ``process_record`` is called
+    with each record), or any other xml.sax ContentHandler (given the document's SAX events with
+    namespaces on, as pymarc's parse_xml does)."""
+    if isinstance(handler, XmlHandler) and all(
+        getattr(type(handler), m) is getattr(XmlHandler, m) for m in _SAX_METHODS
+    ):
+        for record in _xml_records(xml_file):
+            if handler.normalize_form is not None:
+                record = _normalize(record, handler.normalize_form)
+            handler.process_record(record)
+        return
+    import xml.sax
+    from xml.sax.handler import feature_namespaces
+
+    parser = xml.sax.make_parser()
+    parser.setContentHandler(handler)
+    parser.setFeature(feature_namespaces, 1)
+    parser.parse(xml_file)
 
 
 def map_xml(function: Callable[[Record], Any], *files: Any) -> None:

@@ -612,7 +612,10 @@ void append_utf8(PyObject* value, std::string& out, const char* what) {
   } else if (PyBytes_Check(value)) {
     out.append(PyBytes_AS_STRING(value), static_cast<std::size_t>(PyBytes_GET_SIZE(value)));
   } else if (value != Py_None) {
-    throw py::type_error(std::string(what) + " must be str or bytes, not " + Py_TYPE(value)->tp_name);
+    // pymarc writes any other value as f"{value}" (an int year, a Decimal ...): so does this.
+    py::str text = py::reinterpret_steal<py::str>(PyObject_Str(value));
+    if (!text) throw py::error_already_set();
+    append_utf8(text.ptr(), out, what);
   }
 }
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import importlib
+import io
 import json
 import pickle
 
@@ -202,7 +203,8 @@ def test_pymarc_module_names_and_constants():
     for name in ("MARCReader", "MARCWriter", "XMLWriter", "JSONWriter", "TextWriter", "JSONReader", "MARCMakerReader",
                  "parse_xml_to_array", "map_xml", "map_records", "record_to_xml", "record_to_xml_node",
                  "parse_json_to_array", "marc8_to_unicode", "MARC8ToUnicode", "Record", "Field", "Subfield",
-                 "Indicators", "Leader", "RawField", "Reader", "Writer"):
+                 "Indicators", "Leader", "RawField", "Reader", "Writer", "XmlHandler", "parse_xml", "JSONHandler",
+                 "MARC_XML_NS", "MARC_XML_SCHEMA", "XSI_NS", "map_marc8_field", "map_marc8_record"):
         assert hasattr(marcscope, name), name
     assert isinstance(marcscope.__version__, str) and marcscope.__version__.count(".") == 2
 
@@ -222,3 +224,48 @@ def test_copy_and_pickle(data):
         assert clone.title == record.title
         clone["245"]["a"] = "changed"
         assert record.title != clone.title
+
+
+def test_xml_and_json_handlers_as_pymarc_documents_them(data):
+    # pymarc's streaming pattern: subclass XmlHandler, override process_record, parse_xml.
+    path = data / "xml/traject-tiny.xml"
+    titles = []
+
+    class Titles(marcscope.XmlHandler):
+        def process_record(self, record):
+            titles.append(record.title)
+
+    marcscope.parse_xml(str(path), Titles())
+    assert titles == [r.title for r in marcscope.parse_xml_to_array(str(path))] and len(titles) == 3
+    kept = marcscope.XmlHandler(normalize_form="NFD")
+    marcscope.parse_xml(io.BytesIO(path.read_bytes()), kept)
+    assert [r.title for r in kept.records] == titles
+    # Any other ContentHandler gets the SAX events, as pymarc's parse_xml gives them.
+    import xml.sax.handler
+
+    class Count(xml.sax.handler.ContentHandler):
+        records = 0
+
+        def startElementNS(self, name, qname, attrs):
+            if name == (marcscope.MARC_XML_NS, "record"):
+                Count.records += 1
+
+    marcscope.parse_xml(str(path), Count())
+    assert Count.records == 3
+    # JSONHandler: objects already parsed, made Records.
+    objects = json.loads((data / "json/pymarc-test.json").read_text(), strict=False)  # it holds raw newlines
+    handler = marcscope.JSONHandler()
+    records = handler.elements(objects)
+    assert records is handler.records and len(records) == 1
+    assert records[0].title == marcscope.parse_json_to_array(str(data / "json/pymarc-test.json"))[0].title
+
+
+def test_values_that_are_not_text_are_written_as_pymarc_writes_them():
+    # pymarc formats values with f-strings: an int year or a float is written as its str().
+    record = marcscope.Record()
+    record.add_field(marcscope.Field(tag="001", data=12345))
+    record.add_field(marcscope.Field(tag="260", indicators=[" ", " "],
+                                     subfields=[marcscope.Subfield("c", 1999), marcscope.Subfield("a", 2.5)]))
+    back = next(iter(marcscope.MARCReader(record.as_marc())))
+    assert back["001"].data == "12345"
+    assert back["260"]["c"] == "1999" and back["260"]["a"] == "2.5"
