@@ -106,10 +106,19 @@ class ProgressLine {
   bool shown_ = false;
 };
 
+/// Says on standard error that an input could not be read (the others are read on).
+void cannot_read(const std::string& message) {
+  std::fflush(stdout);
+  std::fprintf(stderr, "marcscope: %s\n", message.c_str());
+}
+
 /// Opens every input and works out its format before anything is written. `prepare` may change
-/// the read options further (a Converter's, validation's).
+/// the read options further (a Converter's, validation's). `each_alone`: an input that cannot be
+/// opened is said (cannot_read) and left null, for a command whose inputs are reported one by one
+/// (count, stats, validate); else it stops the command before anything is written (convert, dump).
 std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, bool decode,
-                                                       const std::function<void(ReadOptions&)>& prepare = {}) {
+                                                       const std::function<void(ReadOptions&)>& prepare = {},
+                                                       bool each_alone = false) {
   std::vector<std::unique_ptr<RecordReader>> inputs;
   for (const auto& path : options.files) {
     ReadOptions read = options.read;
@@ -117,15 +126,20 @@ std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, b
     read.decode_records = decode;
     read.threads = options.threads;
     if (prepare) prepare(read);
+    std::string failed;
     try {
       inputs.push_back(RecordReader::open(path, std::move(read)));
     } catch (const IoError& e) {
-      throw CannotRun{e.what()};
+      failed = e.what();
     } catch (const NotMarcError& e) {
-      throw CannotRun{e.what()};
+      failed = e.what();
     } catch (const std::invalid_argument& e) {
-      throw CannotRun{e.what()};
+      failed = e.what();
     }
+    if (failed.empty()) continue;
+    if (!each_alone) throw CannotRun{failed};
+    cannot_read(failed);
+    inputs.push_back(nullptr);
   }
   return inputs;
 }
@@ -196,18 +210,29 @@ int read_input(const Options& options, RecordReader& reader, const BatchTransfor
 
 int run_count(const Options& options) {
   return guarded([&] {
-    auto inputs = open_inputs(options, false);
+    auto inputs = open_inputs(options, false, {}, true);
     int status = kFine;
     std::uint64_t total = 0;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (!inputs[i]) {  // said when opened; the others are counted
+        status = kCannotRun;
+        continue;
+      }
       const std::string name = display_name(options.files[i]);
       StderrDiagnostics diags(options.quiet, name);
       std::uint64_t n = 0;
-      status = std::max(status, read_input(options, *inputs[i], BatchTransform{}, [&](Batch& batch) {
-                          for (const auto& d : batch.diagnostics) diags.add(d);
-                          n += batch.records.size();
-                          return true;
-                        }));
+      try {
+        status = std::max(status, read_input(options, *inputs[i], BatchTransform{}, [&](Batch& batch) {
+                            for (const auto& d : batch.diagnostics) diags.add(d);
+                            n += batch.records.size();
+                            return true;
+                          }));
+      } catch (const CannotRun& e) {  // not MARC after all, or unreadable: the others are counted
+        diags.finish();
+        cannot_read(e.message);
+        status = kCannotRun;
+        continue;
+      }
       diags.finish();
       total += n;
       if (options.files.size() == 1) std::printf("%llu\n", static_cast<unsigned long long>(n));
@@ -274,10 +299,15 @@ int write_records(const Options& options, Format format, const std::string& outp
 
 int run_stats(const Options& options) {
   return guarded([&] {
-    auto inputs = open_inputs(options, true);
+    auto inputs = open_inputs(options, true, {}, true);
     OutputFile out("-");
     int status = kFine;
+    bool first = true;  // the CSV header comes with the first file reported
     for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (!inputs[i]) {  // said when opened; the others are reported
+        status = kCannotRun;
+        continue;
+      }
       const std::string name = display_name(options.files[i]);
       StderrDiagnostics diags(options.quiet, name);
       ProgressLine progress(options.quiet);
@@ -296,15 +326,26 @@ int run_stats(const Options& options) {
           return true;
         });
       } catch (const IoError& e) {
-        throw CannotRun{e.what()};
+        not_marc.clear();
+        progress.clear();
+        diags.finish();
+        cannot_read(e.what());
+        status = kCannotRun;
+        continue;
       }
-      if (stats.records() == 0 && stats.skipped() == 0 && !not_marc.empty())
-        throw CannotRun{"not MARC: '" + name + "' holds no MARC record: " + not_marc};
+      if (stats.records() == 0 && stats.skipped() == 0 && !not_marc.empty()) {
+        progress.clear();
+        diags.finish();
+        cannot_read("not MARC: '" + name + "' holds no MARC record: " + not_marc);
+        status = kCannotRun;
+        continue;
+      }
       progress.clear();
       diags.finish();
       if (options.report_format == "json") out.write(stats.to_json(name));
-      else if (options.report_format == "csv") out.write(stats.to_csv(name, i == 0));
+      else if (options.report_format == "csv") out.write(stats.to_csv(name, first));
       else out.write(stats.to_text(name) + (i + 1 < inputs.size() ? "\n" : ""));
+      first = false;
     }
     out.commit();
     return status;
@@ -349,7 +390,7 @@ std::unique_ptr<Validator> make_validator(const Options& options) {
 int run_validate(const Options& options) {
   return guarded([&] {
     const auto validator = make_validator(options);
-    auto inputs = open_inputs(options, true, read_for_validation);
+    auto inputs = open_inputs(options, true, read_for_validation, true);
     std::unique_ptr<OutputFile> good, bad;
     if (!options.split_good.empty()) {
       good = std::make_unique<OutputFile>(options.split_good);
@@ -362,11 +403,16 @@ int run_validate(const Options& options) {
     bool any = false;
     int status = kFine;
     std::uint64_t unwritable = 0;
+    bool split_failed = false;  // a record could not be written to either split file
     BatchTransform check;
     if (validator) check = [&](Batch& batch) { validate_batch(*validator, batch); };
     ReportOptions ropts;
     ropts.max_examples = options.examples;
     for (std::size_t i = 0; i < inputs.size(); ++i) {
+      if (!inputs[i]) {  // said when opened; the others are validated
+        status = kCannotRun;
+        continue;
+      }
       const std::string name = display_name(options.files[i]);
       const bool iso = inputs[i]->format() == Format::Iso2709 || inputs[i]->format() == Format::Iso2709Marc8;
       FileReport report;
@@ -380,6 +426,7 @@ int run_validate(const Options& options) {
         if (fmt == "text") text += format_finding_text(name, f);
         else if (fmt == "csv") text += format_finding_csv(name, f);
       };
+      try {
       status = std::max(status, read_input(options, *inputs[i], check, [&](Batch& batch) {
                           text.clear();
                           report.add_batch(batch, ropts, each, &troubled);
@@ -393,8 +440,17 @@ int run_validate(const Options& options) {
                               } else {
                                 try {
                                   write_iso2709(r.record, bytes);
-                                } catch (const std::exception&) {
-                                  ++unwritable;
+                                } catch (const std::exception& e) {
+                                  // In neither file: said, by record, and the run ends with 1.
+                                  std::fflush(stdout);
+                                  std::fprintf(stderr,
+                                               "marcscope: %s: record %llu at byte %llu is in neither '%s' nor '%s': "
+                                               "it cannot be written as ISO 2709 (%s)\n",
+                                               name.c_str(), static_cast<unsigned long long>(r.number),
+                                               static_cast<unsigned long long>(r.offset), options.split_good.c_str(),
+                                               options.split_bad.c_str(), e.what());
+                                  split_failed = true;
+                                  continue;
                                 }
                               }
                               (troubled[k] ? bad : good)->write(bytes);
@@ -407,6 +463,11 @@ int run_validate(const Options& options) {
                           out.write(text);
                           return true;
                         }));
+      } catch (const CannotRun& e) {  // not MARC after all, or unreadable: the others are validated
+        cannot_read(e.message);
+        status = kCannotRun;
+        continue;
+      }
       if (fmt == "text") out.write(text_summary(report) + (i + 1 < inputs.size() ? "\n" : ""));
       reports.push_back(std::move(report));
     }
@@ -420,7 +481,7 @@ int run_validate(const Options& options) {
         std::fprintf(stderr, "marcscope: %llu unreadable record%s could not be written to '%s' (not ISO 2709 input)\n",
                      static_cast<unsigned long long>(unwritable), unwritable == 1 ? "" : "s", options.split_bad.c_str());
     }
-    return any ? std::max<int>(status, kProblems) : status;
+    return any || split_failed ? std::max<int>(status, kProblems) : status;
   });
 }
 

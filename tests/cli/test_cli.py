@@ -216,6 +216,58 @@ def test_damaged_gzip_gives_every_record_it_holds(tmp_path):
     assert "input-damaged" in codes
 
 
+def test_records_without_fields_are_not_written_as_iso2709(tmp_path):
+    """A MARCXML record with no field has no ISO 2709 form that reads back (a reader takes a
+    record without fields as damaged): convert says so, by record, writes the others, exits 1."""
+    xml = tmp_path / "e.xml"
+    xml.write_text('<collection xmlns="http://www.loc.gov/MARC21/slim"><record></record>'
+                   '<record><leader>00000nam a2200000 a 4500</leader><controlfield tag="001">b</controlfield></record>'
+                   '</collection>')
+    for to in ("marc", "iso2709-marc8"):
+        out = tmp_path / f"e.{to}.mrc"
+        proc = run("convert", "--to", to, xml, "-o", out)
+        assert proc.returncode == 1
+        assert b"record 1" in proc.stderr and b"no fields" in proc.stderr
+        back = run("count", "--mode", "strict", out)
+        assert back.returncode == 0 and int(back.stdout) == 1, back.stderr
+
+
+@pytest.mark.parametrize("cmd", ["count", "stats", "validate"])
+def test_one_unreadable_input_among_several(cmd, tmp_path):
+    """count, stats and validate report each input alone: one that cannot be opened, or is not
+    MARC, is said on standard error and the others are still read; the exit status is 2."""
+    nuls = tmp_path / "nuls.mrc"
+    nuls.write_bytes(b"\0\0\0")
+    missing = tmp_path / "missing.mrc"
+    good = ["pairs/pymarc-one.dat", "xml/traject-tiny.xml"]
+    proc = run(cmd, "-q", good[0], nuls, missing, good[1])
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "nuls.mrc" in err and "missing.mrc" in err
+    out = proc.stdout.decode()
+    if cmd == "count":
+        assert out.splitlines() == ["1\tpairs/pymarc-one.dat", "3\txml/traject-tiny.xml", "4\ttotal"]
+    else:
+        for name in good:
+            assert name in out, name
+        assert "nuls.mrc" not in out
+
+
+def test_split_files_say_which_record_neither_holds(tmp_path):
+    """validate --split-good/--split-bad puts each record in one file; one that cannot be written
+    as ISO 2709 (a field over 9,999 bytes, read from MARCXML) is named, and the exit status is 1."""
+    xml = tmp_path / "big.xml"
+    xml.write_text('<collection xmlns="http://www.loc.gov/MARC21/slim">'
+                   '<record><leader>00000nam a2200000 a 4500</leader><controlfield tag="001">a</controlfield></record>'
+                   '<record><leader>00000nam a2200000 a 4500</leader><datafield tag="245" ind1="1" ind2="0">'
+                   '<subfield code="a">' + "x" * 12000 + '</subfield></datafield></record></collection>')
+    good, bad = tmp_path / "g.mrc", tmp_path / "b.mrc"
+    proc = run("validate", "--no-rules", "--split-good", good, "--split-bad", bad, xml)
+    assert proc.returncode == 1
+    assert b"record 2 at byte" in proc.stderr and b"9,999" in proc.stderr
+    assert int(run("count", "-q", good).stdout) == 1
+
+
 # --------------------------------------------------------------------------------------------
 # Standard input
 # --------------------------------------------------------------------------------------------

@@ -591,9 +591,16 @@ std::unique_ptr<RecordStream> open_record_stream(Format format, std::unique_ptr<
 
 namespace {
 
-/// Writes with write_iso2709; a record the format cannot hold is reported and not written.
+/// Writes with write_iso2709; a record the format cannot hold is reported and not written, and so
+/// is a record without fields: ISO 2709 readers (this engine's too, Code::NoFields) take one as
+/// damaged, so a file written with it would not read back.
 bool append_iso2709(const Record& record, std::uint64_t number, std::uint64_t offset, std::string& out,
                     Diagnostics& diags, const Iso2709WriteOptions& options = {}) {
+  if (record.fields().empty()) {
+    diags.push_back({Severity::Error, Code::NoFields, number, offset, {}, 0,
+                     "record not written as ISO 2709: it has no fields, and a record without fields does not read back"});
+    return false;
+  }
   try {
     write_iso2709(record, out, diags, number, offset, options);
     return true;
