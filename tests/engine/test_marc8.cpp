@@ -109,6 +109,7 @@ class TestMarc8 : public QObject {
   void randomBytesNeverCrash();
   void iso2709Smoke();
   void plainAsciiChecksMatchByteByByte();
+  void asciiRunsEndAtEveryPosition();
 };
 
 // pymarc's own test pairs: line i of test_marc8.txt must convert to line i of test_utf8.txt.
@@ -491,4 +492,42 @@ void TestMarc8::plainAsciiChecksMatchByteByByte() {
   }
   QCOMPARE(checked, std::size_t(300 * 256));  // 1 + 2 + ... + 24 positions
   QVERIFY(rejected > checked / 2);
+}
+
+// The decoder copies a run of printable ASCII sixteen bytes at a time: whatever ends the run
+// ('&', a control, DEL, a byte above ASCII, a combining mark) is seen at every position across
+// the blocks, and the run goes on after it.
+void TestMarc8::asciiRunsEndAtEveryPosition() {
+  struct Stop {
+    std::string in, out;  // the byte(s) that end the run, and what they decode to before the 'e's
+  };
+  const std::vector<Stop> stops = {
+      {"&", "&e"},
+      {"&#x41;", "Ae"},
+      {"\x1C", "\x1C" "e"},
+      {"\x7F", u8(u8"\uFFFD") + "e"},  // DEL has no character in ASCII
+      {"\xB0", u8(u8"\u02BB") + "e"},   // ANSEL ayn
+      {"\xE1", u8(u8"\u00E8")},          // ANSEL grave: on the 'e' after it, composed
+  };
+  std::size_t checked = 0;
+  for (const bool lead : {false, true}) {
+    for (std::size_t k = 0; k <= 40; ++k) {
+      for (std::size_t m = 1; m <= 34; m += 11) {
+        for (const Stop& stop : stops) {
+          // A high byte first starts the decoder's loop before the run (else the run starts it).
+          const std::string prefix = lead ? "\xB0" : "";
+          const std::string want_prefix = lead ? u8(u8"\u02BB") : "";
+          const std::string in = prefix + std::string(k, 'a') + stop.in + std::string(m, 'e');
+          const std::string want = want_prefix + std::string(k, 'a') + stop.out + std::string(m - 1, 'e');
+          std::string out;
+          marc8_to_utf8(in, out);
+          if (out != want)
+            QFAIL(qPrintable(QString("k=%1 m=%2 stop %3: %4").arg(k).arg(m).arg(QString::fromStdString(hex(stop.in)),
+                                                                           QString::fromStdString(hex(out)))));
+          ++checked;
+        }
+      }
+    }
+  }
+  QCOMPARE(checked, std::size_t(2 * 41 * 4 * 6));
 }

@@ -27,6 +27,10 @@
 
 #include "marcscope/charset/utf8.h"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace marcscope {
 namespace {
 
@@ -155,6 +159,25 @@ inline char32_t compose(char32_t base, char32_t mark) {
   const std::uint32_t* end = kComposeKey + kComposeCount;
   const std::uint32_t* it = std::lower_bound(kComposeKey, end, key);
   return (it != end && *it == key) ? kComposeValue[it - kComposeKey] : 0;
+}
+
+/// The end of the run of printable ASCII (0x20-0x7E) without '&' that starts at p[k]: the first
+/// index from k on whose byte is not one, or n.
+inline std::size_t plain_run_end(const unsigned char* p, std::size_t k, std::size_t n) {
+#if defined(__SSE2__)
+  // Sixteen bytes at a time. Signed compares: a byte above ASCII is negative, so below a blank.
+  const __m128i space = _mm_set1_epi8(0x20);
+  const __m128i del = _mm_set1_epi8(0x7F);
+  const __m128i amp = _mm_set1_epi8('&');
+  for (; k + 16 <= n; k += 16) {
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + k));
+    const __m128i stop = _mm_or_si128(_mm_cmplt_epi8(w, space), _mm_or_si128(_mm_cmpeq_epi8(w, del), _mm_cmpeq_epi8(w, amp)));
+    if (const auto mask = static_cast<unsigned>(_mm_movemask_epi8(stop)); mask != 0)
+      return k + static_cast<std::size_t>(std::countr_zero(mask));
+  }
+#endif
+  while (k < n && p[k] >= 0x20 && p[k] < 0x7F && p[k] != '&') ++k;
+  return k;
 }
 
 class Decoder {
@@ -437,8 +460,7 @@ bool Decoder::run() {
           }
           continue;
         }
-        std::size_t k = i_ + 1;
-        while (k < n_ && p_[k] >= 0x20 && p_[k] < 0x7F && p_[k] != '&') ++k;
+        const std::size_t k = plain_run_end(p_, i_ + 1, n_);
         out_.append(reinterpret_cast<const char*>(p_ + i_), k - i_);
         i_ = k;
         continue;

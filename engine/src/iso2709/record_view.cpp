@@ -80,14 +80,17 @@ void RecordView::finish_layout(std::string_view bytes, std::uint64_t offset, std
   number_ = number;
   indicator_count_ = 2;
   repaired_ = false;
+  // Each field's data ends at its terminator, just before the next field (the last field's,
+  // just before the record terminator): the fields are in one piece (find_one_piece()) when each
+  // is followed by a field terminator indeed.
+  bool terminated = true;
   for (std::size_t i = 0; i < fields_.size(); ++i) {
-    // Each field's data ends at its terminator, just before the next field (the last field's,
-    // just before the record terminator).
     const std::size_t end = (i + 1 < fields_.size() ? fields_[i + 1].offset : bytes.size() - 1) - 1;
     fields_[i].tag = bytes.substr(24 + 12 * i, 3);
     fields_[i].data = bytes.substr(fields_[i].offset, end - fields_[i].offset);
+    terminated &= bytes[end] == kFieldTerminator;
   }
-  one_piece_ = find_one_piece();
+  one_piece_ = !fields_.empty() && terminated;
   as_written_ = one_piece_ && fields_.front().offset == 24 + 12 * fields_.size() + 1;
   plain_shape_ = false;  // not looked at: the writer answers for the layout
   own_terminators_ = false;

@@ -680,8 +680,9 @@ namespace {
 /// Whether a subfield area is plain: each delimiter followed by a printable code, and every
 /// other byte printable ASCII but '&' and DEL (is_marc8_plain_ascii()), so that MARC-8 reads each
 /// value as it is. Eight bytes at a time: a delimiter is let through the byte test by turning it
-/// into a blank first, then each is checked where it is.
-bool is_marc8_plain_subfields(std::string_view area) {
+/// into a blank first, then each is checked where it is. Bytes up to `limit` (at or after the
+/// area's end) may be read, and are not looked at.
+bool is_marc8_plain_subfields(std::string_view area, [[maybe_unused]] const char* limit) {
   using namespace detail;
   const char* p = area.data();
   const std::size_t n = area.size();
@@ -699,8 +700,13 @@ bool is_marc8_plain_subfields(std::string_view area) {
   bool code_next = false;  // the previous block ended with a delimiter
   for (std::size_t i = 0; i < n; i += 16) {
     __m128i w;
+    unsigned lanes = 0xFFFFu;  // the lanes that hold the area's bytes
     if (n - i >= 16) {
       w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+    } else if (limit - (p + i) >= 16) {
+      // The last block, read in place: the bytes after the area are masked off.
+      w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      lanes = (1u << (n - i)) - 1;
     } else {
       char last[16];
       std::memset(last, 'a', sizeof last);
@@ -708,9 +714,10 @@ bool is_marc8_plain_subfields(std::string_view area) {
       w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(last));
     }
     // Signed compares: a byte above ASCII is negative, so "below a blank" too.
-    const unsigned delims = mask(_mm_cmpeq_epi8(w, delimiter));
-    const unsigned bad = (mask(_mm_cmplt_epi8(w, space)) & ~delims) | mask(_mm_cmpeq_epi8(w, amp)) |
-                         mask(_mm_cmpeq_epi8(w, del));
+    const unsigned delims = mask(_mm_cmpeq_epi8(w, delimiter)) & lanes;
+    const unsigned bad = ((mask(_mm_cmplt_epi8(w, space)) & ~delims) | mask(_mm_cmpeq_epi8(w, amp)) |
+                          mask(_mm_cmpeq_epi8(w, del))) &
+                         lanes;
     if (bad != 0) return false;
     const unsigned not_code = delims | mask(_mm_cmpeq_epi8(w, space));
     if (code_next && (not_code & 1u)) return false;
@@ -739,9 +746,21 @@ bool is_marc8_plain_subfields(std::string_view area) {
 #endif
 }
 
-/// A byte from_view() would not keep as text in a value: ESC, a delimiter or a terminator.
+/// A byte from_view() would not keep as text in a value: ESC, a delimiter or a terminator
+/// (0x1B-0x1F).
 bool has_structure_byte(const char* p, std::size_t n) {
-  for (std::size_t i = 0; i < n; ++i)
+  std::size_t i = 0;
+#if defined(__SSE2__)
+  // Sixteen bytes at a time: a byte b is one of them when b - 0x1B (wrapping) is at most 4.
+  const __m128i first = _mm_set1_epi8(0x1B);
+  const __m128i four = _mm_set1_epi8(4);
+  const __m128i zero = _mm_setzero_si128();
+  for (; i + 16 <= n; i += 16) {
+    const __m128i w = _mm_sub_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i)), first);
+    if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_subs_epu8(w, four), zero)) != 0) return true;
+  }
+#endif
+  for (; i < n; ++i)
     if (const auto c = static_cast<unsigned char>(p[i]); c >= 0x1B && c <= 0x1F) return true;
   return false;
 }
@@ -780,15 +799,12 @@ bool transcode_marc8_as_is(const RecordView& view, const DecodeOptions& options,
       out.append(raw);
       return true;
     }
+    // decode_value() copies a value MARC-8 passes through (is_marc8_passthrough()), else converts it.
     const std::size_t from = out.size();
-    if (is_marc8_passthrough(raw)) {
-      out.append(raw);
-    } else {
-      const std::uint64_t at = view.offset() + static_cast<std::uint64_t>(raw.data() - view.bytes().data());
-      decode_value(raw, Encoding::Marc8, options, out, diags, view.number(), at, tag, code);
-      if (!diags.empty() || !is_valid_utf8(std::string_view(out).substr(from))) return false;
-    }
-    return !has_structure_byte(out.data() + from, out.size() - from);
+    const std::uint64_t at = view.offset() + static_cast<std::uint64_t>(raw.data() - view.bytes().data());
+    decode_value(raw, Encoding::Marc8, options, out, diags, view.number(), at, tag, code);
+    const std::string_view made(out.data() + from, out.size() - from);
+    return diags.empty() && is_valid_utf8(made) && !has_structure_byte(made.data(), made.size());
   };
   std::size_t pos = 0;  // where the current field starts in the data area
   for (std::size_t f = 0; f < fields.size(); ++f) {
@@ -800,7 +816,7 @@ bool transcode_marc8_as_is(const RecordView& view, const DecodeOptions& options,
     } else {
       // Each delimiter is followed by a printable code, then the value up to the next delimiter.
       // A field with nothing but such subfields and plain ASCII is copied in one piece.
-      bool plain = is_marc8_plain_subfields(data.substr(2));
+      bool plain = is_marc8_plain_subfields(data.substr(2), view.bytes().data() + view.bytes().size());
       for (std::size_t i = 2; i < data.size() && !plain;) {
         const void* next = std::memchr(data.data() + i + 1, kSubfieldDelimiter, data.size() - i - 1);
         const std::size_t end = next ? static_cast<std::size_t>(static_cast<const char*>(next) - data.data()) : data.size();
