@@ -200,11 +200,27 @@ def fixture_missing_terminators():
     ]
 
 
+def fixture_stray_bytes():
+    """recover-stray-bytes.mrc: a byte order mark and stray terminators between good records."""
+    b19, b20, b21, b22 = (check(source(BATCH, i)) for i in (19, 20, 21, 22))
+    return [
+        b"\xef\xbb\xbf",  # a UTF-8 byte order mark, as text editors save one
+        b19,  # 1
+        RT,  # a doubled record terminator
+        b20,  # 2
+        FT,  # a stray field terminator
+        b21,  # 3
+        RT + RT,  # two more record terminators
+        b22,  # 4
+    ]
+
+
 FIXTURES = {
     "recover-fields-lost-bytes.mrc": fixture_lost_bytes,
     "recover-no-indicators.mrc": fixture_no_indicators,
     "recover-garbage.mrc": fixture_garbage,
     "recover-missing-terminators.mrc": fixture_missing_terminators,
+    "recover-stray-bytes.mrc": fixture_stray_bytes,
 }
 
 if __name__ == "__main__":

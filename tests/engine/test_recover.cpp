@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 #include <set>
+#include <tuple>
 
 #include "marcscope/io/byte_source.h"
 #include "marcscope/model/record.h"
@@ -135,8 +136,16 @@ QString unaccounted(const std::string& input, const Reading& r) {
   }
   for (const auto& d : r.all) {
     if (d.code == Code::JunkBetweenRecords) {
+      // A run of bytes that are no record names its last byte ("..., bytes A to B (...)");
+      // a run of blanks (or a byte order mark) does not: it ends at the first other byte.
       std::uint64_t end = d.offset;
-      while (end < input.size() && is_junk(input[end])) ++end;
+      const auto named = d.message.find(" to ", d.message.find(", bytes "));
+      if (d.message.find(", bytes ") != std::string::npos && named != std::string::npos) {
+        end = std::stoull(d.message.substr(named + 4)) + 1;
+      } else {
+        if (input.compare(d.offset, 3, "\xEF\xBB\xBF") == 0 && d.offset == 0) end = 3;
+        while (end < input.size() && is_junk(input[end])) ++end;
+      }
       spans.emplace_back(d.offset, end);
     } else if (d.code == Code::TrailingBytes) {
       spans.emplace_back(d.offset, input.size());
@@ -438,6 +447,63 @@ class TestRecover : public QObject {
     QVERIFY(said);
   }
 
+  /// A UTF-8 byte order mark before the first record, and stray terminators between records
+  /// (one 0x1D, one 0x1E, two 0x1D): too few bytes to be a record, so no record number is spent
+  /// on them. The mark is a warning in every mode; each stray run is one junk-between-records
+  /// error naming its bytes (Strict stops at the first), and every record around them is read
+  /// whole, numbered as it lies in the file.
+  void stray_bytes_are_not_records() {
+    const std::string input = read_bytes("malformed/recover-stray-bytes.mrc");
+    QVERIFY(input.starts_with("\xEF\xBB\xBF"));
+    const std::vector<Source> sources = {{kBatch, 19}, {kBatch, 20}, {kBatch, 21}, {kBatch, 22}};
+    std::vector<std::uint64_t> offsets;
+    std::uint64_t at = 3;
+    for (const auto& src : sources) {
+      const std::string raw = raw_records(src.file).at(static_cast<std::size_t>(src.index));
+      QCOMPARE(input.compare(at, raw.size(), raw), 0);
+      offsets.push_back(at);
+      at += raw.size() + (offsets.size() == 3 ? 2 : 1);  // the stray bytes after each record
+    }
+    for (ReadMode mode : {ReadMode::Permissive, ReadMode::Recover}) {
+      const Reading r = read(input, mode);
+      QCOMPARE(r.items.size(), std::size_t(4));
+      for (std::size_t i = 0; i < 4; ++i) {
+        QVERIFY(r.items[i].delivered);
+        QCOMPARE(r.items[i].number, std::uint64_t(i + 1));
+        QCOMPARE(r.items[i].offset, offsets[i]);
+        QCOMPARE(differs(r.items[i].record, original(sources[i])), QString());
+      }
+      std::vector<std::tuple<Severity, std::uint64_t, std::string>> junk;
+      for (const auto& d : r.all) {
+        QCOMPARE(d.code, Code::JunkBetweenRecords);
+        QCOMPARE(d.record, std::uint64_t(0));
+        junk.emplace_back(d.severity, d.offset, d.message);
+      }
+      const std::vector<std::tuple<Severity, std::uint64_t, std::string>> want = {
+          {Severity::Warning, 0, "skipped a UTF-8 byte order mark (EF BB BF) at the start of the input"},
+          {Severity::Error, offsets[1] - 1,
+           "skipped 1 byte that is not a MARC record after record 1, bytes " + std::to_string(offsets[1] - 1) + " to " +
+               std::to_string(offsets[1] - 1) + " (1 other byte)"},
+          {Severity::Error, offsets[2] - 1,
+           "skipped 1 byte that is not a MARC record after record 2, bytes " + std::to_string(offsets[2] - 1) + " to " +
+               std::to_string(offsets[2] - 1) + " (1 other byte)"},
+          {Severity::Error, offsets[3] - 2,
+           "skipped 2 bytes that are not MARC records after record 3, bytes " + std::to_string(offsets[3] - 2) + " to " +
+               std::to_string(offsets[3] - 1) + " (2 other bytes)"},
+      };
+      QCOMPARE(junk, want);
+      QCOMPARE(unaccounted(input, r), QString());
+    }
+    const Reading strict = read(input, ReadMode::Strict);
+    QVERIFY(strict.stopped);
+    QCOMPARE(strict.delivered(), 1);
+    QCOMPARE(strict.items[0].offset, std::uint64_t(3));
+    QCOMPARE(strict.all.size(), std::size_t(2));
+    QCOMPARE(strict.all[0].severity, Severity::Warning);  // the mark
+    QCOMPARE(strict.all[1].severity, Severity::Fatal);
+    QCOMPARE(strict.all[1].offset, offsets[1] - 1);
+  }
+
   /// Records that lost their record terminator (with a right and with a wrong length), a field
   /// that lost its terminator, one whose terminator became a blank, a last field without one:
   /// no record vanishes and no field comes back without the data the file holds.
@@ -482,7 +548,7 @@ class TestRecover : public QObject {
   /// records' bytes included, whatever the slice size.
   void pipeline_matches_the_serial_reader() {
     for (const char* name : {"recover-fields-lost-bytes.mrc", "recover-no-indicators.mrc", "recover-garbage.mrc",
-                             "recover-missing-terminators.mrc"}) {
+                             "recover-missing-terminators.mrc", "recover-stray-bytes.mrc"}) {
       const std::string input = read_bytes(QString("malformed/") + name);
       for (ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
         const Reading serial = read(input, mode);

@@ -144,3 +144,34 @@ def test_record_from_bad_bytes_raises_pymarc_exceptions(data):
     for chunk, cls in chunks:
         with pytest.raises(cls):
             marcscope.Record(data=chunk)
+
+
+def test_stray_bytes_between_records_are_no_records(data):
+    """A byte order mark and stray terminators (malformed/recover-stray-bytes.mrc) are skipped
+    with a diagnostic each, not handed over as None: the four records come through in order,
+    from a path and from a file object alike."""
+    path = data / "malformed" / "recover-stray-bytes.mrc"
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    for source in (str(path), io.BytesIO(raw)):
+        reader = marcscope.MARCReader(source)
+        records = list(reader)
+        assert len(records) == 4
+        assert all(r is not None for r in records)
+        assert [r["001"].data for r in records] == [r["001"].data for r in marcscope.MARCReader(
+            b"".join(raw[i:j] for i, j in _record_spans(raw)))]
+        junk = [d for d in reader.diagnostics if d.code == "junk-between-records"]
+        assert [(d.severity, d.offset) for d in junk][0] == ("warning", 0)
+        assert [d.severity for d in junk[1:]] == ["error", "error", "error"]
+        assert all(raw[d.offset] in b"\x1d\x1e" for d in junk[1:])
+
+
+def _record_spans(raw):
+    """Where each record lies, by its leader's length: after the mark, and past stray terminators."""
+    at = 3
+    while at < len(raw):
+        while raw[at] in b"\x1d\x1e":
+            at += 1
+        n = int(raw[at:at + 5])
+        yield at, at + n
+        at += n

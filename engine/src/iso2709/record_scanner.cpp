@@ -133,6 +133,7 @@ void RecordScanner::skip_blanks(std::string_view data, std::size_t& pos, std::ui
 void RecordScanner::add_junk(std::string_view bytes, std::uint64_t offset) {
   if (bytes.empty()) return;
   if (junk_.bytes == 0) junk_.start = offset;
+  if (offset == 0 && bytes.starts_with("\xEF\xBB\xBF")) junk_.bom = true;
   junk_.bytes += bytes.size();
   // One 16-bit counter per kind in one word (line breaks, 0x1A, NUL, blanks), emptied before
   // it can overflow: a table load and an add per byte.
@@ -158,6 +159,13 @@ void RecordScanner::add_junk(std::string_view bytes, std::uint64_t offset) {
 void RecordScanner::flush_junk(Diagnostics& diags) {
   if (junk_.bytes == 0) return;
   const JunkRun& j = junk_;
+  if (j.bom && j.bytes == 3) {
+    // A UTF-8 byte order mark, as text editors put at the start of a file: nothing is lost.
+    diags.push_back({Severity::Warning, Code::JunkBetweenRecords, 0, 0, {}, 0,
+                     "skipped a UTF-8 byte order mark (EF BB BF) at the start of the input"});
+    junk_ = JunkRun{};
+    return;
+  }
   const std::uint64_t other = j.bytes - j.line_breaks - j.eofs - j.nuls - j.blanks;
   std::string kinds;
   auto add = [&](std::uint64_t count, const char* what, const char* whats) {
@@ -172,7 +180,8 @@ void RecordScanner::flush_junk(Diagnostics& diags) {
   add(other, "other byte", "other bytes");
   const std::string where = seen_ == 0 ? " before the first record" : " after record " + std::to_string(seen_);
   std::string message = other == 0 ? "skipped " + plural(j.bytes, "byte") + " outside any record" + where + " (" + kinds + ")"
-                                   : "skipped " + plural(j.bytes, "byte") + " that are not MARC records" + where +
+                                   : "skipped " + plural(j.bytes, "byte") +
+                                         (j.bytes == 1 ? " that is not a MARC record" : " that are not MARC records") + where +
                                          ", bytes " + std::to_string(j.start) + " to " + std::to_string(j.start + j.bytes - 1) +
                                          " (" + kinds + ")";
   diags.push_back({other == 0 ? Severity::Warning : Severity::Error, Code::JunkBetweenRecords, 0, j.start, {}, 0,
@@ -295,6 +304,12 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
       return Status::End;
     }
     if (!at_eof && n - pos < 5) return Status::NeedMore;
+    if (base + pos == 0 && data.starts_with("\xEF\xBB\xBF")) [[unlikely]] {
+      // A UTF-8 byte order mark, in every mode: a warning, as for blanks.
+      add_junk(data.substr(0, 3), 0);
+      pos = 3;
+      continue;
+    }
     if (n - pos >= 5) [[likely]] {
       // The common case: leader/00-04 ends on a record terminator.
       const auto declared = parse_digits(data.substr(pos, 5));
@@ -395,6 +410,7 @@ RecordScanner::Status RecordScanner::next_record(std::string_view data, std::siz
           (data.compare(q + 10, 2, "22") != 0 || data.compare(q + 20, 3, "450") != 0))
         continue;
       if (q - pos < kMinRecord) {
+        if (mode_ != ReadMode::Strict) return stray(data, pos, q, base);
         return bad_record(data, pos, base, at_eof, span, diags, Code::RecordTooShort,
                           std::to_string(q - pos) + " byte" + (q - pos == 1 ? "" : "s") +
                               " before the record at byte " + std::to_string(base + q) + " are too few to be a record",
@@ -417,6 +433,7 @@ RecordScanner::Status RecordScanner::next_record(std::string_view data, std::siz
     if (!(next == n && at_eof) && !leader_shaped(data, next))
       return start_junk(data, pos, base, at_eof, diags, "no leader, and no record follows");
   }
+  if (!declared && hit && actual < kMinRecord && mode_ != ReadMode::Strict) return stray(data, pos, term + 1, base);
   if (!declared) {
     std::string shown(data.substr(pos, std::min<std::size_t>(5, n - pos)));
     for (char& c : shown)
@@ -443,6 +460,15 @@ RecordScanner::Status RecordScanner::next_record(std::string_view data, std::siz
                     std::to_string(actual) + " bytes";
   if (count_characters(data.substr(pos, actual)) == len) msg += " (the length counts characters, not bytes)";
   return bad_record(data, pos, base, at_eof, span, diags, Code::RecordLengthMismatch, std::move(msg));
+}
+
+RecordScanner::Status RecordScanner::stray(std::string_view data, std::size_t& pos, std::size_t end, std::uint64_t base) {
+  add_junk(data.substr(pos, end - pos), base + pos);
+  pos = end;
+  // What follows is looked at as after a record terminator: a record, or more junk.
+  junk_.scanning = true;
+  junk_.resume = false;
+  return Status::NeedMore;  // not returned by next(): it goes on with scan_junk()
 }
 
 RecordScanner::Status RecordScanner::unterminated(std::size_t& pos, std::size_t end, std::uint64_t base,

@@ -27,7 +27,8 @@ struct RecordSpan {
 /// A record is accepted when leader/00-04 is a number and the byte at that length is 0x1D; otherwise
 /// the mode decides: Strict stops, Permissive skips to the next 0x1D, Recover delivers the bytes up
 /// to the next 0x1D (or trusts the declared length when the terminator is simply missing).
-/// Junk between records (CR, LF, 0x1A, NUL, spaces) is skipped with a warning. Bytes that cannot be
+/// Junk between records (CR, LF, 0x1A, NUL, spaces; a UTF-8 byte order mark first) is skipped with a
+/// warning; bytes too few to be a record (a doubled terminator) with an error. Bytes that cannot be
 /// a record (no record terminator within the 99,999 bytes a record may have; or a stretch with no
 /// leader that is followed by more such bytes, not by a record) are a junk run: skipped up to the
 /// next record with one error (Strict stops there), and never held: the scanner consumes them
@@ -64,6 +65,10 @@ class RecordScanner {
   /// before): Strict stops, Permissive skips it, Recover delivers it.
   Status unterminated(std::size_t& pos, std::size_t end, std::uint64_t base, bool length_right, RecordSpan& span,
                       Diagnostics& diags, std::string message);
+  /// Bytes from `pos` to `end`, too few to be a record (a stray terminator, a byte order mark):
+  /// not a record (no number), but junk, reported with the run they start; what follows is read
+  /// as after a record terminator. Not for Strict, where they stop the reading.
+  Status stray(std::string_view data, std::size_t& pos, std::size_t end, std::uint64_t base);
   /// A bad record from `pos` to the next record terminator (or to `until` when not 0).
   Status bad_record(std::string_view data, std::size_t& pos, std::uint64_t base, bool at_eof,
                     RecordSpan& span, Diagnostics& diags, Code code, std::string message, std::size_t until = 0);
@@ -76,6 +81,7 @@ class RecordScanner {
     bool scanning = false;    ///< holds bytes that are no record: looking for where the next one starts
     bool resume = false;      ///< `pos` is inside the run, not at a place a record could start after a terminator
     std::uint64_t first_candidate = 0;  ///< absolute: no record starts before this offset
+    bool bom = false;         ///< starts with a UTF-8 byte order mark at the input's first byte
   };
 
   void add_junk(std::string_view bytes, std::uint64_t offset);
