@@ -175,3 +175,17 @@ def _record_spans(raw):
         n = int(raw[at:at + 5])
         yield at, at + n
         at += n
+
+
+@pytest.mark.parametrize("leader09", [b" ", b"a"])
+def test_subfield_code_above_ascii_becomes_a_question_mark(leader09):
+    """PYTHON.md, difference 14: the record comes through, its code is "?" and a diagnostic says why."""
+    body, ctl = b"10\x1f\xe9Title\x1e", b"123\x1e"
+    directory = b"001%04d%05d245%04d%05d\x1e" % (len(ctl), 0, len(body), len(ctl))
+    base = 24 + len(directory)
+    raw = (b"%05dnam %s22%05d   4500" % (base + len(ctl) + len(body) + 1, leader09, base) + directory + ctl + body
+           + b"\x1d")
+    for source in (raw, io.BytesIO(raw)):
+        (record,) = list(marcscope.MARCReader(source))
+        assert record["245"].subfields == [marcscope.Subfield(code="?", value="Title")]
+        assert "subfield-code-invalid" in [d.code for d in record.diagnostics]
