@@ -20,6 +20,7 @@
 #include "marcscope/charset/marc8.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
 #include <cstdio>
@@ -152,8 +153,30 @@ inline std::uint32_t eacc_lookup(std::uint32_t key) {
   return kEaccEntry[kEaccRowBase[row] + static_cast<std::size_t>(rank)];
 }
 
+/// compose() for the common case, a Basic Latin letter (A-z) and a mark from U+0300-U+033F:
+/// a direct table of the composites (0: none). Every such composite is in the BMP (checked).
+constexpr char32_t kLatinBase = U'A', kLatinBaseCount = U'z' - U'A' + 1, kMarkBase = 0x300, kMarkCount = 0x40;
+struct LatinComposites {
+  std::array<std::uint16_t, kLatinBaseCount * kMarkCount> table{};
+  std::size_t count = 0, beyond_bmp = 0;
+};
+constexpr LatinComposites kLatin = [] {
+  LatinComposites c;
+  for (std::size_t i = 0; i < kComposeCount; ++i) {
+    const char32_t base = kComposeKey[i] >> 16, mark = kComposeKey[i] & 0xFFFF;
+    if (base - kLatinBase >= kLatinBaseCount || mark - kMarkBase >= kMarkCount) continue;
+    ++c.count;
+    if (kComposeValue[i] > 0xFFFF) ++c.beyond_bmp;
+    c.table[(mark - kMarkBase) * kLatinBaseCount + (base - kLatinBase)] = static_cast<std::uint16_t>(kComposeValue[i]);
+  }
+  return c;
+}();
+static_assert(kLatin.beyond_bmp == 0 && kLatin.count > 300);
+
 /// The canonical composite of `base` + `mark`, or 0.
 inline char32_t compose(char32_t base, char32_t mark) {
+  if (base - kLatinBase < kLatinBaseCount && mark - kMarkBase < kMarkCount)
+    return kLatin.table[(mark - kMarkBase) * kLatinBaseCount + (base - kLatinBase)];
   if (base > 0xFFFF || mark > 0xFFFF) return 0;
   const std::uint32_t key = (static_cast<std::uint32_t>(base) << 16) | static_cast<std::uint32_t>(mark);
   const std::uint32_t* end = kComposeKey + kComposeCount;
