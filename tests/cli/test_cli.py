@@ -922,7 +922,6 @@ def test_stats_refuses_html_and_non_marc(tmp_path):
 NOT_MARC = {
     "hello.json": b'{"hello": "world"}\n',
     "numbers.json": b"[1, 2, 3]",
-    "empty-array.json": b"[]",
     "objects.ndjson": b'{"a": 1}\n{"b": 2}\n',
     "turbomarc.xml": b'<?xml version="1.0"?>\n<c xmlns="http://www.indexdata.com/turbomarc"><r><l>00000nam a2200000 a 4500</l>'
                      b"<c001>x</c001></r></c>\n",
@@ -945,6 +944,31 @@ def test_input_that_is_not_marc(tmp_path, cmd, name):
     assert proc.returncode == 2, err
     assert f"marcscope: not MARC: '{path}'" in err
     assert not (tmp_path / "out.mrc").exists()
+
+
+@pytest.mark.parametrize("to", ["marcxml", "json", "ndjson", "marc", "mrk"])
+def test_no_records_written_read_back_as_no_records(tmp_path, to):
+    """What a conversion that delivers no record writes (an empty <collection>, "[]", an empty
+    file) reads back as MARC with no records (exit 0), not as "not MARC"."""
+    out = tmp_path / f"out.{to}"
+    proc = run("convert", "--to", to, "malformed/mrrc-e001_record_length_below_24.bin", out)
+    assert proc.returncode == 1 and out.exists(), proc.stderr  # its one record is skipped
+    for cmd in ("count", "validate", "stats"):
+        again = run(cmd, out)
+        assert again.returncode == 0, (cmd, out.read_bytes()[:200], again.stderr)
+        assert b"not MARC" not in again.stderr
+    assert run("count", out).stdout == b"0\n"
+
+
+@pytest.mark.parametrize("text", [b'<collection xmlns="http://www.loc.gov/MARC21/slim"/>',
+                                  b'<?xml version="1.0"?>\n<marc:collection xmlns:marc="http://www.loc.gov/MARC21/slim">'
+                                  b"\n  <!-- nothing <here> -->\n</marc:collection>\n",
+                                  b"[ ]\n"])
+def test_empty_collections_hold_no_records(tmp_path, text):
+    path = tmp_path / ("empty.json" if text.startswith(b"[") else "empty.xml")
+    path.write_bytes(text)
+    proc = run("count", path)
+    assert (proc.returncode, proc.stdout, proc.stderr) == (0, b"0\n", b"")
 
 
 @pytest.mark.parametrize("path", ["marc8/marccharset-farsi.marc", "malformed/marcxml-invalid.xml",

@@ -414,6 +414,14 @@ def test_empty_and_not_marc_inputs(tmp_path):
             assert isinstance(reader.current_exception, marcscope.NotMarcError)
     with pytest.raises(marcscope.NotMarcError):
         list(marcscope.read(io.BytesIO(b"<html>Error</html>\n")))
+    # Empty collections, as the writers write them for no records, hold no records (no None).
+    empty_xml = b'<?xml version="1.0"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n</collection>\n'
+    (tmp_path / "empty.xml").write_bytes(empty_xml)
+    for source in (str(tmp_path / "empty.xml"), io.BytesIO(empty_xml), empty_xml, b"[]", io.BytesIO(b"[]\n")):
+        assert list(marcscope.MARCReader(source)) == [], source
+    assert list(marcscope.read(str(tmp_path / "empty.xml"))) == []
+    assert marcscope.parse_xml_to_array(io.BytesIO(empty_xml)) == []
+    assert list(marcscope.JSONReader("[]")) == []
     with pytest.raises(OSError):
         marcscope.MARCReader(str(tmp_path / "missing.mrc"))
     with pytest.raises(TypeError):

@@ -330,11 +330,13 @@ class JsonStream final : public RecordStream {
         case Shape::Start:
           if (c < 0) {
             shape_ = Shape::Done;
-            if (seen_ == 0 && !had_error_)
+            // An empty array (what a writer writes for no records) is a collection with none.
+            if (seen_ == 0 && !had_error_ && !saw_array_)
               diags.push_back({Severity::Warning, Code::NotMarc, 0, pos_, {}, 0, "the input holds no JSON records"});
             continue;
           }
           if (c == '[') {
+            saw_array_ = true;
             shape_ = Shape::Array;
             expect_element_ = true;
             after_comma_ = false;
@@ -690,6 +692,7 @@ class JsonStream final : public RecordStream {
   bool after_comma_ = false;
   bool after_array_ = false;
   bool had_error_ = false;
+  bool saw_array_ = false;  ///< a top-level array began (an empty one is a collection of no records)
   std::uint64_t seen_ = 0;
   std::uint64_t last_offset_ = 0;
   std::uint64_t last_end_ = 0;

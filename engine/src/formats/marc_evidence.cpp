@@ -1,6 +1,8 @@
 // Whether the first bytes of an input are MARC in the format they seem to be in: a JSON document
 // whose first object has no "leader" and no "fields", or an XML document with no <record>
-// element, is not MARC, and readers would otherwise make empty records of it.
+// element, is not MARC, and readers would otherwise make empty records of it. An empty collection
+// (`[]`, or a MARC 21 slim <collection> with no record) is MARC with no records: what the writers
+// write when there is none.
 #include <nlohmann/json.hpp>
 
 #include "marcscope/formats/format.h"
@@ -54,8 +56,8 @@ class FirstObject final : public nlohmann::json_sax<nlohmann::json> {
   }
   bool end_array() override {
     if (depth_ == 1 && verdict == Verdict::Pending) {
-      verdict = Verdict::NotRecord;
-      what = "it is an empty array";
+      // An empty collection, as the MARC-in-JSON writers write one with no records.
+      verdict = Verdict::Record;
       return false;
     }
     --depth_;
@@ -101,18 +103,33 @@ MarcEvidence marc_evidence(Format format, std::string_view head, bool whole, std
   }
   if (format == Format::MarcXml) {
     std::string root;
+    std::size_t elements = 0;
     for (std::size_t lt = head.find('<'); lt != std::string_view::npos; lt = head.find('<', lt + 1)) {
       const std::size_t start = lt + 1;
+      if (head.compare(lt, 4, "<!--") == 0) {  // a comment: no element in it
+        const std::size_t close = head.find("-->", lt + 4);
+        if (close == std::string_view::npos) break;
+        lt = close;
+        continue;
+      }
       if (start >= head.size() || head[start] == '/' || head[start] == '?' || head[start] == '!') continue;
       std::size_t end = start;
       while (end < head.size() && is_name_char(head[end])) ++end;
       const std::string_view name = head.substr(start, end - start);
       if (name.empty()) continue;
+      ++elements;
       if (root.empty()) root = std::string(name);
       const std::size_t colon = name.rfind(':');
       if ((colon == std::string_view::npos ? name : name.substr(colon + 1)) == "record") return MarcEvidence::Yes;
     }
     if (!whole) return MarcEvidence::Unsure;
+    // An empty <collection> in the MARC 21 slim namespace (no element in it), as the MARCXML
+    // writers write one with no records: MARCXML, with no records. (The reader decides the same
+    // way at the end, for a head that is not the whole input.)
+    const std::size_t colon = root.rfind(':');
+    if (elements == 1 && (colon == std::string::npos ? root : root.substr(colon + 1)) == "collection" &&
+        head.find("http://www.loc.gov/MARC21/slim") != std::string_view::npos)
+      return MarcEvidence::Yes;
     return no(root.empty() ? "XML with no element at all"
                            : "XML with no MARC <record> element (its root element is <" + root + ">)");
   }

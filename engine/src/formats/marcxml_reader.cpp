@@ -132,7 +132,9 @@ class MarcXmlStream final : public RecordStream {
       if (done_) {
         if (!end_reported_) {
           end_reported_ = true;
-          if (seen_ == 0 && !had_syntax_error_)
+          // An empty <collection> in the MARC 21 namespace (what a writer writes for no records:
+          // no element in it) is MARCXML with no records, not a document that is not MARC.
+          if (seen_ == 0 && !had_syntax_error_ && !(marc_collection_ && !other_element_))
             diags.push_back({Severity::Warning, Code::NotMarc, 0, 0, {}, 0,
                              "no MARC records found: no <record> element in the MARC21 slim namespace or in no namespace"});
         }
@@ -550,6 +552,8 @@ class MarcXmlStream final : public RecordStream {
     if (skip_depth_) return;
     const Name n = classify(name);
     if (!in_record_) {
+      if (depth_ == 1 && n.ns == Ns::Marc && n.local == "collection") marc_collection_ = true;
+      else if (n.el != El::Record) other_element_ = true;
       if (n.el == El::Record && n.ns != Ns::Foreign) {
         begin_record(n.ns == Ns::None);
       } else if (n.ns == Ns::Marc && n.el != El::Other && !warned_outside_) {
@@ -710,6 +714,8 @@ class MarcXmlStream final : public RecordStream {
   std::vector<std::pair<std::string, std::string>> ns_stack_;
   std::vector<std::pair<std::string, std::string>> resume_bindings_;
 
+  bool marc_collection_ = false;  ///< the root element is a <collection> in the MARC 21 namespace
+  bool other_element_ = false;    ///< an element outside records that is neither that nor a <record>
   bool in_record_ = false;
   bool candidate_ = false;     ///< an un-namespaced "record" not yet known to hold MARC data
   bool foreign_child_ = false;
