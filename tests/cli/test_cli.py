@@ -926,6 +926,8 @@ NOT_MARC = {
     "turbomarc.xml": b'<?xml version="1.0"?>\n<c xmlns="http://www.indexdata.com/turbomarc"><r><l>00000nam a2200000 a 4500</l>'
                      b"<c001>x</c001></r></c>\n",
     "page.html": b"<html><body><p>not a catalogue</p></body></html>",
+    "utf16.xml": '<?xml version="1.0" encoding="UTF-16"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim"><record>'
+                 "<leader>00000nam a2200000 a 4500</leader></record></collection>\n".encode("utf-16"),
     # No record in the first 64 KB either: told when the whole file has been read.
     "long.xml": b'<?xml version="1.0"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim">\n<!-- '
                 + b"x" * 70000 + b" -->\n<notarecord/>\n</collection>\n",
@@ -944,6 +946,14 @@ def test_input_that_is_not_marc(tmp_path, cmd, name):
     assert proc.returncode == 2, err
     assert f"marcscope: not MARC: '{path}'" in err
     assert not (tmp_path / "out.mrc").exists()
+
+
+def test_utf16_is_said_to_be_utf16(tmp_path):
+    for name, encoding in (("bom.xml", "utf-16"), ("le.xml", "utf-16-le"), ("be.xml", "utf-16-be")):
+        path = tmp_path / name
+        path.write_bytes('<?xml version="1.0"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim"/>\n'.encode(encoding))
+        proc = run("count", path)
+        assert proc.returncode == 2 and b"is UTF-16 text" in proc.stderr and b"iconv" in proc.stderr, proc.stderr
 
 
 @pytest.mark.parametrize("to", ["marcxml", "json", "ndjson", "marc", "mrk"])

@@ -101,6 +101,15 @@ Format detect_input_format(std::string_view head, const std::string& name) {
     throw NotMarcError("not MARC: " + shown +
                        " is gzip-compressed data; decompress it first (Python: gzip.open(), or give the path, which is "
                        "read decompressed)");
+  // UTF-16 (a byte order mark, or '<' and '?' in two-byte units, as Windows tools save XML): said
+  // as such, with the way out, rather than as bytes that are no MARC.
+  const auto byte = [&](std::size_t i) { return i < head.size() ? static_cast<unsigned char>(head[i]) : 0x100u; };
+  if ((byte(0) == 0xFF && byte(1) == 0xFE) || (byte(0) == 0xFE && byte(1) == 0xFF) ||
+      (byte(0) == '<' && byte(1) == 0 && byte(2) == '?' && byte(3) == 0) ||
+      (byte(0) == 0 && byte(1) == '<' && byte(2) == 0 && byte(3) == '?'))
+    throw NotMarcError("not MARC: " + shown +
+                       " is UTF-16 text; MARC is read in UTF-8 (or MARC-8): convert it first, for example with "
+                       "`iconv -f UTF-16 -t UTF-8`");
   if (format == Format::Unknown || (is_iso2709(format) && !looks_like_iso2709(head)))
     throw NotMarcError("not MARC: " + shown + " is not ISO 2709, MARCXML, MARC-in-JSON or MARCMaker text (it starts with \"" +
                        shown_start(head) + "\")");
