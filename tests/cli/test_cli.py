@@ -948,6 +948,29 @@ def test_input_that_is_not_marc(tmp_path, cmd, name):
     assert not (tmp_path / "out.mrc").exists()
 
 
+def test_external_entities_are_not_read_and_said(tmp_path):
+    """An external entity is never read (no file an input names is opened) and its missing text
+    is said, with the record, field and subfield; internal entities are expanded."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text("SECRET")
+    path = tmp_path / "entities.xml"
+    path.write_text(f'''<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE collection [ <!ENTITY ext SYSTEM "{secret.as_uri()}"> <!ENTITY pub "Publisher Inc."> ]>
+<collection xmlns="http://www.loc.gov/MARC21/slim">
+<record><leader>00000nam a2200000 a 4500</leader><controlfield tag="001">x1</controlfield>
+<datafield tag="245" ind1="1" ind2="0"><subfield code="a">Title &ext; end</subfield><subfield code="b">&pub;</subfield>
+</datafield></record>
+</collection>
+''')
+    proc = run("convert", "--to", "mrk", path, "-")
+    assert proc.returncode == 0, proc.stderr
+    assert b"SECRET" not in proc.stdout
+    assert b"=245  10$aTitle  end$bPublisher Inc." in proc.stdout
+    err = proc.stderr.decode()
+    assert "record 1 at byte" in err and "field 245 $a: warning: an external entity (SYSTEM" in err, err
+    assert "its text is missing [record-structure-invalid]" in err
+
+
 def test_utf16_is_said_to_be_utf16(tmp_path):
     for name, encoding in (("bom.xml", "utf-16"), ("le.xml", "utf-16-le"), ("be.xml", "utf-16-be")):
         path = tmp_path / name

@@ -173,6 +173,7 @@ class MarcXmlStream final : public RecordStream {
     XML_SetCharacterDataHandler(parser_, &MarcXmlStream::on_text);
     XML_SetNamespaceDeclHandler(parser_, &MarcXmlStream::on_ns_start, &MarcXmlStream::on_ns_end);
     XML_SetXmlDeclHandler(parser_, &MarcXmlStream::on_xml_decl);
+    XML_SetExternalEntityRefHandler(parser_, &MarcXmlStream::on_external_entity);
     reset_record_state();
     depth_ = 0;
     unit_depth_ = wrapper ? 2 : 1;
@@ -684,6 +685,22 @@ class MarcXmlStream final : public RecordStream {
   static void XMLCALL on_ns_end(void* self, const XML_Char*) {
     auto& stack = static_cast<MarcXmlStream*>(self)->ns_stack_;
     if (!stack.empty()) stack.pop_back();
+  }
+  /// An external entity referenced in the document: never read (no file or URL an input names is
+  /// opened), and said, since its text is missing where it is referenced.
+  static int XMLCALL on_external_entity(XML_Parser parser, const XML_Char*, const XML_Char*, const XML_Char* system_id,
+                                        const XML_Char*) {
+    auto* me = static_cast<MarcXmlStream*>(XML_GetUserData(parser));
+    const std::string what = "an external entity (SYSTEM \"" + printable(utf8_prefix(system_id ? system_id : "", 80)) +
+                             "\") is referenced";
+    const std::string missing = "; marcscope does not read files or URLs a document names, so its text is missing";
+    if (me->in_record_)
+      me->warn(Code::RecordStructureInvalid, me->part_ == Part::None ? std::string() : me->tag_,
+               me->part_ == Part::Subfield ? me->code_ : 0, what + " in record " + std::to_string(me->number_) + missing);
+    else
+      me->diags_->push_back({Severity::Warning, Code::RecordStructureInvalid, 0, me->current_offset(), {}, 0,
+                             what + " outside any record" + missing});
+    return XML_STATUS_OK;
   }
   static void XMLCALL on_xml_decl(void* self, const XML_Char*, const XML_Char* encoding, int) {
     auto* me = static_cast<MarcXmlStream*>(self);
