@@ -157,3 +157,57 @@ def test_14_and_15_are_in_test_encodings():
     assert next(marcscope.MARCReader(raw, utf8_handling="ignore"))["245"]["a"] == "AB"
     latin = iso_record(" ", [("245", b"10\x1faCaf\xe9")])
     assert next(marcscope.MARCReader(latin, file_encoding="latin-1"))["245"]["a"] == "Café"
+
+
+# ------------------------------------------------------------------------------------------------
+# Differences from pymarc (PYTHON.md, "Differences from pymarc"), 17-21: what marcscope does.
+
+def _marc8_value(raw):
+    """The 245 $a marcscope reads from a MARC-8 record holding `raw` there."""
+    body = b"10\x1fa" + raw + b"\x1e"
+    directory = b"245%04d%05d\x1e" % (len(body), 0)
+    base = 24 + len(directory)
+    record = b"%05dnam  22%05d   4500" % (base + len(body) + 1, base) + directory + body + b"\x1d"
+    (rec,) = list(marcscope.MARCReader(record))
+    return rec["245"]["a"]
+
+
+def test_difference_17_text_formats_say_unicode_in_leader_09():
+    xml = (b'<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>00000cam  2200000 a 4500</leader>'
+           b'<controlfield tag="001">x</controlfield></record></collection>')
+    assert marcscope.parse_xml_to_array(io.BytesIO(xml))[0].leader[9] == "a"
+    mrk = marcscope.MARCMakerReader(io.BytesIO(b"=LDR  00000cam  2200000 a 4500\n=001  x\n"))
+    assert next(iter(mrk)).leader[9] == "a"
+
+
+def test_difference_18_marc8_controls_marks_and_unmapped_bytes():
+    assert _marc8_value(b"a\x01b") == "a\x01b"
+    assert _marc8_value(b"a\x88b\x89c") == "a\u0098b\u009cc"
+    assert _marc8_value(b"Gedda\xe7") == "Gedda \u0307"
+    # 0x81 has no character: a space, which takes the acute before it.
+    assert _marc8_value(b"126\xe2\x81\xb0") == "126 \u0301\u02bb"
+
+
+def test_difference_19_marc8_numeric_character_references():
+    assert _marc8_value(b"caf&#x00E9; &#x2603;") == "caf\u00e9 \u2603"
+
+
+def test_difference_20_structure_bytes_and_long_codes_when_writing():
+    record = marcscope.Record()
+    record.add_field(marcscope.Field("007", data="a\x1fb"),
+                     marcscope.Field("500", indicators=["1", "0"], subfields=[marcscope.Subfield("ab", "x")]))
+    raw = record.as_marc()
+    assert b"a\xef\xbf\xbdb\x1e" in raw and b"\x1fax\x1e" in raw
+    (again,) = list(marcscope.MARCReader(raw))
+    assert again["007"].data == "a\ufffdb"
+    assert again["500"].subfields == [marcscope.Subfield("a", "x")]
+
+
+def test_difference_21_marcxml_indicators():
+    xml = ('<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>00000cam a2200000 a 4500</leader>'
+           '<datafield tag="245" ind1="" ind2="\u00a0"><subfield code="a">T</subfield></datafield></record>'
+           '</collection>').encode()
+    (rec,) = marcscope.parse_xml_to_array(io.BytesIO(xml))
+    assert tuple(rec["245"].indicators) == (" ", "?")
+    assert [d.code for d in rec.diagnostics] == ["record-structure-invalid"]
+    assert "indicator 2 of field 245" in rec.diagnostics[0].message
