@@ -483,13 +483,13 @@ class TestRecover : public QObject {
           {Severity::Warning, 0, "skipped a UTF-8 byte order mark (EF BB BF) at the start of the input"},
           {Severity::Error, offsets[1] - 1,
            "skipped 1 byte that is not a MARC record after record 1, bytes " + std::to_string(offsets[1] - 1) + " to " +
-               std::to_string(offsets[1] - 1) + " (1 other byte)"},
+               std::to_string(offsets[1] - 1) + " (1 other byte: 0x1D (a record terminator))"},
           {Severity::Error, offsets[2] - 1,
            "skipped 1 byte that is not a MARC record after record 2, bytes " + std::to_string(offsets[2] - 1) + " to " +
-               std::to_string(offsets[2] - 1) + " (1 other byte)"},
+               std::to_string(offsets[2] - 1) + " (1 other byte: 0x1E (a field terminator))"},
           {Severity::Error, offsets[3] - 2,
            "skipped 2 bytes that are not MARC records after record 3, bytes " + std::to_string(offsets[3] - 2) + " to " +
-               std::to_string(offsets[3] - 1) + " (2 other bytes)"},
+               std::to_string(offsets[3] - 1) + " (2 other bytes: 0x1D 0x1D)"},
       };
       QCOMPARE(junk, want);
       QCOMPARE(unaccounted(input, r), QString());

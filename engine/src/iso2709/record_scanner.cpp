@@ -145,6 +145,8 @@ void RecordScanner::add_junk(std::string_view bytes, std::uint64_t offset) {
     t[' '] = t['\t'] = 1ull << 48;
     return t;
   }();
+  for (std::size_t i = 0; i < bytes.size() && junk_.shown < sizeof junk_.first; ++i)
+    if (!is_junk(static_cast<unsigned char>(bytes[i]))) junk_.first[junk_.shown++] = static_cast<unsigned char>(bytes[i]);
   for (std::size_t i = 0; i < bytes.size();) {
     const std::size_t end = std::min(bytes.size(), i + 65535);
     std::uint64_t packed = 0;
@@ -178,6 +180,17 @@ void RecordScanner::flush_junk(Diagnostics& diags) {
   add(j.nuls, "NUL", "NULs");
   add(j.blanks, "blank", "blanks");
   add(other, "other byte", "other bytes");
+  if (other != 0 && other <= j.shown) {
+    // A few stray bytes are named: which ones they are says what went wrong (a doubled terminator).
+    kinds += ":";
+    for (std::uint8_t k = 0; k < j.shown; ++k) {
+      char hex[8];
+      std::snprintf(hex, sizeof hex, " 0x%02X", static_cast<unsigned>(j.first[k]));
+      kinds += hex;
+    }
+    if (other == 1 && j.first[0] >= 0x1D && j.first[0] <= 0x1F)
+      kinds += j.first[0] == 0x1D ? " (a record terminator)" : j.first[0] == 0x1E ? " (a field terminator)" : " (a subfield delimiter)";
+  }
   const std::string where = seen_ == 0 ? " before the first record" : " after record " + std::to_string(seen_);
   std::string message = other == 0 ? "skipped " + plural(j.bytes, "byte") + " outside any record" + where + " (" + kinds + ")"
                                    : "skipped " + plural(j.bytes, "byte") +

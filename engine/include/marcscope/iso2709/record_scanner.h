@@ -82,6 +82,8 @@ class RecordScanner {
     bool resume = false;      ///< `pos` is inside the run, not at a place a record could start after a terminator
     std::uint64_t first_candidate = 0;  ///< absolute: no record starts before this offset
     bool bom = false;         ///< starts with a UTF-8 byte order mark at the input's first byte
+    std::uint8_t shown = 0;   ///< how many of the first other bytes `first` holds
+    unsigned char first[8] = {};  ///< the run's first bytes that are not blanks, to name a short run's bytes
   };
 
   void add_junk(std::string_view bytes, std::uint64_t offset);
