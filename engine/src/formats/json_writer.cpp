@@ -286,39 +286,13 @@ class JsonWriter final : public RecordWriter {
       }
       o = put(o, M::code_close);
       const char* const value = p + 2;
-      p = value;
-      for (;;) {
-#if defined(__SSE2__)
-        if (limit - p >= 16) {
-          const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
-          _mm_storeu_si128(reinterpret_cast<__m128i*>(o), w);
-          const unsigned m = attention_as_is16(w);
-          if (m == 0 && end - p > 16) {
-            p += 16;
-            o += 16;
-            continue;
-          }
-          const std::size_t k = m == 0 ? 16 : static_cast<std::size_t>(std::countr_zero(m));
-          if (k >= static_cast<std::size_t>(end - p)) {  // the value ends with the field
-            o += end - p;
-            p = end;
-            break;
-          }
-          o += k;
-          p += k;
-        } else
-#endif
-        {
-          while (p < end && kPlain[static_cast<unsigned char>(*p)] | (static_cast<unsigned char>(*p) >= 0x80)) *o++ = *p++;
-          if (p == end) break;
-        }
-        if (*p == kSubfieldDelimiter) break;
+      p = copy_as_is(value, end, limit, o, attention_as_is16, [](unsigned char c) { return kPlain[c] || c >= 0x80; });
+      if (p < end && *p != kSubfieldDelimiter) {
         // '"', '\\' or a control byte: the rest of this value as str() escapes it.
         const char* const value_end = next_delimiter(p, end, limit);
         o = escaped(std::string_view(value, static_cast<std::size_t>(value_end - value)),
                     static_cast<std::size_t>(p - value), o, sink, tag, code, origin, diags);
         p = value_end;
-        break;
       }
       o = put(o, "\"}");
     }
@@ -333,6 +307,8 @@ class JsonWriter final : public RecordWriter {
     return static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(
         control, _mm_or_si128(_mm_cmpeq_epi8(w, _mm_set1_epi8('"')), _mm_cmpeq_epi8(w, _mm_set1_epi8('\\'))))));
   }
+#else
+  static unsigned attention_as_is16(int) { return 0; }  // copy_as_is() copies byte by byte
 #endif
 
   /// The inside of a string.

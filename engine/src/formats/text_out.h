@@ -132,6 +132,42 @@ inline std::size_t copy_clean16(const char* s, std::size_t n, char* o, Attention
   return i + copy_clean(s + i, n - i, o + i, attention, plain);
 }
 
+/// Copies an as-is record's value from p to o up to the first byte that needs a look or to `end`
+/// (the field's end), sixteen bytes at a time while `limit` (the record's end) allows a load:
+/// such a load may read, and its store write, past `end` (o has room for the whole field plus
+/// the writers' slack). `attention16(w)` marks the bytes of a block that need a look (SSE2);
+/// `plain(c)` says byte by byte which do not, near `limit`. Returns where it stopped (`end`, or
+/// a byte that needs a look: a delimiter ends the value, anything else is escaped by the caller);
+/// o is advanced past what was copied.
+template <class Attention16, class Plain>
+inline const char* copy_as_is(const char* p, const char* end, const char* limit, char*& o, Attention16 attention16,
+                              Plain plain) {
+#if defined(__SSE2__)
+  while (limit - p >= 16) {
+    const __m128i w = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(o), w);
+    const unsigned m = attention16(w);
+    if (m == 0 && end - p > 16) {
+      p += 16;
+      o += 16;
+      continue;
+    }
+    const std::size_t k = m == 0 ? 16 : static_cast<std::size_t>(std::countr_zero(m));
+    if (k >= static_cast<std::size_t>(end - p)) {  // the value ends with the field
+      o += end - p;
+      return end;
+    }
+    o += k;
+    return p + k;
+  }
+#else
+  (void)limit;
+  (void)attention16;
+#endif
+  while (p < end && plain(static_cast<unsigned char>(*p))) *o++ = *p++;
+  return p;
+}
+
 /// U+FFFD REPLACEMENT CHARACTER in UTF-8.
 inline constexpr char kReplacement[] = "\xEF\xBF\xBD";
 
