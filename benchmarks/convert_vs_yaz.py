@@ -30,7 +30,7 @@ def main():
     for _ in range(rounds):
         for name, command in commands.items():
             start = time.perf_counter()
-            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+            subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             times[name].append(time.perf_counter() - start)
     yaz = statistics.median(times["yaz-marcdump"])
     print(f"{path} -> {to}, {rounds} rounds")

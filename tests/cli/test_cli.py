@@ -926,6 +926,8 @@ NOT_MARC = {
     "turbomarc.xml": b'<?xml version="1.0"?>\n<c xmlns="http://www.indexdata.com/turbomarc"><r><l>00000nam a2200000 a 4500</l>'
                      b"<c001>x</c001></r></c>\n",
     "page.html": b"<html><body><p>not a catalogue</p></body></html>",
+    "array-then-object.json": b'[]\n{"hello": "world"}\n',
+    "foreign-collection.xml": b'<collection xmlns="http://example.org/"><!-- http://www.loc.gov/MARC21/slim --></collection>',
     "utf16.xml": '<?xml version="1.0" encoding="UTF-16"?>\n<collection xmlns="http://www.loc.gov/MARC21/slim"><record>'
                  "<leader>00000nam a2200000 a 4500</leader></record></collection>\n".encode("utf-16"),
     # No record in the first 64 KB either: told when the whole file has been read.
@@ -965,6 +967,16 @@ def test_external_entities_are_not_read_and_said(tmp_path):
     proc = run("convert", "--to", "mrk", path, "-")
     assert proc.returncode == 0, proc.stderr
     assert b"SECRET" not in proc.stdout
+    # An entity declared in an external DTD (not read) is said too.
+    dtd = tmp_path / "dtd.xml"
+    dtd.write_text('''<?xml version="1.0"?>
+<!DOCTYPE collection SYSTEM "marc.dtd">
+<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>00000nam a2200000 a 4500</leader>
+<datafield tag="245" ind1="1" ind2="0"><subfield code="a">A&e;B</subfield></datafield></record></collection>
+''')
+    skipped = run("convert", "--to", "mrk", dtd, "-")
+    assert b"=245  10$aAB" in skipped.stdout
+    assert b"field 245 $a: warning: the entity &e; is declared outside the document" in skipped.stderr
     assert b"=245  10$aTitle  end$bPublisher Inc." in proc.stdout
     err = proc.stderr.decode()
     assert "record 1 at byte" in err and "field 245 $a: warning: an external entity (SYSTEM" in err, err
@@ -995,7 +1007,8 @@ def test_no_records_written_read_back_as_no_records(tmp_path, to):
 
 @pytest.mark.parametrize("text", [b'<collection xmlns="http://www.loc.gov/MARC21/slim"/>',
                                   b'<?xml version="1.0"?>\n<marc:collection xmlns:marc="http://www.loc.gov/MARC21/slim">'
-                                  b"\n  <!-- nothing <here> -->\n</marc:collection>\n",
+                                  b"\n  <!-- nothing <here> --><![CDATA[ <nor> here ]]>\n</marc:collection>\n",
+                                  b"<collection xmlns='http://www.loc.gov/MARC21/slim'>\n</collection>",
                                   b"[ ]\n"])
 def test_empty_collections_hold_no_records(tmp_path, text):
     path = tmp_path / ("empty.json" if text.startswith(b"[") else "empty.xml")

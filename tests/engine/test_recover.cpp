@@ -494,6 +494,32 @@ class TestRecover : public QObject {
       QCOMPARE(junk, want);
       QCOMPARE(unaccounted(input, r), QString());
     }
+    // Stray bytes before a last record that lost its terminator, or was cut short: the record is
+    // still read as one (delivered by Recover, skipped with its reason by Permissive), not taken
+    // for more junk.
+    const std::string r1 = raw_records(sources[0].file).at(static_cast<std::size_t>(sources[0].index));
+    const std::string r2 = raw_records(sources[1].file).at(static_cast<std::size_t>(sources[1].index));
+    for (const std::size_t cut : {std::size_t(1), std::size_t(4)}) {
+      const std::string damaged = r1 + "\x1D" + r2.substr(0, r2.size() - cut);
+      const Reading recovered = read(damaged, ReadMode::Recover);
+      QCOMPARE(recovered.items.size(), std::size_t(2));
+      QVERIFY(recovered.items[1].delivered);
+      QCOMPARE(recovered.items[1].number, std::uint64_t(2));
+      QCOMPARE(recovered.items[1].offset, std::uint64_t(r1.size() + 1));
+      if (cut == 1) QCOMPARE(differs(recovered.items[1].record, original(sources[1])), QString());
+      const Reading permissive = read(damaged, ReadMode::Permissive);
+      QCOMPARE(permissive.items.size(), std::size_t(2));
+      QVERIFY(!permissive.items[1].delivered);
+      QCOMPARE(permissive.items[1].number, std::uint64_t(2));
+      QCOMPARE(unaccounted(damaged, permissive), QString());
+    }
+    // A byte order mark, then line breaks: a warning for each, nothing more.
+    const Reading crlf = read("\xEF\xBB\xBF\r\n" + r1 + r2, ReadMode::Permissive);
+    QCOMPARE(crlf.delivered(), 2);
+    QCOMPARE(crlf.all.size(), std::size_t(2));
+    for (const auto& d : crlf.all) QCOMPARE(d.severity, Severity::Warning);
+    QCOMPARE(crlf.all[1].offset, std::uint64_t(3));
+
     const Reading strict = read(input, ReadMode::Strict);
     QVERIFY(strict.stopped);
     QCOMPARE(strict.delivered(), 1);

@@ -16,6 +16,7 @@ class FirstObject final : public nlohmann::json_sax<nlohmann::json> {
   enum class Verdict { Pending, Record, NotRecord };
   Verdict verdict = Verdict::Pending;
   std::string what;  ///< what was found instead, for the message
+  bool empty_array = false;  ///< the document starts with an empty array
 
   bool null() override { return scalar("null"); }
   bool boolean(bool) override { return scalar("true or false"); }
@@ -56,8 +57,10 @@ class FirstObject final : public nlohmann::json_sax<nlohmann::json> {
   }
   bool end_array() override {
     if (depth_ == 1 && verdict == Verdict::Pending) {
-      // An empty collection, as the MARC-in-JSON writers write one with no records.
-      verdict = Verdict::Record;
+      // An empty array: the caller decides (an empty collection when nothing else follows).
+      verdict = Verdict::NotRecord;
+      empty_array = true;
+      what = "it is an empty array";
       return false;
     }
     --depth_;
@@ -98,27 +101,43 @@ MarcEvidence marc_evidence(Format format, std::string_view head, bool whole, std
     if (format == Format::NdJson) text = text.substr(0, text.find('\n'));
     FirstObject first;
     nlohmann::json::sax_parse(text.begin(), text.end(), &first, nlohmann::json::input_format_t::json, false);
+    // `[]` and nothing else (blanks aside) is an empty collection, as the MARC-in-JSON writers
+    // write one with no records.
+    if (first.empty_array && whole) {
+      std::string rest;
+      for (char c : text)
+        if (c != ' ' && c != '\t' && c != '\n' && c != '\r') rest += c;
+      if (rest == "[]") return MarcEvidence::Yes;
+    }
     if (first.verdict == FirstObject::Verdict::NotRecord) return no("JSON, but not MARC-in-JSON: " + first.what);
     return first.verdict == FirstObject::Verdict::Record ? MarcEvidence::Yes : MarcEvidence::Unsure;
   }
   if (format == Format::MarcXml) {
     std::string root;
+    std::string_view root_tag;  // the root element's start tag: where its namespace is declared
     std::size_t elements = 0;
     for (std::size_t lt = head.find('<'); lt != std::string_view::npos; lt = head.find('<', lt + 1)) {
       const std::size_t start = lt + 1;
-      if (head.compare(lt, 4, "<!--") == 0) {  // a comment: no element in it
-        const std::size_t close = head.find("-->", lt + 4);
-        if (close == std::string_view::npos) break;
-        lt = close;
-        continue;
+      // A comment or a CDATA section: no element in it.
+      for (const auto& [open, close] : {std::pair<std::string_view, std::string_view>{"<!--", "-->"}, {"<![CDATA[", "]]>"}}) {
+        if (head.compare(lt, open.size(), open) != 0) continue;
+        const std::size_t at = head.find(close, lt + open.size());
+        lt = at == std::string_view::npos ? head.size() : at;
+        break;
       }
+      if (lt >= head.size()) break;
+      if (head[lt] != '<') continue;
       if (start >= head.size() || head[start] == '/' || head[start] == '?' || head[start] == '!') continue;
       std::size_t end = start;
       while (end < head.size() && is_name_char(head[end])) ++end;
       const std::string_view name = head.substr(start, end - start);
       if (name.empty()) continue;
       ++elements;
-      if (root.empty()) root = std::string(name);
+      if (root.empty()) {
+        root = std::string(name);
+        const std::size_t close = head.find('>', end);
+        root_tag = head.substr(lt, close == std::string_view::npos ? std::string_view::npos : close - lt);
+      }
       const std::size_t colon = name.rfind(':');
       if ((colon == std::string_view::npos ? name : name.substr(colon + 1)) == "record") return MarcEvidence::Yes;
     }
@@ -128,7 +147,7 @@ MarcEvidence marc_evidence(Format format, std::string_view head, bool whole, std
     // way at the end, for a head that is not the whole input.)
     const std::size_t colon = root.rfind(':');
     if (elements == 1 && (colon == std::string::npos ? root : root.substr(colon + 1)) == "collection" &&
-        head.find("http://www.loc.gov/MARC21/slim") != std::string_view::npos)
+        root_tag.find("http://www.loc.gov/MARC21/slim") != std::string_view::npos)
       return MarcEvidence::Yes;
     return no(root.empty() ? "XML with no element at all"
                            : "XML with no MARC <record> element (its root element is <" + root + ">)");

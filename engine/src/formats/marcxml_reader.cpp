@@ -174,6 +174,7 @@ class MarcXmlStream final : public RecordStream {
     XML_SetNamespaceDeclHandler(parser_, &MarcXmlStream::on_ns_start, &MarcXmlStream::on_ns_end);
     XML_SetXmlDeclHandler(parser_, &MarcXmlStream::on_xml_decl);
     XML_SetExternalEntityRefHandler(parser_, &MarcXmlStream::on_external_entity);
+    XML_SetSkippedEntityHandler(parser_, &MarcXmlStream::on_skipped_entity);
     reset_record_state();
     depth_ = 0;
     unit_depth_ = wrapper ? 2 : 1;
@@ -690,17 +691,28 @@ class MarcXmlStream final : public RecordStream {
   /// opened), and said, since its text is missing where it is referenced.
   static int XMLCALL on_external_entity(XML_Parser parser, const XML_Char*, const XML_Char*, const XML_Char* system_id,
                                         const XML_Char*) {
-    auto* me = static_cast<MarcXmlStream*>(XML_GetUserData(parser));
-    const std::string what = "an external entity (SYSTEM \"" + printable(utf8_prefix(system_id ? system_id : "", 80)) +
-                             "\") is referenced";
-    const std::string missing = "; marcscope does not read files or URLs a document names, so its text is missing";
+    me_missing(static_cast<MarcXmlStream*>(XML_GetUserData(parser)),
+               "an external entity (SYSTEM \"" + printable(utf8_prefix(system_id ? system_id : "", 80)) + "\") is referenced",
+               "; marcscope does not read files or URLs a document names, so its text is missing");
+    return XML_STATUS_OK;
+  }
+  /// A general entity referenced but not declared where expat reads declarations (in an external
+  /// DTD, or after an external parameter entity): not an error in such a document, but its text
+  /// is missing, so said.
+  static void XMLCALL on_skipped_entity(void* self, const XML_Char* name, int is_parameter_entity) {
+    if (is_parameter_entity) return;  // in the DTD: what it would declare is said where it is used
+    me_missing(static_cast<MarcXmlStream*>(self),
+               "the entity &" + printable(utf8_prefix(name ? name : "", 80)) +
+                   "; is declared outside the document (an external DTD, which is not read)",
+               ", so its text is missing");
+  }
+  static void me_missing(MarcXmlStream* me, const std::string& what, const std::string& missing) {
     if (me->in_record_)
       me->warn(Code::RecordStructureInvalid, me->part_ == Part::None ? std::string() : me->tag_,
                me->part_ == Part::Subfield ? me->code_ : 0, what + " in record " + std::to_string(me->number_) + missing);
     else
       me->diags_->push_back({Severity::Warning, Code::RecordStructureInvalid, 0, me->current_offset(), {}, 0,
                              what + " outside any record" + missing});
-    return XML_STATUS_OK;
   }
   static void XMLCALL on_xml_decl(void* self, const XML_Char*, const XML_Char* encoding, int) {
     auto* me = static_cast<MarcXmlStream*>(self);

@@ -161,12 +161,20 @@ void RecordScanner::add_junk(std::string_view bytes, std::uint64_t offset) {
 void RecordScanner::flush_junk(Diagnostics& diags) {
   if (junk_.bytes == 0) return;
   const JunkRun& j = junk_;
-  if (j.bom && j.bytes == 3) {
-    // A UTF-8 byte order mark, as text editors put at the start of a file: nothing is lost.
+  if (j.bom) {
+    // A UTF-8 byte order mark, as text editors put at the start of a file: nothing is lost. What
+    // follows it in the run is reported on its own.
     diags.push_back({Severity::Warning, Code::JunkBetweenRecords, 0, 0, {}, 0,
                      "skipped a UTF-8 byte order mark (EF BB BF) at the start of the input"});
-    junk_ = JunkRun{};
-    return;
+    if (j.bytes == 3) {
+      junk_ = JunkRun{};
+      return;
+    }
+    junk_.bom = false;
+    junk_.start += 3;
+    junk_.bytes -= 3;
+    std::memmove(junk_.first, junk_.first + 3, junk_.shown - 3u);  // the mark's three bytes came first
+    junk_.shown = static_cast<std::uint8_t>(junk_.shown - 3);
   }
   const std::uint64_t other = j.bytes - j.line_breaks - j.eofs - j.nuls - j.blanks;
   std::string kinds;
@@ -336,6 +344,10 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
       }
     }
     const Status st = next_record(data, pos, base, at_eof, span, diags);
+    if (again_) {  // stray bytes were passed over: read on
+      again_ = false;
+      continue;
+    }
     if (!junk_.scanning) return st;  // else the bytes at pos began a junk run: scan it
   }
 }
@@ -478,10 +490,10 @@ RecordScanner::Status RecordScanner::next_record(std::string_view data, std::siz
 RecordScanner::Status RecordScanner::stray(std::string_view data, std::size_t& pos, std::size_t end, std::uint64_t base) {
   add_junk(data.substr(pos, end - pos), base + pos);
   pos = end;
-  // What follows is looked at as after a record terminator: a record, or more junk.
-  junk_.scanning = true;
-  junk_.resume = false;
-  return Status::NeedMore;  // not returned by next(): it goes on with scan_junk()
+  // What follows is read as any record is (it may be one that is damaged, or cut short at the
+  // end of the input); the run is reported before it.
+  again_ = true;
+  return Status::NeedMore;  // not returned by next(): it reads on from pos
 }
 
 RecordScanner::Status RecordScanner::unterminated(std::size_t& pos, std::size_t end, std::uint64_t base,

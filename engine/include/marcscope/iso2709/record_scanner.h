@@ -104,6 +104,7 @@ class RecordScanner {
   ReadMode mode_;
   std::uint64_t seen_ = 0;
   bool stopped_ = false;
+  bool again_ = false;  ///< next_record() passed over stray bytes (stray()): next() reads on
   JunkRun junk_;
 };
 
