@@ -133,7 +133,6 @@ void RecordScanner::skip_blanks(std::string_view data, std::size_t& pos, std::ui
 void RecordScanner::add_junk(std::string_view bytes, std::uint64_t offset) {
   if (bytes.empty()) return;
   if (junk_.bytes == 0) junk_.start = offset;
-  if (offset == 0 && bytes.starts_with("\xEF\xBB\xBF")) junk_.bom = true;
   junk_.bytes += bytes.size();
   // One 16-bit counter per kind in one word (line breaks, 0x1A, NUL, blanks), emptied before
   // it can overflow: a table load and an add per byte.
@@ -161,21 +160,6 @@ void RecordScanner::add_junk(std::string_view bytes, std::uint64_t offset) {
 void RecordScanner::flush_junk(Diagnostics& diags) {
   if (junk_.bytes == 0) return;
   const JunkRun& j = junk_;
-  if (j.bom) {
-    // A UTF-8 byte order mark, as text editors put at the start of a file: nothing is lost. What
-    // follows it in the run is reported on its own.
-    diags.push_back({Severity::Warning, Code::JunkBetweenRecords, 0, 0, {}, 0,
-                     "skipped a UTF-8 byte order mark (EF BB BF) at the start of the input"});
-    if (j.bytes == 3) {
-      junk_ = JunkRun{};
-      return;
-    }
-    junk_.bom = false;
-    junk_.start += 3;
-    junk_.bytes -= 3;
-    std::memmove(junk_.first, junk_.first + 3, junk_.shown - 3u);  // the mark's three bytes came first
-    junk_.shown = static_cast<std::uint8_t>(junk_.shown - 3);
-  }
   const std::uint64_t other = j.bytes - j.line_breaks - j.eofs - j.nuls - j.blanks;
   std::string kinds;
   auto add = [&](std::uint64_t count, const char* what, const char* whats) {
@@ -326,8 +310,11 @@ RecordScanner::Status RecordScanner::next(std::string_view data, std::size_t& po
     }
     if (!at_eof && n - pos < 5) return Status::NeedMore;
     if (base + pos == 0 && data.starts_with("\xEF\xBB\xBF")) [[unlikely]] {
-      // A UTF-8 byte order mark, in every mode: a warning, as for blanks.
-      add_junk(data.substr(0, 3), 0);
+      // A UTF-8 byte order mark, as text editors put at the start of a file: skipped in every
+      // mode with a warning of its own (nothing precedes it; blanks after it are a run of their
+      // own, reported when it ends).
+      diags.push_back({Severity::Warning, Code::JunkBetweenRecords, 0, 0, {}, 0,
+                       "skipped a UTF-8 byte order mark (EF BB BF) at the start of the input"});
       pos = 3;
       continue;
     }

@@ -81,7 +81,6 @@ class RecordScanner {
     bool scanning = false;    ///< holds bytes that are no record: looking for where the next one starts
     bool resume = false;      ///< `pos` is inside the run, not at a place a record could start after a terminator
     std::uint64_t first_candidate = 0;  ///< absolute: no record starts before this offset
-    bool bom = false;         ///< starts with a UTF-8 byte order mark at the input's first byte
     std::uint8_t shown = 0;   ///< how many of the first other bytes `first` holds
     unsigned char first[8] = {};  ///< the run's first bytes that are not blanks, to name a short run's bytes
   };
