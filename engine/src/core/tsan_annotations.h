@@ -24,9 +24,24 @@ inline char tsan_pipeline_start = 0;
 // one released with each item.
 #define PIPELINE_HANDOFF() __tsan_release(&::marcscope::detail::tsan_pipeline_start)
 #define PIPELINE_TAKEOVER() __tsan_acquire(&::marcscope::detail::tsan_pipeline_start)
+namespace marcscope::detail {
+struct FilterExit {
+  const void* token;
+  ~FilterExit() { HAPPENS_BEFORE(token); }
+};
+}  // namespace marcscope::detail
+// The other end: oneTBB's wait for its workers when parallel_pipeline returns is invisible too.
+// A worker's last reads of the starting thread's locals (a filter's captures) would then race
+// with whatever reuses that stack later (a new thread given the same stack, say). So every filter
+// body releases the pipeline's own token as it ends (PIPELINE_FILTER_EXIT, its first statement)
+// and the starting thread acquires it once parallel_pipeline has returned (PIPELINE_JOINED).
+#define PIPELINE_FILTER_EXIT(token) const ::marcscope::detail::FilterExit tsan_filter_exit_{token}
+#define PIPELINE_JOINED(token) __tsan_acquire(const_cast<void*>(static_cast<const volatile void*>(token)))
 #else
 #define HAPPENS_AFTER(p) ((void)(p))
 #define HAPPENS_BEFORE(p) ((void)(p))
 #define PIPELINE_HANDOFF() ((void)0)
 #define PIPELINE_TAKEOVER() ((void)0)
+#define PIPELINE_FILTER_EXIT(token) ((void)(token))
+#define PIPELINE_JOINED(token) ((void)(token))
 #endif

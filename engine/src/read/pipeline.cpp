@@ -265,6 +265,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
   ProgressThrottle progress(control);
   std::stop_callback on_stop(control.stop, [this] { cancel(); });
   bool finished_delivering = false;
+  char filters_done = 0;  // ThreadSanitizer's view of the pipeline's end (tsan_annotations.h)
 
   // Items travel between filters as raw pointers, owned by these registries (inflight.h).
   detail::Inflight<Slice> inflight_slices;
@@ -296,6 +297,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
   using BatchPtr = OwnedBatch*;
   auto slicer = tbb::make_filter<void, SlicePtr>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> SlicePtr {
     PIPELINE_TAKEOVER();
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(&s.scanner);
     auto slice = s.from_spans ? s.next_span_slice() : s.next_slice();
     HAPPENS_BEFORE(&s.scanner);
@@ -313,6 +315,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
   // stretches tile the file; resident memory grows by at most that distance.
   const std::uint64_t prefetch_ahead = s.source->contiguous() ? 2 * tokens * s.options.slice_bytes : 0;
   auto decoder = tbb::make_filter<SlicePtr, BatchPtr>(tbb::filter_mode::parallel, [&](SlicePtr raw) -> BatchPtr {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(raw);
     std::unique_ptr<Slice> slice = inflight_slices.claim(raw);
     if (prefetch_ahead) s.source->prefetch(slice->begin + prefetch_ahead, slice->end + prefetch_ahead);
@@ -332,6 +335,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
     return inflight_batches.park(std::move(batch));
   });
   auto deliver = tbb::make_filter<BatchPtr, BatchPtr>(tbb::filter_mode::serial_in_order, [&](BatchPtr raw) -> BatchPtr {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(raw);
     Batch* batch = raw;
     HAPPENS_AFTER(&finished_delivering);
@@ -359,6 +363,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
   // Freeing a batch (thousands of strings) is real work: keep it out of the serial stage, and
   // on the thread that allocated it where possible (see OwnedBatch).
   auto release = tbb::make_filter<BatchPtr, void>(tbb::filter_mode::parallel, [&](BatchPtr raw) {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(raw);
     std::unique_ptr<OwnedBatch> batch = inflight_batches.claim(raw);
     if (batch->owner == slot()) return;  // freed here
@@ -369,6 +374,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
 
   PIPELINE_HANDOFF();
   executor->run([&] { tbb::parallel_pipeline(tokens, slicer & decoder & deliver & release, s.context); });
+  PIPELINE_JOINED(&filters_done);
   HAPPENS_AFTER(&s.scanner);
   HAPPENS_AFTER(&finished_delivering);
   progress.report(s.seen.load(), s.consumed(), s.source->size(), true);

@@ -60,6 +60,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
   tbb::task_group_context context;
   bool done = false;      // slicer only
   bool finished = false;  // delivery only
+  char filters_done = 0;  // ThreadSanitizer's view of the pipeline's end (tsan_annotations.h)
   std::uint64_t index = first_index;
   ProgressThrottle progress(control);
   detail::Inflight<Batch> inflight;
@@ -69,6 +70,7 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
   // otherwise), as in pipeline.cpp.
   auto reader = tbb::make_filter<void, Batch*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Batch* {
     PIPELINE_TAKEOVER();
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(&done);
     struct Leave {
       bool* token;
@@ -107,12 +109,14 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
     return inflight.park(std::move(batch));
   });
   auto work = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::parallel, [&](Batch* batch) -> Batch* {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(batch);
     if (transform) transform(*batch);
     HAPPENS_BEFORE(batch);
     return batch;
   });
   auto deliver = tbb::make_filter<Batch*, Batch*>(tbb::filter_mode::serial_in_order, [&](Batch* batch) -> Batch* {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(batch);
     HAPPENS_AFTER(&finished);
     struct Leave {
@@ -135,12 +139,14 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
     return batch;
   });
   auto release = tbb::make_filter<Batch*, void>(tbb::filter_mode::parallel, [&](Batch* batch) {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(batch);
     inflight.claim(batch).reset();
   });
 
   PIPELINE_HANDOFF();
   executor.run([&] { tbb::parallel_pipeline(token_count(options, executor), reader & work & deliver & release, context); });
+  PIPELINE_JOINED(&filters_done);
   HAPPENS_AFTER(&done);
   HAPPENS_AFTER(&finished);
   result.records_seen = std::max(result.records_seen, stream.records_seen());
@@ -312,6 +318,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
   std::uint64_t index = 0;              // slicer only
   std::atomic<bool> fallback{false};    // set by the numbering stage, read by the slicer
   std::uint64_t numbered = 0;           // numbering stage only
+  char filters_done = 0;                // ThreadSanitizer's view of the pipeline's end (tsan_annotations.h)
   bool finished = false;                // delivery only
   const std::size_t target = std::max<std::size_t>(options.chunk_bytes, 1);
   // The fast path reads the header once; an unusual one sends every chunk to expat.
@@ -326,6 +333,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
 
   auto slicer = tbb::make_filter<void, Chunk*>(tbb::filter_mode::serial_in_order, [&](tbb::flow_control& fc) -> Chunk* {
     PIPELINE_TAKEOVER();
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(&pos);
     struct Leave {
       std::size_t* token;
@@ -361,6 +369,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
   });
 
   auto parse = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel, [&](Chunk* chunk) -> Chunk* {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(chunk);
     struct Leave {
       Chunk* chunk;
@@ -407,6 +416,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
   });
 
   auto number = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, [&](Chunk* chunk) -> Chunk* {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(chunk);
     HAPPENS_AFTER(&numbered);
     struct Leave {
@@ -428,6 +438,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
   });
 
   auto work = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::parallel, [&](Chunk* chunk) -> Chunk* {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(chunk);
     if (!chunk->dropped && transform) transform(chunk->batch);
     HAPPENS_BEFORE(chunk);
@@ -435,6 +446,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
   });
 
   auto deliver = tbb::make_filter<Chunk*, Chunk*>(tbb::filter_mode::serial_in_order, [&](Chunk* chunk) -> Chunk* {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(chunk);
     HAPPENS_AFTER(&finished);
     struct Leave {
@@ -463,6 +475,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
     return chunk;
   });
   auto release = tbb::make_filter<Chunk*, void>(tbb::filter_mode::parallel, [&](Chunk* chunk) {
+    PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(chunk);
     inflight.claim(chunk).reset();
   });
@@ -471,6 +484,7 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
   executor.run([&] {
     tbb::parallel_pipeline(token_count(options, executor), slicer & parse & number & work & deliver & release, context);
   });
+  PIPELINE_JOINED(&filters_done);
   HAPPENS_AFTER(&pos);
   HAPPENS_AFTER(&numbered);
   HAPPENS_AFTER(&finished);
