@@ -404,10 +404,11 @@ int run_validate(const Options& options) {
     int status = kFine;
     std::uint64_t unwritable = 0;
     bool split_failed = false;  // a record could not be written to either split file
-    BatchTransform check;
-    if (validator) check = [&](Batch& batch) { validate_batch(*validator, batch); };
     ReportOptions ropts;
     ropts.max_examples = options.examples;
+    // Text and CSV show every finding; JSON and HTML only the report's examples, so only those
+    // need their messages (one demand per input: each report keeps its own examples).
+    const bool every_message = fmt == "text" || fmt == "csv";
     for (std::size_t i = 0; i < inputs.size(); ++i) {
       if (!inputs[i]) {  // said when opened; the others are validated
         status = kCannotRun;
@@ -417,6 +418,10 @@ int run_validate(const Options& options) {
       const bool iso = inputs[i]->format() == Format::Iso2709 || inputs[i]->format() == Format::Iso2709Marc8;
       FileReport report;
       report.file = name;
+      MessageDemand demand;
+      ropts.demand = every_message ? nullptr : &demand;
+      BatchTransform check;
+      if (validator) check = [&](Batch& batch) { validate_batch(*validator, batch, ropts.demand); };
       std::map<std::pair<Code, std::string>, std::size_t> shown;
       std::string text;
       std::vector<char> troubled;

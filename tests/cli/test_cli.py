@@ -861,6 +861,25 @@ def test_validate_json_csv_html_agree():
     assert html.startswith("<!DOCTYPE html>") and "</html>" in html and "record-length-mismatch" in html
 
 
+@pytest.mark.parametrize("path", ["malformed/catmandu-bu_bibs.mrc", "valid/solrmarc-uva_001_2000.mrc"])
+def test_validate_json_examples_are_the_first_csv_rows(path):
+    """A JSON report builds only its examples' messages (MessageDemand): each kind's examples are
+    still the first findings of that kind, as CSV (which builds every message) lists them."""
+    rows = list(csv.DictReader(io.StringIO(run("validate", "--format", "csv", path).stdout.decode())))
+    for args in ([], ["-j", "1"]):
+        report = json.loads(run("validate", "--format", "json", "--examples", "2", *args, path).stdout)
+        findings = report["files"][0]["findings"]
+        assert sum(f["count"] for f in findings) == len(rows)
+        for kind in findings:
+            same = [r for r in rows if r["code"] == kind["code"] and r["rule"] == (kind.get("rule") or "")
+                    and r["severity"] == kind["severity"]]
+            assert len(same) == kind["count"]
+            want = [(int(r["record"]), int(r["offset"]), r["001"], r["message"]) for r in same[:2]]
+            got = [(e["record"], e["offset"], e["001"], e["message"]) for e in kind["examples"]]
+            assert got == want, kind["code"]
+            assert all(message for *_, message in got)
+
+
 def test_validate_split_loses_nothing(tmp_path):
     """Every input record goes to exactly one of the two files, skipped ones to the bad file."""
     good, bad = tmp_path / "good.mrc", tmp_path / "bad.mrc"

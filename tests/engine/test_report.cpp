@@ -123,6 +123,119 @@ class TestReport : public QObject {
     QVERIFY(app == cli);
   }
 
+  /// A rule the demand calls done gets findings with no message; the others keep theirs, and
+  /// so does everything else about the finding.
+  void message_demand_leaves_out_done_rules() {
+    const Validator validator;
+    auto reader = RecordReader::open(data_path("valid/solrmarc-uva_001_2000.mrc"));
+    Diagnostics built, left;
+    std::set<std::string> rules;
+    std::uint64_t records = 0;
+    MessageDemand demand;
+    BatchRecord rec;
+    Diagnostics reading;
+    for (ReadStep step; (step = reader->next(rec, reading)) != ReadStep::End;) {
+      if (step != ReadStep::Record) continue;
+      ++records;
+      const std::size_t before = built.size();
+      validator.validate(rec.record, rec.number, rec.offset, built);
+      for (std::size_t i = before; i < built.size(); ++i) rules.insert(built[i].rule);
+      if (rules.size() >= 2) break;
+    }
+    QVERIFY(rules.size() >= 2);
+    const std::string gone = *rules.begin();
+    demand.done(gone);
+    demand.done("no-such-rule");  // ignored
+    reader = RecordReader::open(data_path("valid/solrmarc-uva_001_2000.mrc"));
+    for (std::uint64_t n = 0; n < records;) {
+      const ReadStep step = reader->next(rec, reading);
+      QVERIFY(step != ReadStep::End);
+      if (step != ReadStep::Record) continue;
+      ++n;
+      validator.validate(rec.record, rec.number, rec.offset, left, &demand);
+    }
+    QCOMPARE(left.size(), built.size());
+    for (std::size_t i = 0; i < built.size(); ++i) {
+      QCOMPARE(left[i].rule, built[i].rule);
+      QCOMPARE(left[i].tag, built[i].tag);
+      QCOMPARE(left[i].offset, built[i].offset);
+      QCOMPARE(left[i].field, built[i].field);
+      QCOMPARE(left[i].severity, built[i].severity);
+      QVERIFY(!built[i].message.empty());
+      if (built[i].rule == gone) QVERIFY(left[i].message.empty());
+      else QCOMPARE(left[i].message, built[i].message);
+    }
+  }
+
+  /// A report filled with no one to see every finding builds only its examples' messages, and is
+  /// the same report, examples and messages included, as one that built every message: read in
+  /// small batches on two threads, and with few examples, so that kinds fill up early.
+  void reports_need_only_their_examples_messages_data() {
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("examples");
+    QTest::addColumn<bool>("bare");  // findings are left with no message (not in one chunk of MARCXML)
+    QTest::newRow("uva, 1 example") << "valid/solrmarc-uva_001_2000.mrc" << 1 << true;
+    QTest::newRow("uva, 3 examples") << "valid/solrmarc-uva_001_2000.mrc" << 3 << true;
+    QTest::newRow("uva, no example") << "valid/solrmarc-uva_001_2000.mrc" << 0 << true;
+    QTest::newRow("bu bibs") << "malformed/catmandu-bu_bibs.mrc" << 2 << true;
+    QTest::newRow("marc8 hebrew") << "marc8/evergreen-hebrew.marc" << 2 << true;
+    // A file this small is parsed as one chunk: every record is validated before the first is reported.
+    QTest::newRow("marcxml") << "xml/solrmarc-specTestRecs_no_Prolog.xml" << 2 << false;
+  }
+  void reports_need_only_their_examples_messages() {
+    QFETCH(QString, file);
+    QFETCH(int, examples);
+    QFETCH(bool, bare);
+    const Validator validator;
+    ReadOptions small;
+    small.slice_bytes = 8192;
+    small.batch_records = 7;
+    small.threads = 2;
+    read_for_validation(small);
+    ReportOptions options;
+    options.max_examples = static_cast<std::size_t>(examples);
+    options.keep_findings = true;
+    std::uint64_t shown = 0, unbuilt = 0;
+    auto all_reader = RecordReader::open(data_path(file), small);
+    const FileReport all = validate_all(*all_reader, &validator, options, {}, [&](const Finding& f) {
+      ++shown;
+      QVERIFY(!f.diagnostic.message.empty());
+    });
+    // The same pass with a demand of its own, so that the findings it left bare can be counted.
+    MessageDemand demand;
+    ReportOptions counting = options;
+    counting.demand = &demand;
+    auto reader = RecordReader::open(data_path(file), small);
+    FileReport some;
+    some.file = reader->name();
+    reader->run(
+        [&](Batch& batch) {
+          for (const auto& d : batch.diagnostics) unbuilt += d.code == Code::RuleViolation && d.message.empty();
+          some.add_batch(batch, counting);
+          return true;
+        },
+        [&](Batch& batch) { validate_batch(validator, batch, &demand); });
+    auto own_reader = RecordReader::open(data_path(file), small);
+    const FileReport own = validate_all(*own_reader, &validator, options);
+    QVERIFY(shown > 20);
+    if (bare) QVERIFY2(unbuilt > shown / 4, qPrintable(QString("%1 of %2 findings had no message").arg(unbuilt).arg(shown)));
+    for (const FileReport* r : std::initializer_list<const FileReport*>{&some, &own}) {
+      QCOMPARE(r->by_finding, all.by_finding);
+      QCOMPARE(r->by_tag, all.by_tag);
+      QCOMPARE(r->findings.size(), all.findings.size());
+      QCOMPARE(r->examples.size(), all.examples.size());
+      for (const auto& [kind, list] : all.examples) {
+        const auto& other = r->examples.at(kind);
+        QCOMPARE(other.size(), list.size());
+        for (std::size_t i = 0; i < list.size(); ++i) {
+          QCOMPARE(other[i].diagnostic.to_string(), list[i].diagnostic.to_string());
+          QCOMPARE(other[i].control_number, list[i].control_number);
+        }
+      }
+      QCOMPARE(json_report({*r}), json_report({all}));
+    }
+  }
+
   /// Stopped, the export stops at the next batch with what it finished (every finding of the
   /// records it handed over), well before the end.
   void findings_csv_stops_when_asked() {

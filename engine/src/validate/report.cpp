@@ -143,11 +143,14 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
   // This runs in the serial delivery stage, once per finding: no maps, and each diagnostic is
   // moved (the batch is done with it), not copied. Records are in number order, so a finding's
   // record is a binary search away.
+  std::size_t last = 0;  // a record's findings come together: most look-ups find the previous one's record
   auto index_of = [&](std::uint64_t number) -> std::size_t {
+    if (last < batch.records.size() && batch.records[last].number == number) return last;
     auto it = std::lower_bound(batch.records.begin(), batch.records.end(), number,
                                [](const BatchRecord& r, std::uint64_t n) { return r.number < n; });
-    return it != batch.records.end() && it->number == number ? static_cast<std::size_t>(it - batch.records.begin())
-                                                             : batch.records.size();
+    if (it == batch.records.end() || it->number != number) return batch.records.size();
+    last = static_cast<std::size_t>(it - batch.records.begin());
+    return last;
   };
   std::vector<char> troubled(batch.records.size(), 0);
   RecordView scratch;
@@ -171,6 +174,12 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
         }
       findings.push_back(c);
     }
+    Slots::Kind& kind = count(d);
+    const bool example = kind.examples->size() < options.max_examples;
+    if (!example && !each) {  // counted: nothing else needs the finding itself
+      tell(kind, d, options.max_examples, options.demand);
+      continue;
+    }
     Finding f{std::move(d), {}};
     if (k < batch.records.size()) {
       if (k != control_of) {  // a record's findings are together: its 001 is looked up once
@@ -185,7 +194,8 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
       }
       detail::construct_into(f.control_number, control);
     }
-    add(f, options.max_examples);
+    if (example) kind.examples->push_back(f);
+    tell(kind, f.diagnostic, options.max_examples, options.demand);
     if (each) each(f);
   }
   batch.diagnostics.clear();
@@ -201,8 +211,20 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
   if (bad) *bad = std::move(troubled);
 }
 
-void FileReport::add(const Finding& finding, std::size_t max_examples) {
-  const Diagnostic& d = finding.diagnostic;
+void FileReport::add(const Finding& finding, std::size_t max_examples, MessageDemand* demand) {
+  Slots::Kind& kind = count(finding.diagnostic);
+  if (kind.examples->size() < max_examples) kind.examples->push_back(finding);
+  tell(kind, finding.diagnostic, max_examples, demand);
+}
+
+void FileReport::tell(Slots::Kind& kind, const Diagnostic& d, std::size_t max_examples, MessageDemand* demand) {
+  if (demand && !kind.demand_told && kind.examples->size() >= max_examples && d.code == Code::RuleViolation) {
+    kind.demand_told = true;
+    demand->done(d.rule);
+  }
+}
+
+FileReport::Slots::Kind& FileReport::count(const Diagnostic& d) {
   Slots& s = slots_;
 
   // The (code, rule, severity) entry and the (code, rule) examples: found in the table, else added to it.
@@ -264,7 +286,7 @@ void FileReport::add(const Finding& finding, std::size_t max_examples) {
     }
   }
 
-  if (kind->examples->size() < max_examples) kind->examples->push_back(finding);
+  return *kind;
 }
 
 std::string format_finding_text(const std::string& file, const Finding& finding) {

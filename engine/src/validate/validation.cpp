@@ -25,21 +25,21 @@ Diagnostics merge_by_record(Diagnostics reading, Diagnostics& rules) {
 
 }  // namespace
 
-void validate_batch(const Validator& validator, Batch& batch) {
+void validate_batch(const Validator& validator, Batch& batch, const MessageDemand* demand) {
   Diagnostics rules;
   rules.reserve(batch.records.size() * 4);  // most records have a few findings: fewer moves as it grows
   RecordView scratch;
   for (const auto& rec : batch.records) {
     if (!rec.as_is) {
-      validator.validate(rec.record, rec.number, rec.offset, rules);
+      validator.validate(rec.record, rec.number, rec.offset, rules, demand);
     } else if (!rec.bytes.empty()) {
       // Delivered as it is (ReadOptions::skip_as_is): the view is what its model would hold.
-      validator.validate(rec.view_of(scratch, ReadMode::Permissive), rec.number, rec.offset, rules);
+      validator.validate(rec.view_of(scratch, ReadMode::Permissive), rec.number, rec.offset, rules, demand);
     } else {
       // A MARCXML record's ISO 2709 form (ReadOptions::iso2709_forms), whose leader is the one
       // written, not the one read: the record its form reads as.
       Diagnostics none;
-      validator.validate(Record::from_view(rec.view, {}, none), rec.number, rec.offset, rules);
+      validator.validate(Record::from_view(rec.view, {}, none), rec.number, rec.offset, rules, demand);
     }
   }
   batch.diagnostics = merge_by_record(std::move(batch.diagnostics), rules);
@@ -55,11 +55,16 @@ FileReport validate_all(RecordReader& reader, const Validator* validator, const 
                         const JobControl& control, const std::function<void(const Finding&)>& each) {
   FileReport report;
   report.file = reader.name();
+  // With no one to see every finding, only the examples the report keeps need their messages.
+  MessageDemand demand;
+  ReportOptions counting = options;
+  if (!each && !counting.demand) counting.demand = &demand;
+  const MessageDemand* wanted = counting.demand;
   BatchTransform check;
-  if (validator) check = [validator](Batch& batch) { validate_batch(*validator, batch); };
+  if (validator) check = [validator, wanted](Batch& batch) { validate_batch(*validator, batch, wanted); };
   reader.run(
       [&](Batch& batch) {
-        report.add_batch(batch, options, each);
+        report.add_batch(batch, counting, each);
         return true;
       },
       check, control);

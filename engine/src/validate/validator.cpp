@@ -734,6 +734,7 @@ struct ValidationRun {
   std::uint64_t offset;
   Diagnostics& out;
   Scratch& s;
+  const MessageDemand* demand;
   std::int32_t field = -1;  ///< index of the field being checked, -1 for record-level rules
 
   bool on(Rule r) const { return v.enabled_[static_cast<std::size_t>(r)] != 0; }
@@ -744,10 +745,13 @@ struct ValidationRun {
     const auto i = static_cast<std::size_t>(r);
     if (!v.enabled_[i]) return;
     Msg m;
-    build(m);
-    if (!url.empty()) {
-      m += " - see ";
-      m += url;
+    const bool wanted = demand == nullptr || demand->wanted(i);
+    if (wanted) {
+      build(m);
+      if (!url.empty()) {
+        m += " - see ";
+        m += url;
+      }
     }
     // Made in place (no temporaries to move and free): a finding costs little beside its message.
     Diagnostic& d = out.emplace_back();
@@ -761,14 +765,15 @@ struct ValidationRun {
     detail::construct_into(d.rule, kRules[i].id);
     d.field = field;
     // What the constructor keeps: UTF-8 text (a tag or value of a record kept as bytes may not be).
-    if (!is_ascii3(d.tag) || !is_valid_utf8(d.message)) {
+    if (!is_ascii3(d.tag) || (wanted && !is_valid_utf8(d.message))) {
       d = Diagnostic(d.severity, d.code, number, offset, std::move(d.tag), sub, std::move(d.message), std::move(d.rule));
       d.field = field;
     }
   }
 
   /// Validates the record `s` holds.
-  static void check(const Validator& v, Scratch& s, std::uint64_t number, std::uint64_t offset, Diagnostics& out);
+  static void check(const Validator& v, Scratch& s, std::uint64_t number, std::uint64_t offset, Diagnostics& out,
+                    const MessageDemand* demand);
   void run();
   void check_control(const VField& f, const FieldSpec* spec, int num, unsigned occ);
   void check_positions(const CompiledType& positions, std::string_view value, std::string_view tag, unsigned occ,
@@ -1710,23 +1715,25 @@ void ValidationRun::run_structure_only(std::string_view format) {
   }
 }
 
-void Validator::validate(const Record& rec, std::uint64_t number, std::uint64_t offset, Diagnostics& out) const {
+void Validator::validate(const Record& rec, std::uint64_t number, std::uint64_t offset, Diagnostics& out,
+                         const MessageDemand* demand) const {
   Scratch& s = tls_scratch;
   s.record.from(rec);
-  ValidationRun::check(*this, s, number, offset, out);
+  ValidationRun::check(*this, s, number, offset, out, demand);
 }
 
-void Validator::validate(const RecordView& view, std::uint64_t number, std::uint64_t offset, Diagnostics& out) const {
+void Validator::validate(const RecordView& view, std::uint64_t number, std::uint64_t offset, Diagnostics& out,
+                         const MessageDemand* demand) const {
   Scratch& s = tls_scratch;
   s.record.from(view);
-  ValidationRun::check(*this, s, number, offset, out);
+  ValidationRun::check(*this, s, number, offset, out, demand);
 }
 
 void ValidationRun::check(const Validator& v, Scratch& s, std::uint64_t number, std::uint64_t offset,
-                          Diagnostics& out) {
+                          Diagnostics& out, const MessageDemand* demand) {
   ScratchReset reset{s};
   const FlatRecord& rec = s.record;
-  ValidationRun run{v, *v.tables_, rec, number, offset, out, s};
+  ValidationRun run{v, *v.tables_, rec, number, offset, out, s, demand};
   // Authority, holdings ... records under a bibliographic schema: no "missing 245" for each.
   const char type = rec.leader().size() > 6 ? rec.leader()[6] : ' ';
   if (v.tables_->record_types.any() && !v.tables_->record_types[static_cast<unsigned char>(type)]) {
@@ -1817,6 +1824,13 @@ const std::vector<std::string_view>& Validator::rule_ids() {
     return v;
   }();
   return ids;
+}
+
+MessageDemand::MessageDemand() : done_(std::make_unique<std::atomic<bool>[]>(std::size(kRules))) {}
+
+void MessageDemand::done(std::string_view rule) {
+  for (std::size_t i = 0; i < std::size(kRules); ++i)
+    if (kRules[i].id == rule) done_[i].store(true, std::memory_order_relaxed);
 }
 
 std::string_view Validator::rule_description(std::string_view rule) {

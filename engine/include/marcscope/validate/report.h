@@ -16,6 +16,7 @@
 
 #include "marcscope/core/diagnostic.h"
 #include "marcscope/read/batch.h"
+#include "marcscope/validate/message_demand.h"
 
 namespace marcscope {
 
@@ -54,6 +55,10 @@ static_assert(sizeof(CompactFinding) == 24);
 struct ReportOptions {
   std::size_t max_examples = 10;  ///< examples kept per kind of finding
   bool keep_findings = false;     ///< keep every finding as a CompactFinding (the app's findings list)
+  /// When set, add_batch() tells it each rule whose kind holds all its examples, so that the
+  /// validators of the same input build no more messages for it (MessageDemand). Only for a
+  /// report whose findings are not shown one by one: those that come after carry no message.
+  MessageDemand* demand = nullptr;
 };
 
 struct FileReport {
@@ -79,7 +84,7 @@ struct FileReport {
   std::vector<CompactFinding> findings;
 
   /// Counts one finding, and keeps it as an example while its kind has fewer than `max_examples`.
-  void add(const Finding& finding, std::size_t max_examples);
+  void add(const Finding& finding, std::size_t max_examples) { add(finding, max_examples, nullptr); }
   /// Everything in one delivered batch: its records, skipped records and diagnostics (moved out).
   /// `each`, when set, sees every finding in input order. `bad`, when given, receives for each of
   /// the batch's records whether it has a problem (a finding of warning or worse, or a repair).
@@ -107,6 +112,7 @@ struct FileReport {
       std::string rule;
       std::uint64_t* count;             ///< in by_finding
       std::vector<Finding>* examples;   ///< in examples
+      bool demand_told = false;         ///< ReportOptions::demand knows it holds all its examples
     };
     std::vector<Kind> kinds;
     std::vector<std::uint32_t> table;   ///< open addressing over kinds: index + 1, 0 = empty
@@ -123,6 +129,11 @@ struct FileReport {
     }
   };
   Slots slots_;
+  void add(const Finding& finding, std::size_t max_examples, MessageDemand* demand);
+  /// Counts a finding (by kind, severity and tag) and returns its kind.
+  Slots::Kind& count(const Diagnostic& d);
+  /// Tells `demand` when `kind` holds all its examples.
+  static void tell(Slots::Kind& kind, const Diagnostic& d, std::size_t max_examples, MessageDemand* demand);
 };
 
 /// One line per finding, as `validate` prints them in text mode.

@@ -20,7 +20,8 @@ namespace marcscope {
 /// diagnostics. Thread-safe for distinct batches (run it as a BatchTransform). A record delivered
 /// `as_is` (ReadOptions::skip_as_is) is validated from its view, with no model built: the same
 /// findings as its model's.
-void validate_batch(const Validator& validator, Batch& batch);
+/// `demand`, when given, is the one the report of this input is filled with (ReportOptions::demand).
+void validate_batch(const Validator& validator, Batch& batch, const MessageDemand* demand = nullptr);
 
 /// Sets the reading options a whole-input validation reads fastest with: records that need no
 /// change are not decoded (skip_as_is; validate_batch() and FileReport read their views). For a
@@ -29,7 +30,8 @@ void read_for_validation(ReadOptions& options);
 
 /// Reads all of `reader`, validating each record with `validator` (null: structure and character
 /// sets only), and returns the report. `each`, when set, sees every finding in input order from
-/// the delivering thread (a CLI prints them as they come).
+/// the delivering thread (a CLI prints them as they come). With no `each`, findings that are not
+/// kept as examples carry no message (MessageDemand: `options.demand`, or one of its own).
 FileReport validate_all(RecordReader& reader, const Validator* validator, const ReportOptions& options = {},
                         const JobControl& control = {}, const std::function<void(const Finding&)>& each = {});
 

@@ -22,6 +22,7 @@
 
 #include "marcscope/core/diagnostic.h"
 #include "marcscope/model/record.h"
+#include "marcscope/validate/message_demand.h"
 
 namespace marcscope {
 
@@ -220,14 +221,17 @@ class Validator {
             std::shared_ptr<const CodeLists> lists = nullptr);
 
   /// Appends one diagnostic per finding to `out`. `number` is the 1-based record number, `offset` the
-  /// record's byte offset (both copied into every diagnostic). Thread-safe.
-  void validate(const Record& rec, std::uint64_t number, std::uint64_t offset, Diagnostics& out) const;
+  /// record's byte offset (both copied into every diagnostic). `demand`, when given, says which
+  /// rules' findings need no message (theirs is left empty; see MessageDemand). Thread-safe.
+  void validate(const Record& rec, std::uint64_t number, std::uint64_t offset, Diagnostics& out,
+                const MessageDemand* demand = nullptr) const;
   /// The same findings, in the same order, as validate(Record::from_view(view, options)) for a
   /// view that decodes_as_is(view, options) accepts, or the UTF-8 form transcode_marc8_as_is()
   /// made of an ISO 2709 record: the rules read the view's bytes, and no model is built (what
   /// validate_batch() does with a record delivered `as_is`, ReadOptions::skip_as_is). For any
   /// other view the findings are unspecified (but it does not crash).
-  void validate(const RecordView& view, std::uint64_t number, std::uint64_t offset, Diagnostics& out) const;
+  void validate(const RecordView& view, std::uint64_t number, std::uint64_t offset, Diagnostics& out,
+                const MessageDemand* demand = nullptr) const;
 
   /// Every rule id, in a stable order.
   static const std::vector<std::string_view>& rule_ids();
