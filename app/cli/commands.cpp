@@ -434,7 +434,16 @@ int run_validate(const Options& options) {
       try {
       status = std::max(status, read_input(options, *inputs[i], check, [&](Batch& batch) {
                           text.clear();
-                          report.add_batch(batch, ropts, each, &troubled);
+                          if (every_message) {
+                            report.add_batch(batch, ropts, each, &troubled);
+                          } else {
+                            // No finding is printed: the report says whether any is a problem,
+                            // and findings it only counts are not made into Findings.
+                            report.add_batch(batch, ropts, {}, &troubled);
+                            for (const auto& [kind, n] : report.by_finding)
+                              if (std::get<2>(kind) >= Severity::Warning || std::get<0>(kind) == code_name(Code::RecordRepaired))
+                                any = true;
+                          }
                           if (good) {
                             for (std::size_t k = 0; k < batch.records.size(); ++k) {
                               const auto& r = batch.records[k];

@@ -861,6 +861,19 @@ def test_validate_json_csv_html_agree():
     assert html.startswith("<!DOCTYPE html>") and "</html>" in html and "record-length-mismatch" in html
 
 
+def test_validate_exit_status_does_not_depend_on_the_format():
+    """JSON and HTML reports see no finding one by one (the report alone says whether any is a
+    problem): their exit status is the text report's, on every fixture, with and without rules."""
+    seen = set()
+    for path in sorted((DATA / "valid").iterdir()) + sorted((DATA / "malformed").iterdir()):
+        for extra in (["--no-rules"], ["--mode", "recover"]):
+            want = run("validate", *extra, path).returncode
+            seen.add(want)
+            for fmt in ("json", "html"):
+                assert run("validate", "--format", fmt, *extra, path).returncode == want, (path.name, extra, fmt)
+    assert {0, 1} <= seen
+
+
 @pytest.mark.parametrize("path", ["malformed/catmandu-bu_bibs.mrc", "valid/solrmarc-uva_001_2000.mrc"])
 def test_validate_json_examples_are_the_first_csv_rows(path):
     """A JSON report builds only its examples' messages (MessageDemand): each kind's examples are

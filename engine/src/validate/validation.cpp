@@ -27,7 +27,7 @@ Diagnostics merge_by_record(Diagnostics reading, Diagnostics& rules) {
 
 void validate_batch(const Validator& validator, Batch& batch, const MessageDemand* demand) {
   Diagnostics rules;
-  rules.reserve(batch.records.size() * 4);  // most records have a few findings: fewer moves as it grows
+  rules.reserve(batch.records.size() * 8);  // most records have a few findings: seldom a move as it grows
   RecordView scratch;
   for (const auto& rec : batch.records) {
     if (!rec.as_is) {
