@@ -237,7 +237,8 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   bytes_ = bytes;
   offset_ = offset;
   number_ = number;
-  fields_.clear();
+  // fields_ keeps its old entries until it is sized below: the fast path overwrites each one
+  // (value-initialising them first cost a memset per record), every other path clears it.
   repaired_ = false;
   one_piece_ = false;
   as_written_ = false;
@@ -248,6 +249,7 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   stage2::Report report{mode, number, offset, diags};
 
   if (bytes.size() < LeaderView::kSize + 1) {
+    fields_.clear();
     diags.push_back({mode == ReadMode::Strict ? Severity::Fatal : Severity::Error, Code::RecordTooShort, number_,
                      offset_, {}, 0, "record of " + std::to_string(bytes.size()) + " bytes cannot hold a leader"});
     return false;
