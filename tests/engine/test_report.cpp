@@ -217,6 +217,16 @@ class TestReport : public QObject {
         [&](Batch& batch) { validate_batch(validator, batch, &demand); });
     auto own_reader = RecordReader::open(data_path(file), small);
     const FileReport own = validate_all(*own_reader, &validator, options);
+    // validate_all() fills its report through the demand it is given (or one of its own).
+    MessageDemand given;
+    ReportOptions with_given = options;
+    with_given.demand = &given;
+    auto given_reader = RecordReader::open(data_path(file), small);
+    const FileReport told = validate_all(*given_reader, &validator, with_given);
+    std::size_t done_rules = 0;
+    for (std::size_t i = 0; i < Validator::rule_ids().size(); ++i) done_rules += !given.wanted(i);
+    QVERIFY(done_rules > 0);
+    QCOMPARE(told.by_finding, all.by_finding);
     QVERIFY(shown > 20);
     if (bare) QVERIFY2(unbuilt > shown / 4, qPrintable(QString("%1 of %2 findings had no message").arg(unbuilt).arg(shown)));
     for (const FileReport* r : std::initializer_list<const FileReport*>{&some, &own}) {

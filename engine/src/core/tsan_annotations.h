@@ -29,14 +29,20 @@ struct FilterExit {
   const void* token;
   ~FilterExit() { HAPPENS_BEFORE(token); }
 };
+struct Joined {
+  const void* token;
+  ~Joined() { HAPPENS_AFTER(token); }
+};
 }  // namespace marcscope::detail
 // The other end: oneTBB's wait for its workers when parallel_pipeline returns is invisible too.
 // A worker's last reads of the starting thread's locals (a filter's captures) would then race
 // with whatever reuses that stack later (a new thread given the same stack, say). So every filter
-// body releases the pipeline's own token as it ends (PIPELINE_FILTER_EXIT, its first statement)
-// and the starting thread acquires it once parallel_pipeline has returned (PIPELINE_JOINED).
+// body, and the body that starts the pipeline (which oneTBB may run on a worker too), releases the
+// run's own token as it ends (PIPELINE_FILTER_EXIT, its first statement), and the starting thread
+// acquires it when parallel_pipeline has returned or thrown (PIPELINE_JOINED, declared before the
+// run: it acquires as its scope ends).
 #define PIPELINE_FILTER_EXIT(token) const ::marcscope::detail::FilterExit tsan_filter_exit_{token}
-#define PIPELINE_JOINED(token) __tsan_acquire(const_cast<void*>(static_cast<const volatile void*>(token)))
+#define PIPELINE_JOINED(token) const ::marcscope::detail::Joined tsan_joined_{token}
 #else
 #define HAPPENS_AFTER(p) ((void)(p))
 #define HAPPENS_BEFORE(p) ((void)(p))

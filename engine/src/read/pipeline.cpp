@@ -372,9 +372,17 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
     if (grave.dead.size() < kMaxDead) grave.dead.push_back(std::move(batch));
   });  // a batch not handed over is freed here, after the lock
 
+  // Made before the hand-off, as the filters are: oneTBB may run it on a worker.
+  const std::function<void()> start = [&] {
+    PIPELINE_TAKEOVER();
+    PIPELINE_FILTER_EXIT(&filters_done);
+    tbb::parallel_pipeline(tokens, slicer & decoder & deliver & release, s.context);
+  };
   PIPELINE_HANDOFF();
-  executor->run([&] { tbb::parallel_pipeline(tokens, slicer & decoder & deliver & release, s.context); });
-  PIPELINE_JOINED(&filters_done);
+  {
+    PIPELINE_JOINED(&filters_done);
+    executor->run(start);
+  }
   HAPPENS_AFTER(&s.scanner);
   HAPPENS_AFTER(&finished_delivering);
   progress.report(s.seen.load(), s.consumed(), s.source->size(), true);

@@ -144,9 +144,17 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
     inflight.claim(batch).reset();
   });
 
+  // Made before the hand-off, as the filters are: oneTBB may run it on a worker.
+  const std::function<void()> start = [&] {
+    PIPELINE_TAKEOVER();
+    PIPELINE_FILTER_EXIT(&filters_done);
+    tbb::parallel_pipeline(token_count(options, executor), reader & work & deliver & release, context);
+  };
   PIPELINE_HANDOFF();
-  executor.run([&] { tbb::parallel_pipeline(token_count(options, executor), reader & work & deliver & release, context); });
-  PIPELINE_JOINED(&filters_done);
+  {
+    PIPELINE_JOINED(&filters_done);
+    executor.run(start);
+  }
   HAPPENS_AFTER(&done);
   HAPPENS_AFTER(&finished);
   result.records_seen = std::max(result.records_seen, stream.records_seen());
@@ -480,11 +488,17 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
     inflight.claim(chunk).reset();
   });
 
-  PIPELINE_HANDOFF();
-  executor.run([&] {
+  // Made before the hand-off, as the filters are: oneTBB may run it on a worker.
+  const std::function<void()> start = [&] {
+    PIPELINE_TAKEOVER();
+    PIPELINE_FILTER_EXIT(&filters_done);
     tbb::parallel_pipeline(token_count(options, executor), slicer & parse & number & work & deliver & release, context);
-  });
-  PIPELINE_JOINED(&filters_done);
+  };
+  PIPELINE_HANDOFF();
+  {
+    PIPELINE_JOINED(&filters_done);
+    executor.run(start);
+  }
   HAPPENS_AFTER(&pos);
   HAPPENS_AFTER(&numbered);
   HAPPENS_AFTER(&finished);
