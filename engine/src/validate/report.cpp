@@ -211,10 +211,9 @@ void FileReport::add_batch(Batch& batch, const ReportOptions& options, const std
   if (bad) *bad = std::move(troubled);
 }
 
-void FileReport::add(const Finding& finding, std::size_t max_examples, MessageDemand* demand) {
+void FileReport::add(const Finding& finding, std::size_t max_examples) {
   Slots::Kind& kind = count(finding.diagnostic);
   if (kind.examples->size() < max_examples) kind.examples->push_back(finding);
-  tell(kind, finding.diagnostic, max_examples, demand);
 }
 
 void FileReport::tell(Slots::Kind& kind, const Diagnostic& d, std::size_t max_examples, MessageDemand* demand) {

@@ -84,7 +84,7 @@ struct FileReport {
   std::vector<CompactFinding> findings;
 
   /// Counts one finding, and keeps it as an example while its kind has fewer than `max_examples`.
-  void add(const Finding& finding, std::size_t max_examples) { add(finding, max_examples, nullptr); }
+  void add(const Finding& finding, std::size_t max_examples);
   /// Everything in one delivered batch: its records, skipped records and diagnostics (moved out).
   /// `each`, when set, sees every finding in input order. `bad`, when given, receives for each of
   /// the batch's records whether it has a problem (a finding of warning or worse, or a repair).
@@ -129,7 +129,6 @@ struct FileReport {
     }
   };
   Slots slots_;
-  void add(const Finding& finding, std::size_t max_examples, MessageDemand* demand);
   /// Counts a finding (by kind, severity and tag) and returns its kind.
   Slots::Kind& count(const Diagnostic& d);
   /// Tells `demand` when `kind` holds all its examples.
