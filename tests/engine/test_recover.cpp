@@ -402,6 +402,35 @@ class TestRecover : public QObject {
     }
   }
 
+  /// Leader/10-11 left blank (a program that writes only the lengths of a leader it was given, as
+  /// pymarc's writer does): every mode delivers the record as it is, counts read as "22", with one
+  /// warning; any other character there is still an error (Permissive skips, Recover repairs).
+  void leader_counts_left_blank() {
+    const std::string good = raw_records(kBatch).at(2);
+    const Record want = original({kBatch, 2});
+    QCOMPARE(good.substr(10, 2), std::string("22"));
+    for (const std::string counts : {"  ", " 2", "2 "}) {
+      std::string input = good;
+      input.replace(10, 2, counts);
+      for (ReadMode mode : {ReadMode::Strict, ReadMode::Permissive, ReadMode::Recover}) {
+        const Reading r = read(input, mode);
+        QCOMPARE(r.delivered(), 1);
+        QVERIFY(!r.items[0].repaired);
+        QCOMPARE(codes(r.items[0].diags), QString("leader-unusual-value"));
+        QVERIFY(QString::fromStdString(r.items[0].diags[0].message).contains("read as \"22\""));
+        QCOMPARE(r.items[0].record.leader().substr(10, 2), std::string("22"));
+        QCOMPARE(differs(r.items[0].record, want), QString());
+      }
+    }
+    std::string letters = good;
+    letters.replace(10, 2, "X2");
+    QCOMPARE(read(letters, ReadMode::Permissive).delivered(), 0);
+    QCOMPARE(codes(read(letters, ReadMode::Permissive).all), QString("leader-invalid-digits,record-skipped"));
+    const Reading recovered = read(letters, ReadMode::Recover);
+    QCOMPARE(recovered.delivered(), 1);
+    QVERIFY(recovered.items[0].repaired);
+  }
+
   /// Noise, a plausible leader over a directory of random digits, and records whose directory lost
   /// a byte, between good records. Recover re-reads a shifted directory when the shift is certain
   /// (records 4 and 5, given back as catalogued) and skips the rest, bytes kept, instead of

@@ -258,10 +258,14 @@ bool RecordView::parse(std::string_view bytes, std::uint64_t offset, std::uint64
   // The body ends before the record terminator when there is one.
   const std::size_t body_end = bytes.back() == kRecordTerminator ? bytes.size() - 1 : bytes.size();
 
-  // Leader/10 and 11: MARC 21 always uses two indicators and two-character subfield codes.
+  // Leader/10 and 11: MARC 21 always uses two indicators and two-character subfield codes. A
+  // blank there is a count never filled in (a record made by a program that sets only the
+  // lengths, as pymarc's writer does): read as MARC 21's 2, as yaz and pymarc read it, with a
+  // warning. Any other character is an error.
   {
     std::string_view v = leader.bytes().substr(10, 2);
-    if (!stage2::is_digit(v[0]) || !stage2::is_digit(v[1])) {
+    const auto count_or_blank = [](char c) { return stage2::is_digit(c) || c == ' '; };
+    if (!count_or_blank(v[0]) || !count_or_blank(v[1])) {
       report.error(Code::LeaderInvalidDigits, 10, {},
                    "leader/10-11 (indicator and subfield code counts) is \"" + printable(v) + "\", not digits; read as \"22\"");
     } else if (v != "22") {
