@@ -102,6 +102,11 @@ class NotMarcError(RecordLengthInvalid):
         return str(self.args[0]) if self.args else "not MARC"
 
 
+class BaseAddressNotDigits(BaseAddressInvalid, ValueError):
+    """A base address (leader/12-16) that is not digits. pymarc raises ValueError there (its int()
+    of the field fails), so this is both a BaseAddressInvalid and a ValueError."""
+
+
 class RecordInvalid(PymarcException):
     """A record the engine could not read, for a reason pymarc has no exception for."""
 
@@ -130,7 +135,7 @@ EXCEPTION_FOR_CODE = {
     "record-length-mismatch": EndOfRecordNotFound,
     "missing-record-terminator": EndOfRecordNotFound,
     "leader-invalid-digits": RecordLeaderInvalid,
-    "base-address-invalid": BaseAddressInvalid,
+    "base-address-invalid": BaseAddressNotDigits,
     "base-address-mismatch": BaseAddressInvalid,
     "directory-invalid": RecordDirectoryInvalid,
     "directory-entry-invalid": RecordDirectoryInvalid,

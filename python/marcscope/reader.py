@@ -20,6 +20,7 @@ from .exceptions import (
     NotMarcError,
     PymarcException,
     RecordInvalid,
+    RecordLeaderInvalid,
 )
 from .record import Record
 
@@ -210,7 +211,10 @@ def decode_one(data: bytes, *, to_unicode: bool = True, force_utf8: bool = False
             exc = reader.current_exception
             raise exc if exc is not None else RecordInvalid()
         return record
-    raise NotMarcError("no record in the data given")
+    # Nothing the engine takes for a record (too few bytes, or none): pymarc finds no leader there.
+    exc = RecordLeaderInvalid()
+    exc.diagnostics = reader.diagnostics
+    raise exc
 
 
 def map_records(f: Callable[[Record], Any], *files: Any) -> None:

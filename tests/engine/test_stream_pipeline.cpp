@@ -376,6 +376,7 @@ class TestStreamPipeline : public QObject {
   void jsonChunksRunInParallel();
   void fastJsonSameAsStreamingOnFixtures();
   void fastJsonSameAsStreamingOnGenerated();
+  void textLeadersKeptOnRequest();
 };
 
 void TestStreamPipeline::sameAsSerialReader_data() {
@@ -860,6 +861,72 @@ void TestStreamPipeline::fastJsonSameAsStreamingOnGenerated() {
   }
   QVERIFY(all_fast >= 20);
   QVERIFY(refused >= 60);
+}
+
+// DecodeOptions::leader_utf8 off (the Python module's pymarc-compatible readers): a MARCXML,
+// MARC-in-JSON or .mrk record keeps the leader its document writes, leader/09 included, on the
+// fast paths (pugixml, simdjson) and the streaming readers alike; on (the default) leader/09 is 'a'.
+void TestStreamPipeline::textLeadersKeptOnRequest() {
+  const std::vector<std::string> leaders = {"00000cam  2200000 a 4500", "00000nam  2200000   4500", "00000cas a2200000 i 4500",
+                                            "00000ngm  2200000 a 4500"};
+  std::string xml = "<?xml version=\"1.0\"?>\n<collection xmlns=\"http://www.loc.gov/MARC21/slim\">\n";
+  std::string ndjson, mrk;
+  for (std::size_t i = 0; i < 40; ++i) {
+    const std::string& l = leaders[i % leaders.size()];
+    const std::string id = std::to_string(i + 1);
+    xml += "<record><leader>" + l + "</leader><controlfield tag=\"001\">" + id +
+           "</controlfield><datafield tag=\"245\" ind1=\"1\" ind2=\"0\"><subfield code=\"a\">Caf\xC3\xA9 " + id +
+           "</subfield></datafield></record>\n";
+    ndjson += "{\"leader\":\"" + l + "\",\"fields\":[{\"001\":\"" + id +
+              "\"},{\"245\":{\"ind1\":\"1\",\"ind2\":\"0\",\"subfields\":[{\"a\":\"Caf\xC3\xA9 " + id + "\"}]}}]}\n";
+    mrk += "=LDR  " + l + "\n=001  " + id + "\n=245  10$aCaf\xC3\xA9 " + id + "\n\n";
+  }
+  xml += "</collection>\n";
+  const QString tmp = QDir::tempPath() + "/marcscope-leaders-" + QString::number(QCoreApplication::applicationPid());
+  struct Doc {
+    Format format;
+    QString path;
+  };
+  const std::vector<Doc> docs = {{Format::MarcXml, tmp + ".xml"}, {Format::NdJson, tmp + ".ndjson"}, {Format::Mrk, tmp + ".mrk"}};
+  write_file(docs[0].path, xml);
+  write_file(docs[1].path, ndjson);
+  write_file(docs[2].path, mrk);
+  for (const Doc& doc : docs) {
+    for (const bool keep : {true, false}) {
+      for (const bool fast : {true, false}) {
+        ReadOptions o;
+        o.decode.leader_utf8 = !keep;
+        o.fast_xml = fast;
+        o.fast_json = fast;
+        o.threads = 2;
+        o.chunk_bytes = 512;  // several records a chunk, many chunks
+        std::vector<std::string> got;
+        Diagnostics diags;
+        const StreamPipelineResult r = run_stream_pipeline(doc.format, open_source(doc.path.toStdString()), o, {}, [&](Batch& b) {
+          for (const auto& rec : b.records) {
+            got.push_back(rec.record.leader());
+            const Field* title = rec.record.first("245");
+            // Unicode values, as with leader/09 'a'.
+            if (rec.as_is || !title || title->subfields().at(0).value != "Caf\xC3\xA9 " + std::to_string(got.size()))
+              got.back() = "record " + std::to_string(got.size()) + " not as written";
+          }
+          diags.insert(diags.end(), b.diagnostics.begin(), b.diagnostics.end());
+          return true;
+        });
+        const QString what = QString("format %1, keep %2, fast %3").arg(int(doc.format)).arg(keep).arg(fast);
+        QVERIFY2(diags.empty(), qPrintable(what));
+        QCOMPARE(got.size(), std::size_t(40));
+        for (std::size_t i = 0; i < got.size(); ++i) {
+          std::string want = leaders[i % leaders.size()];
+          if (!keep) want[9] = 'a';
+          QVERIFY2(got[i] == want, qPrintable(what + ": " + QString::fromStdString(got[i])));
+        }
+        // The fast paths did read these documents (.mrk has none).
+        if (fast && doc.format != Format::Mrk) QVERIFY2(r.fast_chunks > 0, qPrintable(what));
+      }
+    }
+    QFile::remove(doc.path);
+  }
 }
 
 QTEST_GUILESS_MAIN(TestStreamPipeline)

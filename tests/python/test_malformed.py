@@ -71,6 +71,10 @@ def test_pymarc_bad_records_sequence(data):
     assert isinstance(seen[0], marcscope.Record)
     assert isinstance(seen[7], marcscope.Record)
     assert isinstance(seen[1], exceptions.BaseAddressInvalid)
+    # A base address that is not digits ("f0037"): pymarc's int() raises ValueError there.
+    assert isinstance(seen[5], exceptions.BaseAddressNotDigits)
+    assert isinstance(seen[5], exceptions.BaseAddressInvalid) and isinstance(seen[5], ValueError)
+    assert [s for s in seen if isinstance(s, ValueError)] == [seen[5]]
     assert isinstance(seen[6], exceptions.NoFieldsFound)
     assert all(isinstance(s, marcscope.PymarcException) for i, s in enumerate(seen) if i not in (0, 7))
     assert isinstance(seen[-1], exceptions.TruncatedRecord)
@@ -144,6 +148,37 @@ def test_record_from_bad_bytes_raises_pymarc_exceptions(data):
     for chunk, cls in chunks:
         with pytest.raises(cls):
             marcscope.Record(data=chunk)
+
+
+@pytest.mark.parametrize("data", [b"foo", b"\n\n", b"\x1d"])
+def test_bytes_holding_no_record_have_no_leader(data):
+    """Record(data=...) of bytes the engine finds no record in: pymarc's RecordLeaderInvalid, with
+    the engine's diagnostics (if any) attached."""
+    with pytest.raises(exceptions.RecordLeaderInvalid) as caught:
+        marcscope.Record(data=data)
+    assert not isinstance(caught.value, exceptions.NotMarcError)
+    assert isinstance(caught.value.diagnostics, list)
+
+
+def test_leader_counts_left_blank_read_back():
+    """A record whose leader a script set with blank leader/10-11: MARCWriter writes it as the
+    record has it (pymarc's as_marc does the same), and it reads back, counts read as "22" with a
+    warning, rather than coming back as None."""
+    record = marcscope.Record()
+    record.add_field(marcscope.Field("245", marcscope.Indicators("1", "0"), [marcscope.Subfield("a", "\u1234 title")]))
+    record.leader = "         a              "
+    out = io.BytesIO()
+    marcscope.MARCWriter(out).write(record)
+    raw = out.getvalue()
+    assert raw[10:12] == b"  "
+    for source in (io.BytesIO(raw), raw):
+        reader = marcscope.MARCReader(source)
+        (again,) = list(reader)
+        assert again is not None, reader.current_exception
+        assert again["245"]["a"] == "\u1234 title"
+        assert str(again.leader)[10:12] == "22"
+        assert {d.code for d in again.diagnostics} == {"leader-unusual-value"}  # 10-11, and 20-23 ("    ")
+        assert any("leader/10-11" in d.message for d in again.diagnostics)
 
 
 def test_stray_bytes_between_records_are_no_records(data):

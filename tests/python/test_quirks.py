@@ -172,12 +172,55 @@ def _marc8_value(raw):
     return rec["245"]["a"]
 
 
-def test_difference_17_text_formats_say_unicode_in_leader_09():
-    xml = (b'<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>00000cam  2200000 a 4500</leader>'
+_TEXT_LEADERS = ["00000cam  2200000 a 4500", "00000nam a2200000 i 4500"]
+
+
+def _text_documents() -> dict[str, bytes]:
+    xml = '<collection xmlns="http://www.loc.gov/MARC21/slim">'
+    js, mrk = [], ""
+    for i, leader in enumerate(_TEXT_LEADERS):
+        xml += (f'<record><leader>{leader}</leader><controlfield tag="001">{i}</controlfield>'
+                f'<datafield tag="245" ind1="1" ind2="0"><subfield code="a">Café</subfield></datafield></record>')
+        js.append({"leader": leader, "fields": [{"001": str(i)}, {"245": {"ind1": "1", "ind2": "0",
+                                                                          "subfields": [{"a": "Café"}]}}]})
+        mrk += f"=LDR  {leader}\n=001  {i}\n=245  10$aCafé\n\n"
+    import json
+    return {"xml": (xml + "</collection>").encode("utf-8"), "json": json.dumps(js).encode("utf-8"),
+            "mrk": mrk.encode("utf-8")}
+
+
+def test_16_text_formats_keep_the_leader_as_written(tmp_path):
+    docs = _text_documents()
+    readers = {
+        "xml": lambda src: marcscope.parse_xml_to_array(src),
+        "json": lambda src: list(marcscope.JSONReader(src)),
+        "mrk": lambda src: list(marcscope.MARCMakerReader(src)),
+    }
+    for kind, data in docs.items():
+        path = tmp_path / f"doc.{kind}"
+        path.write_bytes(data)
+        for source in (io.BytesIO(data), str(path)):
+            records = readers[kind](source)
+            assert [str(r.leader) for r in records] == _TEXT_LEADERS, (kind, source)
+            assert all(r["245"]["a"] == "Café" for r in records)
+        # The same through MARCReader, on its threads and on one.
+        for threads in (None, 1):
+            records = list(marcscope.MARCReader(str(path), threads=threads))
+            assert [str(r.leader) for r in records] == _TEXT_LEADERS, (kind, threads)
+        # Written in ISO 2709, the record says UTF-8 (quirk 3), and reads back as it was.
+        record = readers[kind](io.BytesIO(data))[0]
+        again = next(marcscope.MARCReader(record.as_marc()))
+        assert str(again.leader)[9] == "a" and again["245"]["a"] == "Café"
+
+
+def test_difference_17_text_leaders_of_the_wrong_length_are_padded_or_cut():
+    xml = (b'<collection xmlns="http://www.loc.gov/MARC21/slim"><record><leader>      Z   22 4500</leader>'
            b'<controlfield tag="001">x</controlfield></record></collection>')
-    assert marcscope.parse_xml_to_array(io.BytesIO(xml))[0].leader[9] == "a"
-    mrk = marcscope.MARCMakerReader(io.BytesIO(b"=LDR  00000cam  2200000 a 4500\n=001  x\n"))
-    assert next(iter(mrk)).leader[9] == "a"
+    (record,) = marcscope.parse_xml_to_array(io.BytesIO(xml))
+    assert str(record.leader) == "      Z   22 4500       "
+    mrk = marcscope.MARCMakerReader(io.BytesIO(b"=LDR  00000cam  2200000 a 4500 and more\n=001  x\n"))
+    assert str(next(iter(mrk)).leader) == "00000cam  2200000 a 4500"
+    assert any(d.code == "record-structure-invalid" for d in mrk.diagnostics)
 
 
 def test_difference_18_marc8_controls_marks_and_unmapped_bytes():

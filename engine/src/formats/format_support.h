@@ -280,9 +280,11 @@ inline Outcome record_outcome(ReadMode mode, bool had_error, std::uint64_t numbe
 inline constexpr std::string_view kDefaultLeader = "00000    a2200000   4500";
 
 /// Sets a leader read from text, padding or cutting to 24 characters (with a warning), and
-/// leader/09 to 'a': every record in memory is UTF-8. Returns false when it had to change the length.
+/// leader/09 to 'a' (the record's values are Unicode) unless `leader_utf8` is false
+/// (DecodeOptions::leader_utf8: leader/09 kept as the document writes it, as pymarc keeps it).
+/// Returns false when it had to change the length.
 bool set_text_leader(Record& record, std::string_view leader, Diagnostics& diags, std::uint64_t number,
-                     std::uint64_t offset, std::string_view where);
+                     std::uint64_t offset, std::string_view where, bool leader_utf8 = true);
 
 /// Normalises a tag read from text: characters that are not printable ASCII become '?', a tag
 /// shorter than 3 characters is zero-padded ("42" -> "042"), each with a warning; returns false

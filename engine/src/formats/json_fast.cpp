@@ -40,7 +40,8 @@ bool printable_ascii(std::string_view s) {
 class Builder {
  public:
   /// `escapes`: the chunk holds "\u001" somewhere, so a value may decode to a structure byte.
-  explicit Builder(bool escapes) : escapes_(escapes) {}
+  /// `leader_utf8`: DecodeOptions::leader_utf8 (set_text_leader).
+  Builder(bool escapes, bool leader_utf8) : escapes_(escapes), leader_utf8_(leader_utf8) {}
 
   bool record(dom::object object, Record& rec) {
     bool leader = false;
@@ -48,7 +49,7 @@ class Builder {
       if (item.key == "leader") {
         std::string_view text;
         if (item.value.get_string().get(text)) return false;
-        set_text_leader(rec, text, scratch_, 0, 0, {});
+        set_text_leader(rec, text, scratch_, 0, 0, {}, leader_utf8_);
         if (!scratch_.empty()) return false;
         leader = true;
       } else if (item.key == "fields") {
@@ -131,6 +132,7 @@ class Builder {
   }
 
   bool escapes_;
+  bool leader_utf8_;
   Diagnostics scratch_;
 };
 
@@ -157,9 +159,10 @@ std::string_view padded_copy(std::string& buf, std::string_view part) {
 /// a record's line may end with the ',' after it, or with the array's ']'; a line may also hold
 /// just one of those. `last`: the array's ']' must come, then nothing but blanks; otherwise the
 /// text ends just after a ','.
-bool fast_lines(std::string_view text, std::uint64_t base, bool array, bool last, std::vector<BatchRecord>& out) {
+bool fast_lines(std::string_view text, std::uint64_t base, bool array, bool last, bool leader_utf8,
+                std::vector<BatchRecord>& out) {
   Scratch& s = scratch();
-  Builder builder(text.find("\\u001") != std::string_view::npos);
+  Builder builder(text.find("\\u001") != std::string_view::npos, leader_utf8);
   enum class Expect : std::uint8_t { Record, Separator, Nothing } expect = Expect::Record;
   std::size_t pos = 0, records = 0;
   while (pos < text.size()) {
@@ -265,11 +268,11 @@ std::string json_chunk_text(std::string_view doc, const JsonPlan& plan, std::siz
 }
 
 bool fast_json_chunk(std::string_view doc, const JsonPlan& plan, std::size_t begin, std::size_t end,
-                     std::vector<BatchRecord>& out) {
+                     std::vector<BatchRecord>& out, bool leader_utf8) {
   const std::size_t size_before = out.size();
   const std::size_t from = begin == 0 ? plan.first : begin;
   const bool last = end >= doc.size();
-  const bool ok = fast_lines(padded_copy(scratch().text, doc.substr(from, end - from)), from, plan.array, last, out);
+  const bool ok = fast_lines(padded_copy(scratch().text, doc.substr(from, end - from)), from, plan.array, last, leader_utf8, out);
   if (!ok) out.resize(size_before);
   return ok;
 }

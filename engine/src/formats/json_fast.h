@@ -53,6 +53,6 @@ std::string json_chunk_text(std::string_view doc, const JsonPlan& plan, std::siz
 /// record (offset and end in the file; number and status left for the caller) and returns true;
 /// false (and `out` as it was) when the chunk must go to the streaming reader.
 bool fast_json_chunk(std::string_view doc, const JsonPlan& plan, std::size_t begin, std::size_t end,
-                     std::vector<BatchRecord>& out);
+                     std::vector<BatchRecord>& out, bool leader_utf8 = true);
 
 }  // namespace marcscope::detail

@@ -34,8 +34,9 @@ using json = nlohmann::json;
 /// Builds one Record from the SAX events of one MiJ object.
 class MijHandler {
  public:
-  MijHandler(Record& record, Diagnostics& diags, ReadMode mode, std::uint64_t number, std::uint64_t offset)
-      : rec_(record), diags_(diags), mode_(mode), number_(number), offset_(offset) {}
+  MijHandler(Record& record, Diagnostics& diags, ReadMode mode, std::uint64_t number, std::uint64_t offset,
+             bool leader_utf8)
+      : rec_(record), diags_(diags), mode_(mode), number_(number), offset_(offset), leader_utf8_(leader_utf8) {}
 
   // --- nlohmann SAX interface
   bool null() {
@@ -57,7 +58,8 @@ class MijHandler {
     switch (top()) {
       case S::Record:
         if (expect_ == V::Leader) {
-          set_text_leader(rec_, value, diags_, number_, offset_, "record " + std::to_string(number_) + ":");
+          set_text_leader(rec_, value, diags_, number_, offset_, "record " + std::to_string(number_) + ":",
+                          leader_utf8_);
           leader_seen_ = true;
           return true;
         }
@@ -300,6 +302,7 @@ class MijHandler {
   ReadMode mode_;
   std::uint64_t number_;
   std::uint64_t offset_;
+  bool leader_utf8_;  ///< DecodeOptions::leader_utf8
   std::vector<S> stack_{S::Top};
   V expect_ = V::None;
   int skip_ = 0;
@@ -320,7 +323,7 @@ class MijHandler {
 class JsonStream final : public RecordStream {
  public:
   JsonStream(std::unique_ptr<ByteSource> source, const ReadOptions& options)
-      : win_(std::move(source)), mode_(options.mode) {}
+      : win_(std::move(source)), mode_(options.mode), leader_utf8_(options.decode.leader_utf8) {}
 
   bool next(Record& record, Diagnostics& diags) override {
     for (;;) {
@@ -616,7 +619,7 @@ class JsonStream final : public RecordStream {
                              "); JSON requires them escaped; read as if they were"});
     }
     cur_ = Record();
-    MijHandler handler(cur_, diags, mode_, number, start);
+    MijHandler handler(cur_, diags, mode_, number, start, leader_utf8_);
     const std::string_view text = fixed.empty() ? slice : std::string_view(fixed);
     json::sax_parse(text.data(), text.data() + text.size(), &handler, json::input_format_t::json, true);
     pos_ = f.end;
@@ -686,6 +689,7 @@ class JsonStream final : public RecordStream {
 
   InputWindow win_;
   ReadMode mode_;
+  bool leader_utf8_;  ///< DecodeOptions::leader_utf8
   Shape shape_ = Shape::Start;
   std::uint64_t pos_ = 0;
   bool expect_element_ = false;

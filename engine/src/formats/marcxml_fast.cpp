@@ -330,7 +330,10 @@ bool clean_char(std::string_view value, bool indicator, char& out) {
 
 class Walker {
  public:
-  Walker(const FastXmlHeader& header, std::string_view record_qname) : prefix_(prefix_of(record_qname)) {
+  /// `leader_utf8`: DecodeOptions::leader_utf8, for the model records (set_text_leader); an ISO
+  /// 2709 form's leader/09 is always 'a', as the writers write it.
+  Walker(const FastXmlHeader& header, std::string_view record_qname, bool leader_utf8)
+      : prefix_(prefix_of(record_qname)), leader_utf8_(leader_utf8) {
     for (const auto& [p, uri] : header.bindings) outer_.emplace_back(p, uri);
     bool bound = false;
     const std::string_view uri = lookup(prefix_, {}, outer_, bound);
@@ -344,7 +347,7 @@ class Walker {
 
   /// The record element `e` as a model record; false when the chunk must go to expat.
   bool record(pugi::xml_node e, Record& rec) {
-    ModelSink sink{rec};
+    ModelSink sink{rec, leader_utf8_};
     return walk(e, sink);
   }
 
@@ -367,8 +370,9 @@ class Walker {
   /// Builds the model, as the expat reader does.
   struct ModelSink {
     Record& rec;
+    bool leader_utf8;
     bool leader(std::string_view text, Diagnostics& scratch) {
-      return set_text_leader(rec, text, scratch, 0, 0, "record:") && scratch.empty();
+      return set_text_leader(rec, text, scratch, 0, 0, "record:", leader_utf8) && scratch.empty();
     }
     void control(const std::string& tag, std::string_view text) { rec.add_field(Field(tag, std::string(text))); }
     void data(const std::string& tag, char i1, char i2) { rec.add_field(Field(tag, i1, i2, {})); }
@@ -508,6 +512,7 @@ class Walker {
   std::vector<std::array<char, 3>> iso_tags_;
   std::vector<std::uint32_t> iso_starts_;
   std::string_view prefix_;
+  bool leader_utf8_;
   bool outer_marc_ = false;  ///< a record with no attributes is MARC
   std::string element_prefix_, leader_, control_, data_, subfield_;
   Bindings outer_;
@@ -609,7 +614,7 @@ std::optional<FastXmlHeader> fast_marcxml_header(std::string_view h) {
 
 bool fast_marcxml_chunk(std::string& text, std::size_t header_size, const FastXmlHeader& header,
                         std::string_view record_qname, std::string_view root_closing, std::vector<BatchRecord>& out,
-                        bool iso2709_forms) {
+                        bool iso2709_forms, bool leader_utf8) {
   if (header_size > text.size() || !check_bytes(text, header_size)) return false;
   // The root's end tag, with nothing but blanks after it.
   const std::size_t root_end = text.rfind(root_closing);
@@ -627,7 +632,7 @@ bool fast_marcxml_chunk(std::string& text, std::size_t header_size, const FastXm
     return false;
 
   const std::size_t first = out.size();
-  Walker walker(header, record_qname);
+  Walker walker(header, record_qname, leader_utf8);
   auto refuse = [&] {
     out.resize(first);
     return false;

@@ -39,6 +39,6 @@ std::optional<FastXmlHeader> fast_marcxml_header(std::string_view header);
 /// instead of a model.
 bool fast_marcxml_chunk(std::string& text, std::size_t header_size, const FastXmlHeader& header,
                         std::string_view record_qname, std::string_view root_closing, std::vector<BatchRecord>& out,
-                        bool iso2709_forms = false);
+                        bool iso2709_forms = false, bool leader_utf8 = true);
 
 }  // namespace marcscope::detail

@@ -117,7 +117,7 @@ std::string xml_attr_escape(std::string_view s) {
 class MarcXmlStream final : public RecordStream {
  public:
   MarcXmlStream(std::unique_ptr<ByteSource> source, const ReadOptions& options)
-      : win_(std::move(source)), mode_(options.mode) {}
+      : win_(std::move(source)), mode_(options.mode), leader_utf8_(options.decode.leader_utf8) {}
   ~MarcXmlStream() override { drop_parser(); }
 
   bool next(Record& record, Diagnostics& diags) override {
@@ -626,7 +626,8 @@ class MarcXmlStream final : public RecordStream {
           case Part::Leader:
             if (leader_seen_)
               warn(Code::RecordStructureInvalid, "LDR", 0, "record " + std::to_string(number_) + " has a second leader; it replaces the first");
-            set_text_leader(cur_, text_, *diags_, number_, current_offset(), "record " + std::to_string(number_) + ":");
+            set_text_leader(cur_, text_, *diags_, number_, current_offset(), "record " + std::to_string(number_) + ":",
+                            leader_utf8_);
             leader_seen_ = true;
             break;
           case Part::Control:
@@ -723,6 +724,7 @@ class MarcXmlStream final : public RecordStream {
 
   InputWindow win_;
   ReadMode mode_;
+  bool leader_utf8_;  ///< DecodeOptions::leader_utf8
   Diagnostics* diags_ = nullptr;
 
   XML_Parser parser_ = nullptr;

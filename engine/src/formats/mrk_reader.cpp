@@ -121,7 +121,7 @@ void decode_text(std::string_view in, bool backslash_blank, std::string& out, Un
 class MrkStream final : public RecordStream {
  public:
   MrkStream(std::unique_ptr<ByteSource> source, const ReadOptions& options)
-      : win_(std::move(source)), mode_(options.mode) {}
+      : win_(std::move(source)), mode_(options.mode), leader_utf8_(options.decode.leader_utf8) {}
 
   bool next(Record& record, Diagnostics& diags) override {
     diags_ = &diags;
@@ -276,7 +276,8 @@ class MrkStream final : public RecordStream {
     if (tag == "LDR") {
       if (leader_seen_) warn(Code::RecordStructureInvalid, "LDR", "a second =LDR line in the record; it replaces the first");
       decode(data, true);
-      set_text_leader(cur_, text_, *diags_, number_, line_at_, "line " + std::to_string(line_no_at_) + ": the");
+      set_text_leader(cur_, text_, *diags_, number_, line_at_, "line " + std::to_string(line_no_at_) + ": the",
+                      leader_utf8_);
       leader_seen_ = true;
       if (lines_ && number_ == 1) lines_->leader_line = static_cast<std::uint32_t>(line_no_at_);
       return tag;
@@ -399,6 +400,7 @@ class MrkStream final : public RecordStream {
 
   InputWindow win_;
   ReadMode mode_;
+  bool leader_utf8_;  ///< DecodeOptions::leader_utf8
   MrkRecordText* lines_ = nullptr;
   Diagnostics* diags_ = nullptr;
   std::uint64_t pos_ = 0;

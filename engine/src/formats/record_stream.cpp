@@ -312,7 +312,7 @@ bool append_clean_text(std::string_view value, std::string& out, EscapeProblems&
 }
 
 bool set_text_leader(Record& record, std::string_view leader, Diagnostics& diags, std::uint64_t number,
-                     std::uint64_t offset, std::string_view where) {
+                     std::uint64_t offset, std::string_view where, bool leader_utf8) {
   bool ok = true;
   std::size_t chars = 0;
   for (char c : leader)
@@ -345,7 +345,7 @@ bool set_text_leader(Record& record, std::string_view leader, Diagnostics& diags
   }
   record.set_leader(l);
   l = record.leader();
-  l[9] = 'a';
+  if (leader_utf8) l[9] = 'a';
   for (std::size_t i : {std::size_t(10), std::size_t(11)}) {
     if (l[i] < '0' || l[i] > '9') {
       diags.push_back({Severity::Warning, Code::LeaderUnusualValue, number, offset, "LDR", 0,

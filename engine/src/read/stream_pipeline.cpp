@@ -301,7 +301,7 @@ void parse_json_chunk(std::string_view doc, const detail::JsonPlan& plan, const 
   batch.index = chunk.index;
   batch.begin_offset = chunk.begin;
   batch.end_offset = chunk.end;
-  if (options.fast_json && detail::fast_json_chunk(doc, plan, chunk.begin, chunk.end, batch.records)) {
+  if (options.fast_json && detail::fast_json_chunk(doc, plan, chunk.begin, chunk.end, batch.records, options.decode.leader_utf8)) {
     for (auto& rec : batch.records) rec.status = RecordStatus::kUtf8;
     chunk.clean = true;
     chunk.fast = true;
@@ -402,7 +402,8 @@ void run_chunked(std::string_view doc, const XmlPlan* xml, const detail::JsonPla
     batch.end_offset = chunk->end;
     if (fast_header &&
         detail::fast_marcxml_chunk(text, plan.header.size(), *fast_header, record_qname, plan.closing, batch.records,
-                                   options.skip_as_is && options.iso2709_forms && options.marcxml_forms)) {
+                                   options.skip_as_is && options.iso2709_forms && options.marcxml_forms,
+                                   options.decode.leader_utf8)) {
       for (auto& rec : batch.records) {
         rec.offset += shift;
         rec.end += shift;

@@ -41,7 +41,7 @@ struct DecodeOptions {
   /// to_unicode=False). The Record then holds the input's encoding, not UTF-8.
   bool raw = false;
   /// Set leader/09 to 'a' in decoded records (the model is UTF-8, and writers write UTF-8);
-  /// false keeps it as read (pymarc keeps it).
+  /// false keeps it as read, or as a MARCXML, MARC-in-JSON or .mrk document writes it (pymarc keeps it).
   bool leader_utf8 = true;
   /// Keep the values of records read as MARC-8 as bytes as read (no conversion, no checks), and
   /// decode the others: for a front end that converts non-UTF-8 records from a character set
