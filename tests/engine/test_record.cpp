@@ -142,6 +142,41 @@ class TestRecord : public QObject {
   }
 
   /// The writer computes record length, base address and directory exactly.
+  /// A subfield code that is a UTF-8 character of more than one byte, in a record read as UTF-8,
+  /// is read whole as '?': the value is what follows the character (valid UTF-8, no invalid-utf8
+  /// diagnostic). Read as MARC-8, or where the bytes are no valid sequence, a code is one byte.
+  void multibyte_subfield_codes_are_read_whole() {
+    struct Case {
+      char coding;
+      std::string field;  // indicators and subfields of a 245
+      std::vector<Subfield> want;
+      std::string code_bytes;  // what the diagnostic names
+    };
+    const std::vector<Case> cases = {
+        {'a', "10\x1F\xEF\xBF\xBDTitle\x1F" "bRest", {{'?', "Title"}, {'b', "Rest"}}, "0xEF 0xBF 0xBD"},
+        {'a', "10\x1F\xC3\xA9t\xC3\xA9", {{'?', "t\xC3\xA9"}}, "0xC3 0xA9"},
+        {'a', "10\x1F\xC3" "Title", {{'?', "Title"}}, "byte 0xC3"},
+        {' ', "10\x1F\xE9Title", {{'?', "Title"}}, "byte 0xE9"},
+    };
+    for (const Case& c : cases) {
+      const std::string bytes = raw_record({{"001", "x"}, {"245", c.field}}, c.coding);
+      RecordView view;
+      Diagnostics diags;
+      QVERIFY(view.parse(bytes, 0, 1, ReadMode::Permissive, diags));
+      const Record rec = Record::from_view(view, DecodeOptions{}, diags);
+      QCOMPARE(rec.fields().at(1).subfields(), c.want);
+      int invalid_code = 0;
+      for (const Diagnostic& d : diags) {
+        QVERIFY2(d.code != Code::InvalidUtf8, d.message.c_str());
+        if (d.code != Code::SubfieldCodeInvalid) continue;
+        ++invalid_code;
+        QVERIFY2(QString::fromStdString(d.message).contains(QString::fromStdString(c.code_bytes)), d.message.c_str());
+        QVERIFY(QString::fromStdString(d.message).endsWith("read as '?'"));
+      }
+      QCOMPARE(invalid_code, 1);
+    }
+  }
+
   void iso2709_layout() {
     const Record r = sample();
     const std::string out = to_iso2709(r);

@@ -212,6 +212,19 @@ def _record_spans(raw):
         at += n
 
 
+def test_subfield_code_of_several_bytes_is_read_whole(data):
+    """PYTHON.md, difference 14: pymarc's utf8_invalid.mrc has U+FFFD (three bytes) as a 260 code in
+    a record that is valid UTF-8. The whole character is the code, so the value after it is valid
+    and the record reads with the default strict utf8_handling, as in pymarc."""
+    reader = marcscope.MARCReader(open(data / "malformed/pymarc-utf8_invalid.mrc", "rb"))
+    (record,) = list(reader)
+    assert record is not None, reader.current_exception
+    assert marcscope.Subfield("?", "bAssociation of Teacher Educators]") in record["260"].subfields
+    assert [d.code for d in record.diagnostics] == ["subfield-code-invalid"]
+    raw = record.as_marc()
+    assert b"\x1f?bAssociation" in raw and b"\xef\xbf\xbd" not in raw
+
+
 @pytest.mark.parametrize("leader09", [b" ", b"a"])
 def test_subfield_code_above_ascii_becomes_a_question_mark(leader09):
     """PYTHON.md, difference 14: the record comes through, its code is "?" and a diagnostic says why."""

@@ -293,31 +293,7 @@ bool set_text_leader(Record& record, std::string_view leader, Diagnostics& diags
 bool normalise_tag(std::string& tag, Diagnostics& diags, ReadMode mode, std::uint64_t number, std::uint64_t offset,
                    std::string_view what);
 
-/// Length of the valid UTF-8 sequence starting at `p` (at most `avail` bytes), 0 when invalid
-/// (overlongs, surrogates and code points above U+10FFFF are invalid).
-inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avail) {
-  const unsigned c = p[0];
-  if (c < 0x80) return 1;
-  std::size_t len;
-  unsigned lo = 0x80, hi = 0xBF;
-  if (c >= 0xC2 && c <= 0xDF) len = 2;
-  else if (c >= 0xE0 && c <= 0xEF) {
-    len = 3;
-    if (c == 0xE0) lo = 0xA0;
-    if (c == 0xED) hi = 0x9F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    len = 4;
-    if (c == 0xF0) lo = 0x90;
-    if (c == 0xF4) hi = 0x8F;
-  } else {
-    return 0;
-  }
-  if (avail < len) return 0;
-  if (p[1] < lo || p[1] > hi) return 0;
-  for (std::size_t k = 2; k < len; ++k)
-    if ((p[k] & 0xC0) != 0x80) return 0;
-  return len;
-}
+using marcscope::utf8_sequence_length;  // charset/utf8.h
 
 /// The record a writer's diagnostics are about: its number and its byte offset in the input.
 struct Origin {

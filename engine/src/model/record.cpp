@@ -293,7 +293,14 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       const char code = area[code_at];
       while (k < count && delims[k] <= code_at) ++k;
       const std::size_t end = k < count ? delims[k] : area.size();
-      const std::string_view value(area.data() + code_at + 1, end - code_at - 1);
+      // In a record read as UTF-8, a code that is a character of more than one byte (typed where
+      // a letter belonged: "\xC3\xA9", or U+FFFD left by an earlier conversion) is read whole, as
+      // pymarc reads it: the value starts after it rather than with the rest of its bytes.
+      std::size_t code_size = 1;
+      if (enc == Encoding::Utf8 && !keep_bytes && static_cast<unsigned char>(code) >= 0xC2)
+        if (const std::size_t n = utf8_sequence_length(reinterpret_cast<const unsigned char*>(area.data() + code_at), end - code_at); n > 1)
+          code_size = n;
+      const std::string_view value(area.data() + code_at + code_size, end - code_at - code_size);
       if (code == 0 && value.empty()) {
         // A NUL code and nothing else: read the same way as a delimiter that ends the field.
         diags.push_back({Severity::Warning, Code::SubfieldCodeMissing, view.number(), offset_of(area) + code_at, tag, 0,
@@ -301,9 +308,16 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
         continue;
       }
       if (const auto c = static_cast<unsigned char>(code); c <= 0x20 || c >= 0x7F) {
+        std::string bytes;
+        for (std::size_t b = 0; b < code_size; ++b) {
+          const auto u = static_cast<unsigned char>(area[code_at + b]);
+          bytes += (b ? " 0x" : "0x") + std::string(1, "0123456789ABCDEF"[u >> 4]) + std::string(1, "0123456789ABCDEF"[u & 15]);
+        }
         diags.push_back({Severity::Warning, Code::SubfieldCodeInvalid, view.number(), offset_of(area) + code_at, tag, 0,
-                         "field " + tag + " has a subfield code that is not a printable character (byte 0x" +
-                             std::string(1, "0123456789ABCDEF"[c >> 4]) + std::string(1, "0123456789ABCDEF"[c & 15]) + ")"});
+                         "field " + tag + " has a subfield code that is not a printable character (" +
+                             (code_size > 1 ? "the character \"" + std::string(area.substr(code_at, code_size)) + "\", bytes "
+                                            : std::string("byte ")) +
+                             bytes + (c >= 0x80 ? "); read as '?'" : ")")});
       }
       // Control characters as codes stay (writers escape them); bytes above ASCII cannot.
       Subfield& out = field.subfields_.emplace_back();

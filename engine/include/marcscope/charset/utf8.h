@@ -21,6 +21,32 @@ Utf8Scan scan_utf8(std::string_view s);
 
 inline bool is_valid_utf8(std::string_view s) { return find_invalid_utf8(s) == std::string_view::npos; }
 
+/// Length of the valid UTF-8 sequence starting at `p` (at most `avail` bytes), 0 when invalid
+/// (overlongs, surrogates and code points above U+10FFFF are invalid).
+inline std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avail) {
+  const unsigned c = p[0];
+  if (c < 0x80) return 1;
+  std::size_t len;
+  unsigned lo = 0x80, hi = 0xBF;
+  if (c >= 0xC2 && c <= 0xDF) len = 2;
+  else if (c >= 0xE0 && c <= 0xEF) {
+    len = 3;
+    if (c == 0xE0) lo = 0xA0;
+    if (c == 0xED) hi = 0x9F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    len = 4;
+    if (c == 0xF0) lo = 0x90;
+    if (c == 0xF4) hi = 0x8F;
+  } else {
+    return 0;
+  }
+  if (avail < len) return 0;
+  if (p[1] < lo || p[1] > hi) return 0;
+  for (std::size_t k = 2; k < len; ++k)
+    if ((p[k] & 0xC0) != 0x80) return 0;
+  return len;
+}
+
 /// From s[i] on, the valid multi-byte sequences that follow one another: the index of the first
 /// ASCII byte after them (or s.size()), or npos at the first invalid one.
 std::size_t skip_utf8_sequences(std::string_view s, std::size_t i);
