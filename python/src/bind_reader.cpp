@@ -390,6 +390,13 @@ class Reader {
   /// Reads the next engine batch and lays out its items. Mutex held, GIL held on entry and exit.
   void refill() {
     take_back();
+    last_bytes_ = {};
+    if (pull_) {
+      // Given back before the next one is taken: the reader decodes into its records again (their
+      // views keep their room) instead of allocating on one thread and freeing on another.
+      pull_->give_back(std::move(batch_));
+      batch_ = Batch{};
+    }
     Batch batch;
     if (pull_) {
       py::gil_scoped_release nogil;
@@ -404,8 +411,6 @@ class Reader {
       py::gil_scoped_release nogil;
       prepare(batch);
     }
-    last_bytes_ = {};
-    if (pull_) pull_->give_back(std::move(batch_));  // freed on the reader's thread, not this one
     batch_ = std::move(batch);
     lay_out();
     if (!not_marc_pending_.empty()) {

@@ -287,6 +287,83 @@ class TestFrontDoor : public QObject {
     }
   }
 
+  /// The pipeline decodes into the records of batches a pull reader's consumer gave back, keeping
+  /// their views' room. A record filled again is as a new one: delivered as it is, it has its view
+  /// over its own bytes (or its UTF-8 form) and no model; decoded, it has its model and no view or
+  /// form left from before. Records of every kind follow one another here (UTF-8 and plain MARC-8
+  /// delivered as they are, MARC-8 beyond ASCII as its UTF-8 form, damaged ones decoded), pulled
+  /// in batches of several sizes given back, and pushed (nothing handed back), on two threads,
+  /// against the Decoder on one thread.
+  void recycled_records_are_as_new() {
+    const std::string bytes = read_bytes("valid/evergreen-lul_fre_100.mrc") + read_bytes("pairs/traject-test_data.utf8.mrc") +
+                              read_bytes("malformed/pymarc-bad_records.mrc") + read_bytes("valid/pymarc-marc.dat") +
+                              read_bytes("malformed/filemarc-bad_example.mrc") + read_bytes("valid/evergreen-lul_fre_100.mrc") +
+                              read_bytes("pairs/traject-test_data.utf8.mrc");
+    ReadOptions o = options_for(ReadMode::Recover);
+    o.skip_as_is = true;
+    o.iso2709_forms = true;
+    o.slice_bytes = 4000;  // a few records a slice: many slices, records recycled from slice to slice
+    std::vector<std::string> problems;
+    auto describe = [&](const BatchRecord& r) {
+      Diagnostics none;
+      std::string text;
+      if (r.as_is) {
+        if (!r.record.fields().empty()) problems.push_back(std::to_string(r.number) + ": a model beside the view");
+        const char* const over = r.transcoded ? r.transcoded->data() : r.bytes.data();
+        if (r.view.fields().empty() || r.view.bytes().data() != over || r.view.number() != r.number)
+          problems.push_back(std::to_string(r.number) + ": its view is not over its own bytes");
+        write_mrk(Record::from_view(r.view, o.decode, none), text);
+      } else {
+        if (!r.view.fields().empty() || !r.view.bytes().empty() || r.transcoded)
+          problems.push_back(std::to_string(r.number) + ": a view or form left from before");
+        write_mrk(r.record, text);
+      }
+      return std::to_string(r.number) + " " + std::to_string(r.offset) + (r.as_is ? " as is " : " decoded ") +
+             std::to_string(r.status) + ": " + text;
+    };
+    ReadOptions serial = o;
+    serial.serial = true;
+    std::vector<std::string> want;
+    RecordReader::open_bytes(bytes, serial)->run([&](Batch& b) {
+      for (const auto& r : b.records) want.push_back(describe(r));
+      return true;
+    });
+    QVERIFY2(want.size() > 200, qPrintable(QString::number(want.size())));
+    int as_is = 0, transcoded = 0, decoded = 0;
+    for (const std::string& w : want) {
+      as_is += w.find(" as is ") != std::string::npos;
+      decoded += w.find(" decoded ") != std::string::npos;
+    }
+    for (const std::size_t batch : {std::size_t(0), std::size_t(1), std::size_t(7), std::size_t(1000)}) {
+      std::vector<std::string> got;
+      auto reader = RecordReader::open_bytes(bytes, o);
+      if (batch == 0) {
+        reader->run([&](Batch& b) {
+          for (const auto& r : b.records) {
+            got.push_back(describe(r));
+            transcoded += r.transcoded != nullptr;
+          }
+          return true;
+        });
+      } else {
+        for (Batch b = reader->next_batch(batch); !b.empty(); b = reader->next_batch(batch)) {
+          for (const auto& r : b.records) got.push_back(describe(r));
+          reader->give_back(std::move(b));
+        }
+      }
+      QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().c_str());
+      QCOMPARE(got.size(), want.size());
+      for (std::size_t i = 0; i < got.size(); ++i)
+        QVERIFY2(got[i] == want[i], qPrintable(QString("batch %1, record %2:\n got  %3\n want %4")
+                                                   .arg(batch)
+                                                   .arg(i)
+                                                   .arg(QString::fromStdString(got[i].substr(0, 200)),
+                                                        QString::fromStdString(want[i].substr(0, 200)))));
+    }
+    // Every kind was there to recycle.
+    QVERIFY(as_is > 100 && transcoded > 20 && decoded > 5);
+  }
+
   void decoder_matches_reader_data() { entry_points_agree_data(); }
   /// The push decoder gives what the path reader gives, for chunks of 1 byte to 1 MiB.
   void decoder_matches_reader() {

@@ -69,6 +69,14 @@ bool RecordView::find_one_piece() const {
   return true;
 }
 
+void RecordView::clear() {
+  bytes_ = {};
+  fields_.clear();
+  offset_ = number_ = 0;
+  indicator_count_ = 2;
+  repaired_ = one_piece_ = as_written_ = plain_shape_ = own_terminators_ = false;
+}
+
 std::vector<FieldView>& RecordView::start_layout() {
   fields_.clear();
   return fields_;

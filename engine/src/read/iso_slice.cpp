@@ -49,10 +49,23 @@ Batch batch_for(const Slice& slice) {
   return batch;
 }
 
-Batch decode_slice(Slice& slice, const ReadOptions& options) {
+Batch decode_slice(Slice& slice, const ReadOptions& options, std::vector<BatchRecord>* spare) {
   Batch batch = batch_for(slice);
   batch.stopped = slice.stopped;
   batch.records.reserve(slice.items.size());
+  // A spare record is taken from the end of `spare` and made like a new one, but for the room its
+  // view keeps.
+  const auto next_record = [&]() -> BatchRecord& {
+    if (!spare || spare->empty()) return batch.records.emplace_back();
+    BatchRecord& rec = batch.records.emplace_back(std::move(spare->back()));
+    spare->pop_back();
+    rec.repaired = rec.as_is = false;
+    rec.status = 0;
+    rec.record = Record();
+    rec.view.clear();
+    rec.transcoded.reset();
+    return rec;
+  };
   const ReadMode mode = options.mode;
   RecordView view;
   RecordView transcode_view;     // transcode_marc8_as_is()'s
@@ -77,7 +90,7 @@ Batch decode_slice(Slice& slice, const ReadOptions& options) {
       batch.diagnostics.push_back(skipped_diagnostic(item.number, item.span.offset));
       continue;
     }
-    BatchRecord& rec = batch.records.emplace_back();
+    BatchRecord& rec = next_record();
     rec.number = item.number;
     rec.offset = item.span.offset;
     rec.end = item.span.offset + item.span.length;

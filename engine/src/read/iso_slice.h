@@ -44,8 +44,10 @@ struct Slice {
 };
 
 /// Stage 2 (and, when options.decode_records, the owning model) for every item of `slice`.
-/// Diagnostics are moved out of the items.
-Batch decode_slice(Slice& slice, const ReadOptions& options);
+/// Diagnostics are moved out of the items. `spare`: records of batches done with, taken from its
+/// end as needed (the rest left there), whose views keep the room their field lists had: a record
+/// delivered with its view then allocates nothing (the Pipeline hands released records back here).
+Batch decode_slice(Slice& slice, const ReadOptions& options, std::vector<BatchRecord>* spare = nullptr);
 
 /// An empty batch that covers `slice`: its index, offsets, records seen and the bytes it keeps alive.
 Batch batch_for(const Slice& slice);

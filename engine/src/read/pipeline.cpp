@@ -4,6 +4,7 @@
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
+#include <iterator>
 #include <mutex>
 #include <stop_token>
 
@@ -58,7 +59,17 @@ struct Pipeline::State {
   std::unique_ptr<Slice> next_span_slice();
   void read_more();
   void fill_stream();
-  Batch process(Slice& slice) const;
+  Batch process(Slice& slice, std::vector<BatchRecord>* spare) const;
+
+  // Records of batches done with that a consumer handed back (in place of a batch's records,
+  // which it moved out: RecordReader's pull consumer), which decoding fills again: a record's
+  // view then copies into the room its field list already has instead of allocating it on one
+  // thread while the consumer's thread frees it (under glibc's malloc the two then contend for
+  // the decoding thread's arena: a futex call every few records). Records a consumer leaves in
+  // place are freed as before, on the thread that made them (the graveyards below).
+  std::mutex spare_mutex;
+  std::vector<BatchRecord> spare_records;
+  static constexpr std::size_t kMaxSpare = 8192;  ///< records kept: about 10 MB of views' room
   std::uint64_t consumed() const;
 };
 
@@ -188,8 +199,8 @@ std::unique_ptr<Slice> Pipeline::State::next_span_slice() {
   return slice;
 }
 
-Batch Pipeline::State::process(Slice& slice) const {
-  if (!fragments) return detail::decode_slice(slice, options);
+Batch Pipeline::State::process(Slice& slice, std::vector<BatchRecord>* spare) const {
+  if (!fragments) return detail::decode_slice(slice, options, spare);
   Batch batch = detail::batch_for(slice);
   batch.records.reserve(slice.items.size());
   for (const auto& item : slice.items)
@@ -277,6 +288,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
   // (past that, the release stage frees the batch itself), so memory stays bounded.
   struct OwnedBatch : Batch {
     int owner = 0;
+    const BatchRecord* delivered = nullptr;  ///< records.data() as decoded: other records were handed back
   };
   struct Graveyard {
     std::mutex mutex;
@@ -327,8 +339,20 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
         dead.swap(graves[me].dead);
       }
     }  // the batches this thread decoded and others released, freed here
+    std::vector<BatchRecord> spare;  // as many spare records as the slice has items, where there are
+    {
+      std::lock_guard lock(s.spare_mutex);
+      const std::size_t n = std::min(s.spare_records.size(), slice->items.size());
+      if (n != 0) {
+        spare.reserve(n);
+        spare.insert(spare.end(), std::make_move_iterator(s.spare_records.end() - static_cast<std::ptrdiff_t>(n)),
+                     std::make_move_iterator(s.spare_records.end()));
+        s.spare_records.resize(s.spare_records.size() - n);
+      }
+    }
     auto batch = std::make_unique<OwnedBatch>();
-    static_cast<Batch&>(*batch) = s.process(*slice);
+    static_cast<Batch&>(*batch) = s.process(*slice, &spare);
+    batch->delivered = batch->records.data();
     batch->owner = me;
     if (s.transform) s.transform(*batch);
     HAPPENS_BEFORE(batch.get());
@@ -366,6 +390,13 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
     PIPELINE_FILTER_EXIT(&filters_done);
     HAPPENS_AFTER(raw);
     std::unique_ptr<OwnedBatch> batch = inflight_batches.claim(raw);
+    // Records a consumer handed back in place of the batch's are decoded into again.
+    if (!batch->records.empty() && batch->records.data() != batch->delivered) {
+      std::lock_guard lock(s.spare_mutex);
+      const std::size_t n = std::min(batch->records.size(), State::kMaxSpare - std::min(State::kMaxSpare, s.spare_records.size()));
+      s.spare_records.insert(s.spare_records.end(), std::make_move_iterator(batch->records.begin()),
+                             std::make_move_iterator(batch->records.begin() + static_cast<std::ptrdiff_t>(n)));
+    }
     if (batch->owner == slot()) return;  // freed here
     Graveyard& grave = graves[static_cast<std::size_t>(batch->owner)];
     std::lock_guard lock(grave.mutex);

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -265,6 +266,14 @@ Batch RecordReader::next_batch(std::size_t max_records) {
               p.changed.notify_all();
               spent.swap(p.spent);
               lock.unlock();
+              // The records of the batches given back go where this one's were: the pipeline
+              // decodes into them again (their views' room reused) rather than this thread
+              // freeing them (Pipeline::State::spare_records).
+              for (Batch& b : spent) {
+                if (batch.records.empty()) batch.records = std::move(b.records);
+                else batch.records.insert(batch.records.end(), std::make_move_iterator(b.records.begin()),
+                                          std::make_move_iterator(b.records.end()));
+              }
               return true;
             },
             {}, {});

@@ -128,6 +128,10 @@ class RecordView {
   /// parsing it again.
   void rebase(std::string_view copy);
 
+  /// Empties the view (as a new one), keeping the room its field list has: a view that is copied
+  /// into again, or parses again, then allocates nothing.
+  void clear();
+
   /// For a writer that lays a record out itself, the leader, a directory of 12-byte entries, then
   /// the fields one after the other, each with its terminator: the field vector, emptied, to which
   /// the writer adds a FieldView with only its `offset` set (where its data starts in the record)
