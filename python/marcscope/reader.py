@@ -211,8 +211,12 @@ def decode_one(data: bytes, *, to_unicode: bool = True, force_utf8: bool = False
             exc = reader.current_exception
             raise exc if exc is not None else RecordInvalid()
         return record
-    # Nothing the engine takes for a record (too few bytes, or none): pymarc finds no leader there.
-    exc = RecordLeaderInvalid()
+    if len(data) < 24:
+        # Fewer bytes than a leader holds, and no record in them: pymarc's RecordLeaderInvalid.
+        exc: PymarcException = RecordLeaderInvalid()
+        exc.diagnostics = reader.diagnostics
+        raise exc
+    exc = NotMarcError("no record in the data given")
     exc.diagnostics = reader.diagnostics
     raise exc
 

@@ -141,7 +141,6 @@ class TestRecord : public QObject {
     QVERIFY(short_at_end > 10);
   }
 
-  /// The writer computes record length, base address and directory exactly.
   /// A subfield code that is a UTF-8 character of more than one byte, in a record read as UTF-8,
   /// is read whole as '?': the value is what follows the character (valid UTF-8, no invalid-utf8
   /// diagnostic). Read as MARC-8, or where the bytes are no valid sequence, a code is one byte.
@@ -157,6 +156,8 @@ class TestRecord : public QObject {
         {'a', "10\x1F\xC3\xA9t\xC3\xA9", {{'?', "t\xC3\xA9"}}, "0xC3 0xA9"},
         {'a', "10\x1F\xC3" "Title", {{'?', "Title"}}, "byte 0xC3"},
         {' ', "10\x1F\xE9Title", {{'?', "Title"}}, "byte 0xE9"},
+        // The same bytes as the second case, read as MARC-8: one byte, then 0xA9 (the flat sign).
+        {' ', "10\x1F\xC3\xA9t", {{'?', "\xE2\x99\xADt"}}, "byte 0xC3"},
     };
     for (const Case& c : cases) {
       const std::string bytes = raw_record({{"001", "x"}, {"245", c.field}}, c.coding);
@@ -177,6 +178,7 @@ class TestRecord : public QObject {
     }
   }
 
+  /// The writer computes record length, base address and directory exactly.
   void iso2709_layout() {
     const Record r = sample();
     const std::string out = to_iso2709(r);

@@ -152,12 +152,16 @@ def test_record_from_bad_bytes_raises_pymarc_exceptions(data):
 
 @pytest.mark.parametrize("data", [b"foo", b"\n\n", b"\x1d"])
 def test_bytes_holding_no_record_have_no_leader(data):
-    """Record(data=...) of bytes the engine finds no record in: pymarc's RecordLeaderInvalid, with
-    the engine's diagnostics (if any) attached."""
+    """Record(data=...) of fewer bytes than a leader, in which the engine finds no record: pymarc's
+    RecordLeaderInvalid, with the engine's diagnostics (if any) attached."""
     with pytest.raises(exceptions.RecordLeaderInvalid) as caught:
         marcscope.Record(data=data)
     assert not isinstance(caught.value, exceptions.NotMarcError)
     assert isinstance(caught.value.diagnostics, list)
+    # As many bytes as a leader, or more: a record length that is no number, or not MARC (a
+    # RecordLengthInvalid too), rather than a missing leader.
+    with pytest.raises(exceptions.RecordLengthInvalid):
+        marcscope.Record(data=data * 30)
 
 
 def test_leader_counts_left_blank_read_back():

@@ -69,7 +69,9 @@ struct Pipeline::State {
   // place are freed as before, on the thread that made them (the graveyards below).
   std::mutex spare_mutex;
   std::vector<BatchRecord> spare_records;
-  static constexpr std::size_t kMaxSpare = 8192;  ///< records kept: about 10 MB of views' room
+  /// At most this many records kept (their views' field lists, each of at most 512 fields: the
+  /// pull consumer drops larger ones; typically about 1 KB a record).
+  static constexpr std::size_t kMaxSpare = 8192;
   std::uint64_t consumed() const;
 };
 
@@ -353,6 +355,12 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
     auto batch = std::make_unique<OwnedBatch>();
     static_cast<Batch&>(*batch) = s.process(*slice, &spare);
     batch->delivered = batch->records.data();
+    if (!spare.empty()) {  // not needed (notes, skipped records, another format): for the next slice
+      std::lock_guard lock(s.spare_mutex);
+      const std::size_t n = std::min(spare.size(), State::kMaxSpare - std::min(State::kMaxSpare, s.spare_records.size()));
+      s.spare_records.insert(s.spare_records.end(), std::make_move_iterator(spare.begin()),
+                             std::make_move_iterator(spare.begin() + static_cast<std::ptrdiff_t>(n)));
+    }
     batch->owner = me;
     if (s.transform) s.transform(*batch);
     HAPPENS_BEFORE(batch.get());

@@ -270,6 +270,13 @@ Batch RecordReader::next_batch(std::size_t max_records) {
               // decodes into them again (their views' room reused) rather than this thread
               // freeing them (Pipeline::State::spare_records).
               for (Batch& b : spent) {
+                // Only the records' views' room is kept: models and UTF-8 forms go here, and so
+                // does a view whose room a record of very many fields left large.
+                for (BatchRecord& r : b.records) {
+                  r.record = Record();
+                  r.transcoded.reset();
+                  if (r.view.fields().capacity() > 512) r.view = RecordView();
+                }
                 if (batch.records.empty()) batch.records = std::move(b.records);
                 else batch.records.insert(batch.records.end(), std::make_move_iterator(b.records.begin()),
                                           std::make_move_iterator(b.records.end()));
@@ -339,6 +346,7 @@ Batch RecordReader::next_batch(std::size_t max_records) {
     out.records_seen = drained ? b.records_seen : last;
     if (drained) {
       p.pending_valid = false;
+      p.pending.records.clear();  // moved out, one by one or whole: nothing to decode into again
       give_back(std::move(p.pending));
       p.pending = Batch{};
     }

@@ -81,10 +81,11 @@ class RecordReader {
   /// Up to `max_records` records (and the skipped records and diagnostics that go with them)
   /// in input order; an empty() batch means the end. Records of one batch share its keep_alive.
   Batch next_batch(std::size_t max_records);
-  /// Hands back a batch next_batch() returned, once the caller is done with it: its records are
-  /// then freed on the reader's own thread, not the caller's, so that a consumer that must keep
-  /// pace with the pipeline (Python's iterator) spends nothing on them. Optional: a batch simply
-  /// dropped is freed where it is dropped. Any thread that may call next_batch() may call it.
+  /// Hands back a batch next_batch() returned, once the caller is done with it: the ISO 2709
+  /// pipeline decodes into its records again (their views keep their room), and the rest is freed
+  /// off the caller's thread, so that a consumer that must keep pace with the pipeline (Python's
+  /// iterator) spends nothing on it. Optional: a batch simply dropped is freed where it is
+  /// dropped. Any thread that may call next_batch() may call it.
   void give_back(Batch&& done);
   /// Reads everything that is left on the pipeline: `transform` runs on each batch in parallel,
   /// `consume` in input order (return false to stop). Exceptions from any stage are rethrown here.
