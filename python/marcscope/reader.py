@@ -213,7 +213,7 @@ def decode_one(data: bytes, *, to_unicode: bool = True, force_utf8: bool = False
         return record
     if len(data) < 24:
         # Fewer bytes than a leader holds, and no record in them: pymarc's RecordLeaderInvalid.
-        exc: PymarcException = RecordLeaderInvalid()
+        exc = RecordLeaderInvalid()
         exc.diagnostics = reader.diagnostics
         raise exc
     exc = NotMarcError("no record in the data given")

@@ -4,6 +4,7 @@
 #include <tbb/task_arena.h>
 #include <tbb/task_group.h>
 
+#include <algorithm>
 #include <iterator>
 #include <mutex>
 #include <stop_token>
@@ -72,6 +73,12 @@ struct Pipeline::State {
   /// At most this many records kept (their views' field lists, each of at most 512 fields: the
   /// pull consumer drops larger ones; typically about 1 KB a record).
   static constexpr std::size_t kMaxSpare = 8192;
+  /// Moves `records` (as many as the pool has room for) into the pool; spare_mutex held.
+  void keep_spare(std::vector<BatchRecord>& records) {
+    const std::size_t n = std::min(records.size(), kMaxSpare - std::min(kMaxSpare, spare_records.size()));
+    spare_records.insert(spare_records.end(), std::make_move_iterator(records.begin()),
+                         std::make_move_iterator(records.begin() + static_cast<std::ptrdiff_t>(n)));
+  }
   std::uint64_t consumed() const;
 };
 
@@ -357,9 +364,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
     batch->delivered = batch->records.data();
     if (!spare.empty()) {  // not needed (notes, skipped records, another format): for the next slice
       std::lock_guard lock(s.spare_mutex);
-      const std::size_t n = std::min(spare.size(), State::kMaxSpare - std::min(State::kMaxSpare, s.spare_records.size()));
-      s.spare_records.insert(s.spare_records.end(), std::make_move_iterator(spare.begin()),
-                             std::make_move_iterator(spare.begin() + static_cast<std::ptrdiff_t>(n)));
+      s.keep_spare(spare);
     }
     batch->owner = me;
     if (s.transform) s.transform(*batch);
@@ -401,9 +406,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
     // Records a consumer handed back in place of the batch's are decoded into again.
     if (!batch->records.empty() && batch->records.data() != batch->delivered) {
       std::lock_guard lock(s.spare_mutex);
-      const std::size_t n = std::min(batch->records.size(), State::kMaxSpare - std::min(State::kMaxSpare, s.spare_records.size()));
-      s.spare_records.insert(s.spare_records.end(), std::make_move_iterator(batch->records.begin()),
-                             std::make_move_iterator(batch->records.begin() + static_cast<std::ptrdiff_t>(n)));
+      s.keep_spare(batch->records);
     }
     if (batch->owner == slot()) return;  // freed here
     Graveyard& grave = graves[static_cast<std::size_t>(batch->owner)];
