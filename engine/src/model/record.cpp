@@ -12,6 +12,7 @@
 #include "marcscope/iso2709/record_view.h"
 #include "core/strings.h"
 #include "iso2709/digits.h"
+#include "iso2709/record_bytes.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -309,10 +310,7 @@ Record Record::from_view(const RecordView& view, const DecodeOptions& options, D
       }
       if (const auto c = static_cast<unsigned char>(code); c <= 0x20 || c >= 0x7F) {
         std::string bytes;
-        for (std::size_t b = 0; b < code_size; ++b) {
-          const auto u = static_cast<unsigned char>(area[code_at + b]);
-          bytes += (b ? " 0x" : "0x") + std::string(1, "0123456789ABCDEF"[u >> 4]) + std::string(1, "0123456789ABCDEF"[u & 15]);
-        }
+        for (std::size_t b = 0; b < code_size; ++b) bytes += (b ? " " : "") + stage2::hex_byte(area[code_at + b]);
         diags.push_back({Severity::Warning, Code::SubfieldCodeInvalid, view.number(), offset_of(area) + code_at, tag, 0,
                          "field " + tag + " has a subfield code that is not a printable character (" +
                              (code_size > 1 ? "the character \"" + std::string(area.substr(code_at, code_size)) + "\", bytes "
