@@ -434,16 +434,10 @@ int run_validate(const Options& options) {
       try {
       status = std::max(status, read_input(options, *inputs[i], check, [&](Batch& batch) {
                           text.clear();
-                          if (every_message) {
-                            report.add_batch(batch, ropts, each, &troubled);
-                          } else {
-                            // No finding is printed: the report says whether any is a problem,
-                            // and findings it only counts are not made into Findings.
-                            report.add_batch(batch, ropts, {}, &troubled);
-                            for (const auto& [kind, n] : report.by_finding)
-                              if (std::get<2>(kind) >= Severity::Warning || std::get<0>(kind) == code_name(Code::RecordRepaired))
-                                any = true;
-                          }
+                          // JSON and HTML print no finding: findings the report only counts are
+                          // not made into Findings (whether any is a problem is read below).
+                          if (every_message) report.add_batch(batch, ropts, each, &troubled);
+                          else report.add_batch(batch, ropts, {}, &troubled);
                           if (good) {
                             for (std::size_t k = 0; k < batch.records.size(); ++k) {
                               const auto& r = batch.records[k];
@@ -482,6 +476,9 @@ int run_validate(const Options& options) {
         status = kCannotRun;
         continue;
       }
+      if (!every_message)  // `each` says it finding by finding for text and CSV
+        for (const auto& [kind, n] : report.by_finding)
+          if (std::get<2>(kind) >= Severity::Warning || std::get<0>(kind) == code_name(Code::RecordRepaired)) any = true;
       if (fmt == "text") out.write(text_summary(report) + (i + 1 < inputs.size() ? "\n" : ""));
       reports.push_back(std::move(report));
     }
