@@ -17,6 +17,8 @@ from . import _core
 from .exceptions import (
     EXCEPTION_FOR_CODE,
     FATAL_CODES,
+    BaseAddressInvalid,
+    BaseAddressNotFound,
     NotMarcError,
     PymarcException,
     RecordInvalid,
@@ -77,6 +79,10 @@ def _exception_from(bad: Optional[tuple]) -> Optional[Exception]:
             if d.severity in ("error", "fatal") and d.code in EXCEPTION_FOR_CODE:
                 cls = EXCEPTION_FOR_CODE[d.code]
                 break
+        if cls is BaseAddressInvalid and isinstance(chunk, bytes) and chunk[12:17] == b"00000":
+            # pymarc's taxonomy: a base address of zero is "not found" rather than "invalid" (the
+            # engine's diagnostic, base-address-mismatch, says data cannot start at byte 0).
+            cls = BaseAddressNotFound
         exc = cls()
     exc.diagnostics = diagnostics  # type: ignore[attr-defined]
     return exc

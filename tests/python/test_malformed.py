@@ -71,6 +71,10 @@ def test_pymarc_bad_records_sequence(data):
     assert isinstance(seen[0], marcscope.Record)
     assert isinstance(seen[7], marcscope.Record)
     assert isinstance(seen[1], exceptions.BaseAddressInvalid)
+    # A base address of 00000: pymarc's BaseAddressNotFound, not its BaseAddressInvalid.
+    assert isinstance(seen[2], exceptions.BaseAddressNotFound)
+    assert not isinstance(seen[2], exceptions.BaseAddressInvalid)
+    assert [i for i, s in enumerate(seen) if isinstance(s, exceptions.BaseAddressNotFound)] == [2]
     # A base address that is not digits ("f0037"): pymarc's int() raises ValueError there.
     assert isinstance(seen[5], exceptions.BaseAddressNotDigits)
     assert isinstance(seen[5], exceptions.BaseAddressInvalid) and isinstance(seen[5], ValueError)
@@ -145,6 +149,7 @@ def test_record_from_bad_bytes_raises_pymarc_exceptions(data):
         if record is None and not isinstance(reader.current_exception, exceptions.FatalReaderError):
             chunks.append((reader.current_chunk, type(reader.current_exception)))
     assert chunks
+    assert exceptions.BaseAddressNotFound in {cls for _, cls in chunks}
     for chunk, cls in chunks:
         with pytest.raises(cls):
             marcscope.Record(data=chunk)
