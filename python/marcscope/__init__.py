@@ -7,8 +7,9 @@
   released; ``reader.read_batch(n)``;
 - ``marcscope.read(path, threads=None)``: every good record, parsed ahead in parallel, bad ones
   named in ``reader.diagnostics``;
-- ``marcscope.validate(path_or_records)``, ``marcscope.convert(src, dest, format)``,
-  ``RecordWriter(target, format)`` for every format the engine writes;
+- ``marcscope.validate(path_or_records)``, ``marcscope.convert(src, dest, format)`` (both with an
+  optional ``progress`` callback, and stopped by Ctrl-C), ``RecordWriter(target, format)`` for
+  every format the engine writes;
 - reading modes (``mode="strict" | "permissive" | "recover"``), MARCXML, MARC-in-JSON and
   MARCMaker text through the same reader, diagnostics with record number, byte offset and code.
 
@@ -33,6 +34,7 @@ from .leader import Leader  # noqa: E402
 from .field import Field, Indicators, RawField, Subfield, map_marc8_field  # noqa: E402
 from .record import Record, map_marc8_record, normalize_subfield_code  # noqa: E402
 from .diagnostics import Diagnostic, Finding, ValidationReport  # noqa: E402
+from .progress import Progress  # noqa: E402
 
 _core._register(Record, Field, RawField, Subfield, Indicators, Diagnostic)
 _core._register_errors(NotMarcError, MarcIOError)

@@ -65,6 +65,8 @@ class ValidationReport:
     repaired: int = 0
     stopped: bool = False
     summary: str = ""
+    cancelled: bool = False
+    """The progress callback returned False: the figures cover what was read before it stopped."""
 
     def by_code(self) -> dict:
         """{code or "rule-violation: rule": count}."""

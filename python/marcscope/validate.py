@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Iterable, Mapping, Optional, Sequence, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _core
 from .diagnostics import Finding, ValidationReport
+from .progress import Progress, _adapt
 
 __all__ = ["validate", "rule_ids", "profiles"]
 
@@ -32,6 +33,8 @@ def validate(
     profile: str = "marc21",
     accepted_codes: Sequence[str] = (),
     accepted_tags: Sequence[str] = (),
+    progress: Optional[Callable[[Progress], Any]] = None,
+    progress_interval: float = 0.2,
 ) -> ValidationReport:
     """Validates a file (on the engine's pipeline, the GIL released) or Records.
 
@@ -43,13 +46,19 @@ def validate(
     ``--profile``, ``--accept-codes`` and ``--accept-tags`` do. Unknown names raise ValueError.
     Findings come in input order, each with record number, byte offset, code, rule and the
     record's 001.
+
+    ``progress``, when given, is called with a ``marcscope.Progress`` every ``progress_interval``
+    seconds and once at the end, on this thread; returning False stops the validation (the report
+    says ``cancelled``), an exception raised in it stops it and propagates. Ctrl-C
+    (KeyboardInterrupt) stops it in either case.
     """
     severities = dict(severities or {})
     if isinstance(source, (str, os.PathLike)):
         counts, found = _core.validate_path(os.fspath(source), rules=rules, mode=mode, threads=threads,
                                             disabled_rules=list(disabled_rules), severities=severities,
                                             profile=profile, accepted_codes=list(accepted_codes),
-                                            accepted_tags=list(accepted_tags))
+                                            accepted_tags=list(accepted_tags), progress=_adapt(progress),
+                                            progress_interval=progress_interval)
         return ValidationReport(
             findings=[Finding.of(d, cn) for d, cn in found],
             records=counts["records"],
@@ -58,12 +67,16 @@ def validate(
             repaired=counts["repaired"],
             stopped=counts["stopped"],
             summary=counts["summary"],
+            cancelled=counts["cancelled"],
         )
     records = list(source)
-    found = _core.validate_records(records, rules=rules, disabled_rules=list(disabled_rules), severities=severities,
-                                   profile=profile, accepted_codes=list(accepted_codes), accepted_tags=list(accepted_tags))
+    found, looked_at, cancelled = _core.validate_records(
+        records, rules=rules, disabled_rules=list(disabled_rules), severities=severities, profile=profile,
+        accepted_codes=list(accepted_codes), accepted_tags=list(accepted_tags), progress=_adapt(progress),
+        progress_interval=progress_interval)
     findings = [Finding.of(d, cn) for d, cn in found]
     bad_numbers = {f.record for f in findings if f.severity != "info"}
-    good = [r for r in records if r is not None]
+    seen = records[:looked_at]
+    good = [r for r in seen if r is not None]
     return ValidationReport(findings=findings, records=len(good), clean=len(good) - len(bad_numbers),
-                            skipped=len(records) - len(good))
+                            skipped=len(seen) - len(good), cancelled=cancelled)

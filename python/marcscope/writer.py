@@ -6,10 +6,11 @@ from __future__ import annotations
 import json
 import os
 import xml.etree.ElementTree as ET
-from typing import IO, Any, Optional, Sequence, Union
+from typing import IO, Any, Callable, Optional, Sequence, Union
 
 from . import _core
 from .exceptions import WriteNeedsRecord
+from .progress import Progress, _adapt
 from .record import Record
 
 __all__ = ["Writer", "MARCWriter", "TextWriter", "JSONWriter", "XMLWriter", "RecordWriter", "convert"]
@@ -161,8 +162,16 @@ def convert(
     crlf: bool = False,
     columns: Sequence[str] = (),
     csv_separator: str = ",",
+    progress: Optional[Callable[[Progress], Any]] = None,
+    progress_interval: float = 0.2,
 ) -> dict:
     """Converts a file (any format the engine reads) to `format` on the engine's pipeline, with the
-    GIL released throughout. Returns ``{"records", "skipped", "repaired", "stopped", "diagnostics"}``."""
+    GIL released. Returns ``{"records", "skipped", "repaired", "stopped", "cancelled", "diagnostics"}``.
+
+    ``progress``, when given, is called with a ``marcscope.Progress`` every ``progress_interval``
+    seconds and once at the end, on this thread; returning False stops the conversion
+    (``cancelled``), an exception raised in it stops it and propagates, and so does Ctrl-C
+    (KeyboardInterrupt). A conversion stopped before its end leaves `dest` as it was."""
     return _core.convert(os.fspath(source), os.fspath(dest), format, mode=mode, threads=threads, pretty=pretty,
-                         crlf=crlf, columns=list(columns), csv_separator=csv_separator)
+                         crlf=crlf, columns=list(columns), csv_separator=csv_separator, progress=_adapt(progress),
+                         progress_interval=progress_interval)

@@ -1,11 +1,14 @@
 // Validation from Python: a whole input on the pipeline (validate_all, the GIL released for the
 // whole run) or Python Records one by one (Validator::validate).
 //
-// GIL: released for validate_path; held for validate_records, which must read Python objects.
+// GIL: released for validate_path (run_job: the calling thread waits for the engine's, taking the
+// GIL back only to run the progress callback and signal handlers); held for validate_records,
+// which must read Python objects (and runs signal handlers every few hundred records).
 
 #include <map>
 
 #include "bindings.h"
+#include "job.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/read/record_reader.h"
 #include "marcscope/validate/validation.h"
@@ -44,7 +47,7 @@ void bind_validate(py::module_& m) {
       [](const std::string& path, bool rules, const std::string& mode, std::optional<unsigned> threads,
          const std::vector<std::string>& disabled, const std::map<std::string, std::string>& severities,
          const std::string& profile, const std::vector<std::string>& accepted_codes,
-         const std::vector<std::string>& accepted_tags) {
+         const std::vector<std::string>& accepted_tags, const py::object& progress, double progress_interval) {
         ReadOptions options;
         if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
         choose_job_threads(options, threads);  // fork(): see bindings.h
@@ -52,11 +55,13 @@ void bind_validate(py::module_& m) {
         auto validator = make_validator(rules, profile, disabled, severities, accepted_codes, accepted_tags);
         std::vector<Finding> findings;
         FileReport report;
-        {
-          py::gil_scoped_release nogil;
-          auto reader = RecordReader::open(path, options);
-          report = validate_all(*reader, validator.get(), {}, {}, [&](const Finding& f) { findings.push_back(f); });
-        }
+        // On a thread of its own, this one waiting without the GIL: see job.h (progress, Ctrl-C).
+        const JobEnd end = run_job(
+            [&](const JobControl& control) {
+              auto reader = RecordReader::open(path, options);
+              report = validate_all(*reader, validator.get(), {}, control, [&](const Finding& f) { findings.push_back(f); });
+            },
+            progress, progress_interval);
         py::list out;
         for (const Finding& f : findings) out.append(finding_tuple(f));
         py::dict counts;
@@ -65,6 +70,7 @@ void bind_validate(py::module_& m) {
         counts["skipped"] = report.skipped;
         counts["repaired"] = report.repaired;
         counts["stopped"] = report.stopped;
+        counts["cancelled"] = end == JobEnd::Cancelled;
         counts["summary"] = text_summary(report);
         counts["rules"] = report.rules;
         return py::make_tuple(counts, out);
@@ -73,17 +79,26 @@ void bind_validate(py::module_& m) {
       py::arg("disabled_rules") = std::vector<std::string>{},
       py::arg("severities") = std::map<std::string, std::string>{}, py::arg("profile") = "marc21",
       py::arg("accepted_codes") = std::vector<std::string>{}, py::arg("accepted_tags") = std::vector<std::string>{},
-      "Validates a file on the pipeline: (counts, [(Diagnostic, control number)]).");
+      py::arg("progress") = py::none(), py::arg("progress_interval") = 0.2,
+      "Validates a file on the pipeline: (counts, [(Diagnostic, control number)]). progress(records, bytes, "
+      "total_bytes, seconds) is called every progress_interval seconds; returning False stops the job.");
 
   m.def(
       "validate_records",
       [](py::iterable records, bool rules, const std::vector<std::string>& disabled,
          const std::map<std::string, std::string>& severities, const std::string& profile,
-         const std::vector<std::string>& accepted_codes, const std::vector<std::string>& accepted_tags) {
+         const std::vector<std::string>& accepted_codes, const std::vector<std::string>& accepted_tags,
+         const py::object& progress, double progress_interval) {
         auto validator = make_validator(rules, profile, disabled, severities, accepted_codes, accepted_tags);
+        ProgressTicker ticker(progress, progress_interval);
         py::list out;
         std::uint64_t index = 0;
+        bool cancelled = false;
         for (py::handle rec : records) {
+          if (!ticker.tick()) {
+            cancelled = true;
+            break;
+          }
           ++index;
           if (rec.is_none()) continue;
           Record r;
@@ -97,12 +112,15 @@ void bind_validate(py::module_& m) {
           const Field* f001 = r.first("001");
           for (const Diagnostic& d : diags) out.append(finding_tuple(Finding{d, f001 ? f001->value() : std::string()}));
         }
-        return out;
+        if (!cancelled) ticker.finish();
+        return py::make_tuple(out, index, cancelled);
       },
       py::arg("records"), py::arg("rules") = true, py::arg("disabled_rules") = std::vector<std::string>{},
       py::arg("severities") = std::map<std::string, std::string>{}, py::arg("profile") = "marc21",
       py::arg("accepted_codes") = std::vector<std::string>{}, py::arg("accepted_tags") = std::vector<std::string>{},
-      "Validates Python Records: [(Diagnostic, control number)] (reading diagnostics of records read from a file too).");
+      py::arg("progress") = py::none(), py::arg("progress_interval") = 0.2,
+      "Validates Python Records: ([(Diagnostic, control number)], items looked at, cancelled) (reading diagnostics "
+      "of records read from a file too). progress as validate_path's (bytes 0); returning False stops.");
 
   m.def("profiles", [] {
     py::list out;

@@ -2,10 +2,12 @@
 // Python Records), whole-file conversion on the pipeline, and MARC-8 to Unicode.
 //
 // GIL: EngineWriter holds it (each call turns one Python Record into an engine record, which
-// needs it); convert() releases it for the whole run (nothing in it touches Python);
+// needs it); convert() runs on a thread of its own and the caller waits without it, taking it
+// back only for the progress callback and signal handlers (job.h);
 // marc8_to_utf8 releases it around the conversion of long values only.
 
 #include "bindings.h"
+#include "job.h"
 #include "marcscope/charset/marc8.h"
 #include "marcscope/core/executor.h"
 #include "marcscope/formats/record_stream.h"
@@ -76,7 +78,8 @@ class EngineWriter {
 /// engine's Converter (written under a temporary name and renamed into place, so a failed
 /// conversion never leaves half a file where a good one was).
 py::dict convert(const std::string& source, const std::string& dest, const std::string& format, const std::string& mode,
-                 std::optional<unsigned> threads, const WriterOptions& wopts) {
+                 std::optional<unsigned> threads, const WriterOptions& wopts, const py::object& progress,
+                 double progress_interval) {
   ReadOptions options;
   if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
   choose_job_threads(options, threads);  // fork(): see bindings.h
@@ -85,17 +88,20 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
   Converter::prepare_reading(options, out_format, wopts);
   ReadSummary summary;
   Diagnostics diags;
-  {
-    py::gil_scoped_release nogil;
-    auto reader = RecordReader::open(source, options);
-    OutputFile out(dest);
-    Converter converter(out_format, wopts, out);
-    summary = converter.add(*reader, {}, [&](Batch& b) {
-      diags.insert(diags.end(), b.diagnostics.begin(), b.diagnostics.end());
-      return true;
-    });
-    converter.finish();
-  }
+  // On a thread of its own, this one waiting without the GIL: see job.h (progress, Ctrl-C). A
+  // conversion stopped before its end leaves `dest` as it was (the output is never committed).
+  const JobEnd end = run_job(
+      [&](const JobControl& control) {
+        auto reader = RecordReader::open(source, options);
+        OutputFile out(dest);
+        Converter converter(out_format, wopts, out);
+        summary = converter.add(*reader, control, [&](Batch& b) {
+          diags.insert(diags.end(), b.diagnostics.begin(), b.diagnostics.end());
+          return true;
+        });
+        if (!control.stop.stop_requested()) converter.finish();
+      },
+      progress, progress_interval);
   py::list dl;
   for (const Diagnostic& d : diags) dl.append(py::reinterpret_steal<py::object>(make_diagnostic(d)));
   py::dict result;
@@ -103,6 +109,7 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
   result["skipped"] = summary.skipped;
   result["repaired"] = summary.repaired;
   result["stopped"] = summary.stopped;
+  result["cancelled"] = end == JobEnd::Cancelled;
   result["diagnostics"] = dl;
   return result;
 }
@@ -127,13 +134,17 @@ void bind_write(py::module_& m) {
       "convert",
       [](const std::string& source, const std::string& dest, const std::string& format, const std::string& mode,
          std::optional<unsigned> threads, bool pretty, bool crlf, std::vector<std::string> columns,
-         const std::string& csv_separator) {
-        return convert(source, dest, format, mode, threads, writer_options(pretty, crlf, columns, csv_separator));
+         const std::string& csv_separator, const py::object& progress, double progress_interval) {
+        return convert(source, dest, format, mode, threads, writer_options(pretty, crlf, columns, csv_separator),
+                       progress, progress_interval);
       },
       py::arg("source"), py::arg("dest"), py::arg("format"), py::arg("mode") = "permissive",
       py::arg("threads") = py::none(), py::arg("pretty") = false, py::arg("crlf") = false,
-      py::arg("columns") = std::vector<std::string>{}, py::arg("csv_separator") = ",",
-      "Converts a file to another format on the pipeline (the GIL released throughout).");
+      py::arg("columns") = std::vector<std::string>{}, py::arg("csv_separator") = ",", py::arg("progress") = py::none(),
+      py::arg("progress_interval") = 0.2,
+      "Converts a file to another format on the pipeline (the GIL released but for the progress callback). "
+      "progress(records, bytes, total_bytes, seconds) every progress_interval seconds; returning False stops "
+      "the job and leaves dest as it was.");
 
   m.def(
       "marc8_to_utf8",

@@ -1,0 +1,49 @@
+#pragma once
+// Whole-input jobs from Python (validate(path), convert()): visible and stoppable.
+//
+// The engine runs the job on a thread of its own while the calling thread waits with the GIL
+// released. It wakes every few tens of milliseconds to run Python's signal handlers (so that
+// Ctrl-C stops the job: KeyboardInterrupt) and, every `interval` seconds, the caller's progress
+// callback with the engine's latest figures. Both run on the calling thread with the GIL held,
+// as any Python code of the caller does; the job itself never touches Python.
+#include <cstdint>
+#include <functional>
+
+#include "bindings.h"
+#include "marcscope/core/control.h"
+
+namespace marcscope::python {
+
+/// How a job ended: it ran to its end, or the progress callback asked it to stop.
+enum class JobEnd { Finished, Cancelled };
+
+/// Runs `job` with a JobControl of its own on another thread, and waits for it as said above.
+/// `progress` (a callable, or None) is called as progress(records, bytes, total_bytes or None,
+/// seconds) every `interval` seconds while the job runs, and once with the final figures after it
+/// has ended; returning False while it runs asks it to stop (it ends at its next batch:
+/// JobEnd::Cancelled). An exception from
+/// `progress` or a signal handler (KeyboardInterrupt) stops the job too, and is raised once the
+/// job has ended (py::error_already_set); so is an exception the job throws. Never returns or
+/// throws while the job still runs.
+JobEnd run_job(const std::function<void(const JobControl&)>& job, const py::object& progress, double interval);
+
+/// For loops over Python objects with the GIL held (validate(records)): every call counts one
+/// item; now and then it runs the signal handlers and, every `interval` seconds, `progress` as
+/// run_job() does (bytes 0, total None). tick() returns false once the callback returned False.
+class ProgressTicker {
+ public:
+  ProgressTicker(py::object progress, double interval);
+  bool tick();
+  /// The final call to `progress` (when it was not told to stop).
+  void finish();
+
+ private:
+  py::object progress_;
+  double interval_;
+  std::uint64_t items_ = 0;
+  double start_;
+  double next_;
+  bool stopped_ = false;
+};
+
+}  // namespace marcscope::python

@@ -1,0 +1,211 @@
+"""Whole-input jobs from Python (validate(path), convert()) are visible and stoppable: a progress
+callback on the calling thread, returning False to stop, an exception in it to stop and propagate,
+and Ctrl-C (KeyboardInterrupt) with or without a callback.
+
+Jobs that must still be running when they are stopped read a named pipe that a helper thread keeps
+feeding: such a job cannot end before the pipe is closed, and the helper closes it only when the
+test says so (or, should stopping not work, after a cap far beyond what any stop needs, which the
+tests then notice). No assertion depends on timing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import pytest
+
+import marcscope
+
+FIXTURE = "valid/evergreen-jazz_1k.mrc"
+CAP = 400 << 20  # bytes the feeder writes at most
+
+
+class Feeder(threading.Thread):
+    """Writes `chunk` into the named pipe `path` again and again until stopped, the reader goes
+    away, or CAP bytes; `then` runs once the first megabyte is in."""
+
+    def __init__(self, path, chunk, then=None):
+        super().__init__(daemon=True)
+        self.path, self.chunk, self.then = path, chunk, then
+        self.stop = threading.Event()
+        self.written = 0
+        self.reached_cap = False
+
+    def run(self):
+        with open(self.path, "wb", buffering=0) as f:  # blocks until the job opens the pipe
+            told = False
+            while not self.stop.is_set():
+                if self.written >= CAP:
+                    self.reached_cap = True
+                    return
+                try:
+                    f.write(self.chunk)
+                except (BrokenPipeError, OSError):
+                    return  # the job stopped and closed its end
+                self.written += len(self.chunk)
+                if not told and self.written >= (1 << 20) and self.then:
+                    told = True
+                    self.then()
+
+
+@pytest.fixture
+def fifo(tmp_path):
+    path = tmp_path / "input.mrc"
+    os.mkfifo(path)
+    return path
+
+
+@pytest.fixture
+def chunk(data):
+    return (data / FIXTURE).read_bytes()
+
+
+@pytest.fixture
+def sigint():
+    """Ctrl-C raises KeyboardInterrupt in this process, whatever the test runner set."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, before)
+
+
+def test_progress_ends_at_the_whole_input(data, tmp_path, chunk):
+    path = tmp_path / "big.mrc"
+    path.write_bytes(chunk * 20)
+    seen = []
+    report = marcscope.validate(path, progress=seen.append, progress_interval=0.001)
+    assert seen, "the callback was never called"
+    assert all(isinstance(p, marcscope.Progress) for p in seen)
+    for a, b in zip(seen, seen[1:]):
+        assert a.records <= b.records and a.bytes <= b.bytes and a.seconds <= b.seconds
+    last = seen[-1]
+    size = path.stat().st_size
+    assert last.total_bytes == size and last.bytes == size and last.fraction == 1.0
+    assert last.records == report.records + report.skipped > 0
+    assert not report.cancelled
+
+    calls = []
+    result = marcscope.convert(path, tmp_path / "out.json", "json", progress=calls.append, progress_interval=0.001)
+    assert calls[-1].records == result["records"] and calls[-1].bytes == size
+    assert not result["cancelled"]
+
+
+def test_progress_of_an_input_of_unknown_size(fifo, chunk):
+    feeder = Feeder(fifo, chunk)
+    seen = []
+
+    def progress(p):
+        seen.append(p)
+        feeder.stop.set()  # the input ends after this: the job reads to its end
+
+    feeder.start()
+    report = marcscope.validate(fifo, progress=progress, progress_interval=0.001)
+    feeder.join(60)
+    assert not feeder.is_alive()
+    assert not feeder.reached_cap
+    assert seen[0].total_bytes is None and seen[0].fraction is None
+    assert seen[-1].bytes == feeder.written
+    assert report.records + report.skipped == feeder.written // len(chunk) * 1000
+    assert not report.cancelled
+
+
+def test_returning_false_stops_validation(fifo, chunk):
+    feeder = Feeder(fifo, chunk)
+    feeder.start()
+    calls = []
+    try:
+        report = marcscope.validate(fifo, progress=lambda p: calls.append(p) or False, progress_interval=0.001)
+    finally:
+        feeder.stop.set()
+    feeder.join(60)
+    assert not feeder.is_alive()
+    assert not feeder.reached_cap, "the job read on after the callback said stop"
+    assert report.cancelled
+    assert len(calls) == 1  # not called again once it said stop (nor for the final figures)
+    assert 0 < report.records
+
+
+def test_returning_false_stops_conversion_and_leaves_dest(fifo, chunk, tmp_path):
+    dest = tmp_path / "out.xml"
+    dest.write_text("the file before")
+    feeder = Feeder(fifo, chunk)
+    feeder.start()
+    try:
+        result = marcscope.convert(fifo, dest, "marcxml", progress=lambda p: False, progress_interval=0.001)
+    finally:
+        feeder.stop.set()
+    feeder.join(60)
+    assert not feeder.is_alive()
+    assert not feeder.reached_cap
+    assert result["cancelled"] and result["records"] > 0
+    assert dest.read_text() == "the file before"
+    assert sorted(os.listdir(tmp_path)) == sorted(["input.mrc", "out.xml"])  # no temporary left
+
+
+def test_an_exception_in_the_callback_stops_the_job_and_propagates(fifo, chunk, tmp_path):
+    class Enough(Exception):
+        pass
+
+    def progress(p):
+        raise Enough(p.records)
+
+    feeder = Feeder(fifo, chunk)
+    feeder.start()
+    dest = tmp_path / "out.json"
+    try:
+        with pytest.raises(Enough):
+            marcscope.convert(fifo, dest, "json", progress=progress, progress_interval=0.001)
+    finally:
+        feeder.stop.set()
+    feeder.join(60)
+    assert not feeder.is_alive()
+    assert not feeder.reached_cap
+    assert not dest.exists()
+
+
+@pytest.mark.parametrize("job", ["validate", "convert"])
+def test_ctrl_c_stops_a_job_without_a_callback(fifo, chunk, tmp_path, sigint, job):
+    dest = tmp_path / "out.mrc"
+    feeder = Feeder(fifo, chunk, then=lambda: os.kill(os.getpid(), signal.SIGINT))
+    feeder.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            if job == "validate":
+                marcscope.validate(fifo)
+            else:
+                marcscope.convert(fifo, dest, "marc")
+    finally:
+        feeder.stop.set()
+    feeder.join(60)
+    assert not feeder.is_alive()
+    # Had the job not stopped, it would have read until the feeder's cap.
+    assert not feeder.reached_cap, "Ctrl-C did not stop the job"
+    assert not dest.exists()
+
+
+def test_validating_records_reports_and_stops(data):
+    records = list(marcscope.MARCReader(str(data / FIXTURE)))
+    assert len(records) == 1000
+    seen = []
+    report = marcscope.validate(records, progress=seen.append, progress_interval=1e-9)
+    assert seen and seen[-1].records == 1000 and seen[-1].total_bytes is None
+    assert report.records == 1000 and not report.cancelled
+
+    report = marcscope.validate(records, progress=lambda p: False, progress_interval=1e-9)
+    assert report.cancelled
+    assert report.records + report.skipped == 255  # stopped at the first look, before record 256
+
+
+def test_progress_arguments_are_checked(data):
+    with pytest.raises(TypeError):
+        marcscope.validate(str(data / FIXTURE), progress="not callable")
+    with pytest.raises(ValueError):
+        marcscope.validate(str(data / FIXTURE), progress=print, progress_interval=0)
+
+
+def test_errors_of_the_job_come_through(tmp_path, data):
+    with pytest.raises(marcscope.MarcIOError):
+        marcscope.validate(tmp_path / "missing.mrc", progress=print)
+    with pytest.raises(OSError):
+        marcscope.convert(data / FIXTURE, tmp_path / "no-such-folder" / "out.xml", "marcxml")
