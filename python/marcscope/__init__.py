@@ -36,7 +36,7 @@ from .record import Record, map_marc8_record, normalize_subfield_code  # noqa: E
 from .diagnostics import Diagnostic, Finding, ValidationReport  # noqa: E402
 from .progress import Progress  # noqa: E402
 
-_core._register(Record, Field, RawField, Subfield, Indicators, Diagnostic)
+_core._register(Record, Field, RawField, Subfield, Indicators, Diagnostic, Finding)
 _core._register_errors(NotMarcError, MarcIOError)
 
 from .marc8 import MARC8ToUnicode, marc8_to_unicode  # noqa: E402

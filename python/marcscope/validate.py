@@ -6,7 +6,7 @@ import os
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _core
-from .diagnostics import Finding, ValidationReport
+from .diagnostics import ValidationReport
 from .progress import Progress, _adapt
 
 __all__ = ["validate", "rule_ids", "profiles"]
@@ -60,7 +60,7 @@ def validate(
                                             accepted_tags=list(accepted_tags), progress=_adapt(progress),
                                             progress_interval=progress_interval)
         return ValidationReport(
-            findings=[Finding.of(d, cn) for d, cn in found],
+            findings=found,
             records=counts["records"],
             clean=counts["clean"],
             skipped=counts["skipped"],
@@ -74,7 +74,7 @@ def validate(
         records, rules=rules, disabled_rules=list(disabled_rules), severities=severities, profile=profile,
         accepted_codes=list(accepted_codes), accepted_tags=list(accepted_tags), progress=_adapt(progress),
         progress_interval=progress_interval)
-    findings = [Finding.of(d, cn) for d, cn in found]
+    findings = found
     bad_numbers = {f.record for f in findings if f.severity != "info"}
     seen = records[:looked_at]
     good = [r for r in seen if r is not None]

@@ -704,24 +704,105 @@ PyObject* make_record(NativeRecord* native, bool to_unicode, bool force_utf8) {
   return o;
 }
 
-PyObject* make_diagnostic(const Diagnostic& d) {
-  if (types().diagnostic == nullptr) {
+namespace {
+
+constexpr const char* kDiagnosticFields[] = {"severity", "code",    "record", "offset", "tag",
+                                             "subfield", "message", "rule",   "field",  "control_number"};
+static_assert(std::size(kDiagnosticFields) == std::tuple_size_v<decltype(PyTypes::diagnostic_keys)>);
+
+// Severity and code names as interned Python strings, made once each (a validation hands over
+// hundreds of thousands of findings with a few dozen distinct names).
+std::array<PyObject*, 4> g_severity_names{};
+std::array<PyObject*, 256> g_code_names{};
+
+PyObject* interned_name(PyObject*& cached, std::string_view name) {
+  if (cached == nullptr) {
+    cached = PyUnicode_FromStringAndSize(name.data(), static_cast<Py_ssize_t>(name.size()));
+    if (cached == nullptr) return nullptr;
+    PyUnicode_InternInPlace(&cached);
+  }
+  return Py_NewRef(cached);
+}
+
+PyObject* severity_object(Severity s) {
+  const auto i = static_cast<std::size_t>(s);
+  if (i >= g_severity_names.size()) return PyUnicode_FromString(std::string(severity_name(s)).c_str());
+  return interned_name(g_severity_names[i], severity_name(s));
+}
+
+PyObject* code_object(Code c) {
+  const auto i = static_cast<std::size_t>(c);
+  const std::string_view name = code_name(c);
+  if (i >= g_code_names.size()) return PyUnicode_FromStringAndSize(name.data(), static_cast<Py_ssize_t>(name.size()));
+  return interned_name(g_code_names[i], name);
+}
+
+PyObject* text_object(const std::string& s) {
+  return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
+}
+
+/// A Diagnostic (n = 9) or Finding (n = 10) with its fields set: an instance of the dataclass
+/// made without running its __init__ (a frozen dataclass's sets each field through
+/// object.__setattr__, which was most of the time validate() took to hand over its findings).
+/// The fields go into the instance's __dict__, as __init__ would put them. Steals `values` (any
+/// of which may be null after a failed conversion: then null is returned, the error set).
+PyObject* new_diagnostic_object(PyObject* cls, std::array<PyObject*, 10>& values, std::size_t n) {
+  const PyTypes& t = types();
+  PyObject* o = nullptr;
+  PyObject* dict = nullptr;
+  bool ok = true;
+  for (std::size_t i = 0; i < n; ++i) ok = ok && values[i] != nullptr;
+  if (ok) {
+    auto* type = reinterpret_cast<PyTypeObject*>(cls);
+    o = type->tp_alloc(type, 0);
+    dict = o ? PyObject_GenericGetDict(o, nullptr) : nullptr;
+    ok = dict != nullptr;
+  }
+  for (std::size_t i = 0; i < n; ++i) {
+    if (ok && PyDict_SetItem(dict, t.diagnostic_keys[i], values[i]) != 0) ok = false;
+    Py_XDECREF(values[i]);
+  }
+  Py_XDECREF(dict);
+  if (!ok) {
+    Py_XDECREF(o);
+    return nullptr;
+  }
+  return o;
+}
+
+PyObject* diagnostic_object(PyObject* cls, const Diagnostic& d, const std::string_view* control_number) {
+  if (cls == nullptr) {
     PyErr_SetString(PyExc_RuntimeError, "marcscope._core: the Python classes are not registered (import marcscope)");
     throw py::error_already_set();
   }
-  py::object none = py::none();
-  py::object subfield = d.subfield ? py::object(py::reinterpret_steal<py::object>(code_string(d.subfield))) : none;
-  auto text = [](const std::string& s) {
-    return py::reinterpret_steal<py::object>(PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace"));
-  };
-  py::object rule = d.rule.empty() ? none : text(d.rule);
-  py::object tag = d.tag.empty() ? none : text(d.tag);
-  py::object field = d.field < 0 ? none : py::object(py::int_(d.field));
-  py::object out = py::reinterpret_borrow<py::object>(types().diagnostic)(
-      std::string(severity_name(d.severity)), std::string(code_name(d.code)), d.record, d.offset, tag, subfield,
-      text(d.message), rule,
-      field);
-  return out.release().ptr();
+  std::array<PyObject*, 10> v{};
+  v[0] = severity_object(d.severity);
+  v[1] = code_object(d.code);
+  v[2] = PyLong_FromUnsignedLongLong(d.record);
+  v[3] = PyLong_FromUnsignedLongLong(d.offset);
+  v[4] = d.tag.empty() ? Py_NewRef(Py_None) : tag_string(d.tag);
+  v[5] = d.subfield ? code_string(d.subfield) : Py_NewRef(Py_None);
+  v[6] = text_object(d.message);
+  v[7] = d.rule.empty() ? Py_NewRef(Py_None) : text_object(d.rule);
+  v[8] = d.field < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(d.field);
+  std::size_t n = 9;
+  if (control_number) {
+    v[9] = control_number->empty()
+               ? Py_NewRef(Py_None)
+               : PyUnicode_DecodeUTF8(control_number->data(), static_cast<Py_ssize_t>(control_number->size()), "replace");
+    n = 10;
+  }
+  PyObject* o = new_diagnostic_object(cls, v, n);
+  if (o == nullptr) throw py::error_already_set();
+  return o;
+}
+
+}  // namespace
+
+PyObject* make_diagnostic(const Diagnostic& d) { return diagnostic_object(types().diagnostic, d, nullptr); }
+
+PyObject* make_finding(const Diagnostic& d, std::string_view control_number) {
+  return diagnostic_object(types().finding, d, &control_number);
 }
 
 void record_to_engine(PyObject* rec, Record& out) {
@@ -761,7 +842,7 @@ void bind_record(py::module_& m) {
   m.def(
       "_register",
       [](py::type record, py::type field, py::type raw_field, py::type subfield, py::type indicators,
-         py::object diagnostic) {
+         py::type diagnostic, py::type finding) {
         PyTypes& t = types();
         auto keep = [](py::handle h) { return reinterpret_cast<PyTypeObject*>(h.inc_ref().ptr()); };
         auto* rec = reinterpret_cast<PyTypeObject*>(record.ptr());
@@ -788,7 +869,19 @@ void bind_record(py::module_& m) {
         t.raw_field = keep(raw_field);
         t.subfield = keep(subfield);
         t.indicators = keep(indicators);
+        // Diagnostics are made without their __init__ (new_diagnostic_object): the classes must be
+        // the dataclasses of marcscope.diagnostics, with these fields in this order, in a __dict__.
+        if (!PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(finding.ptr()), reinterpret_cast<PyTypeObject*>(diagnostic.ptr())))
+          throw py::type_error("Finding must subclass Diagnostic");
+        py::tuple names = py::module_::import("dataclasses").attr("fields")(finding);
+        if (names.size() != std::size(kDiagnosticFields)) throw py::type_error("Finding's fields are not the bindings'");
+        for (std::size_t i = 0; i < names.size(); ++i) {
+          if (py::str(names[i].attr("name")).cast<std::string>() != kDiagnosticFields[i])
+            throw py::type_error("Finding's fields are not the bindings'");
+          if (t.diagnostic_keys[i] == nullptr) t.diagnostic_keys[i] = PyUnicode_InternFromString(kDiagnosticFields[i]);
+        }
         t.diagnostic = diagnostic.inc_ref().ptr();
+        t.finding = finding.inc_ref().ptr();
         install_method(rec, &g_record_get);
         install_method(rec, &g_record_getitem);
         install_method(fld, &g_field_get);

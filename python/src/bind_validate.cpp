@@ -34,9 +34,8 @@ std::unique_ptr<Validator> make_validator(bool rules, const std::string& profile
   return std::make_unique<Validator>(s.options());  // std::invalid_argument -> ValueError
 }
 
-py::object finding_tuple(const Finding& f) {
-  return py::make_tuple(py::reinterpret_steal<py::object>(make_diagnostic(f.diagnostic)),
-                        f.control_number.empty() ? py::object(py::none()) : py::object(py::str(f.control_number)));
+py::object finding_object(const Finding& f) {
+  return py::reinterpret_steal<py::object>(make_finding(f.diagnostic, f.control_number));
 }
 
 }  // namespace
@@ -63,7 +62,7 @@ void bind_validate(py::module_& m) {
             },
             progress, progress_interval);
         py::list out;
-        for (const Finding& f : findings) out.append(finding_tuple(f));
+        for (const Finding& f : findings) out.append(finding_object(f));
         py::dict counts;
         counts["records"] = report.records;
         counts["clean"] = report.clean;
@@ -80,7 +79,7 @@ void bind_validate(py::module_& m) {
       py::arg("severities") = std::map<std::string, std::string>{}, py::arg("profile") = "marc21",
       py::arg("accepted_codes") = std::vector<std::string>{}, py::arg("accepted_tags") = std::vector<std::string>{},
       py::arg("progress") = py::none(), py::arg("progress_interval") = 0.2,
-      "Validates a file on the pipeline: (counts, [(Diagnostic, control number)]). progress(records, bytes, "
+      "Validates a file on the pipeline: (counts, [Finding]). progress(records, bytes, "
       "total_bytes, seconds) is called every progress_interval seconds; returning False stops the job.");
 
   m.def(
@@ -110,7 +109,7 @@ void bind_validate(py::module_& m) {
           if (native) diags = native->diagnostics;
           if (validator) validator->validate(r, number, offset, diags);
           const Field* f001 = r.first("001");
-          for (const Diagnostic& d : diags) out.append(finding_tuple(Finding{d, f001 ? f001->value() : std::string()}));
+          for (const Diagnostic& d : diags) out.append(finding_object(Finding{d, f001 ? f001->value() : std::string()}));
         }
         if (!cancelled) ticker.finish();
         return py::make_tuple(out, index, cancelled);
@@ -119,7 +118,7 @@ void bind_validate(py::module_& m) {
       py::arg("severities") = std::map<std::string, std::string>{}, py::arg("profile") = "marc21",
       py::arg("accepted_codes") = std::vector<std::string>{}, py::arg("accepted_tags") = std::vector<std::string>{},
       py::arg("progress") = py::none(), py::arg("progress_interval") = 0.2,
-      "Validates Python Records: ([(Diagnostic, control number)], items looked at, cancelled) (reading diagnostics "
+      "Validates Python Records: ([Finding], items looked at, cancelled) (reading diagnostics "
       "of records read from a file too). progress as validate_path's (bytes 0); returning False stops.");
 
   m.def("profiles", [] {

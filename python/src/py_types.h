@@ -10,6 +10,7 @@
 //
 // GIL: everything here needs it; nothing here is called from an engine thread.
 
+#include <array>
 #include <Python.h>
 
 #include <cstdint>
@@ -118,7 +119,10 @@ struct PyTypes {
   PyTypeObject* raw_field = nullptr;
   PyTypeObject* subfield = nullptr;    ///< a namedtuple (a tuple subclass)
   PyTypeObject* indicators = nullptr;  ///< a namedtuple
-  PyObject* diagnostic = nullptr;      ///< called with keyword-free positional arguments
+  PyObject* diagnostic = nullptr;      ///< the Diagnostic dataclass
+  PyObject* finding = nullptr;         ///< the Finding dataclass: a Diagnostic and its record's 001
+  /// Their fields' names, interned, in the classes' order (Finding's control_number last).
+  std::array<PyObject*, 10> diagnostic_keys{};
   // Slot offsets (bytes into the instance) of Record's and Field's __slots__.
   Py_ssize_t rec_native = 0, rec_fields = 0, rec_cache = 0, rec_leader = 0, rec_pos = 0, rec_force_utf8 = 0,
              rec_to_unicode = 0;
@@ -133,6 +137,9 @@ PyTypes& types();
 PyObject* make_record(NativeRecord* native, bool to_unicode, bool force_utf8);
 /// A Python Diagnostic object. New reference.
 PyObject* make_diagnostic(const Diagnostic& d);
+/// A Python Finding: the diagnostic and the control number (001) of its record (None when empty).
+/// New reference.
+PyObject* make_finding(const Diagnostic& d, std::string_view control_number);
 
 /// The engine record a Python Record stands for: its native record when no field was handed out
 /// (only the leader may have changed), else built from its `fields` list. Raises (throws

@@ -84,3 +84,34 @@ def test_counts_on_a_clean_and_a_bad_file(data):
     assert report.skipped == 16 and report.records == 84
     skipped = [f for f in report.findings if f.code == "record-skipped"]
     assert len(skipped) == 16 and all(f.record > 0 for f in skipped)
+
+
+def test_findings_and_diagnostics_are_the_dataclasses(data):
+    """The bindings make Diagnostic and Finding objects without running their __init__: each must be
+    what the constructor makes from the same fields (equal, same hash, frozen, same repr)."""
+    import dataclasses
+
+    findings = marcscope.validate(str(data / "malformed/pymarc-bad_records.mrc")).findings
+    findings += marcscope.validate(str(data / "valid/evergreen-lul_fre_100.mrc")).findings
+    reader = marcscope.MARCReader(str(data / "malformed/pymarc-bad_records.mrc"))
+    list(reader)
+    made = [(marcscope.Finding, f) for f in findings] + [(marcscope.Diagnostic, d) for d in reader.diagnostics]
+    first = reader.diagnostics[0]
+    assert (first.severity, first.code, first.record, first.offset, first.tag, first.subfield, first.rule, first.field) == (
+        "error", "base-address-mismatch", 2, 139, None, None, None, None)
+    assert first.message.startswith("leader/12-16 says data starts at byte 99937")
+    punct = next(f for f in findings if f.rule == "245-ending-punctuation")
+    assert (punct.code, punct.severity, punct.tag) == ("rule-violation", "warning", "245") and punct.field >= 0
+    assert len(made) > 10 and any(f.control_number for f in findings) and not all(f.control_number for f in findings)
+    assert any(d.rule for _, d in made) and any(d.subfield for _, d in made) and any(d.field is not None for _, d in made)
+    for cls, obj in made:
+        assert type(obj) is cls
+        again = cls(**{f.name: getattr(obj, f.name) for f in dataclasses.fields(cls)})
+        assert obj == again and hash(obj) == hash(again) and repr(obj) == repr(again) and str(obj) == str(again)
+        assert dataclasses.asdict(obj) == dataclasses.asdict(again)
+        try:
+            obj.code = "changed"
+        except dataclasses.FrozenInstanceError:
+            pass
+        else:
+            raise AssertionError("a Diagnostic made by the bindings can be changed")
