@@ -776,20 +776,27 @@ PyObject* diagnostic_object(PyObject* cls, const Diagnostic& d, const std::strin
     throw py::error_already_set();
   }
   std::array<PyObject*, 10> v{};
-  v[0] = severity_object(d.severity);
-  v[1] = code_object(d.code);
-  v[2] = PyLong_FromUnsignedLongLong(d.record);
-  v[3] = PyLong_FromUnsignedLongLong(d.offset);
-  v[4] = d.tag.empty() ? Py_NewRef(Py_None) : tag_string(d.tag);
-  v[5] = d.subfield ? code_string(d.subfield) : Py_NewRef(Py_None);
-  v[6] = text_object(d.message);
-  v[7] = d.rule.empty() ? Py_NewRef(Py_None) : text_object(d.rule);
-  v[8] = d.field < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(d.field);
+  // Each made only while the ones before succeeded (no C-API call with an error set).
+  bool ok = true;
+  auto put = [&](std::size_t i, auto make) {
+    if (ok) ok = (v[i] = make()) != nullptr;
+  };
+  put(0, [&] { return severity_object(d.severity); });
+  put(1, [&] { return code_object(d.code); });
+  put(2, [&] { return PyLong_FromUnsignedLongLong(d.record); });
+  put(3, [&] { return PyLong_FromUnsignedLongLong(d.offset); });
+  put(4, [&] { return d.tag.empty() ? Py_NewRef(Py_None) : tag_string(d.tag); });
+  put(5, [&] { return d.subfield ? code_string(d.subfield) : Py_NewRef(Py_None); });
+  put(6, [&] { return text_object(d.message); });
+  put(7, [&] { return d.rule.empty() ? Py_NewRef(Py_None) : text_object(d.rule); });
+  put(8, [&] { return d.field < 0 ? Py_NewRef(Py_None) : PyLong_FromLong(d.field); });
   std::size_t n = 9;
   if (control_number) {
-    v[9] = control_number->empty()
-               ? Py_NewRef(Py_None)
-               : PyUnicode_DecodeUTF8(control_number->data(), static_cast<Py_ssize_t>(control_number->size()), "replace");
+    put(9, [&] {
+      return control_number->empty()
+                 ? Py_NewRef(Py_None)
+                 : PyUnicode_DecodeUTF8(control_number->data(), static_cast<Py_ssize_t>(control_number->size()), "replace");
+    });
     n = 10;
   }
   PyObject* o = new_diagnostic_object(cls, v, n);
@@ -871,14 +878,21 @@ void bind_record(py::module_& m) {
         t.indicators = keep(indicators);
         // Diagnostics are made without their __init__ (new_diagnostic_object): the classes must be
         // the dataclasses of marcscope.diagnostics, with these fields in this order, in a __dict__.
-        if (!PyType_IsSubtype(reinterpret_cast<PyTypeObject*>(finding.ptr()), reinterpret_cast<PyTypeObject*>(diagnostic.ptr())))
+        auto* finding_type = reinterpret_cast<PyTypeObject*>(finding.ptr());
+        if (!PyType_IsSubtype(finding_type, reinterpret_cast<PyTypeObject*>(diagnostic.ptr())))
           throw py::type_error("Finding must subclass Diagnostic");
+        for (auto* type : {finding_type, reinterpret_cast<PyTypeObject*>(diagnostic.ptr())}) {
+          const bool has_dict = type->tp_dictoffset != 0 || (type->tp_flags & Py_TPFLAGS_MANAGED_DICT) != 0;
+          if (!has_dict || py::hasattr(py::handle(reinterpret_cast<PyObject*>(type)), "__post_init__"))
+            throw py::type_error("Diagnostic and Finding must keep their fields in a __dict__, with no __post_init__");
+        }
         py::tuple names = py::module_::import("dataclasses").attr("fields")(finding);
         if (names.size() != std::size(kDiagnosticFields)) throw py::type_error("Finding's fields are not the bindings'");
         for (std::size_t i = 0; i < names.size(); ++i) {
           if (py::str(names[i].attr("name")).cast<std::string>() != kDiagnosticFields[i])
             throw py::type_error("Finding's fields are not the bindings'");
-          if (t.diagnostic_keys[i] == nullptr) t.diagnostic_keys[i] = PyUnicode_InternFromString(kDiagnosticFields[i]);
+          if (t.diagnostic_keys[i] == nullptr && (t.diagnostic_keys[i] = PyUnicode_InternFromString(kDiagnosticFields[i])) == nullptr)
+            throw py::error_already_set();
         }
         t.diagnostic = diagnostic.inc_ref().ptr();
         t.finding = finding.inc_ref().ptr();

@@ -56,9 +56,10 @@ void bind_validate(py::module_& m) {
         FileReport report;
         // On a thread of its own, this one waiting without the GIL: see job.h (progress, Ctrl-C).
         const JobEnd end = run_job(
-            [&](const JobControl& control) {
+            [&](const JobControl& control, const JobFinishing& finishing) {
               auto reader = RecordReader::open(path, options);
               report = validate_all(*reader, validator.get(), {}, control, [&](const Finding& f) { findings.push_back(f); });
+              finishing();  // nothing to make final: whether it was stopped first
             },
             progress, progress_interval);
         py::list out;

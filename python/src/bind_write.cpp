@@ -91,7 +91,7 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
   // On a thread of its own, this one waiting without the GIL: see job.h (progress, Ctrl-C). A
   // conversion stopped before its end leaves `dest` as it was (the output is never committed).
   const JobEnd end = run_job(
-      [&](const JobControl& control) {
+      [&](const JobControl& control, const JobFinishing& finishing) {
         auto reader = RecordReader::open(source, options);
         OutputFile out(dest);
         Converter converter(out_format, wopts, out);
@@ -99,7 +99,8 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
           diags.insert(diags.end(), b.diagnostics.begin(), b.diagnostics.end());
           return true;
         });
-        if (!control.stop.stop_requested()) converter.finish();
+        // Committed only when not stopped first (finishing() decides, against the callback).
+        if (!summary.cancelled && finishing()) converter.finish();
       },
       progress, progress_interval);
   py::list dl;

@@ -40,9 +40,10 @@ std::shared_ptr<Executor> process_executor();
 /// fork(): oneTBB's worker threads and its scheduler's state do not survive it, and a child that
 /// uses oneTBB after its parent did may crash (a parent thread may have been inside the scheduler
 /// at the fork). So the bindings note the process in which the engine first starts threads;
-/// engine_threads_unsafe() is true in any process forked from it, where readers read on the
-/// calling thread without oneTBB, and engine_threads_needed() (called before anything starts
-/// threads) throws instead of starting them.
+/// engine_threads_unsafe() is true in any process forked from it, where readers read on one
+/// thread without oneTBB (the calling thread's, or a whole-input job's own: job.h), and
+/// engine_threads_needed() (called before anything starts threads) throws instead of starting
+/// them.
 bool engine_threads_unsafe();
 void engine_threads_needed();
 /// Which process this is in its line of forks: it changes in a child at each fork() (a counter an
@@ -51,7 +52,7 @@ void engine_threads_needed();
 unsigned fork_generation();
 /// The threads a whole-input job (validate(), convert()) runs on: `threads` of its own (when > 0)
 /// or the process's pool; in a process forked after the engine started threads, everything on
-/// the calling thread without oneTBB (ReadOptions::serial), whatever `threads` says.
+/// the job's one thread without oneTBB (ReadOptions::serial), whatever `threads` says.
 void choose_job_threads(ReadOptions& options, std::optional<unsigned> threads);
 
 }  // namespace marcscope::python

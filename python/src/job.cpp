@@ -34,13 +34,17 @@ bool call_progress(const py::object& progress, std::uint64_t records, std::uint6
 
 }  // namespace
 
-JobEnd run_job(const std::function<void(const JobControl&)>& job, const py::object& progress, double interval) {
+JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>& job, const py::object& progress,
+               double interval) {
   check_interval(interval);
-  const auto every = std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval));
+  const auto every = std::max<Clock::duration>(
+      std::chrono::milliseconds(1), std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval)));
   struct Shared {
     std::mutex mutex;
     std::condition_variable ended;
     bool done = false;
+    bool finishing = false;  ///< the job is making its result final: it can no longer be cancelled
+    bool cancelled = false;  ///< the callback asked it to stop first
     std::optional<Progress> latest;
     std::exception_ptr error;
   } shared;
@@ -56,9 +60,16 @@ JobEnd run_job(const std::function<void(const JobControl&)>& job, const py::obje
     shared.latest = p;
   };
 
+  const JobFinishing finishing = [&shared, &stop] {
+    std::lock_guard lock(shared.mutex);
+    if (shared.cancelled || stop.stop_requested()) return false;
+    shared.finishing = true;
+    return true;
+  };
+
   std::thread worker([&] {
     try {
-      job(control);
+      job(control, finishing);
     } catch (...) {
       std::lock_guard lock(shared.mutex);
       shared.error = std::current_exception();
@@ -80,7 +91,7 @@ JobEnd run_job(const std::function<void(const JobControl&)>& job, const py::obje
     }
   } join{stop, worker};
 
-  bool cancelled = false;
+  bool asked_to_stop = false;
   auto next_report = Clock::now() + every;
   for (;;) {
     bool done = false;
@@ -92,13 +103,19 @@ JobEnd run_job(const std::function<void(const JobControl&)>& job, const py::obje
       done = shared.done;
       latest = shared.latest;
     }
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();  // Join stops the job first
+    // A job that has ended is not stopped any more: its result is returned (a signal that came
+    // meanwhile is raised by the interpreter once this returns).
     if (done) break;
-    if (!progress.is_none() && !cancelled && latest && Clock::now() >= next_report) {
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();  // Join stops the job first
+    if (!progress.is_none() && !asked_to_stop && latest && Clock::now() >= next_report) {
       next_report = Clock::now() + every;
       if (call_progress(progress, latest->records, latest->bytes, latest->total_bytes, latest->seconds)) {
-        cancelled = true;
-        stop.request_stop();
+        asked_to_stop = true;
+        std::lock_guard lock(shared.mutex);
+        if (!shared.finishing) {
+          shared.cancelled = true;
+          stop.request_stop();
+        }
       }
     }
   }
@@ -107,12 +124,15 @@ JobEnd run_job(const std::function<void(const JobControl&)>& job, const py::obje
     worker.join();
   }
   if (shared.error) std::rethrow_exception(shared.error);
-  if (!progress.is_none() && !cancelled && shared.latest) {
+  // Finished only if the job got as far as finishing(): one stopped by the callback, or (for
+  // a job that never calls it) asked to stop, did not.
+  const bool finished = shared.finishing && !shared.cancelled;
+  if (!progress.is_none() && finished && shared.latest) {
     // The final figures: the job has ended, so what this call returns changes nothing.
     const Progress& p = *shared.latest;
     call_progress(progress, p.records, p.bytes, p.total_bytes, p.seconds);
   }
-  return cancelled ? JobEnd::Cancelled : JobEnd::Finished;
+  return finished ? JobEnd::Finished : JobEnd::Cancelled;
 }
 
 ProgressTicker::ProgressTicker(py::object progress, double interval)

@@ -14,18 +14,30 @@
 
 namespace marcscope::python {
 
-/// How a job ended: it ran to its end, or the progress callback asked it to stop.
+/// How a job ended: it ran to its end (and made its result final), or it was asked to stop
+/// first (by the progress callback returning False) and left everything as it was.
 enum class JobEnd { Finished, Cancelled };
+
+/// What a job calls once its work is done, before it makes anything final (commits an output
+/// file): true when it may, after which nothing stops it any more; false when it was asked to
+/// stop first, and must then leave everything as it was. So "cancelled" and "made final" never
+/// both happen, whatever the timing of the callback.
+using JobFinishing = std::function<bool()>;
 
 /// Runs `job` with a JobControl of its own on another thread, and waits for it as said above.
 /// `progress` (a callable, or None) is called as progress(records, bytes, total_bytes or None,
 /// seconds) every `interval` seconds while the job runs, and once with the final figures after it
-/// has ended; returning False while it runs asks it to stop (it ends at its next batch:
-/// JobEnd::Cancelled). An exception from
+/// has finished (an exception raised there propagates; the job's result stands); returning False
+/// while it runs asks it to stop (it ends at its next batch: JobEnd::Cancelled). An exception from
 /// `progress` or a signal handler (KeyboardInterrupt) stops the job too, and is raised once the
 /// job has ended (py::error_already_set); so is an exception the job throws. Never returns or
 /// throws while the job still runs.
-JobEnd run_job(const std::function<void(const JobControl&)>& job, const py::object& progress, double interval);
+///
+/// Limits: signals are Python's only on the main thread, so a job called from another thread
+/// stops by its callback alone; and a job waiting in a blocking read (a pipe or terminal with
+/// nothing to read) sees the stop only once the read returns.
+JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>& job, const py::object& progress,
+               double interval);
 
 /// For loops over Python objects with the GIL held (validate(records)): every call counts one
 /// item; now and then it runs the signal handlers and, every `interval` seconds, `progress` as

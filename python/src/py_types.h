@@ -10,9 +10,9 @@
 //
 // GIL: everything here needs it; nothing here is called from an engine thread.
 
-#include <array>
 #include <Python.h>
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>

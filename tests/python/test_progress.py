@@ -50,6 +50,16 @@ class Feeder(threading.Thread):
                     self.then()
 
 
+def release(feeder):
+    """Stops the feeder, and frees it should it still wait for a reader to open the pipe (a job
+    that failed before opening it): then its open() returns and it ends."""
+    feeder.stop.set()
+    try:
+        os.close(os.open(feeder.path, os.O_RDONLY | os.O_NONBLOCK))
+    except OSError:
+        pass
+
+
 @pytest.fixture
 def fifo(tmp_path):
     path = tmp_path / "input.mrc"
@@ -117,7 +127,7 @@ def test_returning_false_stops_validation(fifo, chunk):
     try:
         report = marcscope.validate(fifo, progress=lambda p: calls.append(p) or False, progress_interval=0.001)
     finally:
-        feeder.stop.set()
+        release(feeder)
     feeder.join(60)
     assert not feeder.is_alive()
     assert not feeder.reached_cap, "the job read on after the callback said stop"
@@ -134,7 +144,7 @@ def test_returning_false_stops_conversion_and_leaves_dest(fifo, chunk, tmp_path)
     try:
         result = marcscope.convert(fifo, dest, "marcxml", progress=lambda p: False, progress_interval=0.001)
     finally:
-        feeder.stop.set()
+        release(feeder)
     feeder.join(60)
     assert not feeder.is_alive()
     assert not feeder.reached_cap
@@ -157,7 +167,7 @@ def test_an_exception_in_the_callback_stops_the_job_and_propagates(fifo, chunk, 
         with pytest.raises(Enough):
             marcscope.convert(fifo, dest, "json", progress=progress, progress_interval=0.001)
     finally:
-        feeder.stop.set()
+        release(feeder)
     feeder.join(60)
     assert not feeder.is_alive()
     assert not feeder.reached_cap
@@ -176,7 +186,7 @@ def test_ctrl_c_stops_a_job_without_a_callback(fifo, chunk, tmp_path, sigint, jo
             else:
                 marcscope.convert(fifo, dest, "marc")
     finally:
-        feeder.stop.set()
+        release(feeder)
     feeder.join(60)
     assert not feeder.is_alive()
     # Had the job not stopped, it would have read until the feeder's cap.
@@ -209,3 +219,23 @@ def test_errors_of_the_job_come_through(tmp_path, data):
         marcscope.validate(tmp_path / "missing.mrc", progress=print)
     with pytest.raises(OSError):
         marcscope.convert(data / FIXTURE, tmp_path / "no-such-folder" / "out.xml", "marcxml")
+
+
+def test_final_figures_of_a_piped_marcxml_document(fifo, data):
+    """MARCXML from a pipe (size unknown): the final figures say how far the records went, not 0."""
+    doc = (data / "xml/deb-idzebra-collection-opera-43.xml").read_bytes()
+
+    def feed():
+        with open(fifo, "wb") as f:
+            f.write(doc)
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    seen = []
+    report = marcscope.validate(fifo, progress=seen.append)
+    feeder.join(60)
+    assert report.records > 0
+    last = seen[-1]
+    assert last.total_bytes is None and last.records == report.records + report.skipped
+    # Up to the end of the last record: all of the document but its closing tags.
+    assert len(doc) - 200 < last.bytes <= len(doc)

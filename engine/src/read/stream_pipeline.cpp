@@ -158,7 +158,10 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
   HAPPENS_AFTER(&done);
   HAPPENS_AFTER(&finished);
   result.records_seen = std::max(result.records_seen, stream.records_seen());
-  progress.report(result.records_seen, total_bytes.value_or(0), total_bytes, true);
+  // Read to its end, the input's size if known; else (a pipe, or stopped early) where the last
+  // record read ended.
+  const bool whole = !finished && !control.stop.stop_requested();
+  progress.report(result.records_seen, whole && total_bytes ? *total_bytes : stream.last_end(), total_bytes, true);
 }
 
 // ------------------------------------------------------------------ MARCXML in chunks
