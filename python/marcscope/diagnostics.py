@@ -67,10 +67,25 @@ class ValidationReport:
     summary: str = ""
     cancelled: bool = False
     """The progress callback returned False: the figures cover what was read before it stopped."""
+    counts: dict = field(default_factory=dict)
+    """Every finding counted by ``(code, rule or None, severity)``, those not kept in ``findings``
+    (``max_findings``) included."""
+    truncated: bool = False
+    """``findings`` holds only the first ``max_findings`` of them."""
+
+    @property
+    def total_findings(self) -> int:
+        """How many findings there were, kept or not."""
+        return sum(self.counts.values()) if self.counts or self.truncated else len(self.findings)
 
     def by_code(self) -> dict:
-        """{code or "rule-violation: rule": count}."""
+        """{code or "rule-violation: rule": count}, over every finding (kept or not)."""
         counts: dict = {}
+        if self.counts or self.truncated:
+            for (code, rule, _severity), n in self.counts.items():
+                key = f"{code}: {rule}" if rule else code
+                counts[key] = counts.get(key, 0) + n
+            return counts
         for f in self.findings:
             key = f"{f.code}: {f.rule}" if f.rule else f.code
             counts[key] = counts.get(key, 0) + 1

@@ -35,6 +35,7 @@ def validate(
     accepted_tags: Sequence[str] = (),
     progress: Optional[Callable[[Progress], Any]] = None,
     progress_interval: float = 0.2,
+    max_findings: Optional[int] = None,
 ) -> ValidationReport:
     """Validates a file (on the engine's pipeline, the GIL released) or Records.
 
@@ -51,14 +52,21 @@ def validate(
     seconds and once at the end, on this thread; returning False stops the validation (the report
     says ``cancelled``), an exception raised in it stops it and propagates. Ctrl-C
     (KeyboardInterrupt) stops it in either case.
+
+    ``max_findings`` keeps only the first that many findings as objects (``report.truncated`` says
+    whether there were more): on an input with millions of findings, memory stays bounded while
+    ``report.counts`` (by code, rule and severity), ``by_code()`` and ``total_findings`` still
+    count every one.
     """
+    if max_findings is not None and (not isinstance(max_findings, int) or max_findings < 0):
+        raise ValueError("max_findings must be a number of findings (0 or more), or None")
     severities = dict(severities or {})
     if isinstance(source, (str, os.PathLike)):
         counts, found = _core.validate_path(os.fspath(source), rules=rules, mode=mode, threads=threads,
                                             disabled_rules=list(disabled_rules), severities=severities,
                                             profile=profile, accepted_codes=list(accepted_codes),
                                             accepted_tags=list(accepted_tags), progress=_adapt(progress),
-                                            progress_interval=progress_interval)
+                                            progress_interval=progress_interval, max_findings=max_findings)
         return ValidationReport(
             findings=found,
             records=counts["records"],
@@ -68,15 +76,22 @@ def validate(
             stopped=counts["stopped"],
             summary=counts["summary"],
             cancelled=counts["cancelled"],
+            counts=counts["counts"],
+            truncated=counts["truncated"],
         )
     records = list(source)
     found, looked_at, cancelled = _core.validate_records(
         records, rules=rules, disabled_rules=list(disabled_rules), severities=severities, profile=profile,
         accepted_codes=list(accepted_codes), accepted_tags=list(accepted_tags), progress=_adapt(progress),
         progress_interval=progress_interval)
-    findings = found
-    bad_numbers = {f.record for f in findings if f.severity != "info"}
+    bad_numbers = {f.record for f in found if f.severity != "info"}
     seen = records[:looked_at]
     good = [r for r in seen if r is not None]
-    return ValidationReport(findings=findings, records=len(good), clean=len(good) - len(bad_numbers),
-                            skipped=len(seen) - len(good), cancelled=cancelled)
+    kinds: dict = {}
+    for f in found:
+        key = (f.code, f.rule, f.severity)
+        kinds[key] = kinds.get(key, 0) + 1
+    kept = found if max_findings is None else found[:max_findings]
+    return ValidationReport(findings=kept, records=len(good), clean=len(good) - len(bad_numbers),
+                            skipped=len(seen) - len(good), cancelled=cancelled, counts=kinds,
+                            truncated=len(kept) < len(found))

@@ -46,19 +46,26 @@ void bind_validate(py::module_& m) {
       [](const std::string& path, bool rules, const std::string& mode, std::optional<unsigned> threads,
          const std::vector<std::string>& disabled, const std::map<std::string, std::string>& severities,
          const std::string& profile, const std::vector<std::string>& accepted_codes,
-         const std::vector<std::string>& accepted_tags, const py::object& progress, double progress_interval) {
+         const std::vector<std::string>& accepted_tags, const py::object& progress, double progress_interval,
+         std::optional<std::size_t> max_findings) {
         ReadOptions options;
         if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
         choose_job_threads(options, threads);  // fork(): see bindings.h
         read_for_validation(options);
         auto validator = make_validator(rules, profile, disabled, severities, accepted_codes, accepted_tags);
+        // The findings handed over as objects: all of them, or the first max_findings (memory then
+        // stays bounded on inputs with millions of findings; the counts below are complete).
         std::vector<Finding> findings;
+        std::uint64_t found = 0;
         FileReport report;
         // On a thread of its own, this one waiting without the GIL: see job.h (progress, Ctrl-C).
         const JobEnd end = run_job(
             [&](const JobControl& control, const JobFinishing& finishing) {
               auto reader = RecordReader::open(path, options);
-              report = validate_all(*reader, validator.get(), {}, control, [&](const Finding& f) { findings.push_back(f); });
+              report = validate_all(*reader, validator.get(), {}, control, [&](const Finding& f) {
+                if (!max_findings || findings.size() < *max_findings) findings.push_back(f);
+                ++found;
+              });
               finishing();  // nothing to make final: whether it was stopped first
             },
             progress, progress_interval);
@@ -71,6 +78,15 @@ void bind_validate(py::module_& m) {
         counts["repaired"] = report.repaired;
         counts["stopped"] = report.stopped;
         counts["cancelled"] = end == JobEnd::Cancelled;
+        counts["truncated"] = found > findings.size();
+        // Every finding counted by (code, rule or None, severity), kept or not.
+        py::dict kinds;
+        for (const auto& [key, n] : report.by_finding) {
+          const auto& [code, rule, severity] = key;
+          kinds[py::make_tuple(code, rule.empty() ? py::object(py::none()) : py::object(py::str(rule)),
+                               std::string(severity_name(severity)))] = n;
+        }
+        counts["counts"] = kinds;
         counts["summary"] = text_summary(report);
         counts["rules"] = report.rules;
         return py::make_tuple(counts, out);
@@ -79,7 +95,7 @@ void bind_validate(py::module_& m) {
       py::arg("disabled_rules") = std::vector<std::string>{},
       py::arg("severities") = std::map<std::string, std::string>{}, py::arg("profile") = "marc21",
       py::arg("accepted_codes") = std::vector<std::string>{}, py::arg("accepted_tags") = std::vector<std::string>{},
-      py::arg("progress") = py::none(), py::arg("progress_interval") = 0.2,
+      py::arg("progress") = py::none(), py::arg("progress_interval") = 0.2, py::arg("max_findings") = py::none(),
       "Validates a file on the pipeline: (counts, [Finding]). progress(records, bytes, "
       "total_bytes, seconds) is called every progress_interval seconds; returning False stops the job.");
 

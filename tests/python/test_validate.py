@@ -115,3 +115,29 @@ def test_findings_and_diagnostics_are_the_dataclasses(data):
             pass
         else:
             raise AssertionError("a Diagnostic made by the bindings can be changed")
+
+
+def test_max_findings_keeps_the_first_and_counts_them_all(data):
+    import collections
+
+    import pytest
+
+    path = str(data / "valid/evergreen-lul_fre_100.mrc")
+    whole = marcscope.validate(path)
+    kinds = collections.Counter((f.code, f.rule, f.severity) for f in whole.findings)
+    assert len(whole.findings) > 20 and not whole.truncated
+    assert whole.counts == dict(kinds)  # the engine's counts and the findings agree
+    for n in (0, 1, 7):
+        part = marcscope.validate(path, max_findings=n)
+        assert part.findings == whole.findings[:n] and part.truncated
+        assert part.counts == whole.counts and part.by_code() == whole.by_code()
+        assert part.total_findings == len(whole.findings) == whole.total_findings
+        assert (part.records, part.clean, part.skipped) == (whole.records, whole.clean, whole.skipped)
+    assert not marcscope.validate(path, max_findings=len(whole.findings)).truncated
+    records = list(marcscope.MARCReader(path))
+    from_records = marcscope.validate(records)
+    part = marcscope.validate(records, max_findings=3)
+    assert part.findings == from_records.findings[:3] and part.truncated
+    assert part.by_code() == from_records.by_code() and part.total_findings == len(from_records.findings)
+    with pytest.raises(ValueError):
+        marcscope.validate(path, max_findings=-1)
