@@ -14,7 +14,7 @@ from typing import Optional
 __all__ = ["Diagnostic", "Finding", "ValidationReport"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Diagnostic:
     severity: str
     code: str
@@ -40,7 +40,7 @@ class Diagnostic:
         return f"{text}: {self.message} [{kind}]"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Finding(Diagnostic):
     """A Diagnostic with the control number (001) of its record, where it has one."""
 

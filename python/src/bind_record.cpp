@@ -708,7 +708,7 @@ namespace {
 
 constexpr const char* kDiagnosticFields[] = {"severity", "code",    "record", "offset", "tag",
                                              "subfield", "message", "rule",   "field",  "control_number"};
-static_assert(std::size(kDiagnosticFields) == std::tuple_size_v<decltype(PyTypes::diagnostic_keys)>);
+static_assert(std::size(kDiagnosticFields) == std::tuple_size_v<decltype(PyTypes::finding_slots)>);
 
 // Severity and code names as interned Python strings, made once each (a validation hands over
 // hundreds of thousands of findings with a few dozen distinct names).
@@ -744,28 +744,17 @@ PyObject* text_object(const std::string& s) {
 /// A Diagnostic (n = 9) or Finding (n = 10) with its fields set: an instance of the dataclass
 /// made without running its __init__ (a frozen dataclass's sets each field through
 /// object.__setattr__, which was most of the time validate() took to hand over its findings).
-/// The fields go into the instance's __dict__, as __init__ would put them. Steals `values` (any
-/// of which may be null after a failed conversion: then null is returned, the error set).
-PyObject* new_diagnostic_object(PyObject* cls, std::array<PyObject*, 10>& values, std::size_t n) {
-  const PyTypes& t = types();
-  PyObject* o = nullptr;
-  PyObject* dict = nullptr;
+/// The fields go into the instance's __slots__, where __init__ would put them. Steals `values`
+/// (any of which may be null after a failed conversion: then null is returned, the error set).
+PyObject* new_diagnostic_object(PyObject* cls, const std::array<Py_ssize_t, 10>& slots, std::array<PyObject*, 10>& values,
+                                std::size_t n) {
   bool ok = true;
   for (std::size_t i = 0; i < n; ++i) ok = ok && values[i] != nullptr;
-  if (ok) {
-    auto* type = reinterpret_cast<PyTypeObject*>(cls);
-    o = type->tp_alloc(type, 0);
-    dict = o ? PyObject_GenericGetDict(o, nullptr) : nullptr;
-    ok = dict != nullptr;
-  }
+  auto* type = reinterpret_cast<PyTypeObject*>(cls);
+  PyObject* o = ok ? type->tp_alloc(type, 0) : nullptr;
   for (std::size_t i = 0; i < n; ++i) {
-    if (ok && PyDict_SetItem(dict, t.diagnostic_keys[i], values[i]) != 0) ok = false;
-    Py_XDECREF(values[i]);
-  }
-  Py_XDECREF(dict);
-  if (!ok) {
-    Py_XDECREF(o);
-    return nullptr;
+    if (o != nullptr) set_slot(o, slots[i], values[i]);  // steals
+    else Py_XDECREF(values[i]);
   }
   return o;
 }
@@ -799,7 +788,8 @@ PyObject* diagnostic_object(PyObject* cls, const Diagnostic& d, const std::strin
     });
     n = 10;
   }
-  PyObject* o = new_diagnostic_object(cls, v, n);
+  const PyTypes& t = types();
+  PyObject* o = new_diagnostic_object(cls, n == 10 ? t.finding_slots : t.diagnostic_slots, v, n);
   if (o == nullptr) throw py::error_already_set();
   return o;
 }
@@ -877,22 +867,19 @@ void bind_record(py::module_& m) {
         t.subfield = keep(subfield);
         t.indicators = keep(indicators);
         // Diagnostics are made without their __init__ (new_diagnostic_object): the classes must be
-        // the dataclasses of marcscope.diagnostics, with these fields in this order, in a __dict__.
+        // the dataclasses of marcscope.diagnostics, with these fields in this order, in __slots__,
+        // and no __post_init__ to skip.
+        auto* diagnostic_type = reinterpret_cast<PyTypeObject*>(diagnostic.ptr());
         auto* finding_type = reinterpret_cast<PyTypeObject*>(finding.ptr());
-        if (!PyType_IsSubtype(finding_type, reinterpret_cast<PyTypeObject*>(diagnostic.ptr())))
-          throw py::type_error("Finding must subclass Diagnostic");
-        for (auto* type : {finding_type, reinterpret_cast<PyTypeObject*>(diagnostic.ptr())}) {
-          const bool has_dict = type->tp_dictoffset != 0 || (type->tp_flags & Py_TPFLAGS_MANAGED_DICT) != 0;
-          if (!has_dict || py::hasattr(py::handle(reinterpret_cast<PyObject*>(type)), "__post_init__"))
-            throw py::type_error("Diagnostic and Finding must keep their fields in a __dict__, with no __post_init__");
-        }
+        if (!PyType_IsSubtype(finding_type, diagnostic_type)) throw py::type_error("Finding must subclass Diagnostic");
+        if (py::hasattr(finding, "__post_init__")) throw py::type_error("Diagnostic and Finding must have no __post_init__");
         py::tuple names = py::module_::import("dataclasses").attr("fields")(finding);
         if (names.size() != std::size(kDiagnosticFields)) throw py::type_error("Finding's fields are not the bindings'");
         for (std::size_t i = 0; i < names.size(); ++i) {
           if (py::str(names[i].attr("name")).cast<std::string>() != kDiagnosticFields[i])
             throw py::type_error("Finding's fields are not the bindings'");
-          if (t.diagnostic_keys[i] == nullptr && (t.diagnostic_keys[i] = PyUnicode_InternFromString(kDiagnosticFields[i])) == nullptr)
-            throw py::error_already_set();
+          t.finding_slots[i] = slot_offset(finding_type, kDiagnosticFields[i]);  // TypeError unless a slot
+          if (i < 9) t.diagnostic_slots[i] = slot_offset(diagnostic_type, kDiagnosticFields[i]);
         }
         t.diagnostic = diagnostic.inc_ref().ptr();
         t.finding = finding.inc_ref().ptr();

@@ -121,8 +121,8 @@ struct PyTypes {
   PyTypeObject* indicators = nullptr;  ///< a namedtuple
   PyObject* diagnostic = nullptr;      ///< the Diagnostic dataclass
   PyObject* finding = nullptr;         ///< the Finding dataclass: a Diagnostic and its record's 001
-  /// Their fields' names, interned, in the classes' order (Finding's control_number last).
-  std::array<PyObject*, 10> diagnostic_keys{};
+  /// Offsets of their fields' __slots__, in the classes' order (Finding's control_number last).
+  std::array<Py_ssize_t, 10> diagnostic_slots{}, finding_slots{};
   // Slot offsets (bytes into the instance) of Record's and Field's __slots__.
   Py_ssize_t rec_native = 0, rec_fields = 0, rec_cache = 0, rec_leader = 0, rec_pos = 0, rec_force_utf8 = 0,
              rec_to_unicode = 0;
