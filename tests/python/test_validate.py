@@ -111,7 +111,7 @@ def test_findings_and_diagnostics_are_the_dataclasses(data):
         assert obj == again and hash(obj) == hash(again) and repr(obj) == repr(again) and str(obj) == str(again)
         assert dataclasses.asdict(obj) == dataclasses.asdict(again)
         assert pickle.loads(pickle.dumps(obj)) == obj
-        assert not hasattr(obj, "__dict__")  # __slots__: about half the memory of a __dict__
+        assert not hasattr(obj, "__dict__")  # __slots__: no dict of its own per object
         try:
             obj.code = "changed"
         except dataclasses.FrozenInstanceError:
