@@ -95,6 +95,7 @@ void FileSession::workerLoop() {
     }
     const JobKind kind = job.kind;
     post([this, kind] { Q_EMIT jobStarted(kind); });
+    if (gate_) gate_(kind, true, stop);
     const JobControl control = makeControl(kind, stop);
     try {
       job.run(control);
@@ -158,7 +159,7 @@ void FileSession::startIndex() {
   job.run = [this](const JobControl& control) {
     auto last = std::chrono::steady_clock::now();
     bool first = true;
-    auto grew = [this, &last, &first](Batch&) {
+    auto grew = [this, &last, &first, &control](Batch&) {
       // The first rows at once, then no more often than every 100 ms.
       const auto now = std::chrono::steady_clock::now();
       if (first || now - last >= std::chrono::milliseconds(100)) {
@@ -166,6 +167,7 @@ void FileSession::startIndex() {
         last = now;
         const quint64 n = file_->index().size();
         post([this, n] { Q_EMIT indexGrew(n); });
+        if (gate_) gate_(JobKind::Index, false, control.stop);
       }
       return true;
     };

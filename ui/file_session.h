@@ -68,6 +68,14 @@ class FileSession : public QObject {
   /// again at once.
   void setValidator(std::shared_ptr<const Validator> validator, const QString& rules);
 
+  /// For tests: called on the worker thread as each job starts (`started`, after jobStarted was
+  /// posted) and after each batch the index job publishes (after indexGrew was posted), with the
+  /// job's stop token. A test holds the job there until the GUI thread has acted on the signal
+  /// just posted, so that what it checks does not hang on how the threads are scheduled. Set it
+  /// while no job runs (FileView's `start` false, then startAll()).
+  using JobGate = std::function<void(JobKind kind, bool started, const std::stop_token& stop)>;
+  void setJobGate(JobGate gate) { gate_ = std::move(gate); }
+
   /// Queues the index, then validation and statistics (what opening a file does).
   void startAll();
   void startIndex();
@@ -188,6 +196,7 @@ class FileSession : public QObject {
   void changed();
 
  private:
+  JobGate gate_;  ///< tests only (setJobGate); read by the worker, set while it is idle
   struct Job {
     JobKind kind;
     std::uint64_t generation;

@@ -33,7 +33,7 @@
 namespace marcscope::ui {
 
 FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWidget* parent,
-                   std::shared_ptr<const Validator> validator, const QString& rules)
+                   std::shared_ptr<const Validator> validator, const QString& rules, bool start)
     : QWidget(parent) {
   session_ = new FileSession(path, std::move(executor), this, std::move(validator), rules);
   table_ = new RecordTableModel(session_, this);
@@ -170,7 +170,7 @@ FileView::FileView(const QString& path, std::shared_ptr<Executor> executor, QWid
     updateFindingsTab();
   });
 
-  session_->startAll();
+  if (start) session_->startAll();
 }
 
 FileView::~FileView() = default;

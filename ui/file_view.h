@@ -37,10 +37,12 @@ class FileView : public QWidget {
 
  public:
   enum BottomTab { FindingsTab, StatisticsTab };
-  /// Opens `path` (throws what FileSession throws) and starts its jobs; `validator` and `rules`
-  /// as FileSession takes them.
+  /// Opens `path` (throws what FileSession throws) and starts its jobs (unless `start` is false:
+  /// then session()->startAll() does, for a test that sets a job gate first); `validator` and
+  /// `rules` as FileSession takes them.
   FileView(const QString& path, std::shared_ptr<Executor> executor, QWidget* parent = nullptr,
-           std::shared_ptr<const Validator> validator = nullptr, const QString& rules = QStringLiteral("marc21"));
+           std::shared_ptr<const Validator> validator = nullptr, const QString& rules = QStringLiteral("marc21"),
+           bool start = true);
   ~FileView() override;
 
   FileSession* session() const { return session_; }

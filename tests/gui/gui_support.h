@@ -8,8 +8,11 @@
 #include <QFile>
 #include <QTemporaryDir>
 
+#include <chrono>
 #include <functional>
+#include <stop_token>
 #include <string>
+#include <thread>
 
 #include "file_session.h"
 #include "file_view.h"
@@ -29,6 +32,13 @@ inline bool waitFor(const std::function<bool()>& done, int ms = 20000) {
     QCoreApplication::processEvents(QEventLoop::AllEvents | QEventLoop::WaitForMoreEvents, 10);
   }
   return true;
+}
+
+/// For a FileSession job gate: the worker waits until its job is asked to stop (by the GUI thread
+/// acting on the signal just posted), at most a minute (a test that never stops it fails on what
+/// it checks instead of hanging).
+inline void hold_until_stopped(const std::stop_token& stop) {
+  for (int i = 0; i < 60000 && !stop.stop_requested(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(1));
 }
 
 /// Opens `path` in the window and waits until its jobs (index, validation, statistics) are done.

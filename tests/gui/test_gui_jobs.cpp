@@ -178,8 +178,13 @@ class TestGuiJobs : public QObject {
   void cancel_a_long_index_and_resume() {
     QTemporaryDir dir;
     const QString path = concatenated(dir, QStringLiteral(MARCSCOPE_SAMPLE), 120);  // 64,320 records, 137 MB
-    FileView view(path, executor_);
+    FileView view(path, executor_, nullptr, nullptr, QStringLiteral("marc21"), false);
     FileSession* s = view.session();
+    // The index waits after its first rows until the GUI thread has cancelled it: however the
+    // threads are scheduled, it is stopped part way.
+    s->setJobGate([](JobKind kind, bool started, const std::stop_token& stop) {
+      if (kind == JobKind::Index && !started) hold_until_stopped(stop);
+    });
     QSignalSpy finished(s, &FileSession::jobFinished);
     bool cancelled = false;
     connect(s, &FileSession::indexGrew, this, [&] {
@@ -188,6 +193,7 @@ class TestGuiJobs : public QObject {
         s->cancelAll();
       }
     });
+    s->startAll();
     QVERIFY(waitFor([&] { return !s->busy() && finished.count() >= 1; }));
     QCOMPARE(finished.count(), 1);  // the index only: the queued jobs were dropped
     QCOMPARE(finished.at(0).at(0).value<JobKind>(), JobKind::Index);
@@ -195,6 +201,7 @@ class TestGuiJobs : public QObject {
     QVERIFY(!s->indexComplete());
     QVERIFY(s->indexedCount() < 64320);
     QVERIFY(waitFor([&] { return std::uint64_t(view.tableModel()->rowCount()) == s->indexedCount(); }));
+    s->setJobGate({});  // no job runs now; the resumed index goes through
     s->startIndex();
     QVERIFY(waitFor([&] { return s->indexComplete(); }, 60000));
     QVERIFY(waitFor([&] { return view.tableModel()->rowCount() == 64320; }));
@@ -207,12 +214,17 @@ class TestGuiJobs : public QObject {
   void cancel_a_validation() {
     QTemporaryDir dir;
     const QString path = concatenated(dir, QStringLiteral(MARCSCOPE_SAMPLE), 40);
-    FileView view(path, executor_);
+    FileView view(path, executor_, nullptr, nullptr, QStringLiteral("marc21"), false);
     FileSession* s = view.session();
+    // The validation waits at its start until the GUI thread has cancelled it.
+    s->setJobGate([](JobKind kind, bool started, const std::stop_token& stop) {
+      if (kind == JobKind::Validate && started) hold_until_stopped(stop);
+    });
     connect(s, &FileSession::jobStarted, this, [s](JobKind k) {
       if (k == JobKind::Validate) s->cancelAll();
     });
     QSignalSpy finished(s, &FileSession::jobFinished);
+    s->startAll();
     QVERIFY(waitFor([&] { return !s->busy() && finished.count() == 2; }));
     QCOMPARE(finished.at(1).at(0).value<JobKind>(), JobKind::Validate);
     QVERIFY(finished.at(1).at(1).toBool());
@@ -380,6 +392,10 @@ class TestGuiJobs : public QObject {
     QVERIFY(waitFor([&] { return !s->busy() && s->report(); }, 120000));
     QVERIFY(!s->report()->findings.empty());
     QSignalSpy finished(s, &FileSession::exportFinished);
+    // The export waits at its start until Cancel has been clicked (no job runs now: the gate may be set).
+    s->setJobGate([](JobKind kind, bool started, const std::stop_token& stop) {
+      if (kind == JobKind::Export && started) hold_until_stopped(stop);
+    });
     connect(s, &FileSession::jobStarted, this, [&w](JobKind k) {
       if (k == JobKind::Export) w.cancelButton()->click();
     });
