@@ -53,19 +53,20 @@ std::array<PyObject*, 1000> g_numeric_tags{};
 // Indicator pairs of printable ASCII: one Indicators tuple each, shared (they are immutable).
 std::array<PyObject*, 128 * 128> g_indicators{};
 
+/// `name` as an interned string kept in `cached` (made on first use). New reference.
+PyObject* interned_name(PyObject*& cached, std::string_view name) {
+  if (cached == nullptr) {
+    cached = PyUnicode_FromStringAndSize(name.data(), static_cast<Py_ssize_t>(name.size()));
+    if (cached == nullptr) return nullptr;
+    PyUnicode_InternInPlace(&cached);
+  }
+  return Py_NewRef(cached);
+}
+
 PyObject* tag_string(std::string_view tag) {
   if (tag.size() == 3 && tag[0] >= '0' && tag[0] <= '9' && tag[1] >= '0' && tag[1] <= '9' && tag[2] >= '0' &&
-      tag[2] <= '9') {
-    const int n = (tag[0] - '0') * 100 + (tag[1] - '0') * 10 + (tag[2] - '0');
-    PyObject*& cached = g_numeric_tags[n];
-    if (cached == nullptr) {
-      cached = PyUnicode_FromStringAndSize(tag.data(), 3);
-      if (cached == nullptr) return nullptr;
-      PyUnicode_InternInPlace(&cached);
-    }
-    Py_INCREF(cached);
-    return cached;
-  }
+      tag[2] <= '9')
+    return interned_name(g_numeric_tags[(tag[0] - '0') * 100 + (tag[1] - '0') * 10 + (tag[2] - '0')], tag);
   return PyUnicode_DecodeUTF8(tag.data(), static_cast<Py_ssize_t>(tag.size()), "replace");
 }
 
@@ -714,15 +715,6 @@ static_assert(std::size(kDiagnosticFields) == std::tuple_size_v<decltype(PyTypes
 // hundreds of thousands of findings with a few dozen distinct names).
 std::array<PyObject*, 4> g_severity_names{};
 std::array<PyObject*, 256> g_code_names{};
-
-PyObject* interned_name(PyObject*& cached, std::string_view name) {
-  if (cached == nullptr) {
-    cached = PyUnicode_FromStringAndSize(name.data(), static_cast<Py_ssize_t>(name.size()));
-    if (cached == nullptr) return nullptr;
-    PyUnicode_InternInPlace(&cached);
-  }
-  return Py_NewRef(cached);
-}
 
 PyObject* severity_object(Severity s) {
   const auto i = static_cast<std::size_t>(s);
