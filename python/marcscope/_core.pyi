@@ -77,7 +77,8 @@ def validate_path(path: str, rules: bool = True, mode: str = "permissive", threa
                   accepted_codes: list[str] = ..., accepted_tags: list[str] = ...,
                   progress: Optional[Callable[[int, int, Optional[int], float], Any]] = None,
                   progress_interval: float = 0.2,
-                  max_findings: Optional[int] = None) -> tuple[dict[str, Any], list[Finding]]: ...
+                  max_findings: Optional[int] = None,
+                  each: Optional[Callable[[Finding], Any]] = None) -> tuple[dict[str, Any], list[Finding]]: ...
 def validate_records(records: Iterable[Any], rules: bool = True, disabled_rules: list[str] = ...,
                      severities: dict[str, str] = ..., profile: str = "marc21", accepted_codes: list[str] = ...,
                      accepted_tags: list[str] = ...,

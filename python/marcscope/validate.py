@@ -6,7 +6,7 @@ import os
 from typing import Any, Callable, Iterable, Mapping, Optional, Sequence, Union
 
 from . import _core
-from .diagnostics import ValidationReport
+from .diagnostics import Finding, ValidationReport
 from .progress import Progress, _adapt
 
 __all__ = ["validate", "rule_ids", "profiles"]
@@ -36,6 +36,7 @@ def validate(
     progress: Optional[Callable[[Progress], Any]] = None,
     progress_interval: float = 0.2,
     max_findings: Optional[int] = None,
+    each: Optional[Callable[[Finding], Any]] = None,
 ) -> ValidationReport:
     """Validates a file (on the engine's pipeline, the GIL released) or Records.
 
@@ -57,16 +58,29 @@ def validate(
     whether there were more): on an input with millions of findings, memory stays bounded while
     ``report.counts`` (by code, rule and severity), ``by_code()`` and ``total_findings`` still
     count every one.
+
+    ``each``, when given, is called with every finding, in input order, as the validation runs
+    (on this thread; what it returns is ignored, an exception raised in it stops the validation
+    and propagates). The findings are then not kept (``report.findings`` is empty and
+    ``report.truncated`` true when there were any) unless ``max_findings`` says how many to keep
+    as well: from a file, at most a few thousand findings are held at once however many the
+    input has, so a report of every finding can be written as it is made (a CSV file, a
+    database).
     """
     if max_findings is not None and (not isinstance(max_findings, int) or max_findings < 0):
         raise ValueError("max_findings must be a number of findings (0 or more), or None")
+    if each is not None and not callable(each):
+        raise TypeError("each must be a callable taking a Finding, or None")
+    if each is not None and max_findings is None:
+        max_findings = 0
     severities = dict(severities or {})
     if isinstance(source, (str, os.PathLike)):
         counts, found = _core.validate_path(os.fspath(source), rules=rules, mode=mode, threads=threads,
                                             disabled_rules=list(disabled_rules), severities=severities,
                                             profile=profile, accepted_codes=list(accepted_codes),
                                             accepted_tags=list(accepted_tags), progress=_adapt(progress),
-                                            progress_interval=progress_interval, max_findings=max_findings)
+                                            progress_interval=progress_interval, max_findings=max_findings,
+                                            each=each)
         return ValidationReport(
             findings=found,
             records=counts["records"],
@@ -91,6 +105,9 @@ def validate(
     for f in found:
         key = (f.code, f.rule, f.severity)
         kinds[key] = kinds.get(key, 0) + 1
+    if each is not None:
+        for f in found:
+            each(f)
     kept = found if max_findings is None else found[:max_findings]
     return ValidationReport(findings=kept, records=len(good), clean=len(good) - len(bad_numbers),
                             skipped=len(seen) - len(good), cancelled=cancelled, counts=kinds,

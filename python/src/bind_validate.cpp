@@ -5,7 +5,10 @@
 // GIL back only to run the progress callback and signal handlers); held for validate_records,
 // which must read Python objects (and runs signal handlers every few hundred records).
 
+#include <condition_variable>
 #include <map>
+#include <mutex>
+#include <stop_token>
 
 #include "bindings.h"
 #include "job.h"
@@ -38,6 +41,47 @@ py::object finding_object(const Finding& f) {
   return py::reinterpret_steal<py::object>(make_finding(f.diagnostic, f.control_number));
 }
 
+/// Findings on their way from the job's delivering thread to the caller's `each`
+/// (validate(path, each=)). At most kRoom wait: the job waits for room (or for a stop), so memory
+/// stays bounded however many findings the input has.
+class FindingQueue {
+ public:
+  static constexpr std::size_t kRoom = 4096;
+  /// The caller is woken when this many are waiting (and at run_job's every wake-up anyway).
+  static constexpr std::size_t kWakeAt = 1024;
+
+  explicit FindingQueue(JobStream& stream) : stream_(stream) {}
+
+  /// On the job's thread. Dropped when the job is asked to stop while it waits for room.
+  void push(const Finding& f, const std::stop_token& stop) {
+    bool wake = false;
+    {
+      std::unique_lock lock(mutex_);
+      if (!room_.wait(lock, stop, [&] { return waiting_.size() < kRoom; })) return;
+      waiting_.push_back(f);
+      wake = waiting_.size() == kWakeAt;
+    }
+    if (wake) stream_.wake();
+  }
+
+  /// On the calling thread: what is waiting, in order (the job may go on at once).
+  std::vector<Finding> take() {
+    std::vector<Finding> out;
+    {
+      std::lock_guard lock(mutex_);
+      out.swap(waiting_);
+    }
+    room_.notify_all();
+    return out;
+  }
+
+ private:
+  JobStream& stream_;
+  std::mutex mutex_;
+  std::condition_variable_any room_;
+  std::vector<Finding> waiting_;
+};
+
 }  // namespace
 
 void bind_validate(py::module_& m) {
@@ -47,7 +91,7 @@ void bind_validate(py::module_& m) {
          const std::vector<std::string>& disabled, const std::map<std::string, std::string>& severities,
          const std::string& profile, const std::vector<std::string>& accepted_codes,
          const std::vector<std::string>& accepted_tags, const py::object& progress, double progress_interval,
-         std::optional<std::size_t> max_findings) {
+         std::optional<std::size_t> max_findings, const py::object& each) {
         ReadOptions options;
         if (!parse_read_mode(mode, options.mode)) throw py::value_error("mode must be 'strict', 'permissive' or 'recover'");
         choose_job_threads(options, threads);  // fork(): see bindings.h
@@ -58,18 +102,31 @@ void bind_validate(py::module_& m) {
         std::vector<Finding> findings;
         std::uint64_t found = 0;
         FileReport report;
+        // With `each`, the findings go to it as the job runs (the kept ones are the objects
+        // `each` was given): only a queue's worth is ever held.
+        py::list out;
+        JobStream stream;
+        FindingQueue queue(stream);
+        if (!each.is_none())
+          stream.drain = [&] {
+            for (const Finding& f : queue.take()) {
+              py::object o = finding_object(f);
+              if (!max_findings || out.size() < *max_findings) out.append(o);
+              each(o);  // an exception: py::error_already_set, and run_job stops the job
+            }
+          };
         // On a thread of its own, this one waiting without the GIL: see job.h (progress, Ctrl-C).
         const JobEnd end = run_job(
             [&](const JobControl& control, const JobFinishing& finishing) {
               auto reader = RecordReader::open(path, options);
               report = validate_all(*reader, validator.get(), {}, control, [&](const Finding& f) {
-                if (!max_findings || findings.size() < *max_findings) findings.push_back(f);
                 ++found;
+                if (stream.drain) queue.push(f, control.stop);
+                else if (!max_findings || findings.size() < *max_findings) findings.push_back(f);
               });
               finishing();  // nothing to make final: whether it was stopped first
             },
-            progress, progress_interval);
-        py::list out;
+            progress, progress_interval, &stream);
         for (const Finding& f : findings) out.append(finding_object(f));
         py::dict counts;
         counts["records"] = report.records;
@@ -78,7 +135,7 @@ void bind_validate(py::module_& m) {
         counts["repaired"] = report.repaired;
         counts["stopped"] = report.stopped;
         counts["cancelled"] = end == JobEnd::Cancelled;
-        counts["truncated"] = found > findings.size();
+        counts["truncated"] = found > out.size();
         // Every finding counted by (code, rule or None, severity), kept or not.
         py::dict kinds;
         for (const auto& [key, n] : report.by_finding) {
@@ -96,8 +153,11 @@ void bind_validate(py::module_& m) {
       py::arg("severities") = std::map<std::string, std::string>{}, py::arg("profile") = "marc21",
       py::arg("accepted_codes") = std::vector<std::string>{}, py::arg("accepted_tags") = std::vector<std::string>{},
       py::arg("progress") = py::none(), py::arg("progress_interval") = 0.2, py::arg("max_findings") = py::none(),
+      py::arg("each") = py::none(),
       "Validates a file on the pipeline: (counts, [Finding]). progress(records, bytes, "
-      "total_bytes, seconds) is called every progress_interval seconds; returning False stops the job.");
+      "total_bytes, seconds) is called every progress_interval seconds; returning False stops the job. "
+      "each(finding), when given, is called with every finding in order as the job runs (the list "
+      "then holds the first max_findings of them: marcscope.validate() passes 0 unless told).");
 
   m.def(
       "validate_records",

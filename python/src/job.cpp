@@ -35,7 +35,7 @@ bool call_progress(const py::object& progress, std::uint64_t records, std::uint6
 }  // namespace
 
 JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>& job, const py::object& progress,
-               double interval) {
+               double interval, JobStream* stream) {
   check_interval(interval);
   const auto every = std::max<Clock::duration>(
       std::chrono::milliseconds(1), std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(interval)));
@@ -43,6 +43,7 @@ JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>
     std::mutex mutex;
     std::condition_variable ended;
     bool done = false;
+    bool woken = false;      ///< the job has results for stream->drain
     bool finishing = false;  ///< the job is making its result final: it can no longer be cancelled
     bool cancelled = false;  ///< the callback asked it to stop first
     std::optional<Progress> latest;
@@ -66,6 +67,13 @@ JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>
     shared.finishing = true;
     return true;
   };
+
+  if (stream != nullptr)
+    stream->wake = [&shared] {
+      std::lock_guard lock(shared.mutex);
+      shared.woken = true;
+      shared.ended.notify_all();
+    };
 
   std::thread worker([&] {
     try {
@@ -99,7 +107,9 @@ JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>
     {
       py::gil_scoped_release nogil;
       std::unique_lock lock(shared.mutex);
-      shared.ended.wait_for(lock, std::min<Clock::duration>(kSignalPoll, every), [&] { return shared.done; });
+      shared.ended.wait_for(lock, std::min<Clock::duration>(kSignalPoll, every),
+                            [&] { return shared.done || shared.woken; });
+      shared.woken = false;
       done = shared.done;
       latest = shared.latest;
     }
@@ -107,6 +117,7 @@ JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>
     // meanwhile is raised by the interpreter once this returns).
     if (done) break;
     if (PyErr_CheckSignals() != 0) throw py::error_already_set();  // Join stops the job first
+    if (stream != nullptr && stream->drain) stream->drain();         // as may this
     if (!progress.is_none() && !asked_to_stop && latest && Clock::now() >= next_report) {
       next_report = Clock::now() + every;
       if (call_progress(progress, latest->records, latest->bytes, latest->total_bytes, latest->seconds)) {
@@ -124,6 +135,8 @@ JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>
     worker.join();
   }
   if (shared.error) std::rethrow_exception(shared.error);
+  // What the job handed over after the last wake-up (all of it, however it ended).
+  if (stream != nullptr && stream->drain) stream->drain();
   // Finished only if the job got as far as finishing(): one stopped by the callback, or (for
   // a job that never calls it) asked to stop, did not.
   const bool finished = shared.finishing && !shared.cancelled;

@@ -24,6 +24,16 @@ enum class JobEnd { Finished, Cancelled };
 /// both happen, whatever the timing of the callback.
 using JobFinishing = std::function<bool()>;
 
+/// Results a job hands over while it runs (validate(path, each=)): the job queues them on its
+/// own thread and calls `wake` (set by run_job, callable from any thread) when the caller should
+/// come for them; `drain` (set by the caller) takes them, on the calling thread with the GIL
+/// held, at every wake-up of run_job's wait and once more after the job has ended. An exception
+/// from `drain` stops the job and propagates, as one from the progress callback does.
+struct JobStream {
+  std::function<void()> drain;
+  std::function<void()> wake;
+};
+
 /// Runs `job` with a JobControl of its own on another thread, and waits for it as said above.
 /// `progress` (a callable, or None) is called as progress(records, bytes, total_bytes or None,
 /// seconds) every `interval` seconds while the job runs, and once with the final figures after it
@@ -36,8 +46,9 @@ using JobFinishing = std::function<bool()>;
 /// Limits: signals are Python's only on the main thread, so a job called from another thread
 /// stops by its callback alone; and a job waiting in a blocking read (a pipe or terminal with
 /// nothing to read) sees the stop only once the read returns.
+/// `stream`, when given, is drained as said above.
 JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>& job, const py::object& progress,
-               double interval);
+               double interval, JobStream* stream = nullptr);
 
 /// For loops over Python objects with the GIL held (validate(records)): every call counts one
 /// item; now and then it runs the signal handlers and, every `interval` seconds, `progress` as

@@ -239,3 +239,52 @@ def test_final_figures_of_a_piped_marcxml_document(fifo, data):
     assert last.total_bytes is None and last.records == report.records + report.skipped
     # Up to the end of the last record: all of the document but its closing tags.
     assert len(doc) - 200 < last.bytes <= len(doc)
+
+
+class Enough(Exception):
+    pass
+
+
+def test_each_is_called_while_the_job_reads_and_its_exception_stops_it(fifo, chunk):
+    feeder = Feeder(fifo, chunk)
+    running = []
+
+    def each(finding):
+        # The feeder writes until told to stop (or the cap): a validation that handed its findings
+        # over only at its end would call this after the feeder had ended.
+        running.append(feeder.is_alive() and not feeder.stop.is_set() and not feeder.reached_cap)
+        raise Enough
+
+    feeder.start()
+    try:
+        with pytest.raises(Enough):
+            marcscope.validate(fifo, each=each)
+    finally:
+        release(feeder)
+        feeder.join(60)
+    assert running == [True]
+    assert not feeder.reached_cap
+
+
+def test_each_streams_every_finding_of_an_input_read_as_it_comes(fifo, chunk):
+    feeder = Feeder(fifo, chunk)
+    seen = []
+    told_at = []
+
+    def each(finding):
+        seen.append(finding.record)
+        if len(seen) == 30_000:  # several queues' worth: then the input ends
+            told_at.append(feeder.written)
+            feeder.stop.set()
+
+    feeder.start()
+    try:
+        report = marcscope.validate(fifo, each=each)
+    finally:
+        release(feeder)
+        feeder.join(60)
+    assert told_at and told_at[0] <= feeder.written
+    assert not feeder.reached_cap
+    assert len(seen) == report.total_findings > 30_000 and report.findings == []
+    assert seen == sorted(seen)  # in input order
+    assert report.records + report.skipped == feeder.written // len(chunk) * 1000
