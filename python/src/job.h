@@ -44,8 +44,9 @@ struct JobStream {
 /// throws while the job still runs.
 ///
 /// Limits: signals are Python's only on the main thread, so a job called from another thread
-/// stops by its callback alone; and a job waiting in a blocking read (a pipe or terminal with
-/// nothing to read) sees the stop only once the read returns.
+/// stops by its callback alone; and opening an input waits for its first 64 KB (or its end) to
+/// tell the format, which cannot be stopped (later reads of an idle pipe can:
+/// ByteSource::interrupt_on).
 /// `stream`, when given, is drained as said above.
 JobEnd run_job(const std::function<void(const JobControl&, const JobFinishing&)>& job, const py::object& progress,
                double interval, JobStream* stream = nullptr);

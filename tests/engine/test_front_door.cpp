@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <random>
 #include <thread>
 
@@ -191,6 +193,56 @@ QString big_file(QTemporaryDir& dir, std::size_t bytes) {
   }
   return path;
 }
+
+
+/// A pipe that gets `bytes` and then stays open with nothing more written, as a writer that has
+/// paused, until release() (or 60 s, after which it closes: `timed_out`, so that a reader that
+/// fails to stop shows as a failure, not a hang). Read it through path().
+class IdlePipe {
+ public:
+  explicit IdlePipe(std::string bytes) {
+    if (::pipe(fds_) != 0) throw std::runtime_error("pipe");
+    writer_ = std::thread([this, bytes = std::move(bytes)] {
+      std::size_t at = 0;
+      while (at < bytes.size()) {
+        const ssize_t k = ::write(fds_[1], bytes.data() + at, bytes.size() - at);
+        if (k <= 0) break;
+        at += static_cast<std::size_t>(k);
+      }
+      std::unique_lock lock(mutex_);
+      written_ = true;
+      changed_.notify_all();
+      timed_out_ = !changed_.wait_for(lock, std::chrono::seconds(60), [&] { return released_; });
+      ::close(fds_[1]);
+    });
+  }
+  ~IdlePipe() { release(); }
+  std::string path() const { return "/proc/self/fd/" + std::to_string(fds_[0]); }
+  /// Until every byte is in the pipe (the reader then waits for more once it has read them).
+  void wait_written() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [&] { return written_; });
+  }
+  /// True when released before the writer gave up.
+  bool release() {
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+      changed_.notify_all();
+    }
+    if (writer_.joinable()) writer_.join();
+    if (fds_[0] >= 0) ::close(fds_[0]);
+    fds_[0] = -1;
+    return !timed_out_;
+  }
+
+ private:
+  int fds_[2] = {-1, -1};
+  std::thread writer_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool written_ = false, released_ = false, timed_out_ = false;
+};
 
 }  // namespace
 
@@ -819,6 +871,60 @@ class TestFrontDoor : public QObject {
   }
 
   /// Nine bytes a record once a segment fills, big offsets and lengths through the side table.
+  /// A reader waiting for input from a pipe whose writer has paused stops when asked (a stop
+  /// request, a reader destroyed) instead of waiting for the writer: ByteSource::interrupt_on.
+  /// Each way of reading is tried: the pipeline (ISO 2709), the serial reader, the stream
+  /// pipeline (MARCXML). (open() itself waits for the first 64 KB, or the end, to tell the
+  /// format: that wait cannot be stopped.)
+  void a_reader_of_an_idle_pipe_stops_when_asked_data() {
+    QTest::addColumn<QString>("fixture");
+    QTest::addColumn<bool>("serial");
+    QTest::newRow("iso2709") << "valid/evergreen-jazz_1k.mrc" << false;
+    QTest::newRow("iso2709 serial") << "valid/evergreen-jazz_1k.mrc" << true;
+    // More than the 64 KB format detection reads at open(), which waits for them.
+    QTest::newRow("marcxml") << "xml/deb-idzebra-collection-opera-43.xml" << false;
+  }
+  void a_reader_of_an_idle_pipe_stops_when_asked() {
+    QFETCH(QString, fixture);
+    QFETCH(bool, serial);
+    const std::string bytes = read_bytes(fixture);
+    IdlePipe pipe(bytes + bytes);
+    ReadOptions options;
+    options.serial = serial;
+    auto reader = RecordReader::open(pipe.path(), options);
+    std::stop_source stop;
+    JobControl control;
+    control.stop = stop.get_token();
+    std::atomic<std::uint64_t> records{0};
+    std::thread job([&] {
+      reader->run([&](Batch& b) {
+        records += b.records.size();
+        return true;
+      }, {}, control);
+    });
+    pipe.wait_written();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // lets the reader reach its read (not needed to pass)
+    stop.request_stop();
+    job.join();
+    QVERIFY2(pipe.release(), "the reader waited for the writer to close the pipe");
+    QVERIFY(reader->cancelled());
+  }
+
+  /// Destroying a reader pulled from (its pipeline on a thread of its own) does not wait for an
+  /// idle writer either: the Python module's reader goes this way.
+  void a_pulled_reader_of_an_idle_pipe_goes_at_once() {
+    const std::string bytes = read_bytes("valid/evergreen-jazz_1k.mrc");
+    IdlePipe pipe(bytes + bytes);
+    auto reader = RecordReader::open(pipe.path());
+    const Batch first = reader->next_batch(1);
+    QCOMPARE(first.records.size(), std::size_t(1));
+    QCOMPARE(first.records[0].number, std::uint64_t(1));
+    pipe.wait_written();
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));  // as above
+    reader.reset();
+    QVERIFY2(pipe.release(), "destroying the reader waited for the writer to close the pipe");
+  }
+
   void index_storage() {
     RecordIndex index;
     const std::uint64_t n = 300000;

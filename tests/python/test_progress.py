@@ -10,9 +10,11 @@ tests then notice). No assertion depends on timing.
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
+import time
 
 import pytest
 
@@ -288,3 +290,62 @@ def test_each_streams_every_finding_of_an_input_read_as_it_comes(fifo, chunk):
     assert len(seen) == report.total_findings > 30_000 and report.findings == []
     assert seen == sorted(seen)  # in input order
     assert report.records + report.skipped == feeder.written // len(chunk) * 1000
+
+
+class IdleWriter(threading.Thread):
+    """Writes `data` into the named pipe `path`, runs `then`, and keeps the pipe open writing
+    nothing more until `release` is set, or for 60 s (then `timed_out`), so that a reader waits
+    for input that does not come."""
+
+    def __init__(self, path, data, then=None):
+        super().__init__(daemon=True)
+        self.path, self.data, self.then = path, data, then
+        self.release = threading.Event()
+        self.timed_out = False
+
+    def run(self):
+        with open(self.path, "wb", buffering=0) as f:
+            try:
+                f.write(self.data)
+            except OSError:
+                return
+            if self.then:
+                self.then()
+            self.timed_out = not self.release.wait(60)
+
+
+def test_closing_a_reader_of_an_idle_pipe_does_not_wait_for_the_writer(fifo, chunk):
+    # The reader reads ahead on a thread of its own and waits there for more input; closing and
+    # dropping it stops that wait (it used to last until the writer wrote again or closed the
+    # pipe, and the whole interpreter waited with it).
+    # Less than the reader's queue and pipeline hold (so that it waits in a read, not for room).
+    written = threading.Event()
+    writer = IdleWriter(fifo, chunk * 2, then=written.set)
+    writer.start()
+    try:
+        reader = marcscope.MARCReader(str(fifo))
+        first = next(iter(reader))
+        assert first is not None and first["001"] is not None
+        # Every byte read: the reader's next read waits for the writer. (Were closing not to end
+        # that wait, dropping the reader would hang here, the GIL held, until the writer's 60 s.)
+        assert written.wait(60)
+        time.sleep(0.2)  # not needed to pass: lets the reader get back into its read, as a user's would
+        reader.close()
+        del reader, first  # the engine's reader goes: its thread is joined, the GIL held
+        gc.collect()
+    finally:
+        writer.release.set()
+        writer.join(90)
+    assert not writer.timed_out  # close() returned while the writer still held the pipe open
+
+
+def test_ctrl_c_stops_a_job_whose_pipe_is_idle(fifo, chunk, sigint):
+    writer = IdleWriter(fifo, chunk * 4, then=lambda: os.kill(os.getpid(), signal.SIGINT))
+    writer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            marcscope.validate(fifo)
+    finally:
+        writer.release.set()
+        writer.join(90)
+    assert not writer.timed_out  # the job stopped while the writer still held the pipe open

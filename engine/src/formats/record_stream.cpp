@@ -531,6 +531,7 @@ class PeekedSource final : public ByteSource {
     return inner_->read(buf, n);
   }
   void release_before(std::uint64_t offset) override { inner_->release_before(offset); }
+  void interrupt_on(std::stop_token stop) override { inner_->interrupt_on(std::move(stop)); }
   std::optional<std::uint64_t> size() const override { return inner_->size(); }
   const std::string& name() const override { return inner_->name(); }
 

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -93,6 +94,14 @@ class FdSource final : public ByteSource {
     if (owned_) ::close(fd_);
   }
   std::size_t read(char* buf, std::size_t n) override {
+    // Waits for input a slice of time at a time, so that a stop request is seen while the
+    // writer is idle (a regular file is always ready: poll() returns at once).
+    while (stop_.stop_possible()) {
+      if (stop_.stop_requested()) return 0;
+      pollfd ready{fd_, POLLIN, 0};
+      const int r = ::poll(&ready, 1, 50);
+      if (r > 0 || (r < 0 && errno != EINTR)) break;  // readable, closed or failing: read() tells which
+    }
     for (;;) {
       ssize_t k = ::read(fd_, buf, n);
       if (k >= 0) return static_cast<std::size_t>(k);
@@ -100,12 +109,14 @@ class FdSource final : public ByteSource {
       throw IoError("cannot read " + describe(name_ == "<stdin>" ? "-" : name_) + ": " + std::strerror(errno));
     }
   }
+  void interrupt_on(std::stop_token stop) override { stop_ = std::move(stop); }
   std::optional<std::uint64_t> size() const override { return size_; }
   const std::string& name() const override { return name_; }
 
  private:
   int fd_;
   bool owned_;
+  std::stop_token stop_;
   std::string name_;
   std::optional<std::uint64_t> size_;
 };
@@ -199,6 +210,7 @@ class GzipSource final : public ByteSource {
     if (done_) damage_->offset = out_;
     return got;
   }
+  void interrupt_on(std::stop_token stop) override { inner_->interrupt_on(std::move(stop)); }
   const std::string& name() const override { return inner_->name(); }
   std::shared_ptr<const SourceDamage> damage() const override { return damage_; }
 
@@ -233,6 +245,7 @@ class PrefixedSource final : public ByteSource {
     }
     return inner_->read(buf, n);
   }
+  void interrupt_on(std::stop_token stop) override { inner_->interrupt_on(std::move(stop)); }
   std::optional<std::uint64_t> size() const override { return inner_->size(); }
   const std::string& name() const override { return inner_->name(); }
   std::shared_ptr<const SourceDamage> damage() const override { return inner_->damage(); }

@@ -35,6 +35,12 @@ struct Pipeline::State {
 
   tbb::task_group_context context;
   std::atomic<bool> cancel_requested{false};
+  /// The job's stop, as the source was given it (ByteSource::interrupt_on): a read it cut short
+  /// returns 0 before cancel() has run, and is not the input's end.
+  std::stop_token stop;
+  bool read_cut_short() const {
+    return stop.stop_requested() || cancel_requested.load(std::memory_order_relaxed);
+  }
   std::atomic<bool> stopped{false};
   std::atomic<std::uint64_t> seen{0};
   bool ran = false;
@@ -123,6 +129,7 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
     slice->keep_alive = source;
   } else {
     fill_stream();
+    if (read_cut_short()) return nullptr;
     data = carry;
     cursor = 0;
     at_eof = source_eof;
@@ -151,6 +158,7 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
       }
       const std::size_t want = carry.size() + kReadChunk;
       while (!source_eof && carry.size() < want) read_more();
+      if (read_cut_short()) return nullptr;
       data = carry;
       at_eof = source_eof;
       continue;
@@ -283,6 +291,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
   const unsigned threads = executor->threads();
   const std::size_t tokens = s.options.tokens ? s.options.tokens : 2 * threads + 2;
   ProgressThrottle progress(control);
+  s.stop = control.stop;
   std::stop_callback on_stop(control.stop, [this] { cancel(); });
   bool finished_delivering = false;
   char filters_done = 0;  // ThreadSanitizer's view of the pipeline's end (tsan_annotations.h)

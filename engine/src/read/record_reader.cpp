@@ -26,6 +26,7 @@ class Iso2709RecordReader final : public RecordReader {
   void push(const BatchConsumer& consume, const BatchTransform& transform, const JobControl& control) override {
     ReadOptions o = options();
     if (format() == Format::Iso2709Marc8) o.decode.encoding = EncodingChoice::ForceMarc8;
+    source_->interrupt_on(control.stop);  // a pipe's idle writer does not hold up a stop
     Pipeline pipeline(std::move(source_), std::move(o), transform);
     pipeline.run(consume, control);
   }
@@ -42,6 +43,7 @@ class StreamRecordReader final : public RecordReader {
 
  protected:
   void push(const BatchConsumer& consume, const BatchTransform& transform, const JobControl& control) override {
+    source_->interrupt_on(control.stop);
     run_stream_pipeline(format(), std::move(source_), options(), transform, consume, control);
   }
 
@@ -64,8 +66,10 @@ class SerialRecordReader final : public RecordReader {
     ProgressThrottle progress(control);
     // A mapped file (or bytes in memory) is decoded where it lies, the batches keeping the source.
     const std::shared_ptr<const void> owner = source_;
+    source_->interrupt_on(control.stop);
     while (!control.stop.stop_requested()) {
       Batch batch = decoder.read_from(*source_, owner, 1u << 20);
+      if (control.stop.stop_requested()) break;  // a read cut short is not the input's end
       if (batch.empty()) break;  // the end
       if (transform) transform(batch);
       if (!consume(batch)) return;

@@ -97,6 +97,12 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
       rec.record = std::move(record);
       batch->records.push_back(std::move(rec));
     }
+    // Stopped while reading: the input may have looked as if it ended (a read of an idle pipe
+    // cut short, ByteSource::interrupt_on), so what this batch holds is not delivered.
+    if (control.stop.stop_requested()) {
+      fc.stop();
+      return nullptr;
+    }
     detail::tally_stream_batch(*batch);
     if (batch->stopped) done = true;
     batch->records_seen = stream.records_seen();

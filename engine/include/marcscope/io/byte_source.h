@@ -7,6 +7,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -27,8 +28,17 @@ class ByteSource {
  public:
   virtual ~ByteSource() = default;
 
-  /// Reads up to `n` bytes into `buf`; returns 0 only at the end of the input.
+  /// Reads up to `n` bytes into `buf`; returns 0 only at the end of the input (or, once the
+  /// token given to interrupt_on() is asked to stop, at once).
   virtual std::size_t read(char* buf, std::size_t n) = 0;
+
+  /// Lets a read that waits for input (a pipe, a terminal, a socket whose writer is idle) give up
+  /// once `stop` is requested: it then returns 0 within about 50 ms, as at the end of the input,
+  /// and the stopped job reads no further. Without it such a read waits until the writer writes
+  /// or closes, and so does whatever joins the reading thread (a reader's destructor, a job being
+  /// cancelled). Sources that never wait ignore it; wrappers pass it on. The readers call it
+  /// before they read, on the thread that starts the reading.
+  virtual void interrupt_on(std::stop_token /*stop*/) {}
 
   /// The whole input when it is already in memory (a memory-mapped file): readers then slice it
   /// without copying. Empty for streams.
