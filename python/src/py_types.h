@@ -68,15 +68,14 @@ struct NativeRecord {
     loan_slot_ = loans.size();
     loans.push_back(this);
   }
-  /// The batch is going: the lent bytes are copied, and the lent view onto the copy.
+  /// The batch is going: the lent bytes are copied; the view is not (view() parses the copy
+  /// again if it is ever asked for). Records still on loan when their batch goes are mostly
+  /// records no one looks into again (read_batch()'s list, held while the next one is read),
+  /// and copying each one's field list cost the GIL-holding thread more than the bytes did.
   void take_back() {
     if (!loans_) return;
     own_bytes.assign(lent_.data(), lent_.size());
-    if (lent_view_) {
-      view_ = *lent_view_;
-      view_ready = true;
-    }
-    if (view_ready) view_.rebase(own_bytes);
+    view_ready = false;
     loans_ = nullptr;
     lent_ = {};
     lent_view_ = nullptr;
