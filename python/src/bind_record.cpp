@@ -729,7 +729,7 @@ PyObject* code_object(Code c) {
   return interned_name(g_code_names[i], name);
 }
 
-PyObject* text_object(const std::string& s) {
+PyObject* text_object(std::string_view s) {
   return PyUnicode_DecodeUTF8(s.data(), static_cast<Py_ssize_t>(s.size()), "replace");
 }
 
@@ -774,9 +774,7 @@ PyObject* diagnostic_object(PyObject* cls, const Diagnostic& d, const std::strin
   std::size_t n = 9;
   if (control_number) {
     put(9, [&] {
-      return control_number->empty()
-                 ? Py_NewRef(Py_None)
-                 : PyUnicode_DecodeUTF8(control_number->data(), static_cast<Py_ssize_t>(control_number->size()), "replace");
+      return control_number->empty() ? Py_NewRef(Py_None) : text_object(*control_number);
     });
     n = 10;
   }
