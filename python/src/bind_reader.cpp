@@ -17,6 +17,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <deque>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -121,6 +122,9 @@ class Reader {
     try {
       if (kind == "path") {
         name_ = py::str(source);
+        // A mapped file's pages go only behind the batches evict() has let go of.
+        done_before_ = std::make_shared<std::atomic<std::uint64_t>>(0);
+        options_.done_before = done_before_;
         if (config_.threads && *config_.threads == 1) {
           py::gil_scoped_release nogil;
           native_source_ = open_source(name_);
@@ -181,6 +185,7 @@ class Reader {
 
   py::list read_batch(std::size_t n) {
     auto held = acquire();
+    window_ = std::max(window_, std::min<std::size_t>(n, std::size_t{1} << 20));
     py::list out;
     for (std::size_t i = 0; i < n; ++i) {
       py::object item;
@@ -389,14 +394,8 @@ class Reader {
 
   /// Reads the next engine batch and lays out its items. Mutex held, GIL held on entry and exit.
   void refill() {
-    take_back();
     last_bytes_ = {};
-    if (pull_) {
-      // Given back before the next one is taken: the reader decodes into its records again (their
-      // views keep their room) instead of allocating on one thread and freeing on another.
-      pull_->give_back(std::move(batch_));
-      batch_ = Batch{};
-    }
+    retire();
     Batch batch;
     if (pull_) {
       py::gil_scoped_release nogil;
@@ -425,9 +424,10 @@ class Reader {
   /// The native records of the batch's undecoded records, made here, without the GIL: each
   /// borrows its bytes from the batch, with the view the reader parsed of them, so that handing
   /// one over (with the GIL) only wraps it and its first field look-up parses nothing. They are
-  /// noted in loans_, which take_back() empties (copying the bytes of every record still alive)
-  /// before the batch goes. loans_ is empty here (refill() and close() took everything back
-  /// first), and none of these records is seen by another thread before the GIL is taken again.
+  /// noted in loans_, whose records take_back() or retire() copy the bytes of, if they are still
+  /// alive, before the batch goes. loans_ is new here (refill() retired the last one, close() took
+  /// everything back), and none of these records is seen by another thread before the GIL is
+  /// taken again.
   void prepare(Batch& batch) {
     prepared_.resize(batch.records.size());
     for (std::size_t i = 0; i < batch.records.size(); ++i) {
@@ -436,7 +436,7 @@ class Reader {
       auto native = std::make_unique<NativeRecord>();
       native->as_is = true;
       native->decode = decode_;
-      native->lend(br.bytes, br.view, loans_);
+      native->lend(br.bytes, br.view, *loans_);
       prepared_[i] = std::move(native);
     }
   }
@@ -444,9 +444,47 @@ class Reader {
   /// Before the batch goes: the records still borrowing its bytes copy them. Mutex and GIL held.
   void take_back() {
     prepared_.clear();  // records never handed over (they take themselves off loans_)
-    for (NativeRecord* native : loans_)
+    for (NativeRecord* native : *loans_)
       if (native) native->take_back();
-    loans_.clear();
+    loans_->clear();
+    while (!retired_.empty()) evict();
+  }
+
+  /// The batch handed over is done with: it waits in retired_, its records still borrowing its
+  /// bytes and views, while newer batches are read (window_). A list read_batch() returns often
+  /// spans several engine batches (a pipeline batch is a slice of 256 KB), and a script holds
+  /// that list while it asks for the next one: taken back at once, nearly every record of such a
+  /// list was copied before the script looked at it, and parsed again when it did. Mutex and GIL
+  /// held.
+  void retire() {
+    prepared_.clear();  // records never handed over: batch_'s indices mean nothing after this
+    retained_ += loans_->size();
+    retired_.push_back({std::move(batch_), std::move(loans_)});
+    batch_ = Batch{};
+    loans_ = std::make_unique<std::vector<NativeRecord*>>();
+    // The oldest goes once the retired batches lent more records than the window, and before
+    // that any whose records have all gone.
+    while (!retired_.empty() &&
+           (retained_ > 2 * window_ + kSlack ||
+            std::all_of(retired_.front().loans->begin(), retired_.front().loans->end(),
+                        [](const NativeRecord* native) { return native == nullptr; })))
+      evict();
+  }
+
+  /// The oldest retired batch goes: the records still borrowing from it copy their bytes; the
+  /// pull reader gets the batch back, to decode into its records again (their views keep their
+  /// room) rather than allocate on one thread what another frees.
+  void evict() {
+    Lent& oldest = retired_.front();
+    retained_ -= oldest.loans->size();
+    for (NativeRecord* native : *oldest.loans)
+      if (native) native->take_back();
+    // No record reads the input before the batch's end any more: its pages may go.
+    if (done_before_ && oldest.batch.end_offset > done_before_->load(std::memory_order_relaxed))
+      done_before_->store(oldest.batch.end_offset, std::memory_order_release);
+    // (Not in a forked child: the parent's reader there is left alone, see ~Reader.)
+    if (pull_ && fork_generation() == generation_) pull_->give_back(std::move(oldest.batch));
+    retired_.pop_front();
   }
 
   /// threads=1 over a path or bytes: the Decoder reads the source on this thread (in place when it
@@ -585,7 +623,24 @@ class Reader {
   std::atomic<std::thread::id> owner_{};  ///< who holds mutex_ (to refuse a re-entrant call)
   Batch batch_;
   std::vector<std::unique_ptr<NativeRecord>> prepared_;  ///< by batch_.records index: see prepare()
-  std::vector<NativeRecord*> loans_;  ///< records borrowing batch_'s bytes (null: gone or taken back)
+  /// Records borrowing batch_'s bytes (null: gone or taken back). On the heap, as each retired
+  /// batch's: a record notes where its list is.
+  std::unique_ptr<std::vector<NativeRecord*>> loans_ = std::make_unique<std::vector<NativeRecord*>>();
+  /// A batch handed over and the records that may still borrow from it (retire()).
+  struct Lent {
+    Batch batch;
+    std::unique_ptr<std::vector<NativeRecord*>> loans;
+  };
+  std::deque<Lent> retired_;  ///< oldest first
+  std::shared_ptr<std::atomic<std::uint64_t>> done_before_;  ///< options_.done_before (a path's)
+  std::size_t retained_ = 0;  ///< records lent by the retired batches
+  /// The largest read_batch() asked for. The retired batches lend at most twice that many records
+  /// and kSlack more: the list being made and the last one, which the script holds while it asks,
+  /// and the batches that straddle them. An engine batch holds a slice's records
+  /// (ReadOptions::slice_bytes, 256 KB: about 200 records of 1.2 KB), so a list of 1,000 spans
+  /// five or six.
+  std::size_t window_ = 0;
+  static constexpr std::size_t kSlack = 2048;
   std::vector<Item> items_;
   std::size_t next_item_ = 0;
   bool ended_ = false;

@@ -424,6 +424,16 @@ PyObject* py_record_undecoded(PyObject*, PyObject* const* args, Py_ssize_t nargs
   return PyBool_FromLong(native != nullptr && native->as_is);
 }
 
+PyObject* py_record_lent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 1) {
+    PyErr_SetString(PyExc_TypeError, "_record_lent(record)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  return PyBool_FromLong(native != nullptr && native->as_is && native->lent());
+}
+
 // ---- Record and Field look-ups as C methods -------------------------------------------------
 //
 // record.get('245'), record['245'], field.get('a') and field['a'] run once or more per record in
@@ -601,6 +611,8 @@ PyMethodDef g_fast_methods[] = {
      "The native record's leader as read."},
     {"_record_undecoded", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_undecoded)),
      METH_FASTCALL, "Whether a record read from an input is still its undecoded bytes (tests)."},
+    {"_record_lent", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_lent)), METH_FASTCALL,
+     "Whether an undecoded record still borrows its bytes from its reader's batch (tests)."},
     {nullptr, nullptr, 0, nullptr},
 };
 

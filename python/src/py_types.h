@@ -86,6 +86,8 @@ struct NativeRecord {
     own_bytes = std::string();
     view_ready = false;
   }
+  /// Whether the bytes are still lent by the reader's batch (not copied yet).
+  bool lent() const { return loans_ != nullptr; }
   /// The engine record: decoded from `bytes()` on first use when as_is.
   Record& model();
   /// How many fields the record has (without decoding it).

@@ -13,6 +13,7 @@
 #include <stdexcept>
 
 #include "marcscope/io/byte_source.h"
+#include "marcscope/read/decoder.h"
 #include "marcscope/read/pipeline.h"
 #include "marcscope/read/record_reader.h"
 #include "test_support.h"
@@ -230,6 +231,89 @@ class TestPipeline : public QObject {
     compare(piped(std::move(gzsource), ReadMode::Permissive, 2, 50000), want, "gzip file");
     QVERIFY_THROWS_EXCEPTION(IoError, open_source((data_dir() + "/no-such-file.mrc").toStdString()));
     QVERIFY_THROWS_EXCEPTION(IoError, open_source(data_dir().toStdString()));
+  }
+
+  /// ReadOptions::done_before: a consumer that keeps records borrowing a mapped input's bytes
+  /// says how far it is done with them, and pages are dropped only before that (the pipeline
+  /// and the push Decoder); without it, pages go behind the records delivered.
+  void pages_go_only_behind_what_the_consumer_is_done_with() {
+    const std::string bytes = corpus();
+    QVERIFY(bytes.size() > 200000);
+    // Memory that says it is contiguous (as a mapping does) and notes every release_before().
+    class Spy final : public ByteSource {
+     public:
+      Spy(const std::string& bytes, const std::atomic<std::uint64_t>* done) : bytes_(bytes), done_(done) {}
+      std::size_t read(char*, std::size_t) override { return 0; }
+      std::optional<std::string_view> contiguous() const override { return std::string_view(bytes_); }
+      void release_before(std::uint64_t offset) override {
+        highest = std::max(highest, offset);
+        if (done_ && offset > done_->load()) beyond = true;
+      }
+      std::optional<std::uint64_t> size() const override { return bytes_.size(); }
+      const std::string& name() const override { return name_; }
+      std::uint64_t highest = 0;
+      bool beyond = false;
+
+     private:
+      const std::string& bytes_;
+      const std::atomic<std::uint64_t>* done_;
+      std::string name_ = "<spy>";
+    };
+    for (const bool told : {false, true}) {
+      for (const bool decoder : {false, true}) {
+        const QByteArray row = QByteArray(decoder ? "Decoder" : "Pipeline") + (told ? ", told" : "");
+        auto done = std::make_shared<std::atomic<std::uint64_t>>(0);
+        ReadOptions options;
+        options.slice_bytes = 16384;
+        options.threads = 2;
+        if (told) options.done_before = done;
+        auto owned = std::make_shared<Spy>(bytes, told ? done.get() : nullptr);
+        Spy& spy = *owned;
+        // The consumer is done with a batch when the one after next arrives.
+        std::vector<std::uint64_t> ends;
+        std::size_t records = 0;
+        auto take = [&](const Batch& batch) {
+          records += batch.records.size();
+          ends.push_back(batch.end_offset);
+          if (ends.size() >= 3) done->store(ends[ends.size() - 3]);
+        };
+        if (decoder) {
+          Decoder d(options, "<spy>");
+          for (;;) {
+            Batch batch = d.read_from(spy, owned, 16384);
+            if (batch.empty()) break;
+            take(batch);
+          }
+        } else {
+          struct Borrowed final : ByteSource {  // the pipeline takes ownership: lend it the spy
+            Spy& s;
+            explicit Borrowed(Spy& spy) : s(spy) {}
+            std::size_t read(char* b, std::size_t n) override { return s.read(b, n); }
+            std::optional<std::string_view> contiguous() const override { return s.contiguous(); }
+            void release_before(std::uint64_t o) override { s.release_before(o); }
+            std::optional<std::uint64_t> size() const override { return s.size(); }
+            const std::string& name() const override { return s.name(); }
+          };
+          Pipeline pipeline(std::make_unique<Borrowed>(spy), options);
+          pipeline.run([&](Batch& batch) {
+            take(batch);
+            return true;
+          });
+        }
+        QVERIFY2(records > corpus_floor(), row);
+        QVERIFY2(ends.size() >= 6, row);
+        // Pages were dropped as the read went on...
+        QVERIFY2(spy.highest >= ends[ends.size() - 4], row);
+        if (told) {
+          // ...never past what the consumer was done with when they were...
+          QVERIFY2(!spy.beyond, row);
+          QVERIFY2(spy.highest <= ends[ends.size() - 3], row);
+        } else {
+          // ...and without done_before, up to the records delivered.
+          QVERIFY2(spy.highest > ends[ends.size() - 3], row);
+        }
+      }
+    }
   }
 
   /// prefetch() maps a mapped file's pages in ahead of reading (resident memory grows by about

@@ -343,7 +343,7 @@ Batch Decoder::read_from(ByteSource& source, const std::shared_ptr<const void>& 
   chunk = std::max<std::size_t>(chunk, 1);
   if (const auto whole = source.contiguous()) {
     // What the batches before this one held is not needed in memory any more.
-    source.release_before(bytes_fed());
+    source.release_before(options_.release_point(bytes_fed()));
     while (!finished_) {
       Batch batch = feed_from(*whole, chunk, owner);
       if (!batch.empty()) return batch;

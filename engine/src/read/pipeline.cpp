@@ -391,7 +391,7 @@ void Pipeline::run(const BatchConsumer& consume, const JobControl& control) {
     } leave{&finished_delivering};
     if (finished_delivering) return raw;
     const bool more = consume(*batch);
-    s.source->release_before(batch->end_offset);
+    s.source->release_before(s.options.release_point(batch->end_offset));
     if (batch->stopped) {
       s.stopped = true;
       finished_delivering = true;

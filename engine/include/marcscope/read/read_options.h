@@ -2,6 +2,8 @@
 // How to read an input: one set of options for every format and every way of reading (the serial
 // readers, the pipelines, the push decoder, random fetch).
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -66,6 +68,18 @@ struct ReadOptions {
   /// (On-Demand), and everything else with the streaming reader as before (same records, same
   /// diagnostics; false: the streaming reader for all, for tests and benchmarks that compare).
   bool fast_json = true;
+
+  /// A mapped ISO 2709 input's pages are dropped behind the records delivered, so that resident
+  /// memory stays bounded by the read-ahead (ByteSource::release_before). A consumer that keeps
+  /// records borrowing those bytes after it has taken their batch (the Python module's reader)
+  /// sets this and stores in it the offset before which it no longer reads the input: pages are
+  /// then dropped only before that, since a page read again after it was dropped is faulted in
+  /// again and stays resident to the end.
+  std::shared_ptr<std::atomic<std::uint64_t>> done_before;
+  /// Where pages may be dropped once the records before `delivered` are delivered.
+  std::uint64_t release_point(std::uint64_t delivered) const {
+    return done_before ? std::min(delivered, done_before->load(std::memory_order_acquire)) : delivered;
+  }
 };
 
 }  // namespace marcscope
