@@ -96,3 +96,17 @@ class ValidationReport:
 
     def __len__(self) -> int:
         return len(self.findings)
+
+    def __repr__(self) -> str:
+        # The figures, not every finding and count: a report of a large file holds millions.
+        total = self.total_findings
+        kept = f", {len(self.findings)} kept" if len(self.findings) != total else ""
+        flags = "".join(f", {name}" for name in ("stopped", "cancelled") if getattr(self, name))
+        return (
+            f"<ValidationReport {self.records} records, {self.clean} without problems, {self.skipped} skipped, "
+            f"{self.repaired} repaired, {total} findings{kept}{flags}>"
+        )
+
+    def __str__(self) -> str:
+        """The summary table the CLI prints (counts by severity and code), or the repr."""
+        return self.summary.strip("\n") or repr(self)

@@ -173,3 +173,22 @@ def test_each_gets_every_finding_in_order(data):
     assert got == from_records.findings and r.findings == [] and r.truncated
     with pytest.raises(TypeError):
         marcscope.validate(path, each=42)
+
+
+def test_a_report_shows_its_figures_not_every_finding(data):
+    path = str(data / "valid/evergreen-lul_fre_100.mrc")
+    whole = marcscope.validate(path)
+    part = marcscope.validate(path, max_findings=2)
+    n = whole.total_findings
+    assert n > 20
+    assert repr(whole) == (
+        f"<ValidationReport {whole.records} records, {whole.clean} without problems, 0 skipped, 0 repaired, {n} findings>"
+    )
+    assert repr(part).endswith(f", {n} findings, 2 kept>")
+    # Short whatever the file holds: no message of any finding in it.
+    assert len(repr(whole)) < 150 and whole.findings[0].message not in repr(whole)
+    # str() is the CLI's summary table: the file, its figures, a line per kind of finding.
+    text = str(whole)
+    assert text == whole.summary.strip("\n") and "records read" in text
+    assert all(f"{count}" in text for count in whole.by_code().values())
+    assert str(marcscope.ValidationReport()) == repr(marcscope.ValidationReport())
