@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import xml.etree.ElementTree as ET
 from typing import IO, Any, Callable, Optional, Sequence, Union
 
 from . import _core
@@ -68,7 +67,8 @@ class JSONWriter(Writer):
         Writer.write(self, record)
         if self.write_count > 0:
             self.file_handle.write(",")
-        json.dump(record.as_dict(), self.file_handle, separators=(",", ":"))
+        # json.dumps() (the C encoder), not json.dump() (pure Python, chunk by chunk): the same text.
+        self.file_handle.write(json.dumps(record.as_dict(), separators=(",", ":")))
         self.write_count += 1
 
     def close(self, close_fh: bool = True) -> None:
@@ -85,10 +85,11 @@ class XMLWriter(Writer):
         self.file_handle.write(b'<collection xmlns="http://www.loc.gov/MARC21/slim">')
 
     def write(self, record: Record) -> None:
-        from .marcxml import record_to_xml_node
+        from .marcxml import _xml_text
 
         Writer.write(self, record)
-        self.file_handle.write(ET.tostring(record_to_xml_node(record), encoding="utf-8"))
+        # What ET.tostring(record_to_xml_node(record), encoding="utf-8") writes, without the tree.
+        self.file_handle.write(_xml_text(record).encode("utf-8", "xmlcharrefreplace"))
 
     def close(self, close_fh: bool = True) -> None:
         self.file_handle.write(b"</collection>")

@@ -5,6 +5,7 @@ the test here names it and checks the quirk itself once more."""
 from __future__ import annotations
 
 import io
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -254,3 +255,25 @@ def test_difference_21_marcxml_indicators():
     assert tuple(rec["245"].indicators) == (" ", "?")
     assert [d.code for d in rec.diagnostics] == ["record-structure-invalid"]
     assert "indicator 2 of field 245" in rec.diagnostics[0].message
+
+
+def test_17_pymarc_xml_writes_control_characters_as_they_are(tmp_path):
+    # XML 1.0 has no place for most characters below 0x20: pymarc's XMLWriter and record_to_xml
+    # (ElementTree's serialiser) write them as they are, and XML parsers refuse the result. The
+    # engine's writers replace each by U+FFFD and say so.
+    r = sample()
+    r["245"]["a"] = "Title \x12 "
+    raw = marcscope.record_to_xml(r)
+    assert b"Title \x12 " in raw
+    out = io.BytesIO()
+    writer = marcscope.XMLWriter(out)
+    writer.write(r)
+    writer.close(close_fh=False)
+    assert b"Title \x12 " in out.getvalue()
+    with pytest.raises(ET.ParseError):
+        ET.fromstring(out.getvalue())
+    path = tmp_path / "engine.xml"
+    with marcscope.RecordWriter(str(path), "marcxml") as engine:
+        engine.write(r)
+    root = ET.parse(path).getroot()  # well-formed
+    assert "Title \ufffd " in "".join(root.itertext())

@@ -177,3 +177,61 @@ def test_records_made_in_python_write_and_read_back():
     numbered = marcscope.Record()
     numbered.add_field(marcscope.Field("245", marcscope.Indicators(" ", " "), [marcscope.Subfield("a", 5)]))
     assert marcscope.Record(numbered.as_marc())["245"]["a"] == "5"
+
+
+def odd_records():
+    """Records that take every branch of ElementTree's serialising: escapes in text and
+    attributes, empty values, a field with no subfields, characters XML cannot hold."""
+    Field, Subfield = marcscope.Field, marcscope.Subfield
+    record = marcscope.Record()
+    record.add_field(Field(tag="001", data="a&b<c>d\"e'f"))
+    record.add_field(Field(tag="003", data=""))
+    record.add_field(Field(tag="245", indicators=["&", '"'], subfields=[
+        Subfield("a", "x < y & z > w"), Subfield("b", ""), Subfield("<", "\r\n\t tab"), Subfield("c", "\x12\x00 ctrl")]))
+    record.add_field(Field(tag="500", indicators=[" ", " "], subfields=[]))
+    record.add_field(Field(tag="5\n0", indicators=["\t", "\r"], subfields=[Subfield("a", "lone \udc80 surrogate é 汉")]))
+    empty = marcscope.Record()
+    return [record, empty]
+
+
+@pytest.mark.parametrize("source", ["utf8", "marc8 kept as bytes", "odd"])
+def test_xml_is_what_element_tree_writes(data, source):
+    # XMLWriter and record_to_xml build their text without the element tree; it must be the
+    # bytes ET.tostring() makes of record_to_xml_node(), pymarc's way, on every record.
+    if source == "utf8":
+        records = list(marcscope.MARCReader(str(data / UTF8)))
+        records += list(marcscope.MARCReader(str(data / "pairs/lcmarcedit-marc_sample_data.mrc")))[:200]
+    elif source == "marc8 kept as bytes":
+        records = [r for r in marcscope.MARCReader(str(data / MARC8), to_unicode=False) if r is not None][:150]
+    else:
+        records = odd_records()
+    assert len(records) >= 2
+    out = io.BytesIO()
+    writer = marcscope.XMLWriter(out)
+    expected = [b'<?xml version="1.0" encoding="UTF-8"?><collection xmlns="http://www.loc.gov/MARC21/slim">']
+    for record in records:
+        writer.write(record)
+        expected.append(ET.tostring(marcscope.record_to_xml_node(record, quiet=True), encoding="utf-8"))
+        for namespace in (False, True):
+            assert marcscope.record_to_xml(record, quiet=True, namespace=namespace) == \
+                ET.tostring(marcscope.record_to_xml_node(record, quiet=True, namespace=namespace))
+    writer.close(close_fh=False)
+    expected.append(b"</collection>")
+    assert out.getvalue() == b"".join(expected)
+
+
+def test_json_writer_writes_what_json_dump_does(data):
+    records = list(marcscope.MARCReader(str(data / UTF8))) + odd_records()[:1]
+    out = io.StringIO()
+    writer = marcscope.JSONWriter(out)
+    for record in records:
+        writer.write(record)
+    writer.close(close_fh=False)
+    expected = io.StringIO()
+    expected.write("[")
+    for i, record in enumerate(records):
+        if i:
+            expected.write(",")
+        json.dump(record.as_dict(), expected, separators=(",", ":"))
+    expected.write("]")
+    assert out.getvalue() == expected.getvalue()
