@@ -8,6 +8,7 @@ import xml.etree.ElementTree as ET
 from xml.sax.handler import ContentHandler
 from typing import Any, Callable, Optional
 
+from . import _core
 from .marc8 import MARC8ToUnicode
 from .reader import MARCReader, _records_or_syntax_error, _text_source
 from .record import Record
@@ -154,6 +155,10 @@ def _xml_text(record: Record, quiet: bool = False, namespace: bool = False) -> s
     escape functions, ``<tag />`` for an element with no text and no children; the caller
     encodes with ``errors="xmlcharrefreplace"``, as ElementTree's writer does.
     """
+    # A record whose fields are still the engine's: made from its view, at C speed.
+    made = _core._record_xml(record, str(record.leader), namespace)
+    if made is not None:
+        return made
     marc8: Optional[MARC8ToUnicode] = None
 
     def text(data: Any) -> str:

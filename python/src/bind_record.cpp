@@ -434,6 +434,107 @@ PyObject* py_record_lent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return PyBool_FromLong(native != nullptr && native->as_is && native->lent());
 }
 
+/// Appends `text` as ElementTree's _escape_cdata() writes it: '&', '<' and '>' as entities.
+void append_cdata(std::string& out, std::string_view text) {
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c != '&' && c != '<' && c != '>') continue;
+    out.append(text.substr(from, i - from));
+    out += c == '&' ? "&amp;" : c == '<' ? "&lt;" : "&gt;";
+    from = i + 1;
+  }
+  out.append(text.substr(from));
+}
+
+/// An element as ElementTree serialises it: "<name attrs>text</name>", or "<name attrs />" when
+/// the text is empty.
+void append_element(std::string& out, std::string_view name, std::string_view attributes, std::string_view text) {
+  out += '<';
+  out += name;
+  out += attributes;
+  if (text.empty()) {
+    out += " />";
+    return;
+  }
+  out += '>';
+  append_cdata(out, text);
+  out += "</";
+  out += name;
+  out += '>';
+}
+
+/// _record_xml(record, leader, namespace): the text record_to_xml() gives (ET.tostring() of
+/// record_to_xml_node(), before encoding), made from the engine's view of a record handed over
+/// undecoded whose Field objects were never made (one made may have been changed since), with
+/// `leader` (str(record.leader)) as its leader. None for every other record, and for a record
+/// with a byte ElementTree would escape in an attribute: marcxml.py then builds the text from
+/// the Field objects. decodes_as_is() has checked what makes the two the same: printable ASCII
+/// tags, indicators and codes, values of valid UTF-8, each value the str make_field_view() gives.
+PyObject* py_record_xml(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 3 || !PyUnicode_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "_record_xml(record, leader: str, namespace)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  const PyTypes& t = types();
+  NativeRecord* native = native_of(args[0]);
+  if (native == nullptr || !native->as_is || !is_none_or_unset(get_slot(args[0], t.rec_fields))) Py_RETURN_NONE;
+  if (PyObject* cache = get_slot(args[0], t.rec_cache); !is_none_or_unset(cache)) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(cache); ++i)
+      if (PyList_GET_ITEM(cache, i) != Py_None) Py_RETURN_NONE;
+  }
+  const int namespace_wanted = PyObject_IsTrue(args[2]);
+  if (namespace_wanted < 0) return nullptr;
+  Py_ssize_t leader_size = 0;
+  const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
+  if (leader == nullptr) return nullptr;
+  const auto plain = [](std::string_view attribute) {
+    for (const char c : attribute)
+      if (c == '&' || c == '<' || c == '>' || c == '"' || static_cast<unsigned char>(c) < 0x20 ||
+          static_cast<unsigned char>(c) >= 0x7F)
+        return false;
+    return true;
+  };
+  const RecordView& view = native->view();
+  std::string out;
+  out.reserve(view.bytes().size() * 2 + 256);
+  out += "<record";
+  if (namespace_wanted)
+    out += " xmlns=\"http://www.loc.gov/MARC21/slim\" xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\""
+           " xsi:schemaLocation=\"http://www.loc.gov/MARC21/slim "
+           "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd\"";
+  out += '>';
+  append_element(out, "leader", {}, std::string_view(leader, static_cast<std::size_t>(leader_size)));
+  std::string attributes;
+  for (const FieldView& f : view.fields()) {
+    if (!plain(f.tag)) Py_RETURN_NONE;
+    if (f.is_control()) {
+      attributes.assign(" tag=\"").append(f.tag).append("\"");
+      append_element(out, "controlfield", attributes, f.data);
+      continue;
+    }
+    const char indicators[2] = {f.indicator(1), f.indicator(2)};
+    if (!plain(std::string_view(indicators, 2))) Py_RETURN_NONE;
+    attributes.assign(" ind1=\"").append(1, indicators[0]).append("\" ind2=\"").append(1, indicators[1]);
+    attributes.append("\" tag=\"").append(f.tag).append("\"");
+    auto subfields = f.subfields();
+    if (subfields.begin() == subfields.end()) {
+      out.append("<datafield").append(attributes).append(" />");
+      continue;
+    }
+    out.append("<datafield").append(attributes).append(">");
+    for (const auto& sub : subfields) {
+      if (!plain(std::string_view(&sub.code, 1))) Py_RETURN_NONE;
+      const char code[] = {' ', 'c', 'o', 'd', 'e', '=', '"', sub.code, '"'};
+      append_element(out, "subfield", std::string_view(code, sizeof code), sub.value);
+    }
+    out.append("</datafield>");
+  }
+  out += "</record>";
+  return PyUnicode_DecodeUTF8(out.data(), static_cast<Py_ssize_t>(out.size()), "replace");
+}
+
 // ---- Record and Field look-ups as C methods -------------------------------------------------
 //
 // record.get('245'), record['245'], field.get('a') and field['a'] run once or more per record in
@@ -611,6 +712,8 @@ PyMethodDef g_fast_methods[] = {
      "The native record's leader as read."},
     {"_record_undecoded", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_undecoded)),
      METH_FASTCALL, "Whether a record read from an input is still its undecoded bytes (tests)."},
+    {"_record_xml", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_xml)), METH_FASTCALL,
+     "record_to_xml()'s text of a record whose fields are still the engine's, or None (marcxml.py)."},
     {"_record_lent", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_lent)), METH_FASTCALL,
      "Whether an undecoded record still borrows its bytes from its reader's batch (tests)."},
     {nullptr, nullptr, 0, nullptr},

@@ -194,30 +194,58 @@ def odd_records():
     return [record, empty]
 
 
-@pytest.mark.parametrize("source", ["utf8", "marc8 kept as bytes", "odd"])
+@pytest.mark.parametrize("source", ["utf8", "marc8 kept as bytes", "odd", "odd, read back", "odd, changed"])
 def test_xml_is_what_element_tree_writes(data, source):
-    # XMLWriter and record_to_xml build their text without the element tree; it must be the
+    # XMLWriter and record_to_xml build their text without the element tree (from the engine's
+    # view of a record read and never opened up, else from its Field objects); it must be the
     # bytes ET.tostring() makes of record_to_xml_node(), pymarc's way, on every record.
+    from marcscope import _core
+
     if source == "utf8":
         records = list(marcscope.MARCReader(str(data / UTF8)))
         records += list(marcscope.MARCReader(str(data / "pairs/lcmarcedit-marc_sample_data.mrc")))[:200]
     elif source == "marc8 kept as bytes":
         records = [r for r in marcscope.MARCReader(str(data / MARC8), to_unicode=False) if r is not None][:150]
-    else:
+    elif source == "odd":
         records = odd_records()
+    else:
+        # Read from ISO 2709: handed over undecoded where the engine may (not the surrogate).
+        fields = odd_records()[0].get_fields()[:4]  # not the lone surrogate: ISO 2709 cannot hold it
+        payload = b""
+        for field in [fields, *([f] for f in fields)]:
+            one = marcscope.Record()
+            for f in field:
+                one.add_field(f)
+            payload += one.as_marc()
+        plain = marcscope.Record()
+        plain.add_field(marcscope.Field(tag="245", indicators=["1", "0"], subfields=[
+            marcscope.Subfield("a", "A & B <c> \x12"), marcscope.Subfield("b", "")]))
+        plain.add_field(marcscope.Field(tag="500", indicators=[" ", " "], subfields=[]))
+        payload += plain.as_marc()
+        records = list(marcscope.MARCReader(payload))
+        assert sum(map(_core._record_undecoded, records)) >= 3
+        if source == "odd, changed":
+            for record in records:
+                if "245" in record:
+                    record["245"]["a"] = "changed & so"
+                    record.leader[5] = "c"
     assert len(records) >= 2
-    out = io.BytesIO()
-    writer = marcscope.XMLWriter(out)
-    expected = [b'<?xml version="1.0" encoding="UTF-8"?><collection xmlns="http://www.loc.gov/MARC21/slim">']
+    # The texts first: ElementTree's record_to_xml_node() opens the record up (Field objects).
+    written = io.BytesIO()
+    writer = marcscope.XMLWriter(written)
+    got = []
     for record in records:
         writer.write(record)
-        expected.append(ET.tostring(marcscope.record_to_xml_node(record, quiet=True), encoding="utf-8"))
-        for namespace in (False, True):
-            assert marcscope.record_to_xml(record, quiet=True, namespace=namespace) == \
-                ET.tostring(marcscope.record_to_xml_node(record, quiet=True, namespace=namespace))
+        got.append([marcscope.record_to_xml(record, quiet=True, namespace=ns) for ns in (False, True)])
     writer.close(close_fh=False)
+    expected = [b'<?xml version="1.0" encoding="UTF-8"?><collection xmlns="http://www.loc.gov/MARC21/slim">']
+    for record, texts in zip(records, got):
+        expected.append(ET.tostring(marcscope.record_to_xml_node(record, quiet=True), encoding="utf-8"))
+        assert texts == [ET.tostring(marcscope.record_to_xml_node(record, quiet=True, namespace=ns)) for ns in (False, True)]
     expected.append(b"</collection>")
-    assert out.getvalue() == b"".join(expected)
+    assert written.getvalue() == b"".join(expected)
+    if source == "odd, changed":
+        assert b"changed &amp; so" in written.getvalue()
 
 
 def test_json_writer_writes_what_json_dump_does(data):
