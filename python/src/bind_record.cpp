@@ -434,6 +434,8 @@ PyObject* py_record_lent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return PyBool_FromLong(native != nullptr && native->as_is && native->lent());
 }
 
+bool fields_untouched(PyObject* rec, NativeRecord* native);
+
 /// Appends `text` as ElementTree's _escape_cdata() writes it: '&', '<' and '>' as entities.
 void append_cdata(std::string& out, std::string_view text) {
   std::size_t from = 0;
@@ -477,13 +479,8 @@ PyObject* py_record_xml(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
     return nullptr;
   }
   if (!check_record(args[0])) return nullptr;
-  const PyTypes& t = types();
   NativeRecord* native = native_of(args[0]);
-  if (native == nullptr || !native->as_is || !is_none_or_unset(get_slot(args[0], t.rec_fields))) Py_RETURN_NONE;
-  if (PyObject* cache = get_slot(args[0], t.rec_cache); !is_none_or_unset(cache)) {
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(cache); ++i)
-      if (PyList_GET_ITEM(cache, i) != Py_None) Py_RETURN_NONE;
-  }
+  if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
   const int namespace_wanted = PyObject_IsTrue(args[2]);
   if (namespace_wanted < 0) return nullptr;
   Py_ssize_t leader_size = 0;
@@ -533,6 +530,87 @@ PyObject* py_record_xml(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   }
   out += "</record>";
   return PyUnicode_DecodeUTF8(out.data(), static_cast<Py_ssize_t>(out.size()), "replace");
+}
+
+/// Whether a record's fields are still the engine's: handed over undecoded, and no Field object
+/// made of it yet (one made may have been changed since).
+bool fields_untouched(PyObject* rec, NativeRecord* native) {
+  const PyTypes& t = types();
+  if (native == nullptr || !native->as_is || !is_none_or_unset(get_slot(rec, t.rec_fields))) return false;
+  if (PyObject* cache = get_slot(rec, t.rec_cache); !is_none_or_unset(cache)) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(cache); ++i)
+      if (PyList_GET_ITEM(cache, i) != Py_None) return false;
+  }
+  return true;
+}
+
+/// _record_as_dict(record, leader): what Record.as_dict() gives, made from the engine's view of a
+/// record whose fields are untouched (fields_untouched()), with `leader` (str(record.leader)):
+/// the same strings make_field_view() puts in Field objects, the keys in the same order. None for
+/// every other record (record.py builds it from the Field objects).
+PyObject* py_record_as_dict(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2 || !PyUnicode_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "_record_as_dict(record, leader: str)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
+  static PyObject *k_leader = nullptr, *k_fields = nullptr, *k_ind1 = nullptr, *k_ind2 = nullptr, *k_subfields = nullptr;
+  PyObject* keys[] = {interned_name(k_leader, "leader"), interned_name(k_fields, "fields"), interned_name(k_ind1, "ind1"),
+                      interned_name(k_ind2, "ind2"), interned_name(k_subfields, "subfields")};
+  struct Release {
+    PyObject** keys;
+    ~Release() {
+      for (int i = 0; i < 5; ++i) Py_XDECREF(keys[i]);
+    }
+  } release{keys};
+  for (PyObject* k : keys)
+    if (k == nullptr) return nullptr;
+  // Each new reference is handed to its container at once (or released), so that an error
+  // leaves nothing behind.
+  const auto put = [](PyObject* dict, PyObject* key, PyObject* value) {
+    if (value == nullptr) return false;
+    const int r = PyDict_SetItem(dict, key, value);
+    Py_DECREF(value);
+    return r == 0;
+  };
+  const auto& fields = native->view().fields();
+  py::object list = py::reinterpret_steal<py::object>(PyList_New(static_cast<Py_ssize_t>(fields.size())));
+  if (!list) return nullptr;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    const FieldView& f = fields[i];
+    py::object entry = py::reinterpret_steal<py::object>(PyDict_New());
+    py::object tag = py::reinterpret_steal<py::object>(tag_string(f.tag));
+    if (!entry || !tag) return nullptr;
+    if (f.is_control()) {
+      if (!put(entry.ptr(), tag.ptr(), value_object(f.data, false))) return nullptr;
+    } else {
+      py::object inner = py::reinterpret_steal<py::object>(PyDict_New());
+      py::object subs = py::reinterpret_steal<py::object>(PyList_New(0));
+      if (!inner || !subs) return nullptr;
+      if (!put(inner.ptr(), keys[2], code_string(f.indicator(1))) ||
+          !put(inner.ptr(), keys[3], code_string(f.indicator(2))))
+        return nullptr;
+      for (const auto& sub : f.subfields()) {
+        py::object one = py::reinterpret_steal<py::object>(PyDict_New());
+        py::object code = py::reinterpret_steal<py::object>(code_string(sub.code));
+        if (!one || !code || !put(one.ptr(), code.ptr(), value_object(sub.value, false)) ||
+            PyList_Append(subs.ptr(), one.ptr()) != 0)
+          return nullptr;
+      }
+      if (PyDict_SetItem(inner.ptr(), keys[4], subs.ptr()) != 0 || PyDict_SetItem(entry.ptr(), tag.ptr(), inner.ptr()) != 0)
+        return nullptr;
+    }
+    PyList_SET_ITEM(list.ptr(), static_cast<Py_ssize_t>(i), entry.release().ptr());
+  }
+  PyObject* out = PyDict_New();
+  if (out == nullptr) return nullptr;
+  if (PyDict_SetItem(out, keys[0], args[1]) != 0 || PyDict_SetItem(out, keys[1], list.ptr()) != 0) {
+    Py_DECREF(out);
+    return nullptr;
+  }
+  return out;
 }
 
 // ---- Record and Field look-ups as C methods -------------------------------------------------
@@ -712,6 +790,8 @@ PyMethodDef g_fast_methods[] = {
      "The native record's leader as read."},
     {"_record_undecoded", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_undecoded)),
      METH_FASTCALL, "Whether a record read from an input is still its undecoded bytes (tests)."},
+    {"_record_as_dict", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_as_dict)), METH_FASTCALL,
+     "Record.as_dict() of a record whose fields are still the engine's, or None (record.py)."},
     {"_record_xml", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_xml)), METH_FASTCALL,
      "record_to_xml()'s text of a record whose fields are still the engine's, or None (marcxml.py)."},
     {"_record_lent", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_lent)), METH_FASTCALL,

@@ -263,3 +263,31 @@ def test_json_writer_writes_what_json_dump_does(data):
         json.dump(record.as_dict(), expected, separators=(",", ":"))
     expected.write("]")
     assert out.getvalue() == expected.getvalue()
+
+
+def test_as_dict_of_an_unopened_record_is_that_of_its_fields(data):
+    # as_dict() of a record read and never opened up is made from the engine's view; it must be
+    # what the Field objects give (keys in the same order, so the same JSON text).
+    from marcscope import _core
+
+    payload = (data / UTF8).read_bytes() + (data / "pairs/lcmarcedit-marc_sample_data.mrc").read_bytes()
+    odd = marcscope.Record()
+    odd.add_field(marcscope.Field(tag="001", data=""))
+    odd.add_field(marcscope.Field(tag="245", indicators=["1", "0"], subfields=[
+        marcscope.Subfield("a", "A & B <c> \x12 é"), marcscope.Subfield("b", "")]))
+    odd.add_field(marcscope.Field(tag="500", indicators=[" ", " "], subfields=[]))
+    payload += odd.as_marc()
+    fast = list(marcscope.MARCReader(payload))
+    slow = list(marcscope.MARCReader(payload))
+    assert sum(map(_core._record_undecoded, fast)) > len(fast) // 2
+    for a, b in zip(fast, slow):
+        b.fields  # opened up: as_dict() from the Field objects
+        assert not _core._record_undecoded(b)
+        made = a.as_dict()
+        assert json.dumps(made) == json.dumps(b.as_dict())
+        assert a.as_json() == b.as_json()
+    # A record changed through a Field object is not read from the view.
+    changed = list(marcscope.MARCReader(payload))[0]
+    changed["245"]["a"] = "changed"
+    assert changed.as_dict()["fields"][[next(iter(f)) for f in changed.as_dict()["fields"]].index("245")]["245"][
+        "subfields"][0] == {"a": "changed"}
