@@ -300,6 +300,11 @@ class Record:
 
     def as_json(self, **kwargs: Any) -> str:
         """MARC-in-JSON text of as_dict() (``json.dumps`` keyword arguments pass through)."""
+        if not kwargs:
+            # A record whose fields are still the engine's: json.dumps()'s text, made from its view.
+            made = _core._record_json(self, str(self.leader), False)
+            if made is not None:
+                return made
         return json.dumps(self.as_dict(), **kwargs)
 
     # ---- beyond pymarc ---------------------------------------------------------------------

@@ -67,8 +67,12 @@ class JSONWriter(Writer):
         Writer.write(self, record)
         if self.write_count > 0:
             self.file_handle.write(",")
-        # json.dumps() (the C encoder), not json.dump() (pure Python, chunk by chunk): the same text.
-        self.file_handle.write(json.dumps(record.as_dict(), separators=(",", ":")))
+        # The text json.dump() writes: made from the record's view while its fields are still the
+        # engine's, else json.dumps() (the C encoder, where json.dump() is pure Python).
+        text = _core._record_json(record, str(record.leader), True)
+        if text is None:
+            text = json.dumps(record.as_dict(), separators=(",", ":"))
+        self.file_handle.write(text)
         self.write_count += 1
 
     def close(self, close_fh: bool = True) -> None:

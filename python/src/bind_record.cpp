@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "bindings.h"
+#include "marcscope/charset/utf8.h"
 #include "marcscope/iso2709/iso2709_writer.h"
 #include "py_types.h"
 
@@ -613,6 +614,127 @@ PyObject* py_record_as_dict(PyObject*, PyObject* const* args, Py_ssize_t nargs) 
   return out;
 }
 
+/// Appends `utf8` as a JSON string the way json.dumps() writes one with ensure_ascii (its
+/// default): '"', '\\' and the five short escapes as such, every other character below 0x20 or
+/// above '~' as \\u and four lowercase hex digits (a surrogate pair above U+FFFF). False for
+/// bytes that are not valid UTF-8.
+bool append_json_string(std::string& out, std::string_view utf8) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  const auto unit = [&](std::uint32_t u) {
+    const char e[] = {'\\', 'u', kHex[(u >> 12) & 15], kHex[(u >> 8) & 15], kHex[(u >> 4) & 15], kHex[u & 15]};
+    out.append(e, sizeof e);
+  };
+  if (!is_valid_utf8(utf8)) return false;
+  out += '"';
+  const auto* p = reinterpret_cast<const unsigned char*>(utf8.data());
+  const std::size_t n = utf8.size();
+  for (std::size_t i = 0; i < n;) {
+    const unsigned char c = p[i];
+    if (c >= 0x20 && c <= 0x7E) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += static_cast<char>(c);
+      ++i;
+      continue;
+    }
+    if (c < 0x80) {
+      switch (c) {
+        case '\n': out += "\\n"; break;
+        case '\r': out += "\\r"; break;
+        case '\t': out += "\\t"; break;
+        case '\b': out += "\\b"; break;
+        case '\f': out += "\\f"; break;
+        default: unit(c);
+      }
+      ++i;
+      continue;
+    }
+    const std::size_t len = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : 2;  // valid: a lead byte, its sequence whole
+    std::uint32_t cp = c & (0x7F >> len);
+    for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (p[i + k] & 0x3F);
+    if (cp > 0xFFFF) {
+      cp -= 0x10000;
+      unit(0xD800 | (cp >> 10));
+      unit(0xDC00 | (cp & 0x3FF));
+    } else {
+      unit(cp);
+    }
+    i += len;
+  }
+  out += '"';
+  return true;
+}
+
+/// _record_json(record, leader, compact): json.dumps(record.as_dict()) (compact: with
+/// separators=(",", ":"), as JSONWriter writes it), made from the engine's view of a record whose
+/// fields are untouched (fields_untouched()), with `leader` (str(record.leader)); None for any
+/// other record (record.py and writer.py go through as_dict() and json.dumps()).
+PyObject* py_record_json(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 3 || !PyUnicode_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "_record_json(record, leader: str, compact)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
+  const int compact = PyObject_IsTrue(args[2]);
+  if (compact < 0) return nullptr;
+  Py_ssize_t leader_size = 0;
+  const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
+  if (leader == nullptr) return nullptr;
+  const std::string_view comma = compact ? "," : ", ", colon = compact ? ":" : ": ";
+  const RecordView& view = native->view();
+  std::string out;
+  out.reserve(view.bytes().size() * 2 + 64);
+  out += "{\"leader\"";
+  out += colon;
+  if (!append_json_string(out, std::string_view(leader, static_cast<std::size_t>(leader_size)))) Py_RETURN_NONE;
+  out += comma;
+  out += "\"fields\"";
+  out += colon;
+  out += '[';
+  bool first_field = true;
+  for (const FieldView& f : view.fields()) {
+    if (!first_field) out += comma;
+    first_field = false;
+    out += '{';
+    if (!append_json_string(out, f.tag)) Py_RETURN_NONE;
+    out += colon;
+    if (f.is_control()) {
+      if (!append_json_string(out, f.data)) Py_RETURN_NONE;
+      out += '}';
+      continue;
+    }
+    const char ind1 = f.indicator(1), ind2 = f.indicator(2);
+    // Indicators and codes are one Latin-1 character each in the Field objects: ASCII here.
+    if (static_cast<unsigned char>(ind1) >= 0x80 || static_cast<unsigned char>(ind2) >= 0x80) Py_RETURN_NONE;
+    out += "{\"ind1\"";
+    out += colon;
+    append_json_string(out, std::string_view(&ind1, 1));
+    out += comma;
+    out += "\"ind2\"";
+    out += colon;
+    append_json_string(out, std::string_view(&ind2, 1));
+    out += comma;
+    out += "\"subfields\"";
+    out += colon;
+    out += '[';
+    bool first_sub = true;
+    for (const auto& sub : f.subfields()) {
+      if (!first_sub) out += comma;
+      first_sub = false;
+      if (static_cast<unsigned char>(sub.code) >= 0x80) Py_RETURN_NONE;
+      out += '{';
+      append_json_string(out, std::string_view(&sub.code, 1));
+      out += colon;
+      if (!append_json_string(out, sub.value)) Py_RETURN_NONE;
+      out += '}';
+    }
+    out += "]}}";
+  }
+  out += "]}";
+  return PyUnicode_DecodeASCII(out.data(), static_cast<Py_ssize_t>(out.size()), nullptr);
+}
+
 // ---- Record and Field look-ups as C methods -------------------------------------------------
 //
 // record.get('245'), record['245'], field.get('a') and field['a'] run once or more per record in
@@ -792,6 +914,8 @@ PyMethodDef g_fast_methods[] = {
      METH_FASTCALL, "Whether a record read from an input is still its undecoded bytes (tests)."},
     {"_record_as_dict", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_as_dict)), METH_FASTCALL,
      "Record.as_dict() of a record whose fields are still the engine's, or None (record.py)."},
+    {"_record_json", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_json)), METH_FASTCALL,
+     "json.dumps(record.as_dict()) of a record whose fields are still the engine's, or None."},
     {"_record_xml", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_xml)), METH_FASTCALL,
      "record_to_xml()'s text of a record whose fields are still the engine's, or None (marcxml.py)."},
     {"_record_lent", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_lent)), METH_FASTCALL,

@@ -291,3 +291,33 @@ def test_as_dict_of_an_unopened_record_is_that_of_its_fields(data):
     changed["245"]["a"] = "changed"
     assert changed.as_dict()["fields"][[next(iter(f)) for f in changed.as_dict()["fields"]].index("245")]["245"][
         "subfields"][0] == {"a": "changed"}
+
+
+def test_json_text_of_an_unopened_record_is_json_dumps(data):
+    # as_json() and JSONWriter write the JSON text of a record read and never opened up straight
+    # from the engine's view: it must be json.dumps()'s, escapes and all.
+    from marcscope import _core
+
+    payload = (data / UTF8).read_bytes() + (data / "pairs/lcmarcedit-marc_sample_data.mrc").read_bytes()
+    odd = marcscope.Record()
+    odd.add_field(marcscope.Field(tag="001", data='q"b\\s/'))
+    odd.add_field(marcscope.Field(tag="245", indicators=["1", "0"], subfields=[
+        marcscope.Subfield("a", "\x12\x7f\n\r\t\b\f é 汉 \U0001F600 \u2028"), marcscope.Subfield('"', "")]))
+    odd.add_field(marcscope.Field(tag="500", indicators=[" ", " "], subfields=[]))
+    payload += odd.as_marc()
+    records = list(marcscope.MARCReader(payload))
+    assert sum(map(_core._record_undecoded, records)) > len(records) // 2
+    assert _core._record_undecoded(records[-1])
+    out = io.StringIO()
+    writer = marcscope.JSONWriter(out)
+    texts = []
+    for record in records:
+        writer.write(record)
+        texts.append(record.as_json())
+    writer.close(close_fh=False)
+    # Now from the Field objects, as pymarc makes them.
+    for record in records:
+        record.fields
+    assert texts == [json.dumps(r.as_dict()) for r in records]
+    assert out.getvalue() == "[" + ",".join(json.dumps(r.as_dict(), separators=(",", ":")) for r in records) + "]"
+    assert records[0].as_json(indent=1) == json.dumps(records[0].as_dict(), indent=1)
