@@ -265,18 +265,24 @@ def test_json_writer_writes_what_json_dump_does(data):
     assert out.getvalue() == expected.getvalue()
 
 
+def unopened_payload(data, control, value, empty_code):
+    """Two fixtures and a record with an odd 001, 245 $a `value`, an empty subfield `empty_code`
+    and a field with no subfields, as ISO 2709: records read from it are handed over undecoded."""
+    payload = (data / UTF8).read_bytes() + (data / "pairs/lcmarcedit-marc_sample_data.mrc").read_bytes()
+    odd = marcscope.Record()
+    odd.add_field(marcscope.Field(tag="001", data=control))
+    odd.add_field(marcscope.Field(tag="245", indicators=["1", "0"], subfields=[
+        marcscope.Subfield("a", value), marcscope.Subfield(empty_code, "")]))
+    odd.add_field(marcscope.Field(tag="500", indicators=[" ", " "], subfields=[]))
+    return payload + odd.as_marc()
+
+
 def test_as_dict_of_an_unopened_record_is_that_of_its_fields(data):
     # as_dict() of a record read and never opened up is made from the engine's view; it must be
     # what the Field objects give (keys in the same order, so the same JSON text).
     from marcscope import _core
 
-    payload = (data / UTF8).read_bytes() + (data / "pairs/lcmarcedit-marc_sample_data.mrc").read_bytes()
-    odd = marcscope.Record()
-    odd.add_field(marcscope.Field(tag="001", data=""))
-    odd.add_field(marcscope.Field(tag="245", indicators=["1", "0"], subfields=[
-        marcscope.Subfield("a", "A & B <c> \x12 é"), marcscope.Subfield("b", "")]))
-    odd.add_field(marcscope.Field(tag="500", indicators=[" ", " "], subfields=[]))
-    payload += odd.as_marc()
+    payload = unopened_payload(data, "", "A & B <c> \x12 é", "b")
     fast = list(marcscope.MARCReader(payload))
     slow = list(marcscope.MARCReader(payload))
     assert sum(map(_core._record_undecoded, fast)) > len(fast) // 2
@@ -298,13 +304,7 @@ def test_json_text_of_an_unopened_record_is_json_dumps(data):
     # from the engine's view: it must be json.dumps()'s, escapes and all.
     from marcscope import _core
 
-    payload = (data / UTF8).read_bytes() + (data / "pairs/lcmarcedit-marc_sample_data.mrc").read_bytes()
-    odd = marcscope.Record()
-    odd.add_field(marcscope.Field(tag="001", data='q"b\\s/'))
-    odd.add_field(marcscope.Field(tag="245", indicators=["1", "0"], subfields=[
-        marcscope.Subfield("a", "\x12\x7f\n\r\t\b\f é 汉 \U0001F600 \u2028"), marcscope.Subfield('"', "")]))
-    odd.add_field(marcscope.Field(tag="500", indicators=[" ", " "], subfields=[]))
-    payload += odd.as_marc()
+    payload = unopened_payload(data, 'q"b\\s/', "\x12\x7f\n\r\t\b\f é 汉 \U0001F600 \u2028", '"')
     records = list(marcscope.MARCReader(payload))
     assert sum(map(_core._record_undecoded, records)) > len(records) // 2
     assert _core._record_undecoded(records[-1])
