@@ -125,6 +125,10 @@ class Record:
 
     def __str__(self) -> str:
         """The record in MARCMaker form (``=LDR  ...`` then one line per field)."""
+        # A record whose fields are still the engine's: made from its view, at C speed.
+        made = _core._record_text(self, str(self.leader))
+        if made is not None:
+            return made
         lines = [f"=LDR  {self.leader}"]
         lines.extend(str(field) for field in self.fields)
         return "\n".join(lines) + "\n"

@@ -735,6 +735,45 @@ PyObject* py_record_json(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return PyUnicode_DecodeASCII(out.data(), static_cast<Py_ssize_t>(out.size()), nullptr);
 }
 
+/// _record_text(record, leader): str(record), pymarc's MARCMaker text (Record.__str__ and
+/// Field.__str__ in record.py and field.py: blanks in control field data and blank or backslash
+/// indicators as backslashes), made from the engine's view of a record whose fields are
+/// untouched (fields_untouched()), with `leader` (str(record.leader)); None for any other record.
+PyObject* py_record_text(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
+  if (nargs != 2 || !PyUnicode_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, "_record_text(record, leader: str)");
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  NativeRecord* native = native_of(args[0]);
+  if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
+  Py_ssize_t leader_size = 0;
+  const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
+  if (leader == nullptr) return nullptr;
+  const RecordView& view = native->view();
+  std::string out;
+  out.reserve(view.bytes().size() + 8 * view.fields().size() + 64);
+  out.append("=LDR  ").append(leader, static_cast<std::size_t>(leader_size)).append(1, '\n');
+  for (const FieldView& f : view.fields()) {
+    out.append(1, '=').append(f.tag).append("  ");
+    if (f.is_control()) {
+      for (const char c : f.data) out += c == ' ' ? '\\' : c;
+    } else {
+      for (const char i : {f.indicator(1), f.indicator(2)}) {
+        // A Latin-1 character in the Field object: kept as one, as code_string() makes it.
+        if (static_cast<unsigned char>(i) >= 0x80) Py_RETURN_NONE;
+        out += i == ' ' ? '\\' : i;
+      }
+      for (const auto& sub : f.subfields()) {
+        if (static_cast<unsigned char>(sub.code) >= 0x80) Py_RETURN_NONE;
+        out.append(1, '$').append(1, sub.code).append(sub.value);
+      }
+    }
+    out += '\n';
+  }
+  return PyUnicode_DecodeUTF8(out.data(), static_cast<Py_ssize_t>(out.size()), "replace");
+}
+
 // ---- Record and Field look-ups as C methods -------------------------------------------------
 //
 // record.get('245'), record['245'], field.get('a') and field['a'] run once or more per record in
@@ -916,6 +955,8 @@ PyMethodDef g_fast_methods[] = {
      "Record.as_dict() of a record whose fields are still the engine's, or None (record.py)."},
     {"_record_json", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_json)), METH_FASTCALL,
      "json.dumps(record.as_dict()) of a record whose fields are still the engine's, or None."},
+    {"_record_text", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_text)), METH_FASTCALL,
+     "str(record) of a record whose fields are still the engine's, or None (record.py)."},
     {"_record_xml", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_xml)), METH_FASTCALL,
      "record_to_xml()'s text of a record whose fields are still the engine's, or None (marcxml.py)."},
     {"_record_lent", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(py_record_lent)), METH_FASTCALL,

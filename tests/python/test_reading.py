@@ -292,8 +292,10 @@ def test_undecoded_record_whole_record_uses(data):
     assert a.as_marc() == b.as_marc()
     assert marcscope.validate([a]).findings == marcscope.validate([b]).findings
     assert str(a) == str(b)
+    assert marcscope._core._record_undecoded(a)  # str() reads the view as well
+    a.fields  # the Field objects: no longer undecoded
     assert not marcscope._core._record_undecoded(a)
-    assert str(a.leader) == str(b.leader)
+    assert str(a) == str(b) and str(a.leader) == str(b.leader)
 
 
 def test_leader_edits_reach_the_output(data):

@@ -321,3 +321,28 @@ def test_json_text_of_an_unopened_record_is_json_dumps(data):
     assert texts == [json.dumps(r.as_dict()) for r in records]
     assert out.getvalue() == "[" + ",".join(json.dumps(r.as_dict(), separators=(",", ":")) for r in records) + "]"
     assert records[0].as_json(indent=1) == json.dumps(records[0].as_dict(), indent=1)
+
+
+def test_str_of_an_unopened_record_is_that_of_its_fields(data):
+    # str(record) (MARCMaker text, TextWriter's) of a record read and never opened up is made
+    # from the engine's view: blanks in control fields and blank indicators as backslashes.
+    from marcscope import _core
+
+    payload = unopened_payload(data, "a b  c ", "x $y \\ z é", "b")
+    fast = list(marcscope.MARCReader(payload))
+    slow = list(marcscope.MARCReader(payload))
+    assert sum(map(_core._record_undecoded, fast)) > len(fast) // 2 and _core._record_undecoded(fast[-1])
+    texts = [str(r) for r in fast]
+    written = io.StringIO()
+    writer = marcscope.TextWriter(written)
+    for r in fast:
+        writer.write(r)
+    for r in slow:
+        r.fields  # opened up: str() from the Field objects
+    assert texts == [str(r) for r in slow]
+    assert "=001  a\\b\\\\c\\\n" in texts[-1] and "=500  \\\\\n" in texts[-1]
+    expected = io.StringIO()
+    writer = marcscope.TextWriter(expected)
+    for r in slow:
+        writer.write(r)
+    assert written.getvalue() == expected.getvalue()
