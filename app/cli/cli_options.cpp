@@ -34,7 +34,8 @@ text, gzip-compressed or not, detected from the content.
 
 FILE may be '-' for standard input. Run 'marcscope COMMAND --help' for a command's options.
 
-Exit status: 0 fine, 1 problems found, 2 could not run.
+Exit status: 0 fine, 1 problems found, 2 could not run, 130 stopped by Ctrl-C (143: SIGTERM;
+output files are then left as they were).
 )";
 
 const char* kReading = R"(

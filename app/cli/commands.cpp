@@ -5,8 +5,15 @@
 #include <cstdio>
 #include <cstring>
 #include <functional>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <map>
 #include <memory>
+#include <stop_token>
+#include <thread>
+
+#include <pthread.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,6 +36,17 @@ namespace {
 struct CannotRun {
   std::string message;
 };
+
+/// Set by install_interrupt_handling()'s thread on SIGINT or SIGTERM: every job's stop.
+std::stop_source& interrupt_source() {
+  static std::stop_source source;
+  return source;
+}
+std::atomic<int> g_signal{0};  ///< the signal that stopped the command (0: none)
+
+/// Raised once a job has stopped because of a signal: unwinding leaves any output file as it
+/// was (OutputFile removes its partial file unless committed).
+struct Interrupted {};
 
 std::string display_name(const std::string& path) { return path == "-" ? std::string("<stdin>") : path; }
 
@@ -159,6 +177,12 @@ int guarded(Body body) {
     std::fflush(stdout);
     std::fprintf(stderr, "marcscope: %s\n", e.message.c_str());
     return kCannotRun;
+  } catch (const Interrupted&) {
+    std::fflush(stdout);
+    const int sig = g_signal.load();
+    std::fprintf(stderr, "marcscope: stopped by %s before the end of the input; output files are left as they were\n",
+                 sig == SIGTERM ? "SIGTERM" : "Ctrl-C (SIGINT)");
+    return 128 + (sig != 0 ? sig : SIGINT);
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "marcscope: %s\n", e.what());
@@ -178,12 +202,17 @@ int read_input(const Options& options, RecordReader& reader, const Runner& runne
   ProgressLine progress(options.quiet);
   JobControl control;
   control.progress = progress.callback(display_name(reader.name()));
+  control.stop = interrupt_source().get_token();
   try {
     const ReadSummary summary = runner(reader, control, [&](Batch& batch) {
       if (has_problem(batch)) status = kProblems;
       progress.clear();
       return deliver(batch);
     });
+    if (interrupt_source().stop_requested()) {
+      progress.clear();
+      throw Interrupted{};
+    }
     if (summary.stopped) status = kProblems;
     if (!summary.not_marc.empty())
       throw CannotRun{"not MARC: '" + display_name(reader.name()) + "' holds no MARC record: " + summary.not_marc};
@@ -207,6 +236,30 @@ int read_input(const Options& options, RecordReader& reader, const BatchTransfor
 }
 
 }  // namespace
+
+void install_interrupt_handling() {
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  if (pthread_sigmask(SIG_BLOCK, &signals, nullptr) != 0) return;  // the default action, then
+  std::thread([signals] {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&signals, &sig) != 0) continue;
+      // A second signal: the job did not stop: end now.
+      if (g_signal.exchange(sig) != 0) _exit(128 + sig);
+      interrupt_source().request_stop();
+      // A job stops within a few tens of milliseconds. Opening an input is no job: telling
+      // a pipe's format waits for its first 64 KB, and cannot be stopped. So if the command
+      // has not ended a while after the stop, it ends here (it has created no output yet).
+      std::thread([sig] {
+        std::this_thread::sleep_for(std::chrono::seconds(3));
+        _exit(128 + sig);
+      }).detach();
+    }
+  }).detach();
+}
 
 int run_count(const Options& options) {
   return guarded([&] {
@@ -313,6 +366,7 @@ int run_stats(const Options& options) {
       ProgressLine progress(options.quiet);
       JobControl control;
       control.progress = progress.callback(name);
+      control.stop = interrupt_source().get_token();
       Statistics stats;
       std::string not_marc;
       try {
@@ -332,6 +386,10 @@ int run_stats(const Options& options) {
         cannot_read(e.what());
         status = kCannotRun;
         continue;
+      }
+      if (interrupt_source().stop_requested()) {
+        progress.clear();
+        throw Interrupted{};
       }
       if (stats.records() == 0 && stats.skipped() == 0 && !not_marc.empty()) {
         progress.clear();

@@ -8,6 +8,7 @@
 
 int main(int argc, char** argv) {
   using namespace marcscope::cli;
+  install_interrupt_handling();
   std::vector<std::string> args(argv + 1, argv + argc);
   Options options;
   try {

@@ -1059,3 +1059,95 @@ def test_fixtures_holding_no_marc_record_are_refused(path):
     for cmd in ("count", "validate"):
         proc = run(cmd, path)
         assert proc.returncode == 2 and b"not MARC" in proc.stderr, proc.stderr
+
+
+def _interrupt_when(proc, ready, seconds=30):
+    """Sends SIGINT to `proc` once `ready()` holds; returns (exit status, stderr, seconds it took
+    to end after the signal)."""
+    import signal
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not ready():
+        assert proc.poll() is None, proc.stderr.read()
+        assert time.monotonic() < deadline, "the command never got ready"
+        time.sleep(0.01)
+    sent = time.monotonic()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=TIMEOUT_AFTER_SIGNAL)
+    return proc.returncode, err.decode("utf-8", "replace"), time.monotonic() - sent
+
+
+TIMEOUT_AFTER_SIGNAL = 20
+
+
+@pytest.mark.parametrize("command", ["convert", "validate-split"])
+def test_ctrl_c_stops_and_leaves_the_output_as_it_was(tmp_path, command):
+    """Ctrl-C during a job: the job stops while its input (a pipe) waits for more, the output
+    files keep what they held (no partial file is left beside them), and the command says so
+    and exits 130."""
+    import subprocess
+    import threading
+
+    fifo = tmp_path / "in.mrc"
+    os.mkfifo(fifo)
+    out, bad = tmp_path / "out.xml", tmp_path / "bad.mrc"
+    out.write_bytes(b"precious")
+    args = {"convert": ["convert", "--to", "marcxml", str(fifo), "-o", str(out)],
+            "validate-split": ["validate", "-q", str(fifo), "--split-good", str(out), "--split-bad", str(bad)]}[command]
+    proc = subprocess.Popen([clitools.BIN, *args], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    payload = (DATA / "valid/solrmarc-uva_001_2000.mrc").read_bytes()
+    writer_done = threading.Event()
+
+    def feed():
+        # Enough to get past format detection and into the job; then the pipe stays open, idle,
+        # until the command has gone.
+        try:
+            with open(fifo, "wb") as w:
+                w.write(payload)
+                w.flush()
+                writer_done.wait(TIMEOUT_AFTER_SIGNAL + 30)
+        except BrokenPipeError:
+            pass  # the command went before reading it all
+
+    feeder = threading.Thread(target=feed)
+    feeder.start()
+    try:
+        partial = [p for p in (out, bad)]
+        rc, err, took = _interrupt_when(
+            proc, lambda: all(Path(str(p) + ".marcscope-partial").exists() for p in partial[: 1 if command == "convert" else 2]))
+    finally:
+        writer_done.set()
+        if feeder.is_alive():
+            # A command that never opened the pipe leaves the feeder waiting to open it: a reader
+            # that comes and goes lets it through.
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+        feeder.join()
+    assert rc == 130, err
+    assert took < 2.5, f"took {took:.2f} s to stop"  # the job's stop, not the 3 s fallback
+    assert "stopped by Ctrl-C" in err and "left as they were" in err
+    assert out.read_bytes() == b"precious"
+    assert not bad.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["in.mrc", "out.xml"])
+
+
+def test_ctrl_c_while_an_input_is_still_being_opened():
+    """Ctrl-C while standard input has not yet said what it holds (nothing written to it): no
+    job runs yet to stop, and the command ends all the same (within a few seconds), 130."""
+    import subprocess
+
+    import time
+
+    read_end, write_end = os.pipe()  # held open here: standard input neither ends nor speaks
+    proc = subprocess.Popen([clitools.BIN, "count", "-"], stdin=read_end, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    os.close(read_end)
+    try:
+        time.sleep(0.3)  # the command is waiting in format detection
+        rc, err, took = _interrupt_when(proc, lambda: True)
+    finally:
+        os.close(write_end)
+        if proc.poll() is None:
+            proc.kill()
+    assert rc == 130, err
+    assert took < 10
