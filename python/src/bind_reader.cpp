@@ -185,7 +185,7 @@ class Reader {
 
   py::list read_batch(std::size_t n) {
     auto held = acquire();
-    window_ = std::max(window_, std::min<std::size_t>(n, std::size_t{1} << 20));
+    window_ = std::max(window_, std::min<std::size_t>(n, std::size_t{1} << 16));
     py::list out;
     for (std::size_t i = 0; i < n; ++i) {
       py::object item;
@@ -634,9 +634,9 @@ class Reader {
   std::deque<Lent> retired_;  ///< oldest first
   std::shared_ptr<std::atomic<std::uint64_t>> done_before_;  ///< options_.done_before (a path's)
   std::size_t retained_ = 0;  ///< records lent by the retired batches
-  /// The largest read_batch() asked for. The retired batches lend at most twice that many records
-  /// and kSlack more: the list being made and the last one, which the script holds while it asks,
-  /// and the batches that straddle them. An engine batch holds a slice's records
+  /// The largest read_batch() asked for (up to 65,536). The retired batches lend at most twice that
+  /// many records and kSlack more: the list being made and the last one, which the script holds
+  /// while it asks, and the batches that straddle them. An engine batch holds a slice's records
   /// (ReadOptions::slice_bytes, 256 KB: about 200 records of 1.2 KB), so a list of 1,000 spans
   /// five or six.
   std::size_t window_ = 0;

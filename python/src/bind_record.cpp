@@ -486,7 +486,10 @@ PyObject* py_record_xml(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (namespace_wanted < 0) return nullptr;
   Py_ssize_t leader_size = 0;
   const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
-  if (leader == nullptr) return nullptr;
+  if (leader == nullptr) {  // a leader set to a lone surrogate: the Python way says what happens
+    PyErr_Clear();
+    Py_RETURN_NONE;
+  }
   const auto plain = [](std::string_view attribute) {
     for (const char c : attribute)
       if (c == '&' || c == '<' || c == '>' || c == '"' || static_cast<unsigned char>(c) < 0x20 ||
@@ -680,7 +683,10 @@ PyObject* py_record_json(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (compact < 0) return nullptr;
   Py_ssize_t leader_size = 0;
   const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
-  if (leader == nullptr) return nullptr;
+  if (leader == nullptr) {  // a leader set to a lone surrogate: the Python way says what happens
+    PyErr_Clear();
+    Py_RETURN_NONE;
+  }
   const std::string_view comma = compact ? "," : ", ", colon = compact ? ":" : ": ";
   const RecordView& view = native->view();
   std::string out;
@@ -749,7 +755,10 @@ PyObject* py_record_text(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
   Py_ssize_t leader_size = 0;
   const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
-  if (leader == nullptr) return nullptr;
+  if (leader == nullptr) {  // a leader set to a lone surrogate: the Python way says what happens
+    PyErr_Clear();
+    Py_RETURN_NONE;
+  }
   const RecordView& view = native->view();
   std::string out;
   out.reserve(view.bytes().size() + 8 * view.fields().size() + 64);
