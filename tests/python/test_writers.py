@@ -346,3 +346,20 @@ def test_str_of_an_unopened_record_is_that_of_its_fields(data):
     for r in slow:
         writer.write(r)
     assert written.getvalue() == expected.getvalue()
+
+
+def test_a_leader_utf8_cannot_hold_goes_the_python_way(data):
+    # The fast paths take the leader as UTF-8; one set to a lone surrogate is written as the
+    # Python code writes it (ElementTree's character reference, json's escape), not refused.
+    def unopened():
+        record = next(iter(marcscope.MARCReader(str(data / UTF8))))
+        leader = str(record.leader)
+        record.leader = leader[:5] + "\udc80" + leader[6:]
+        return record
+
+    xml, as_json, text = marcscope.record_to_xml(unopened()), unopened().as_json(), str(unopened())
+    opened = unopened()
+    opened.fields
+    assert xml == ET.tostring(marcscope.record_to_xml_node(opened)) and b"&#56448;" in xml
+    assert as_json == json.dumps(opened.as_dict()) and "\\udc80" in as_json
+    assert text == str(opened)
