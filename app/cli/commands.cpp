@@ -250,9 +250,10 @@ void install_interrupt_handling() {
       // A second signal: the job did not stop: end now.
       if (g_signal.exchange(sig) != 0) _exit(128 + sig);
       interrupt_source().request_stop();
-      // A job stops within a few tens of milliseconds. Opening an input is no job: telling
-      // a pipe's format waits for its first 64 KB, and cannot be stopped. So if the command
-      // has not ended a while after the stop, it ends here (it has created no output yet).
+      // A job stops within a few tens of milliseconds, and the command then only removes its
+      // partial files. Opening an input is no job: telling a pipe's format waits for its first
+      // 64 KB, and cannot be stopped (no output file exists yet then). So a command that has
+      // not ended a while after the stop ends here.
       std::thread([sig] {
         std::this_thread::sleep_for(std::chrono::seconds(3));
         _exit(128 + sig);
