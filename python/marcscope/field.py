@@ -153,6 +153,8 @@ class Field:
             raise KeyError(f"no code '{code}'")
         self.subfields[found[0]] = Subfield(code=code, value=value)
 
+    # value() too is replaced by a C method that makes the same calls (python/src/bind_record.cpp);
+    # this is the reference, which tests/python/test_lookups.py holds it to.
     def value(self) -> str:
         """The data of a control field, else every subfield value stripped, joined by spaces."""
         if self.control_field:

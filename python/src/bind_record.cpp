@@ -929,6 +929,52 @@ PyObject* record_getitem(PyObject* self, PyObject* tag) {
   return f;
 }
 
+/// Field.value(): a control field's data (or "" when it has none), else every subfield's value
+/// stripped (str.strip()) and joined by spaces (str.join()): field.py's reference, the same calls.
+PyObject* field_value(PyObject* self, PyObject*) {
+  const PyTypes& t = types();
+  PyObject* control = slot_or_attr(self, t.fld_control, "control_field");
+  if (control == nullptr) return nullptr;
+  const int is_control = PyObject_IsTrue(control);
+  Py_DECREF(control);
+  if (is_control < 0) return nullptr;
+  if (is_control) {
+    PyObject* data = slot_or_attr(self, t.fld_data, "data");
+    if (data == nullptr) return nullptr;
+    const int truthy = PyObject_IsTrue(data);
+    if (truthy != 0) {
+      if (truthy < 0) Py_CLEAR(data);
+      return data;
+    }
+    Py_DECREF(data);
+    return PyUnicode_FromStringAndSize("", 0);
+  }
+  static PyObject *strip = nullptr, *space = nullptr;
+  py::object strip_name = py::reinterpret_steal<py::object>(interned_name(strip, "strip"));
+  py::object separator = py::reinterpret_steal<py::object>(interned_name(space, " "));
+  if (!strip_name || !separator) return nullptr;
+  py::object subs = py::reinterpret_steal<py::object>(slot_or_attr(self, t.fld_subfields, "subfields"));
+  if (!subs) return nullptr;
+  py::object iter = py::reinterpret_steal<py::object>(PyObject_GetIter(subs.ptr()));
+  py::object parts = py::reinterpret_steal<py::object>(PyList_New(0));
+  if (!iter || !parts) return nullptr;
+  while (PyObject* s = PyIter_Next(iter.ptr())) {
+    PyObject* v = Py_IS_TYPE(s, t.subfield) ? Py_NewRef(PyTuple_GET_ITEM(s, 1)) : PyObject_GetAttrString(s, "value");
+    Py_DECREF(s);
+    if (v == nullptr) return nullptr;
+    PyObject* stripped = PyObject_CallMethodNoArgs(v, strip_name.ptr());
+    Py_DECREF(v);
+    if (stripped == nullptr) return nullptr;
+    const int rc = PyList_Append(parts.ptr(), stripped);
+    Py_DECREF(stripped);
+    if (rc != 0) return nullptr;
+  }
+  if (PyErr_Occurred()) return nullptr;
+  return PyUnicode_Join(separator.ptr(), parts.ptr());
+}
+
+PyMethodDef g_field_value = {"value", field_value, METH_NOARGS,
+                             "A control field's data, else every subfield value stripped, joined by spaces."};
 PyMethodDef g_field_get = {"get", reinterpret_cast<PyCFunction>(reinterpret_cast<void (*)()>(field_get)),
                            METH_FASTCALL | METH_KEYWORDS, "The first value of subfield `code`, or `default`."};
 PyMethodDef g_field_getitem = {"__getitem__", field_getitem, METH_O,
@@ -1246,6 +1292,7 @@ void bind_record(py::module_& m) {
         install_method(rec, &g_record_getitem);
         install_method(fld, &g_field_get);
         install_method(fld, &g_field_getitem);
+        install_method(fld, &g_field_value);
       },
       "Registers the pure-Python classes the bindings build (called once by marcscope/__init__.py).");
 

@@ -207,3 +207,47 @@ def test_fields_made_from_undecoded_records(count):
 
 def _core_undecoded(record):
     return marcscope._core._record_undecoded(record)
+
+
+def ref_field_value(field):
+    """field.py's Field.value(), which a C method stands in for."""
+    if field.control_field:
+        return field.data or ""
+    return " ".join([s.value.strip() for s in field.subfields])
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_value_answers_as_the_reference(data, name):
+    assert type(Field.__dict__["value"]).__name__ == "method_descriptor"  # the C method is in place
+    n = 0
+    for r in records(data, name, True):
+        for f in r.fields:
+            assert f.value() == ref_field_value(f)
+            n += 1
+    assert n > 100
+
+
+def test_value_of_odd_fields():
+    class Loose:  # a subfield that is no Subfield: its value is looked up by name
+        code, value = "q", " loose\u3000"
+
+    cases = [
+        Field(tag="001", data="abc"), Field(tag="001", data=""), Field(tag="001", data=None),
+        Field(tag="500", indicators=[" ", " "], subfields=[]),
+        Field(tag="500", indicators=[" ", " "], subfields=[Subfield("a", "  x  "), Subfield("b", "\xa0y\t\n"), Subfield("c", "")]),
+        Field(tag="500", indicators=[" ", " "], subfields=[Subfield("a", "x"), Loose()]),
+    ]
+    for f in cases:
+        assert f.value() == ref_field_value(f)
+    assert cases[4].value() == "x y " and cases[5].value() == "x loose"
+    # What Python's own calls raise, the C method raises.
+    bad = Field(tag="500", indicators=[" ", " "], subfields=[Subfield("a", b" raw ")])
+    with pytest.raises(TypeError) as got:
+        bad.value()
+    with pytest.raises(TypeError) as want:
+        ref_field_value(bad)
+    assert str(got.value) == str(want.value)
+    from marcscope.field import RawField
+
+    raw = RawField(tag="500", indicators=[" ", " "], subfields=[Subfield("a", b" raw "), Subfield("b", b"x")])
+    assert raw.value() == b"raw x"  # RawField's own value() (bytes)
