@@ -12,6 +12,7 @@
 #include <structmember.h>
 
 #include <array>
+#include <optional>
 #include <cstring>
 #include <span>
 #include <string_view>
@@ -435,7 +436,43 @@ PyObject* py_record_lent(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return PyBool_FromLong(native != nullptr && native->as_is && native->lent());
 }
 
-bool fields_untouched(PyObject* rec, NativeRecord* native);
+/// Whether a record's fields are still the engine's: handed over undecoded, and no Field object
+/// made of it yet (one made may have been changed since).
+bool fields_untouched(PyObject* rec, NativeRecord* native) {
+  const PyTypes& t = types();
+  if (native == nullptr || !native->as_is || !is_none_or_unset(get_slot(rec, t.rec_fields))) return false;
+  if (PyObject* cache = get_slot(rec, t.rec_cache); !is_none_or_unset(cache)) {
+    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(cache); ++i)
+      if (PyList_GET_ITEM(cache, i) != Py_None) return false;
+  }
+  return true;
+}
+
+/// What the _record_* makers share: their arguments (`record`, `leader: str`, then
+/// `expected - 2` more) checked, and the record's native record when its fields are untouched.
+/// An answer to return at once when there is one: null with a Python error set, or None (the
+/// Python code makes the text). With `leader`, the leader as UTF-8 too: one set to a lone
+/// surrogate has none, and goes the Python way, which says what happens to it.
+std::optional<PyObject*> untouched_record(PyObject* const* args, Py_ssize_t nargs, Py_ssize_t expected,
+                                          const char* usage, NativeRecord*& native, std::string_view* leader) {
+  if (nargs != expected || !PyUnicode_Check(args[1])) {
+    PyErr_SetString(PyExc_TypeError, usage);
+    return nullptr;
+  }
+  if (!check_record(args[0])) return nullptr;
+  native = native_of(args[0]);
+  if (!fields_untouched(args[0], native)) return Py_NewRef(Py_None);
+  if (leader != nullptr) {
+    Py_ssize_t size = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(args[1], &size);
+    if (utf8 == nullptr) {
+      PyErr_Clear();
+      return Py_NewRef(Py_None);
+    }
+    *leader = std::string_view(utf8, static_cast<std::size_t>(size));
+  }
+  return std::nullopt;
+}
 
 /// Appends `text` as ElementTree's _escape_cdata() writes it: '&', '<' and '>' as entities.
 void append_cdata(std::string& out, std::string_view text) {
@@ -475,21 +512,12 @@ void append_element(std::string& out, std::string_view name, std::string_view at
 /// the Field objects. decodes_as_is() has checked what makes the two the same: printable ASCII
 /// tags, indicators and codes, values of valid UTF-8, each value the str make_field_view() gives.
 PyObject* py_record_xml(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 3 || !PyUnicode_Check(args[1])) {
-    PyErr_SetString(PyExc_TypeError, "_record_xml(record, leader: str, namespace)");
-    return nullptr;
-  }
-  if (!check_record(args[0])) return nullptr;
-  NativeRecord* native = native_of(args[0]);
-  if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
+  NativeRecord* native = nullptr;
+  std::string_view leader;
+  if (auto answer = untouched_record(args, nargs, 3, "_record_xml(record, leader: str, namespace)", native, &leader))
+    return *answer;
   const int namespace_wanted = PyObject_IsTrue(args[2]);
   if (namespace_wanted < 0) return nullptr;
-  Py_ssize_t leader_size = 0;
-  const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
-  if (leader == nullptr) {  // a leader set to a lone surrogate: the Python way says what happens
-    PyErr_Clear();
-    Py_RETURN_NONE;
-  }
   const auto plain = [](std::string_view attribute) {
     for (const char c : attribute)
       if (c == '&' || c == '<' || c == '>' || c == '"' || static_cast<unsigned char>(c) < 0x20 ||
@@ -506,7 +534,7 @@ PyObject* py_record_xml(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
            " xsi:schemaLocation=\"http://www.loc.gov/MARC21/slim "
            "http://www.loc.gov/standards/marcxml/schema/MARC21slim.xsd\"";
   out += '>';
-  append_element(out, "leader", {}, std::string_view(leader, static_cast<std::size_t>(leader_size)));
+  append_element(out, "leader", {}, leader);
   std::string attributes;
   for (const FieldView& f : view.fields()) {
     if (!plain(f.tag)) Py_RETURN_NONE;
@@ -536,30 +564,14 @@ PyObject* py_record_xml(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
   return PyUnicode_DecodeUTF8(out.data(), static_cast<Py_ssize_t>(out.size()), "replace");
 }
 
-/// Whether a record's fields are still the engine's: handed over undecoded, and no Field object
-/// made of it yet (one made may have been changed since).
-bool fields_untouched(PyObject* rec, NativeRecord* native) {
-  const PyTypes& t = types();
-  if (native == nullptr || !native->as_is || !is_none_or_unset(get_slot(rec, t.rec_fields))) return false;
-  if (PyObject* cache = get_slot(rec, t.rec_cache); !is_none_or_unset(cache)) {
-    for (Py_ssize_t i = 0; i < PyList_GET_SIZE(cache); ++i)
-      if (PyList_GET_ITEM(cache, i) != Py_None) return false;
-  }
-  return true;
-}
-
 /// _record_as_dict(record, leader): what Record.as_dict() gives, made from the engine's view of a
 /// record whose fields are untouched (fields_untouched()), with `leader` (str(record.leader)):
 /// the same strings make_field_view() puts in Field objects, the keys in the same order. None for
 /// every other record (record.py builds it from the Field objects).
 PyObject* py_record_as_dict(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 2 || !PyUnicode_Check(args[1])) {
-    PyErr_SetString(PyExc_TypeError, "_record_as_dict(record, leader: str)");
-    return nullptr;
-  }
-  if (!check_record(args[0])) return nullptr;
-  NativeRecord* native = native_of(args[0]);
-  if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
+  NativeRecord* native = nullptr;
+  if (auto answer = untouched_record(args, nargs, 2, "_record_as_dict(record, leader: str)", native, nullptr))
+    return *answer;
   static PyObject *k_leader = nullptr, *k_fields = nullptr, *k_ind1 = nullptr, *k_ind2 = nullptr, *k_subfields = nullptr;
   PyObject* keys[] = {interned_name(k_leader, "leader"), interned_name(k_fields, "fields"), interned_name(k_ind1, "ind1"),
                       interned_name(k_ind2, "ind2"), interned_name(k_subfields, "subfields")};
@@ -672,28 +684,19 @@ bool append_json_string(std::string& out, std::string_view utf8) {
 /// fields are untouched (fields_untouched()), with `leader` (str(record.leader)); None for any
 /// other record (record.py and writer.py go through as_dict() and json.dumps()).
 PyObject* py_record_json(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 3 || !PyUnicode_Check(args[1])) {
-    PyErr_SetString(PyExc_TypeError, "_record_json(record, leader: str, compact)");
-    return nullptr;
-  }
-  if (!check_record(args[0])) return nullptr;
-  NativeRecord* native = native_of(args[0]);
-  if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
+  NativeRecord* native = nullptr;
+  std::string_view leader;
+  if (auto answer = untouched_record(args, nargs, 3, "_record_json(record, leader: str, compact)", native, &leader))
+    return *answer;
   const int compact = PyObject_IsTrue(args[2]);
   if (compact < 0) return nullptr;
-  Py_ssize_t leader_size = 0;
-  const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
-  if (leader == nullptr) {  // a leader set to a lone surrogate: the Python way says what happens
-    PyErr_Clear();
-    Py_RETURN_NONE;
-  }
   const std::string_view comma = compact ? "," : ", ", colon = compact ? ":" : ": ";
   const RecordView& view = native->view();
   std::string out;
   out.reserve(view.bytes().size() * 2 + 64);
   out += "{\"leader\"";
   out += colon;
-  if (!append_json_string(out, std::string_view(leader, static_cast<std::size_t>(leader_size)))) Py_RETURN_NONE;
+  if (!append_json_string(out, leader)) Py_RETURN_NONE;
   out += comma;
   out += "\"fields\"";
   out += colon;
@@ -746,23 +749,14 @@ PyObject* py_record_json(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
 /// indicators as backslashes), made from the engine's view of a record whose fields are
 /// untouched (fields_untouched()), with `leader` (str(record.leader)); None for any other record.
 PyObject* py_record_text(PyObject*, PyObject* const* args, Py_ssize_t nargs) {
-  if (nargs != 2 || !PyUnicode_Check(args[1])) {
-    PyErr_SetString(PyExc_TypeError, "_record_text(record, leader: str)");
-    return nullptr;
-  }
-  if (!check_record(args[0])) return nullptr;
-  NativeRecord* native = native_of(args[0]);
-  if (!fields_untouched(args[0], native)) Py_RETURN_NONE;
-  Py_ssize_t leader_size = 0;
-  const char* leader = PyUnicode_AsUTF8AndSize(args[1], &leader_size);
-  if (leader == nullptr) {  // a leader set to a lone surrogate: the Python way says what happens
-    PyErr_Clear();
-    Py_RETURN_NONE;
-  }
+  NativeRecord* native = nullptr;
+  std::string_view leader;
+  if (auto answer = untouched_record(args, nargs, 2, "_record_text(record, leader: str)", native, &leader))
+    return *answer;
   const RecordView& view = native->view();
   std::string out;
   out.reserve(view.bytes().size() + 8 * view.fields().size() + 64);
-  out.append("=LDR  ").append(leader, static_cast<std::size_t>(leader_size)).append(1, '\n');
+  out.append("=LDR  ").append(leader).append(1, '\n');
   for (const FieldView& f : view.fields()) {
     out.append(1, '=').append(f.tag).append("  ");
     if (f.is_control()) {
