@@ -379,8 +379,15 @@ class TestFrontDoor : public QObject {
     ReadOptions serial = o;
     serial.serial = true;
     std::vector<std::string> want;
+    // Records not delivered as they are read (decoded, transcoded from MARC-8, or skipped): each
+    // leaves the room of its parse to the next record's view.
+    int not_plain = 0;
     RecordReader::open_bytes(bytes, serial)->run([&](Batch& b) {
-      for (const auto& r : b.records) want.push_back(describe(r));
+      for (const auto& r : b.records) {
+        want.push_back(describe(r));
+        not_plain += !r.as_is || r.transcoded;
+      }
+      not_plain += static_cast<int>(b.skipped.size());
       return true;
     });
     QVERIFY2(want.size() > 200, qPrintable(QString::number(want.size())));
@@ -389,10 +396,12 @@ class TestFrontDoor : public QObject {
       as_is += w.find(" as is ") != std::string::npos;
       decoded += w.find(" decoded ") != std::string::npos;
     }
+    int pushed_refilled = 0;
     for (const std::size_t batch : {std::size_t(0), std::size_t(1), std::size_t(7), std::size_t(1000)}) {
       std::vector<std::string> got;
-      // Records that were filled again: a view copied into a new record has room for exactly its
-      // fields; one copied into a record given back keeps the room of the longer record before.
+      // Records that were filled again: a view parsed into new room has room for exactly its
+      // fields; one parsed into the room of a record given back (or of a record not delivered
+      // as it is, just before) keeps the room of the longer record before.
       int refilled = 0;
       auto note_room = [&](const BatchRecord& r) {
         refilled += r.as_is && !r.transcoded && r.view.fields().capacity() > r.view.fields().size();
@@ -417,10 +426,15 @@ class TestFrontDoor : public QObject {
         }
       }
       QVERIFY2(problems.empty(), problems.empty() ? "" : problems.front().c_str());
-      // Pushed, nothing is handed back; pulled and given back, records are filled again.
+      // Pushed, nothing is handed back; pulled and given back, many more records are filled again.
       qInfo("batch %zu refilled %d of %zu", batch, refilled, got.size());
-      if (batch == 0) QCOMPARE(refilled, 0);
-      else QVERIFY2(refilled > 20, qPrintable(QString("batch %1: %2 records filled again").arg(batch).arg(refilled)));
+      if (batch == 0) {
+        QVERIFY2(refilled <= not_plain, qPrintable(QString("pushed: %1 records filled again").arg(refilled)));
+        pushed_refilled = refilled;
+      } else {
+        QVERIFY2(refilled > pushed_refilled + 10,
+                 qPrintable(QString("batch %1: %2 records filled again").arg(batch).arg(refilled)));
+      }
       QCOMPARE(got.size(), want.size());
       for (std::size_t i = 0; i < got.size(); ++i)
         QVERIFY2(got[i] == want[i], qPrintable(QString("batch %1, record %2:\n got  %3\n want %4")

@@ -101,7 +101,9 @@ Batch decode_slice(Slice& slice, const ReadOptions& options, std::vector<BatchRe
         decodes_as_is(view, options.decode, &as_is_encoding)) {
       // Nothing said about it and nothing to change: written from its bytes.
       rec.as_is = true;
-      rec.view = view;  // a copy of its fields: the consumer does not parse it again
+      // Its view goes with it (the consumer does not parse it again), and the room of the spare
+      // record's view comes here for the next record: no copy of the field list.
+      std::swap(rec.view, view);
       rec.status |= as_is_encoding == Encoding::Utf8 ? RecordStatus::kUtf8 : RecordStatus::kMarc8;
     } else if (options.decode_records && options.skip_as_is && options.iso2709_forms && !rec.repaired &&
                batch.diagnostics.size() == item_diag &&
