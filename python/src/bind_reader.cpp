@@ -15,6 +15,8 @@
 // always taken with the GIL released (mutex first, then GIL), so a thread waiting for the reader
 // never holds the GIL that the reader's current user needs. Each record goes to one caller.
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
 #include <deque>
@@ -148,6 +150,13 @@ class Reader {
         file_ = source;
         if (py::hasattr(source, "readinto")) readinto_ = source.attr("readinto");
         read_ = source.attr("read");
+        // A pipe, a socket or a terminal: each read waits only for what has come (readinto1(),
+        // read1()), so a slow writer's records are handed over as they arrive, as pymarc's
+        // record-by-record reads are. Files and memory are read a chunk at a time as before.
+        if (may_wait(source)) {
+          if (py::hasattr(source, "readinto1")) readinto_ = source.attr("readinto1");
+          else if (!readinto_ && py::hasattr(source, "read1")) read_ = source.attr("read1");
+        }
         decoder_ = std::make_unique<Decoder>(options_, name_);
         buffer_.resize(config_.chunk_size);
       } else {
@@ -494,6 +503,21 @@ class Reader {
     Batch b = decoder_->read_from(*native_source_, native_source_, config_.chunk_size);
     if (decoder_->finished()) decoder_finished_ = true;
     return b;
+  }
+
+  /// Whether reading `file` may wait for a writer: its fileno() is a pipe, a socket or a
+  /// terminal. Files (gzip.open()'s too), BytesIO and objects without a descriptor: no.
+  static bool may_wait(const py::object& file) {
+    if (!py::hasattr(file, "fileno")) return false;
+    try {
+      const int fd = file.attr("fileno")().cast<int>();
+      struct stat st {};
+      return ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+    } catch (py::error_already_set&) {
+      return false;  // io.UnsupportedOperation and the like: no descriptor
+    } catch (py::cast_error&) {
+      return false;
+    }
   }
 
   /// A file object: read a chunk with the GIL held, decode it with the GIL released.

@@ -16,6 +16,7 @@
 #include "marcscope/iso2709/iso2709_reader.h"
 #include "marcscope/model/record.h"
 #include "marcscope/formats/record_stream.h"
+#include "marcscope/read/record_reader.h"
 #include "marcscope/charset/utf8.h"
 #include "test_support.h"
 
@@ -318,6 +319,54 @@ class TestFormats : public QObject {
       const Read forced = read_fixture(file, expected);
       QCOMPARE(auto_read.records.size(), forced.records.size());
     }
+  }
+
+  /// detection_settled(): a head it calls settled is detected as 64 KB of the same input is (or
+  /// refused the same way), for every fixture, at every length it says so. Readers of pipes
+  /// decide on such a head rather than waiting for 64 KB.
+  void settled_detection_agrees_with_64_kb() {
+    int files = 0, settled = 0;
+    std::set<std::string> formats;
+    const auto outcome = [](std::string_view head, const std::string& name) -> std::string {
+      try {
+        return std::string(format_name(detect_input_format(head, name)));
+      } catch (const NotMarcError& e) {
+        return std::string("not MARC: ") + e.what();
+      }
+    };
+    for (const QString folder : {"valid", "marc8", "pairs", "mrk", "xml", "json", "malformed"}) {
+      const QDir dir(data_dir() + "/" + folder);
+      for (const QString& file : dir.entryList(QDir::Files, QDir::Name)) {
+        const std::string bytes = read_bytes(folder + "/" + file);
+        const std::string_view head = std::string_view(bytes).substr(0, 65536);
+        const std::string name = data_path(folder + "/" + file);
+        const std::string full = outcome(head, name);
+        ++files;
+        for (std::size_t n = 1; n < head.size(); n = n < 200 ? n + 1 : n + n / 4) {
+          if (!detection_settled(head.substr(0, n))) continue;
+          ++settled;
+          formats.insert(full);
+          const std::string early = outcome(head.substr(0, n), name);
+          QVERIFY2(early == full, qPrintable(QString("%1/%2, settled at %3 bytes: %4, but from 64 KB: %5")
+                                                 .arg(folder, file)
+                                                 .arg(n)
+                                                 .arg(QString::fromStdString(early), QString::fromStdString(full))));
+        }
+      }
+    }
+    QVERIFY(files > 300);
+    QVERIFY(settled > 1000);
+    // Every readable format was settled early somewhere.
+    for (const char* f : {"iso2709", "marcxml", "json", "ndjson", "mrk"})
+      QVERIFY2(formats.count(f) == 1, f);
+    // And what must wait: too little to tell, or what more bytes could still change.
+    QVERIFY(!detection_settled(""));
+    QVERIFY(!detection_settled("00714cam a2200205 a 4500"));  // no terminator yet
+    QVERIFY(!detection_settled("<?xml version=\"1.0\"?><collection>"));  // no <record> yet
+    QVERIFY(!detection_settled("{\"leader\":\"00000nam a2200000   4500\",\"fields\":[]}"));  // one object, or NDJSON?
+    QVERIFY(!detection_settled("{\"leader\":\"00000nam a2200000   4500\",\"fields\":[]}\n"));
+    QVERIFY(detection_settled("{\"leader\":\"00000nam a2200000   4500\",\"fields\":[]}\n{"));
+    QVERIFY(!detection_settled("=LD"));
   }
 
   /// Content wins over the file name; the name only breaks ties.

@@ -53,9 +53,12 @@ class Pipe:
         self.reader = os.fdopen(r, "rb")
 
         def feed():
-            with os.fdopen(w, "wb") as out:
-                for i in range(0, len(payload), 7001):
-                    out.write(payload[i : i + 7001])
+            try:
+                with os.fdopen(w, "wb") as out:
+                    for i in range(0, len(payload), 7001):
+                        out.write(payload[i : i + 7001])
+            except BrokenPipeError:
+                pass  # the reader stopped (a fatal error) and its end was closed: as pymarc, it reads no further
 
         self.thread = threading.Thread(target=feed)
         self.thread.start()
@@ -89,8 +92,70 @@ def test_same_records_from_every_source(data, tmp_path, name):
     }
     for label, reader in sources.items():
         assert as_plain(reader) == reference, label
+    # A reader that stopped at a fatal error reads no further (pymarc's neither): the writers
+    # are let go by closing the read ends.
+    pipe.reader.close()
     pipe.thread.join()
+    cat.stdout.close()
     cat.wait()
+
+
+class PausedWriter:
+    """Writes `payload` to a pipe or a socket, then waits (up to 20 s) for `release()` before
+    closing it, as a writer that paused after some records. `timed_out`: the reader needed the
+    close to see records that had come long before."""
+
+    def __init__(self, payload: bytes, write, close):
+        self.released = threading.Event()
+        self.timed_out = False
+
+        def run():
+            write(payload)
+            self.timed_out = not self.released.wait(20)
+            close()
+
+        self.thread = threading.Thread(target=run)
+        self.thread.start()
+
+    def release(self):
+        self.released.set()
+        self.thread.join()
+        return not self.timed_out
+
+
+def paused_pipe(payload):
+    r, w = os.pipe()
+    return r, PausedWriter(payload, lambda b: os.write(w, b), lambda: os.close(w))
+
+
+@pytest.mark.parametrize("how", ["open file", "unbuffered file", "socket makefile", "path", "path, one thread"])
+def test_records_that_came_are_read_while_the_writer_pauses(data, how):
+    """As pymarc's record-at-a-time reads do: a slow writer's records are handed over as they
+    come, not once 1 MiB (or 64 KB for format detection) has come or the writer has closed."""
+    payload = (data / "pairs/marcperl-camel.usmarc").read_bytes()
+    want = as_plain(marcscope.MARCReader(payload))
+    assert len(want) >= 5
+    if how == "socket makefile":
+        import socket
+
+        a, b = socket.socketpair()
+        writer = PausedWriter(payload, a.sendall, a.close)
+        reader = marcscope.MARCReader(b.makefile("rb"))
+    else:
+        r, writer = paused_pipe(payload)
+        if how.startswith("path"):
+            source = f"/proc/self/fd/{r}"
+            reader = marcscope.MARCReader(source, threads=1) if how.endswith("one thread") else marcscope.MARCReader(source)
+        else:
+            reader = marcscope.MARCReader(open(r, "rb", buffering=0 if how.startswith("unbuffered") else -1))
+    got = []
+    for record in reader:
+        got.append(record)
+        if len(got) == len(want):
+            break
+    assert writer.release(), "the records came only once the writer closed"
+    got.extend(reader)
+    assert as_plain(got) == want
 
 
 def test_read_batch_and_read_give_the_same_records(data):

@@ -160,6 +160,31 @@ Format detect_format(std::string_view head, std::string_view path) {
   return by_ext;
 }
 
+bool detection_settled(std::string_view head) {
+  const std::string_view s = skip_bom_and_space(head);
+  if (s.empty()) return false;
+  switch (s.front()) {
+    case '<':  // MARCXML until its first <record> says it holds records
+      return marc_evidence(Format::MarcXml, head, false) == MarcEvidence::Yes;
+    case '[':
+      return marc_evidence(Format::Json, head, false) == MarcEvidence::Yes;
+    case '{': {
+      // One object, or NDJSON: told by what follows the first line, which must have come.
+      const std::size_t nl = s.find('\n');
+      if (nl == std::string_view::npos) return false;
+      if (skip_bom_and_space(s.substr(nl + 1)).empty()) return false;
+      const Format f = detect_format(head);
+      return marc_evidence(f, head, false) == MarcEvidence::Yes;
+    }
+    case '=':  // "=LDR", or "=TAG  ": nothing later changes either
+      return s.size() >= 6;
+    default:
+      // ISO 2709 once a terminator has come: looks_like_leader() and looks_like_iso2709() then
+      // say what they will say of any longer head (bytes that are not MARC at all keep waiting).
+      return detect_format(head) == Format::Iso2709 && looks_like_iso2709(head);
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Shared helpers (format_support.h)
 // ---------------------------------------------------------------------------------------------

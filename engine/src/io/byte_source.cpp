@@ -110,6 +110,10 @@ class FdSource final : public ByteSource {
     }
   }
   void interrupt_on(std::stop_token stop) override { stop_ = std::move(stop); }
+  bool ready() const override {
+    pollfd ready{fd_, POLLIN, 0};
+    return ::poll(&ready, 1, 0) != 0;  // readable, closed, or failing (read() says how)
+  }
   std::optional<std::uint64_t> size() const override { return size_; }
   const std::string& name() const override { return name_; }
 
@@ -164,8 +168,11 @@ class GzipSource final : public ByteSource {
     if (done_ || n == 0) return 0;
     z_.next_out = reinterpret_cast<Bytef*>(buf);
     z_.avail_out = static_cast<uInt>(std::min<std::size_t>(n, 1u << 30));
+    const uInt room = z_.avail_out;
     while (z_.avail_out > 0) {
       if (z_.avail_in == 0) {
+        // What has come is handed over rather than waiting for an idle writer to fill `buf`.
+        if (z_.avail_out < room && !inner_->ready()) break;
         const std::size_t k = inner_->read(in_.data(), in_.size());
         if (k == 0) {
           if (!member_ended_) damaged("the gzip data is truncated");
@@ -211,6 +218,7 @@ class GzipSource final : public ByteSource {
     return got;
   }
   void interrupt_on(std::stop_token stop) override { inner_->interrupt_on(std::move(stop)); }
+  bool ready() const override { return done_ || z_.avail_in > 0 || inner_->ready(); }
   const std::string& name() const override { return inner_->name(); }
   std::shared_ptr<const SourceDamage> damage() const override { return damage_; }
 
@@ -246,6 +254,7 @@ class PrefixedSource final : public ByteSource {
     return inner_->read(buf, n);
   }
   void interrupt_on(std::stop_token stop) override { inner_->interrupt_on(std::move(stop)); }
+  bool ready() const override { return pos_ < prefix_.size() || inner_->ready(); }
   std::optional<std::uint64_t> size() const override { return inner_->size(); }
   const std::string& name() const override { return inner_->name(); }
   std::shared_ptr<const SourceDamage> damage() const override { return inner_->damage(); }
@@ -295,14 +304,20 @@ std::unique_ptr<ByteSource> maybe_gunzip(std::unique_ptr<ByteSource> inner) {
   return prefixed;
 }
 
-std::string peek(std::unique_ptr<ByteSource>& source, std::size_t n) {
+std::string peek(std::unique_ptr<ByteSource>& source, std::size_t n, const std::function<bool(std::string_view)>& enough) {
   if (auto all = source->contiguous()) return std::string(all->substr(0, n));
   std::string head(n, '\0');
-  std::size_t got = 0;
+  std::size_t got = 0, ask_at = 1;
   while (got < n) {
     const std::size_t k = source->read(head.data() + got, n - got);
     if (k == 0) break;
     got += k;
+    // Asked each time the bytes have doubled: a trickle of tiny reads costs a few asks, not one
+    // per read.
+    if (enough && got >= ask_at) {
+      if (enough(std::string_view(head.data(), got))) break;
+      ask_at = 2 * got;
+    }
   }
   head.resize(got);
   source = std::make_unique<PrefixedSource>(head, std::move(source));

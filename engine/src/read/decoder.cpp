@@ -295,7 +295,15 @@ Batch Decoder::feed(std::string_view bytes) {
   fed_ += bytes.size();
   if (impl_) return impl_->feed(bytes, false);
   held_.append(bytes);
-  if (!options_.format && held_.size() < kDetectBytes) return {};
+  // The format is told from 64 KB, or from less once more could not change it (a slow pipe's or
+  // socket's first records are not held back): asked each time the bytes held have doubled.
+  if (!options_.format && held_.size() < kDetectBytes) {
+    if (held_.size() < detect_ask_at_) return {};
+    if (!detection_settled(held_)) {
+      detect_ask_at_ = 2 * held_.size();
+      return {};
+    }
+  }
   return decode_held(false);
 }
 

@@ -98,8 +98,13 @@ void Pipeline::State::read_more() {
 }
 
 void Pipeline::State::fill_stream() {
-  // Read until a slice's worth of bytes is buffered (or the input ends).
-  while (!source_eof && carry.size() < options.slice_bytes + kReadChunk) read_more();
+  // Read until a slice's worth of bytes is buffered (or the input ends), but not wait for an
+  // idle writer (a pipe, a socket) while bytes are at hand: what has come is cut into a slice
+  // now, and its records reach the consumer now.
+  while (!source_eof && carry.size() < options.slice_bytes + kReadChunk) {
+    if (!carry.empty() && !source->ready()) break;
+    read_more();
+  }
 }
 
 std::unique_ptr<Slice> Pipeline::State::next_slice() {
@@ -157,7 +162,10 @@ std::unique_ptr<Slice> Pipeline::State::next_slice() {
         continue;
       }
       const std::size_t want = carry.size() + kReadChunk;
-      while (!source_eof && carry.size() < want) read_more();
+      while (!source_eof && carry.size() < want) {
+        read_more();
+        if (!source->ready()) break;  // scan what has come: it may complete the record
+      }
       if (read_cut_short()) return nullptr;
       data = carry;
       at_eof = source_eof;

@@ -92,7 +92,8 @@ std::string shown_start(std::string_view head) {
 
 Format detect_input_format(std::unique_ptr<ByteSource>& source, const ReadOptions& options) {
   if (options.format) return *options.format;
-  return detect_input_format(peek(source, 65536), source->name());
+  // A pipe's first records decide it as soon as they have come (detection_settled()).
+  return detect_input_format(peek(source, 65536, detection_settled), source->name());
 }
 
 Format detect_input_format(std::string_view head, const std::string& name) {

@@ -54,9 +54,12 @@ class ViewSource final : public ByteSource {
 
 /// Reads batches from `stream` in order, runs `transform` on them in parallel and delivers them in
 /// order. `pending` diagnostics (found before) go with the first batch.
+/// `waits_on`: the stream's source when reading it may wait for a writer (not a mapped file):
+/// a batch is then handed over as soon as the source is idle, not once it is full.
 void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_index, const ReadOptions& options,
                 Executor& executor, std::optional<std::uint64_t> total_bytes, const BatchTransform& transform,
-                const BatchConsumer& consume, const JobControl& control, StreamPipelineResult& result) {
+                const BatchConsumer& consume, const JobControl& control, StreamPipelineResult& result,
+                const ByteSource* waits_on = nullptr) {
   tbb::task_group_context context;
   bool done = false;      // slicer only
   bool finished = false;  // delivery only
@@ -86,6 +89,9 @@ void run_serial(RecordStream& stream, Diagnostics pending, std::uint64_t first_i
     pending.clear();
     Record record;
     while (batch->records.size() < options.batch_records) {
+      // A writer that has paused (a pipe, a socket): the records that have come go now, as a
+      // record-at-a-time reader would hand them over, rather than once the batch is full.
+      if (waits_on && !batch->records.empty() && !waits_on->ready()) break;
       if (!stream.next(record, batch->diagnostics)) {
         done = true;
         break;
@@ -546,8 +552,9 @@ StreamPipelineResult run_stream_pipeline(Format format, std::unique_ptr<ByteSour
     run_serial(*stream, std::move(pending), next_index, options, *executor, total, transform, consume, control, result);
     return result;
   }
+  const ByteSource* const waits_on = doc ? nullptr : source.get();  // the stream keeps it (or a wrapper of it)
   auto stream = open_record_stream(format, std::move(source), options);
-  run_serial(*stream, {}, 0, options, *executor, total, transform, consume, control, result);
+  run_serial(*stream, {}, 0, options, *executor, total, transform, consume, control, result, waits_on);
   return result;
 }
 

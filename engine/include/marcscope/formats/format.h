@@ -24,6 +24,11 @@ bool parse_format_name(std::string_view name, Format& format);
 /// Guesses the format from the first bytes of the input (content first, `path` extension only
 /// to break ties). Returns Unknown when nothing fits.
 Format detect_format(std::string_view head, std::string_view path = {});
+/// Whether detect_format() and marc_evidence() of `head` are what they would be of any longer
+/// head of the same input (without the path's help): a reader of a pipe or a socket decides
+/// as soon as this is true instead of waiting for 64 KB, so that a slow writer's first records
+/// are not held back. False while more bytes could change the answer.
+bool detection_settled(std::string_view head);
 
 enum class MarcEvidence : std::uint8_t { Yes, No, Unsure };
 

@@ -40,6 +40,12 @@ class ByteSource {
   /// before they read, on the thread that starts the reading.
   virtual void interrupt_on(std::stop_token /*stop*/) {}
 
+  /// Whether a read() now would return without waiting for a writer (bytes are at hand, or the
+  /// input has ended). Streams from a pipe, a socket or a terminal say false while their writer
+  /// is idle, so that readers hand over what has come instead of waiting to fill a buffer;
+  /// sources that never wait say true (the default); wrappers ask what they wrap.
+  virtual bool ready() const { return true; }
+
   /// The whole input when it is already in memory (a memory-mapped file): readers then slice it
   /// without copying. Empty for streams.
   virtual std::optional<std::string_view> contiguous() const { return std::nullopt; }
@@ -90,8 +96,11 @@ std::unique_ptr<ByteSource> open_source(const std::string& path);
 
 /// Reads up to `n` bytes from the start of `source` without losing them: returns the bytes and
 /// replaces `source` with one that yields them again before the rest. Contiguous sources are
-/// only looked at.
-std::string peek(std::unique_ptr<ByteSource>& source, std::size_t n);
+/// only looked at. With `enough`, reading stops early once it says the bytes read so far are
+/// enough (asked after a read, each time the bytes have doubled): a pipe's writer is not waited
+/// for beyond what the caller needs.
+std::string peek(std::unique_ptr<ByteSource>& source, std::size_t n,
+                 const std::function<bool(std::string_view)>& enough = {});
 
 /// Wraps `inner` so gzip is decompressed when its first two bytes are the gzip magic number.
 std::unique_ptr<ByteSource> maybe_gunzip(std::unique_ptr<ByteSource> inner);

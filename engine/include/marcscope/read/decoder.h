@@ -27,7 +27,8 @@ class ByteSource;
 class Decoder {
  public:
   /// `name` names the input in messages. The format is options.format, or detected from the
-  /// first bytes fed (up to 64 KB are held back until it can be told).
+  /// first bytes fed: up to 64 KB are held back until it can be told, and no more than it takes
+  /// (detection_settled()).
   explicit Decoder(ReadOptions options = {}, std::string name = "<stream>");
   ~Decoder();
   Decoder(const Decoder&) = delete;
@@ -75,6 +76,7 @@ class Decoder {
   ReadOptions options_;
   std::string name_;
   std::string held_;  ///< bytes fed before the format could be told
+  std::size_t detect_ask_at_ = 1;  ///< held_ this long: ask detection_settled() again
   std::uint64_t fed_ = 0;
   bool finished_ = false;
   std::vector<char> read_buffer_;  ///< read_from() from a stream
