@@ -159,6 +159,29 @@ std::unique_ptr<ByteSource> trickle(const std::string& bytes, std::size_t chunk)
   }, "<trickle>");
 }
 
+/// As trickle(), from a writer that pauses: idle (ready() false) after two reads of every three,
+/// so that readers cut slices and hand batches over wherever the bytes have got to.
+class PausingTrickle final : public ByteSource {
+ public:
+  PausingTrickle(std::string bytes, std::size_t chunk) : bytes_(std::move(bytes)), chunk_(chunk) {}
+  std::size_t read(char* buf, std::size_t n) override {
+    const std::size_t k = std::min({n, chunk_, bytes_.size() - pos_});
+    std::memcpy(buf, bytes_.data() + pos_, k);
+    pos_ += k;
+    ++reads_;
+    return k;
+  }
+  bool ready() const override { return pos_ == bytes_.size() || reads_ % 3 == 0; }
+  const std::string& name() const override { return name_; }
+
+ private:
+  std::string bytes_;
+  std::size_t chunk_;
+  std::size_t pos_ = 0;
+  std::size_t reads_ = 0;
+  std::string name_ = "<pausing>";
+};
+
 QStringList all_fixtures() {
   QStringList out;
   for (const QString dir : {"valid", "malformed", "pairs", "xml", "json", "mrk", "marc8"}) {
@@ -322,6 +345,13 @@ class TestFrontDoor : public QObject {
       auto r = RecordReader::open(trickle(bytes, 4093), shared);
       QCOMPARE(r->format(), reference->format());
       compare(run_reader(*r), want, "stream");
+    }
+    {
+      // A writer that pauses: slices and batches end wherever its bytes have got to.
+      auto r = RecordReader::open(std::make_unique<PausingTrickle>(bytes, 1021), o);
+      compare(run_reader(*r), want, "stream, writer pausing");
+      auto pulled = RecordReader::open(std::make_unique<PausingTrickle>(bytes, 1021), o);
+      compare(pull_batches(*pulled, 7), want, "stream, writer pausing, next_batch(7)");
     }
     {
       auto r = RecordReader::open_bytes(bytes, o);
