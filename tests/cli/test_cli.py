@@ -1151,3 +1151,36 @@ def test_ctrl_c_while_an_input_is_still_being_opened():
             proc.kill()
     assert rc == 130, err
     assert took < 10
+
+
+def test_a_paused_writers_records_come_out_of_convert_at_once():
+    """`slow-source | marcscope convert - --to mrk | reader`: a record the writer has sent comes
+    out while the writer pauses, as it would from a record-at-a-time tool, not once 64 KB or a
+    slice's worth has come in, or the output buffer has filled, or the writer has closed."""
+    import select
+    import subprocess
+
+    data = (DATA / "pairs/marcperl-camel.usmarc").read_bytes()
+    first = data[: int(data[:5])]  # one whole record, about 700 bytes
+    proc = subprocess.Popen([clitools.BIN, "convert", "-q", "-", "--to", "mrk"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        proc.stdin.write(first)
+        proc.stdin.flush()
+        got = b""
+        while b"=001" not in got:
+            ready, _, _ = select.select([proc.stdout], [], [], 20)
+            if not ready:
+                break
+            chunk = os.read(proc.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            got += chunk
+        assert got.startswith(b"=LDR") and b"=001" in got, "nothing came out while the writer paused"
+        rest, err = proc.communicate(input=data[len(first):], timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err
+    whole = run("convert", "-q", str(DATA / "pairs/marcperl-camel.usmarc"), "--to", "mrk").stdout
+    assert got + rest == whole

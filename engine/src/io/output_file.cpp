@@ -1,5 +1,7 @@
 #include "marcscope/io/output_file.h"
 
+#include <sys/stat.h>
+
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -9,9 +11,20 @@
 
 namespace marcscope {
 
+namespace {
+
+/// A pipe, a socket or a terminal: a reader may be waiting at the other end.
+bool is_stream(std::FILE* file) {
+  struct stat st {};
+  return ::fstat(::fileno(file), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+}
+
+}  // namespace
+
 OutputFile::OutputFile(const std::string& path) {
   if (path.empty() || path == "-") {
     file_ = stdout;
+    stream_ = is_stream(file_);
     return;
   }
   path_ = path;
@@ -23,6 +36,7 @@ OutputFile::OutputFile(const std::string& path) {
   if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
     file_ = std::fopen(path.c_str(), "wb");
     if (file_ == nullptr) throw IoError("cannot write '" + path + "': " + std::strerror(errno));
+    stream_ = is_stream(file_);
     return;
   }
   temp_ = path + ".marcscope-partial";
@@ -40,6 +54,10 @@ OutputFile::~OutputFile() {
 void OutputFile::fail(int error) {
   throw IoError("cannot write " + (path_.empty() ? std::string("standard output") : "'" + path_ + "'") + ": " +
                 std::strerror(error));
+}
+
+void OutputFile::flush_if_stream() {
+  if (stream_ && file_ != nullptr && std::fflush(file_) != 0) fail(errno);
 }
 
 void OutputFile::write(std::string_view bytes) {

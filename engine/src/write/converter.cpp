@@ -75,6 +75,7 @@ ReadSummary Converter::add(RecordReader& reader, const JobControl& control, cons
       [&](Batch& batch) {
         if (ordered) encode(batch, read);
         out_.write(batch.output);
+        out_.flush_if_stream();  // a reader at the other end of a pipe gets each batch as it is made
         const bool more = also ? also(batch) : true;
         // Past the last wanted record: stop reading.
         return more && !(range_ && batch.records_seen >= range_->second);

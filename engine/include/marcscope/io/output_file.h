@@ -21,6 +21,10 @@ class OutputFile {
 
   /// Throws IoError naming the file when the bytes cannot be written (a full disk ...).
   void write(std::string_view bytes);
+  /// Writes out what is buffered when the output is a pipe, a socket or a terminal (a reader may
+  /// be waiting for it: `marcscope convert - --to mrk | less` shows each batch as it is made);
+  /// a file is left to its buffer. Throws IoError.
+  void flush_if_stream();
   /// Flushes, closes and renames the temporary file into place. Throws IoError.
   void commit();
   const std::string& path() const { return path_; }
@@ -32,6 +36,7 @@ class OutputFile {
   std::string path_;
   std::string temp_;
   std::uint64_t written_ = 0;
+  bool stream_ = false;  ///< a pipe, a socket or a terminal
 };
 
 }  // namespace marcscope
