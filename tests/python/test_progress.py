@@ -318,9 +318,16 @@ def test_closing_a_reader_of_an_idle_pipe_does_not_wait_for_the_writer(fifo, chu
     # The reader reads ahead on a thread of its own and waits there for more input; closing and
     # dropping it stops that wait (it used to last until the writer wrote again or closed the
     # pipe, and the whole interpreter waited with it).
-    # Less than the reader's queue and pipeline hold (so that it waits in a read, not for room).
+    # Less than the pipe holds, written at once, so that the reader takes it all in its first
+    # read and then waits in a read, not for room: a reader reads ahead only so far, in slices of
+    # what has come (a larger input's writer would wait for the reader instead).
+    head, end = b"", 0
+    while end < len(chunk) and end + int(chunk[end : end + 5]) <= 48 * 1024:
+        end += int(chunk[end : end + 5])
+    head = chunk[:end]
+    assert head.count(b"\x1d") >= 20
     written = threading.Event()
-    writer = IdleWriter(fifo, chunk * 2, then=written.set)
+    writer = IdleWriter(fifo, head, then=written.set)
     writer.start()
     try:
         reader = marcscope.MARCReader(str(fifo))
