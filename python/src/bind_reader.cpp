@@ -15,8 +15,6 @@
 // always taken with the GIL released (mutex first, then GIL), so a thread waiting for the reader
 // never holds the GIL that the reader's current user needs. Each record goes to one caller.
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <atomic>
 #include <deque>
@@ -510,9 +508,7 @@ class Reader {
   static bool may_wait(const py::object& file) {
     if (!py::hasattr(file, "fileno")) return false;
     try {
-      const int fd = file.attr("fileno")().cast<int>();
-      struct stat st {};
-      return ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+      return is_stream_fd(file.attr("fileno")().cast<int>());
     } catch (py::error_already_set&) {
       return false;  // io.UnsupportedOperation and the like: no descriptor
     } catch (py::cast_error&) {

@@ -321,7 +321,7 @@ def test_closing_a_reader_of_an_idle_pipe_does_not_wait_for_the_writer(fifo, chu
     # Less than the pipe holds, written at once, so that the reader takes it all in its first
     # read and then waits in a read, not for room: a reader reads ahead only so far, in slices of
     # what has come (a larger input's writer would wait for the reader instead).
-    head, end = b"", 0
+    end = 0
     while end < len(chunk) and end + int(chunk[end : end + 5]) <= 48 * 1024:
         end += int(chunk[end : end + 5])
     head = chunk[:end]

@@ -542,50 +542,15 @@ class Iso2709Stream final : public RecordStream {
   std::uint64_t released_ = 0;
 };
 
-/// Replays bytes already read for detection, then reads on from the source.
-class PeekedSource final : public ByteSource {
- public:
-  PeekedSource(std::unique_ptr<ByteSource> inner, std::string head) : inner_(std::move(inner)), head_(std::move(head)) {}
-  std::size_t read(char* buf, std::size_t n) override {
-    if (pos_ < head_.size()) {
-      const std::size_t k = std::min(n, head_.size() - pos_);
-      std::memcpy(buf, head_.data() + pos_, k);
-      pos_ += k;
-      return k;
-    }
-    return inner_->read(buf, n);
-  }
-  void release_before(std::uint64_t offset) override { inner_->release_before(offset); }
-  void interrupt_on(std::stop_token stop) override { inner_->interrupt_on(std::move(stop)); }
-  std::optional<std::uint64_t> size() const override { return inner_->size(); }
-  const std::string& name() const override { return inner_->name(); }
-
- private:
-  std::unique_ptr<ByteSource> inner_;
-  std::string head_;
-  std::size_t pos_ = 0;
-};
-
 }  // namespace
 
 std::unique_ptr<RecordStream> open_record_stream(Format format, std::unique_ptr<ByteSource> source,
                                                  const ReadOptions& options) {
   if (!source) throw std::invalid_argument("open_record_stream: no input");
   if (format == Format::Unknown) {
-    if (auto whole = source->contiguous()) {
-      format = detect_format(whole->substr(0, 64 * 1024), source->name());
-    } else {
-      std::string head(64 * 1024, '\0');
-      std::size_t got = 0;
-      while (got < head.size()) {
-        const std::size_t k = source->read(head.data() + got, head.size() - got);
-        if (k == 0) break;
-        got += k;
-      }
-      head.resize(got);
-      format = detect_format(head, source->name());
-      source = std::make_unique<PeekedSource>(std::move(source), std::move(head));
-    }
+    // A stream's head is read and put back in front of it (peek()).
+    const std::string head = peek(source, 64 * 1024);
+    format = detect_format(head, source->name());
     if (format == Format::Unknown) format = Format::Iso2709;  // reports not-marc if it is not
   }
   switch (format) {

@@ -324,6 +324,11 @@ std::string peek(std::unique_ptr<ByteSource>& source, std::size_t n, const std::
   return head;
 }
 
+bool is_stream_fd(int fd) {
+  struct stat st {};
+  return ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
+}
+
 std::unique_ptr<ByteSource> open_source(const std::string& path) {
   if (path == "-") return maybe_gunzip(std::make_unique<FdSource>(STDIN_FILENO, false, "<stdin>", std::nullopt));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

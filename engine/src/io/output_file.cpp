@@ -1,30 +1,19 @@
 #include "marcscope/io/output_file.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <system_error>
 
+#include "marcscope/io/byte_source.h"
 #include "marcscope/io/mapped_file.h"
 
 namespace marcscope {
 
-namespace {
-
-/// A pipe, a socket or a terminal: a reader may be waiting at the other end.
-bool is_stream(std::FILE* file) {
-  struct stat st {};
-  return ::fstat(::fileno(file), &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
-}
-
-}  // namespace
-
 OutputFile::OutputFile(const std::string& path) {
   if (path.empty() || path == "-") {
     file_ = stdout;
-    stream_ = is_stream(file_);
+    stream_ = is_stream_fd(::fileno(file_));
     return;
   }
   path_ = path;
@@ -36,7 +25,7 @@ OutputFile::OutputFile(const std::string& path) {
   if (!ec && std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
     file_ = std::fopen(path.c_str(), "wb");
     if (file_ == nullptr) throw IoError("cannot write '" + path + "': " + std::strerror(errno));
-    stream_ = is_stream(file_);
+    stream_ = is_stream_fd(::fileno(file_));
     return;
   }
   temp_ = path + ".marcscope-partial";

@@ -90,6 +90,10 @@ std::unique_ptr<ByteSource> make_memory_source(std::string bytes, std::string na
 /// what happened.
 std::unique_ptr<ByteSource> make_gzip_source(std::unique_ptr<ByteSource> inner);
 
+/// Whether descriptor `fd` is a pipe, a socket or a terminal: reading it may wait for a writer,
+/// and a reader may be waiting at the other end of one written to.
+bool is_stream_fd(int fd);
+
 /// Opens a path ("-" = standard input): regular files are memory-mapped, anything else is read
 /// with read(2). Gzip input (magic bytes 1F 8B) is decompressed transparently. Throws IoError.
 std::unique_ptr<ByteSource> open_source(const std::string& path);
