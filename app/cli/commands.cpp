@@ -146,7 +146,9 @@ std::vector<std::unique_ptr<RecordReader>> open_inputs(const Options& options, b
     if (prepare) prepare(read);
     std::string failed;
     try {
-      inputs.push_back(RecordReader::open(path, std::move(read)));
+      // Telling a pipe's format waits for its writer: Ctrl-C ends that wait too (the input then
+      // reads as empty, and the command stops as any interrupted job does).
+      inputs.push_back(RecordReader::open(open_source(path, {interrupt_source().get_token(), {}}), std::move(read)));
     } catch (const IoError& e) {
       failed = e.what();
     } catch (const NotMarcError& e) {
@@ -250,10 +252,9 @@ void install_interrupt_handling() {
       // A second signal: the job did not stop: end now.
       if (g_signal.exchange(sig) != 0) _exit(128 + sig);
       interrupt_source().request_stop();
-      // A job stops within a few tens of milliseconds, and the command then only removes its
-      // partial files. Opening an input is no job: telling a pipe's format waits for its first
-      // 64 KB, and cannot be stopped (no output file exists yet then). So a command that has
-      // not ended a while after the stop ends here.
+      // A job stops within a few tens of milliseconds (opening a pipe too: open_inputs()), and
+      // the command then only removes its partial files. Should one not have ended a while
+      // after the stop (a FIFO whose writer never opened it waits in open(2)), it ends here.
       std::thread([sig] {
         std::this_thread::sleep_for(std::chrono::seconds(3));
         _exit(128 + sig);

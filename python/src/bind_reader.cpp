@@ -14,9 +14,14 @@
 // make Python objects. A reader may be shared between Python threads: a mutex serialises its use,
 // always taken with the GIL released (mutex first, then GIL), so a thread waiting for the reader
 // never holds the GIL that the reader's current user needs. Each record goes to one caller.
+//
+// Signals: a read that waits for an idle writer (a pipe, a FIFO, standard input given as a path)
+// wakes every 50 ms to run Python's signal handlers, so Ctrl-C raises KeyboardInterrupt there as
+// it does in pymarc's file.read(); nothing read is lost, and the reader can go on afterwards.
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <optional>
@@ -34,6 +39,19 @@
 namespace marcscope::python {
 
 namespace {
+
+/// For ByteSource::on_wait(): on the thread that made it (the one Python called in on), while
+/// `armed`, takes the GIL and runs the interpreter's signal handlers, whose exception
+/// (KeyboardInterrupt) the waiting read then throws. Elsewhere it does nothing: a pull's
+/// background thread never takes the GIL (its reader is disarmed once open, so that a thread id
+/// reused after the Python thread ended cannot make it).
+std::function<void()> run_signal_handlers_here(std::shared_ptr<const std::atomic<bool>> armed) {
+  return [here = std::this_thread::get_id(), armed = std::move(armed)] {
+    if (!armed->load() || std::this_thread::get_id() != here) return;
+    py::gil_scoped_acquire gil;
+    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  };
+}
 
 /// How bad records are shown to Python.
 struct BadItem {
@@ -125,13 +143,20 @@ class Reader {
         // A mapped file's pages go only behind the batches evict() has let go of.
         done_before_ = std::make_shared<std::atomic<std::uint64_t>>(0);
         options_.done_before = done_before_;
-        if (config_.threads && *config_.threads == 1) {
+        // Opening a pipe waits for the bytes that tell its format: Ctrl-C reaches that wait too.
+        std::unique_ptr<ByteSource> source;
+        const auto armed = std::make_shared<std::atomic<bool>>(true);
+        {
           py::gil_scoped_release nogil;
-          native_source_ = open_source(name_);
+          source = open_source(name_, {{}, run_signal_handlers_here(armed)});
+        }
+        if (config_.threads && *config_.threads == 1) {
+          native_source_ = std::move(source);  // read on the calling thread: stays armed
           decoder_ = std::make_unique<Decoder>(options_, name_);
         } else {
           py::gil_scoped_release nogil;
-          pull_ = RecordReader::open(name_, options_);
+          pull_ = RecordReader::open(std::move(source), options_);
+          armed->store(false);  // the pull's thread reads from here on (refill() waits instead)
         }
       } else if (kind == "bytes") {
         name_ = "<bytes>";
@@ -406,6 +431,11 @@ class Reader {
     Batch batch;
     if (pull_) {
       py::gil_scoped_release nogil;
+      // A slice of time at a time, running the signal handlers between (an idle writer).
+      while (!pull_->wait(std::chrono::milliseconds(50))) {
+        py::gil_scoped_acquire gil;
+        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+      }
       batch = pull_->next_batch(config_.batch_records);
       prepare(batch);
     } else if (native_source_) {

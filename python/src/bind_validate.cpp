@@ -13,6 +13,7 @@
 #include "bindings.h"
 #include "job.h"
 #include "marcscope/core/executor.h"
+#include "marcscope/io/byte_source.h"
 #include "marcscope/read/record_reader.h"
 #include "marcscope/validate/validation.h"
 #include "marcscope/validate/validator.h"
@@ -118,7 +119,8 @@ void bind_validate(py::module_& m) {
         // On a thread of its own, this one waiting without the GIL: see job.h (progress, Ctrl-C).
         const JobEnd end = run_job(
             [&](const JobControl& control, const JobFinishing& finishing) {
-              auto reader = RecordReader::open(path, options);
+              // A pipe's idle writer does not hold up a stop (Ctrl-C) while the format is told.
+              auto reader = RecordReader::open(open_source(path, {control.stop, {}}), options);
               report = validate_all(*reader, validator.get(), {}, control, [&](const Finding& f) {
                 ++found;
                 if (stream.drain) queue.push(f, control.stop);

@@ -12,6 +12,7 @@
 #include "marcscope/core/executor.h"
 #include "marcscope/formats/record_stream.h"
 #include "marcscope/io/mapped_file.h"
+#include "marcscope/io/byte_source.h"
 #include "marcscope/read/record_reader.h"
 #include "marcscope/write/converter.h"
 #include "py_types.h"
@@ -92,7 +93,8 @@ py::dict convert(const std::string& source, const std::string& dest, const std::
   // conversion stopped before its end leaves `dest` as it was (the output is never committed).
   const JobEnd end = run_job(
       [&](const JobControl& control, const JobFinishing& finishing) {
-        auto reader = RecordReader::open(source, options);
+        // A pipe's idle writer does not hold up a stop (Ctrl-C) while the format is told.
+        auto reader = RecordReader::open(open_source(source, {control.stop, {}}), options);
         OutputFile out(dest);
         Converter converter(out_format, wopts, out);
         summary = converter.add(*reader, control, [&](Batch& b) {

@@ -223,19 +223,25 @@ QString big_file(QTemporaryDir& dir, std::size_t bytes) {
 /// fails to stop shows as a failure, not a hang). Read it through path().
 class IdlePipe {
  public:
-  explicit IdlePipe(std::string bytes) {
+  /// Writes `bytes`, waits (up to 60 s) to be released, writes `after` and closes the pipe.
+  explicit IdlePipe(std::string bytes, std::string after = {}) {
     if (::pipe(fds_) != 0) throw std::runtime_error("pipe");
-    writer_ = std::thread([this, bytes = std::move(bytes)] {
-      std::size_t at = 0;
-      while (at < bytes.size()) {
-        const ssize_t k = ::write(fds_[1], bytes.data() + at, bytes.size() - at);
-        if (k <= 0) break;
-        at += static_cast<std::size_t>(k);
-      }
+    writer_ = std::thread([this, bytes = std::move(bytes), after = std::move(after)] {
+      const auto write_all = [this](const std::string& b) {
+        std::size_t at = 0;
+        while (at < b.size()) {
+          const ssize_t k = ::write(fds_[1], b.data() + at, b.size() - at);
+          if (k <= 0) break;
+          at += static_cast<std::size_t>(k);
+        }
+      };
+      write_all(bytes);
       std::unique_lock lock(mutex_);
       written_ = true;
       changed_.notify_all();
       timed_out_ = !changed_.wait_for(lock, std::chrono::seconds(60), [&] { return released_; });
+      lock.unlock();
+      write_all(after);
       ::close(fds_[1]);
     });
   }
@@ -257,6 +263,16 @@ class IdlePipe {
     if (fds_[0] >= 0) ::close(fds_[0]);
     fds_[0] = -1;
     return !timed_out_;
+  }
+  /// Lets the writer go on (write `after`, close) while the reader still reads; release() after.
+  void let_go() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+  bool let_go_yet() {
+    std::lock_guard lock(mutex_);
+    return released_;
   }
 
  private:
@@ -1012,6 +1028,109 @@ class TestFrontDoor : public QObject {
         return true;
       });
       QCOMPARE(fed.records.size() + rest.records.size(), want);
+    }
+  }
+
+  /// RecordReader::wait(): false while an idle writer holds up the input (without waiting longer
+  /// than asked), true once records or the end have come; what came later is all read.
+  void a_pulled_reader_waits_for_an_idle_writer_a_slice_of_time_at_a_time() {
+    const std::string bytes = read_bytes("pairs/marcperl-camel.usmarc");
+    std::vector<std::uint64_t> want;
+    RecordReader::open_bytes(bytes)->run([&](Batch& b) {
+      for (const auto& r : b.records) want.push_back(r.end);
+      return true;
+    });
+    QVERIFY(want.size() >= 4);
+    const std::size_t first = 2;  // whole records first, the rest once let go
+    const std::size_t cut = static_cast<std::size_t>(want[first - 1]);
+    IdlePipe pipe(bytes.substr(0, cut), bytes.substr(cut));
+    auto reader = RecordReader::open(pipe.path());
+    std::vector<std::uint64_t> got;
+    while (got.size() < first) {
+      QVERIFY(reader->wait(std::chrono::seconds(30)));
+      const Batch b = reader->next_batch(1000);
+      QVERIFY2(!b.empty(), "the input ended early");
+      for (const auto& r : b.records) got.push_back(r.end);
+    }
+    pipe.wait_written();
+    for (int i = 0; i < 3; ++i) QVERIFY2(!reader->wait(std::chrono::milliseconds(20)), "wait() said records had come");
+    pipe.let_go();
+    for (;;) {
+      QVERIFY(reader->wait(std::chrono::seconds(30)));
+      const Batch b = reader->next_batch(1000);
+      if (b.empty()) break;
+      for (const auto& r : b.records) got.push_back(r.end);
+    }
+    QVERIFY(reader->wait(std::chrono::milliseconds(0)));  // the end, at once
+    QVERIFY(pipe.release());
+    QCOMPARE(got, want);
+  }
+
+  /// ByteSource::on_wait() runs while a read waits for an idle writer, on the reading thread;
+  /// what it throws, the read throws, having taken nothing: a later read goes on, and every
+  /// record comes (the Python module's Ctrl-C with a reader that decodes on the calling thread).
+  void a_wait_for_an_idle_writer_may_end_with_what_on_wait_throws() {
+    const std::string bytes = read_bytes("pairs/marcperl-camel.usmarc");
+    std::vector<std::uint64_t> want;
+    RecordReader::open_bytes(bytes)->run([&](Batch& b) {
+      for (const auto& r : b.records) want.push_back(r.number);
+      return true;
+    });
+    // Cut inside the third record: the decoder holds its first part while the writer waits.
+    std::size_t cut = 0;
+    for (int i = 0; i < 2; ++i) cut += static_cast<std::size_t>(std::stoul(bytes.substr(cut, 5)));
+    cut += 100;
+    IdlePipe pipe(bytes.substr(0, cut), bytes.substr(cut));
+    struct Interrupted {};
+    const std::thread::id reading = std::this_thread::get_id();
+    std::atomic<int> calls{0}, elsewhere{0};
+    auto source = open_source(pipe.path(), {{}, [&] {
+                                              if (std::this_thread::get_id() != reading) ++elsewhere;
+                                              if (++calls % 3 == 0) throw Interrupted{};
+                                            }});
+    std::shared_ptr<ByteSource> shared(std::move(source));
+    Decoder decoder;
+    std::vector<std::uint64_t> got;
+    int interrupted = 0;
+    while (!decoder.finished()) {
+      try {
+        const Batch b = decoder.read_from(*shared, shared, 1u << 16);
+        for (const auto& r : b.records) got.push_back(r.number);
+        QCOMPARE(b.diagnostics.size(), std::size_t(0));
+      } catch (const Interrupted&) {
+        ++interrupted;
+        QCOMPARE(got.size(), std::size_t(2));   // the third record is not cut short
+        if (interrupted == 2) pipe.let_go();    // twice, then the writer goes on
+      }
+    }
+    QCOMPARE(interrupted, 2);
+    QVERIFY(calls.load() >= 6);
+    QCOMPARE(elsewhere.load(), 0);
+    QVERIFY(pipe.release());
+    QCOMPARE(got, want);
+  }
+
+  /// A job stopped while opening a pipe whose writer is idle (telling its format) ends at once:
+  /// open_source() with the job's stop token reads an empty input.
+  void opening_an_idle_pipe_ends_when_the_job_stops() {
+    for (const bool serial : {false, true}) {
+      IdlePipe pipe(std::string{});  // the writer writes nothing and waits
+      std::stop_source stop;
+      std::thread stopper([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        stop.request_stop();
+      });
+      ReadOptions options;
+      options.serial = serial;
+      auto reader = RecordReader::open(open_source(pipe.path(), {stop.get_token(), {}}), options);
+      QVERIFY2(!pipe.let_go_yet(), "opening waited for the writer");
+      stopper.join();
+      JobControl control;
+      control.stop = stop.get_token();
+      const marcscope::ReadSummary summary = reader->run([](Batch&) { return true; }, {}, control);
+      QCOMPARE(summary.delivered, std::uint64_t(0));
+      QVERIFY(summary.cancelled);
+      QVERIFY(pipe.release());
     }
   }
 

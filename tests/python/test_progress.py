@@ -295,11 +295,11 @@ def test_each_streams_every_finding_of_an_input_read_as_it_comes(fifo, chunk):
 class IdleWriter(threading.Thread):
     """Writes `data` into the named pipe `path`, runs `then`, and keeps the pipe open writing
     nothing more until `release` is set, or for 60 s (then `timed_out`), so that a reader waits
-    for input that does not come."""
+    for input that does not come; then writes `after` and closes the pipe."""
 
-    def __init__(self, path, data, then=None):
+    def __init__(self, path, data, then=None, after=b""):
         super().__init__(daemon=True)
-        self.path, self.data, self.then = path, data, then
+        self.path, self.data, self.then, self.after = path, data, then, after
         self.release = threading.Event()
         self.timed_out = False
 
@@ -312,6 +312,10 @@ class IdleWriter(threading.Thread):
             if self.then:
                 self.then()
             self.timed_out = not self.release.wait(60)
+            try:
+                f.write(self.after)
+            except OSError:
+                return
 
 
 def test_closing_a_reader_of_an_idle_pipe_does_not_wait_for_the_writer(fifo, chunk):
@@ -356,3 +360,86 @@ def test_ctrl_c_stops_a_job_whose_pipe_is_idle(fifo, chunk, sigint):
         writer.release.set()
         writer.join(90)
     assert not writer.timed_out  # the job stopped while the writer still held the pipe open
+
+
+@pytest.mark.parametrize("job", ["validate", "convert"])
+def test_ctrl_c_stops_a_job_while_it_tells_the_formats_of_an_idle_pipe(fifo, tmp_path, sigint, job):
+    # Nothing comes: the job waits for the bytes that tell the input's format (it could not be
+    # stopped there before, and waited for the writer).
+    dest = tmp_path / "out.xml"
+    writer = IdleWriter(fifo, b"", then=lambda: os.kill(os.getpid(), signal.SIGINT))
+    writer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            if job == "validate":
+                marcscope.validate(fifo)
+            else:
+                marcscope.convert(fifo, dest, "marcxml")
+    finally:
+        writer.release.set()
+        writer.join(90)
+    assert not writer.timed_out  # the job stopped while the writer still held the pipe open
+    assert not dest.exists()
+
+
+def _record_ends(payload):
+    ends, at = [], 0
+    while at < len(payload):
+        at += int(payload[at : at + 5])
+        ends.append(at)
+    return ends
+
+
+@pytest.mark.parametrize("how", ["path", "path, one thread", "open file"])
+@pytest.mark.parametrize("when", ["opening", "reading"])
+def test_ctrl_c_reaches_a_reader_whose_writer_is_idle(fifo, chunk, sigint, how, when):
+    """As in pymarc's file.read(): a reader waiting for a writer that sends nothing raises
+    KeyboardInterrupt, and nothing is lost by it: once the writer goes on, every record comes."""
+    payload = chunk[: _record_ends(chunk)[9]]  # ten records
+    want = [r["001"].value() for r in marcscope.MARCReader(payload)]
+    # Opening: nothing before the pause (a path's reader waits to tell the format). Reading:
+    # three whole records and part of the fourth, which the reader holds while it waits.
+    cut = 0 if when == "opening" else _record_ends(payload)[2] + 100
+    writer = IdleWriter(fifo, payload[:cut], after=payload[cut:])
+    writer.start()
+
+    def make():
+        if how == "open file":
+            return marcscope.MARCReader(open(fifo, "rb"))
+        return marcscope.MARCReader(str(fifo), threads=1 if how.endswith("one thread") else None)
+
+    timer = None
+    try:
+        reader = None
+        if when == "opening" and how != "open file":
+            timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+            timer.start()
+            with pytest.raises(KeyboardInterrupt):
+                make()
+            timer.join()
+            assert not writer.timed_out, "the reader waited for the writer, not for Ctrl-C"
+            # A new reader takes everything, as if nothing had happened. (Made before the writer
+            # goes on: with no reader, a pipe's writer cannot write.)
+            timer = threading.Timer(0.2, writer.release.set)
+            timer.start()
+            reader = make()
+            got = [r["001"].value() for r in reader]
+        else:
+            reader = make()
+            records = iter(reader)
+            got = [next(records)["001"].value() for _ in range(3 if cut else 0)]
+            timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+            timer.start()
+            with pytest.raises(KeyboardInterrupt):
+                got.append(next(records)["001"].value())
+            timer.join()
+            assert not writer.timed_out, "the reader waited for the writer, not for Ctrl-C"
+            writer.release.set()
+            got.extend(r["001"].value() for r in records)  # the same reader goes on
+    finally:
+        if timer:
+            timer.cancel()
+        writer.release.set()
+        writer.join(90)
+    assert not writer.timed_out, "the reader waited for the writer, not for Ctrl-C"
+    assert got == want

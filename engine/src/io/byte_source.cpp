@@ -94,13 +94,15 @@ class FdSource final : public ByteSource {
     if (owned_) ::close(fd_);
   }
   std::size_t read(char* buf, std::size_t n) override {
-    // Waits for input a slice of time at a time, so that a stop request is seen while the
-    // writer is idle (a regular file is always ready: poll() returns at once).
-    while (stop_.stop_possible()) {
+    // Waits for input a slice of time at a time, so that a stop request (and whatever
+    // on_wait() looks at) is seen while the writer is idle (a regular file is always ready:
+    // poll() returns at once).
+    while (stop_.stop_possible() || waiting_) {
       if (stop_.stop_requested()) return 0;
       pollfd ready{fd_, POLLIN, 0};
       const int r = ::poll(&ready, 1, 50);
       if (r > 0 || (r < 0 && errno != EINTR)) break;  // readable, closed or failing: read() tells which
+      if (waiting_) waiting_();  // may throw: nothing has been read
     }
     for (;;) {
       ssize_t k = ::read(fd_, buf, n);
@@ -110,6 +112,7 @@ class FdSource final : public ByteSource {
     }
   }
   void interrupt_on(std::stop_token stop) override { stop_ = std::move(stop); }
+  void on_wait(std::function<void()> waiting) override { waiting_ = std::move(waiting); }
   bool ready() const override {
     pollfd ready{fd_, POLLIN, 0};
     return ::poll(&ready, 1, 0) != 0;  // readable, closed, or failing (read() says how)
@@ -121,6 +124,7 @@ class FdSource final : public ByteSource {
   int fd_;
   bool owned_;
   std::stop_token stop_;
+  std::function<void()> waiting_;
   std::string name_;
   std::optional<std::uint64_t> size_;
 };
@@ -218,6 +222,7 @@ class GzipSource final : public ByteSource {
     return got;
   }
   void interrupt_on(std::stop_token stop) override { inner_->interrupt_on(std::move(stop)); }
+  void on_wait(std::function<void()> waiting) override { inner_->on_wait(std::move(waiting)); }
   bool ready() const override { return done_ || z_.avail_in > 0 || inner_->ready(); }
   const std::string& name() const override { return inner_->name(); }
   std::shared_ptr<const SourceDamage> damage() const override { return damage_; }
@@ -254,6 +259,7 @@ class PrefixedSource final : public ByteSource {
     return inner_->read(buf, n);
   }
   void interrupt_on(std::stop_token stop) override { inner_->interrupt_on(std::move(stop)); }
+  void on_wait(std::function<void()> waiting) override { inner_->on_wait(std::move(waiting)); }
   bool ready() const override { return pos_ < prefix_.size() || inner_->ready(); }
   std::optional<std::uint64_t> size() const override { return inner_->size(); }
   const std::string& name() const override { return inner_->name(); }
@@ -329,8 +335,15 @@ bool is_stream_fd(int fd) {
   return ::fstat(fd, &st) == 0 && (S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode) || S_ISCHR(st.st_mode));
 }
 
-std::unique_ptr<ByteSource> open_source(const std::string& path) {
-  if (path == "-") return maybe_gunzip(std::make_unique<FdSource>(STDIN_FILENO, false, "<stdin>", std::nullopt));
+std::unique_ptr<ByteSource> open_source(const std::string& path) { return open_source(path, WaitControl{}); }
+
+std::unique_ptr<ByteSource> open_source(const std::string& path, WaitControl wait) {
+  const auto waiting = [&](std::unique_ptr<ByteSource> source) {
+    if (wait.stop.stop_possible()) source->interrupt_on(wait.stop);
+    if (wait.on_wait) source->on_wait(std::move(wait.on_wait));
+    return maybe_gunzip(std::move(source));
+  };
+  if (path == "-") return waiting(std::make_unique<FdSource>(STDIN_FILENO, false, "<stdin>", std::nullopt));
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) throw IoError("cannot open " + describe(path) + ": " + std::strerror(errno));
   struct stat st {};
@@ -356,7 +369,7 @@ std::unique_ptr<ByteSource> open_source(const std::string& path) {
   }
   std::optional<std::uint64_t> size;
   if (S_ISREG(st.st_mode)) size = static_cast<std::uint64_t>(st.st_size);
-  return maybe_gunzip(std::make_unique<FdSource>(fd, true, path, size));
+  return waiting(std::make_unique<FdSource>(fd, true, path, size));
 }
 
 }  // namespace marcscope

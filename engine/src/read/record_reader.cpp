@@ -249,9 +249,8 @@ RecordReader::~RecordReader() {
   pull_.reset();  // joins the worker, which the stop request has ended
 }
 
-Batch RecordReader::next_batch(std::size_t max_records) {
+RecordReader::Pull& RecordReader::pull() {
   if (pushed_) throw std::logic_error("RecordReader::next_batch after run(): the reader has been read to its end");
-  if (max_records == 0) max_records = 1;
   if (!pull_) {
     pull_ = std::make_unique<Pull>();
     Pull& p = *pull_;
@@ -300,8 +299,19 @@ Batch RecordReader::next_batch(std::size_t max_records) {
       spent.swap(p.spent);
     });
   }
+  return *pull_;
+}
 
-  Pull& p = *pull_;
+bool RecordReader::wait(std::chrono::milliseconds within) {
+  Pull& p = pull();
+  if (p.pending_valid) return true;  // what is left of the batch being handed out
+  std::unique_lock lock(p.mutex);
+  return p.changed.wait_for(lock, within, [&] { return !p.queue.empty() || p.finished; });
+}
+
+Batch RecordReader::next_batch(std::size_t max_records) {
+  if (max_records == 0) max_records = 1;
+  Pull& p = pull();
   Batch out;
   for (;;) {
     if (!p.pending_valid) {

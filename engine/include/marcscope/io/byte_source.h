@@ -40,6 +40,14 @@ class ByteSource {
   /// before they read, on the thread that starts the reading.
   virtual void interrupt_on(std::stop_token /*stop*/) {}
 
+  /// Calls `waiting` on the reading thread each time a read() that waits for a writer (a pipe, a
+  /// terminal, a socket whose writer is idle) wakes up with nothing: about every 50 ms, and at
+  /// once when a signal interrupts the wait. It may throw: read() then throws that, having taken
+  /// nothing, and a later read() goes on where this one would have. The Python module runs the
+  /// interpreter's signal handlers there, so that Ctrl-C reaches a reader whose writer is idle.
+  /// Sources that never wait ignore it; wrappers pass it on. Set it before reading starts.
+  virtual void on_wait(std::function<void()> /*waiting*/) {}
+
   /// Whether a read() now would return without waiting for a writer (bytes are at hand, or the
   /// input has ended). Streams from a pipe, a socket or a terminal say false while their writer
   /// is idle, so that readers hand over what has come instead of waiting to fill a buffer;
@@ -97,6 +105,17 @@ bool is_stream_fd(int fd);
 /// Opens a path ("-" = standard input): regular files are memory-mapped, anything else is read
 /// with read(2). Gzip input (magic bytes 1F 8B) is decompressed transparently. Throws IoError.
 std::unique_ptr<ByteSource> open_source(const std::string& path);
+
+/// What lets a wait for an idle writer end (ByteSource::interrupt_on and on_wait), given to a
+/// source before it reads anything.
+struct WaitControl {
+  std::stop_token stop;
+  std::function<void()> on_wait;
+};
+/// open_source() with `wait` given to the source before its first bytes are read to look for
+/// gzip, which waits for a pipe's writer: a job stopped, or Ctrl-C in Python, ends that wait too
+/// (a stopped job then reads an empty input).
+std::unique_ptr<ByteSource> open_source(const std::string& path, WaitControl wait);
 
 /// Reads up to `n` bytes from the start of `source` without losing them: returns the bytes and
 /// replaces `source` with one that yields them again before the rest. Contiguous sources are

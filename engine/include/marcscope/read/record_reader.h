@@ -14,6 +14,7 @@
 // A reader is used by one thread at a time, except cancel(), which any thread may call.
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -81,6 +82,12 @@ class RecordReader {
   /// Up to `max_records` records (and the skipped records and diagnostics that go with them)
   /// in input order; an empty() batch means the end. Records of one batch share its keep_alive.
   Batch next_batch(std::size_t max_records);
+  /// Waits at most `within` for next_batch() to have something to return at once (records, or
+  /// the end); true when it has. Pulling only (the first call starts reading, as next_batch()'s
+  /// does). A caller that must stay responsive while an idle writer holds up the input (the
+  /// Python module runs its signal handlers between waits: Ctrl-C) waits this way, a slice of
+  /// time at a time, before it calls next_batch().
+  bool wait(std::chrono::milliseconds within);
   /// Hands back a batch next_batch() returned, once the caller is done with it: the ISO 2709
   /// pipeline decodes into its records again (their views keep their room), and the rest is freed
   /// off the caller's thread, so that a consumer that must keep pace with the pipeline (Python's
@@ -108,6 +115,8 @@ class RecordReader {
 
  private:
   struct Pull;
+  /// The pull's background reading, started on first use.
+  Pull& pull();
   ReadSummary push_counted(const BatchConsumer& consume, const BatchTransform& transform, const JobControl& control);
 
   Format format_;
