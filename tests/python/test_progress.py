@@ -443,3 +443,15 @@ def test_ctrl_c_reaches_a_reader_whose_writer_is_idle(fifo, chunk, sigint, how, 
         writer.join(90)
     assert not writer.timed_out, "the reader waited for the writer, not for Ctrl-C"
     assert got == want
+
+
+@pytest.mark.parametrize("threads", [None, 1])
+def test_ctrl_c_reaches_a_reader_of_a_named_pipe_no_writer_has_opened(fifo, sigint, threads):
+    # open(2) of a named pipe waits for a writer; a signal there is Ctrl-C, not an I/O error.
+    timer = threading.Timer(0.2, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            marcscope.MARCReader(str(fifo), threads=threads)
+    finally:
+        timer.cancel()

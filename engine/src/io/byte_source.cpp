@@ -344,7 +344,15 @@ std::unique_ptr<ByteSource> open_source(const std::string& path, WaitControl wai
     return maybe_gunzip(std::move(source));
   };
   if (path == "-") return waiting(std::make_unique<FdSource>(STDIN_FILENO, false, "<stdin>", std::nullopt));
-  const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  int fd = -1;
+  for (;;) {
+    fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd >= 0 || errno != EINTR) break;
+    // A signal while a named pipe waits for a writer to open it: the caller's check (Python's
+    // Ctrl-C), and a stopped job reads an empty input; else it waits on.
+    if (wait.on_wait) wait.on_wait();
+    if (wait.stop.stop_requested()) return make_memory_source({}, path);
+  }
   if (fd < 0) throw IoError("cannot open " + describe(path) + ": " + std::strerror(errno));
   struct stat st {};
   if (::fstat(fd, &st) != 0) {

@@ -114,7 +114,8 @@ struct WaitControl {
 };
 /// open_source() with `wait` given to the source before its first bytes are read to look for
 /// gzip, which waits for a pipe's writer: a job stopped, or Ctrl-C in Python, ends that wait too
-/// (a stopped job then reads an empty input).
+/// (a stopped job then reads an empty input). A signal that interrupts the wait of a named pipe
+/// for its writer to open it runs `wait.on_wait` as well.
 std::unique_ptr<ByteSource> open_source(const std::string& path, WaitControl wait);
 
 /// Reads up to `n` bytes from the start of `source` without losing them: returns the bytes and
