@@ -40,6 +40,13 @@ namespace marcscope::python {
 
 namespace {
 
+/// Runs the interpreter's signal handlers from a thread that released the GIL; what they raise
+/// (KeyboardInterrupt) is thrown.
+void run_signal_handlers() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
 /// For ByteSource::on_wait(): on the thread that made it (the one Python called in on), while
 /// `armed`, takes the GIL and runs the interpreter's signal handlers, whose exception
 /// (KeyboardInterrupt) the waiting read then throws. Elsewhere it does nothing: a pull's
@@ -47,9 +54,7 @@ namespace {
 /// reused after the Python thread ended cannot make it).
 std::function<void()> run_signal_handlers_here(std::shared_ptr<const std::atomic<bool>> armed) {
   return [here = std::this_thread::get_id(), armed = std::move(armed)] {
-    if (!armed->load() || std::this_thread::get_id() != here) return;
-    py::gil_scoped_acquire gil;
-    if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+    if (armed->load() && std::this_thread::get_id() == here) run_signal_handlers();
   };
 }
 
@@ -432,10 +437,7 @@ class Reader {
     if (pull_) {
       py::gil_scoped_release nogil;
       // A slice of time at a time, running the signal handlers between (an idle writer).
-      while (!pull_->wait(std::chrono::milliseconds(50))) {
-        py::gil_scoped_acquire gil;
-        if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-      }
+      while (!pull_->wait(std::chrono::milliseconds(50))) run_signal_handlers();
       batch = pull_->next_batch(config_.batch_records);
       prepare(batch);
     } else if (native_source_) {

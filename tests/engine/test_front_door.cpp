@@ -221,6 +221,16 @@ QString big_file(QTemporaryDir& dir, std::size_t bytes) {
 /// A pipe that gets `bytes` and then stays open with nothing more written, as a writer that has
 /// paused, until release() (or 60 s, after which it closes: `timed_out`, so that a reader that
 /// fails to stop shows as a failure, not a hang). Read it through path().
+/// Each record's number and end offset, as a reader of `bytes` held in memory delivers them.
+std::vector<std::pair<std::uint64_t, std::uint64_t>> records_in(const std::string& bytes) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> out;
+  RecordReader::open_bytes(bytes)->run([&](Batch& b) {
+    for (const auto& r : b.records) out.emplace_back(r.number, r.end);
+    return true;
+  });
+  return out;
+}
+
 class IdlePipe {
  public:
   /// Writes `bytes`, waits (up to 60 s) to be released, writes `after` and closes the pipe.
@@ -989,11 +999,7 @@ class TestFrontDoor : public QObject {
     QFETCH(QString, fixture);
     QFETCH(bool, serial);
     const std::string bytes = read_bytes(fixture);
-    std::size_t want = 0;
-    RecordReader::open_bytes(bytes)->run([&](Batch& b) {
-      want += b.records.size();
-      return true;
-    });
+    const std::size_t want = records_in(bytes).size();
     QVERIFY(want >= 2);
     IdlePipe pipe(bytes);
     ReadOptions options;
@@ -1022,12 +1028,7 @@ class TestFrontDoor : public QObject {
       const Batch fed = decoder.feed(bytes);
       QVERIFY2(!fed.records.empty(), qPrintable(fixture + ": nothing before finish()"));
       const Batch rest = decoder.finish();
-      std::size_t want = 0;
-      RecordReader::open_bytes(bytes)->run([&](Batch& b) {
-        want += b.records.size();
-        return true;
-      });
-      QCOMPARE(fed.records.size() + rest.records.size(), want);
+      QCOMPARE(fed.records.size() + rest.records.size(), records_in(bytes).size());
     }
   }
 
@@ -1035,22 +1036,18 @@ class TestFrontDoor : public QObject {
   /// than asked), true once records or the end have come; what came later is all read.
   void a_pulled_reader_waits_for_an_idle_writer_a_slice_of_time_at_a_time() {
     const std::string bytes = read_bytes("pairs/marcperl-camel.usmarc");
-    std::vector<std::uint64_t> want;
-    RecordReader::open_bytes(bytes)->run([&](Batch& b) {
-      for (const auto& r : b.records) want.push_back(r.end);
-      return true;
-    });
+    const auto want = records_in(bytes);
     QVERIFY(want.size() >= 4);
     const std::size_t first = 2;  // whole records first, the rest once let go
-    const std::size_t cut = static_cast<std::size_t>(want[first - 1]);
+    const std::size_t cut = static_cast<std::size_t>(want[first - 1].second);
     IdlePipe pipe(bytes.substr(0, cut), bytes.substr(cut));
     auto reader = RecordReader::open(pipe.path());
-    std::vector<std::uint64_t> got;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
     while (got.size() < first) {
       QVERIFY(reader->wait(std::chrono::seconds(30)));
       const Batch b = reader->next_batch(1000);
       QVERIFY2(!b.empty(), "the input ended early");
-      for (const auto& r : b.records) got.push_back(r.end);
+      for (const auto& r : b.records) got.emplace_back(r.number, r.end);
     }
     pipe.wait_written();
     for (int i = 0; i < 3; ++i) QVERIFY2(!reader->wait(std::chrono::milliseconds(20)), "wait() said records had come");
@@ -1059,7 +1056,7 @@ class TestFrontDoor : public QObject {
       QVERIFY(reader->wait(std::chrono::seconds(30)));
       const Batch b = reader->next_batch(1000);
       if (b.empty()) break;
-      for (const auto& r : b.records) got.push_back(r.end);
+      for (const auto& r : b.records) got.emplace_back(r.number, r.end);
     }
     QVERIFY(reader->wait(std::chrono::milliseconds(0)));  // the end, at once
     QVERIFY(pipe.release());
@@ -1071,15 +1068,10 @@ class TestFrontDoor : public QObject {
   /// record comes (the Python module's Ctrl-C with a reader that decodes on the calling thread).
   void a_wait_for_an_idle_writer_may_end_with_what_on_wait_throws() {
     const std::string bytes = read_bytes("pairs/marcperl-camel.usmarc");
-    std::vector<std::uint64_t> want;
-    RecordReader::open_bytes(bytes)->run([&](Batch& b) {
-      for (const auto& r : b.records) want.push_back(r.number);
-      return true;
-    });
+    const auto want = records_in(bytes);
+    QVERIFY(want.size() >= 4);
     // Cut inside the third record: the decoder holds its first part while the writer waits.
-    std::size_t cut = 0;
-    for (int i = 0; i < 2; ++i) cut += static_cast<std::size_t>(std::stoul(bytes.substr(cut, 5)));
-    cut += 100;
+    const std::size_t cut = static_cast<std::size_t>(want[1].second) + 100;
     IdlePipe pipe(bytes.substr(0, cut), bytes.substr(cut));
     struct Interrupted {};
     const std::thread::id reading = std::this_thread::get_id();
@@ -1090,12 +1082,12 @@ class TestFrontDoor : public QObject {
                                             }});
     std::shared_ptr<ByteSource> shared(std::move(source));
     Decoder decoder;
-    std::vector<std::uint64_t> got;
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> got;
     int interrupted = 0;
     while (!decoder.finished()) {
       try {
         const Batch b = decoder.read_from(*shared, shared, 1u << 16);
-        for (const auto& r : b.records) got.push_back(r.number);
+        for (const auto& r : b.records) got.emplace_back(r.number, r.end);
         QCOMPARE(b.diagnostics.size(), std::size_t(0));
       } catch (const Interrupted&) {
         ++interrupted;
